@@ -1,0 +1,9 @@
+DROP TABLE task_assets;
+DROP TABLE asset_tags;
+DROP TABLE assets;
+DROP TABLE tasks;
+DROP TABLE opportunities;
+DROP TABLE projects;
+DROP TABLE clients;
+DROP TABLE goals;
+DROP TABLE activities;

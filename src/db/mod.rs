@@ -1,0 +1,307 @@
+//! The data layer: one connection type over SQLite and PostgreSQL chosen at run time,
+//! its pool, the embedded migrations, and the models.
+
+pub mod models;
+pub mod schema;
+pub mod types;
+
+use std::path::{Path, PathBuf};
+use std::time::Duration;
+
+use chrono::{NaiveDateTime, SubsecRound, Utc};
+use diesel::connection::SimpleConnection;
+use diesel::prelude::*;
+use diesel::r2d2::{CustomizeConnection, ManageConnection, R2D2Connection};
+use diesel_migrations::{EmbeddedMigrations, MigrationHarness, embed_migrations};
+
+pub use types::Json;
+
+/// One connection type for both backends; queries are written once against it.
+#[derive(diesel::MultiConnection)]
+pub enum AnyConnection {
+    Postgresql(diesel::PgConnection),
+    Sqlite(diesel::SqliteConnection),
+}
+
+pub type DbPool = r2d2::Pool<AnyManager>;
+pub type PooledConnection = r2d2::PooledConnection<AnyManager>;
+
+pub const POSTGRES_MIGRATIONS: EmbeddedMigrations = embed_migrations!("migrations/postgres");
+pub const SQLITE_MIGRATIONS: EmbeddedMigrations = embed_migrations!("migrations/sqlite");
+
+/// Runs `$body` with `$c` bound to the inner connection of either backend, for the few
+/// statements MultiBackend cannot express (ON CONFLICT, multi-row INSERT).
+#[macro_export]
+macro_rules! per_backend {
+    ($conn:expr, |$c:ident| $body:expr) => {
+        match $conn {
+            $crate::db::AnyConnection::Postgresql($c) => $body,
+            $crate::db::AnyConnection::Sqlite($c) => $body,
+        }
+    };
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum DbKind {
+    Sqlite,
+    Postgres,
+}
+
+impl DbKind {
+    pub fn name(self) -> &'static str {
+        match self {
+            DbKind::Sqlite => "sqlite",
+            DbKind::Postgres => "postgres",
+        }
+    }
+}
+
+impl AnyConnection {
+    pub fn kind(&self) -> DbKind {
+        match self {
+            AnyConnection::Postgresql(_) => DbKind::Postgres,
+            AnyConnection::Sqlite(_) => DbKind::Sqlite,
+        }
+    }
+}
+
+/// Where the data lives: a PostgreSQL URL, or an SQLite file.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum DatabaseTarget {
+    Postgres(String),
+    Sqlite(PathBuf),
+}
+
+impl DatabaseTarget {
+    /// `DATABASE_URL` unset or empty means the embedded default, `lauf.db` in the data
+    /// dir. `postgres://` / `postgresql://` select PostgreSQL; `sqlite://path`,
+    /// `sqlite:path` or a bare path select an SQLite file.
+    pub fn from_url(url: Option<&str>, data_dir: &Path) -> DatabaseTarget {
+        match url.map(str::trim).filter(|u| !u.is_empty()) {
+            None => DatabaseTarget::Sqlite(data_dir.join("lauf.db")),
+            Some(u) if u.starts_with("postgres://") || u.starts_with("postgresql://") => {
+                DatabaseTarget::Postgres(u.to_string())
+            }
+            Some(u) => {
+                let path = u.strip_prefix("sqlite://").or_else(|| u.strip_prefix("sqlite:")).unwrap_or(u);
+                DatabaseTarget::Sqlite(PathBuf::from(path))
+            }
+        }
+    }
+
+    pub fn kind(&self) -> DbKind {
+        match self {
+            DatabaseTarget::Postgres(_) => DbKind::Postgres,
+            DatabaseTarget::Sqlite(_) => DbKind::Sqlite,
+        }
+    }
+
+    /// For logs: the SQLite path, or the PostgreSQL URL without its password.
+    pub fn redacted(&self) -> String {
+        match self {
+            DatabaseTarget::Sqlite(path) => path.display().to_string(),
+            DatabaseTarget::Postgres(url) => redact_password(url),
+        }
+    }
+}
+
+fn redact_password(url: &str) -> String {
+    let Some((scheme, rest)) = url.split_once("://") else { return url.to_string() };
+    match rest.split_once('@') {
+        Some((userinfo, host)) => match userinfo.split_once(':') {
+            Some((user, _)) => format!("{scheme}://{user}:***@{host}"),
+            None => url.to_string(),
+        },
+        None => url.to_string(),
+    }
+}
+
+/// Opens connections for the pool by the target's kind. diesel's derived
+/// `AnyConnection::establish` tries every backend in turn and replaces the real
+/// failure ("connection refused", "database does not exist") with a generic
+/// "invalid connection url"; this manager keeps the real cause.
+#[derive(Debug, Clone)]
+pub struct AnyManager {
+    target: DatabaseTarget,
+}
+
+impl AnyManager {
+    pub fn new(target: DatabaseTarget) -> Self {
+        AnyManager { target }
+    }
+}
+
+impl ManageConnection for AnyManager {
+    type Connection = AnyConnection;
+    type Error = diesel::r2d2::Error;
+
+    fn connect(&self) -> Result<AnyConnection, Self::Error> {
+        let conn = match &self.target {
+            DatabaseTarget::Postgres(url) => {
+                diesel::PgConnection::establish(url).map(AnyConnection::Postgresql)
+            }
+            DatabaseTarget::Sqlite(path) => {
+                diesel::SqliteConnection::establish(&path.to_string_lossy()).map(AnyConnection::Sqlite)
+            }
+        };
+        conn.map_err(diesel::r2d2::Error::ConnectionError)
+    }
+
+    fn is_valid(&self, conn: &mut AnyConnection) -> Result<(), Self::Error> {
+        conn.ping().map_err(diesel::r2d2::Error::QueryError)
+    }
+
+    fn has_broken(&self, conn: &mut AnyConnection) -> bool {
+        conn.is_broken()
+    }
+}
+
+/// Per-connection settings applied when the pool opens a connection.
+#[derive(Debug)]
+struct ConnectionSetup;
+
+impl CustomizeConnection<AnyConnection, diesel::r2d2::Error> for ConnectionSetup {
+    fn on_acquire(&self, conn: &mut AnyConnection) -> Result<(), diesel::r2d2::Error> {
+        let setup = match conn {
+            // WAL lets readers work while one writer commits; busy_timeout makes a
+            // second writer wait instead of failing with SQLITE_BUSY.
+            AnyConnection::Sqlite(c) => c.batch_execute(
+                "PRAGMA journal_mode = WAL; PRAGMA busy_timeout = 5000; \
+                 PRAGMA foreign_keys = ON; PRAGMA synchronous = NORMAL;",
+            ),
+            // A runaway query must not hold a connection (and a request) forever.
+            AnyConnection::Postgresql(c) => c.batch_execute("SET statement_timeout = '15s'"),
+        };
+        setup.map_err(diesel::r2d2::Error::QueryError)
+    }
+}
+
+#[derive(Debug, thiserror::Error)]
+pub enum DbSetupError {
+    #[error("cannot create the data directory {path}: {source}")]
+    DataDir { path: PathBuf, source: std::io::Error },
+    #[error("cannot connect to the {kind} database at {target}: {cause}")]
+    Connect { kind: &'static str, target: String, cause: String },
+    #[error("cannot create the connection pool: {0}")]
+    Pool(#[from] r2d2::Error),
+    #[error("migrations failed: {0}")]
+    Migrations(String),
+}
+
+#[derive(Debug, Clone)]
+pub struct PoolOptions {
+    pub max_size: u32,
+    pub connection_timeout: Duration,
+}
+
+impl Default for PoolOptions {
+    fn default() -> Self {
+        PoolOptions { max_size: 16, connection_timeout: Duration::from_secs(5) }
+    }
+}
+
+/// Opens one connection first so a wrong host, port, password or database name is
+/// reported as itself, then builds the pool.
+pub fn build_pool(target: &DatabaseTarget, options: &PoolOptions) -> Result<DbPool, DbSetupError> {
+    if let DatabaseTarget::Sqlite(path) = target {
+        if let Some(dir) = path.parent().filter(|d| !d.as_os_str().is_empty()) {
+            std::fs::create_dir_all(dir)
+                .map_err(|source| DbSetupError::DataDir { path: dir.to_path_buf(), source })?;
+        }
+    }
+    let manager = AnyManager::new(target.clone());
+    manager.connect().map_err(|e| DbSetupError::Connect {
+        kind: target.kind().name(),
+        target: target.redacted(),
+        cause: e.to_string(),
+    })?;
+    let pool = r2d2::Pool::builder()
+        .max_size(options.max_size)
+        .min_idle(Some(options.max_size.min(2)))
+        // Checking every checkout costs a round trip per request; broken connections
+        // are detected on return (`has_broken`) and replaced instead.
+        .test_on_check_out(false)
+        .connection_timeout(options.connection_timeout)
+        .connection_customizer(Box::new(ConnectionSetup))
+        .build(manager)?;
+    Ok(pool)
+}
+
+/// Applies pending migrations for the connection's backend, serialised across
+/// processes on PostgreSQL by an advisory lock. Returns the versions applied.
+pub fn run_migrations(conn: &mut AnyConnection) -> Result<Vec<String>, DbSetupError> {
+    let fail = |e: Box<dyn std::error::Error + Send + Sync>| DbSetupError::Migrations(e.to_string());
+    match conn.kind() {
+        DbKind::Sqlite => Ok(conn
+            .run_pending_migrations(SQLITE_MIGRATIONS)
+            .map_err(fail)?
+            .iter()
+            .map(|v| v.to_string())
+            .collect()),
+        DbKind::Postgres => {
+            const LOCK: &str = "SELECT pg_advisory_lock(7310151987)";
+            const UNLOCK: &str = "SELECT pg_advisory_unlock(7310151987)";
+            conn.batch_execute(LOCK).map_err(|e| DbSetupError::Migrations(e.to_string()))?;
+            let applied = conn.run_pending_migrations(POSTGRES_MIGRATIONS).map(|versions| {
+                versions.iter().map(|v| v.to_string()).collect::<Vec<_>>()
+            });
+            let unlocked = conn.batch_execute(UNLOCK);
+            let applied = applied.map_err(fail)?;
+            unlocked.map_err(|e| DbSetupError::Migrations(e.to_string()))?;
+            Ok(applied)
+        }
+    }
+}
+
+/// Reverts every migration (for `lauf migrate --revert-all` and the tests).
+pub fn revert_all_migrations(conn: &mut AnyConnection) -> Result<Vec<String>, DbSetupError> {
+    let source = match conn.kind() {
+        DbKind::Sqlite => SQLITE_MIGRATIONS,
+        DbKind::Postgres => POSTGRES_MIGRATIONS,
+    };
+    conn.revert_all_migrations(source)
+        .map(|versions| versions.iter().map(|v| v.to_string()).collect())
+        .map_err(|e| DbSetupError::Migrations(e.to_string()))
+}
+
+/// The current UTC time as stored: microsecond precision, so a value read back
+/// equals the value written on both backends.
+pub fn now() -> NaiveDateTime {
+    Utc::now().naive_utc().trunc_subsecs(6)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn picks_the_backend_from_the_url() {
+        let data = Path::new("/srv/lauf");
+        assert_eq!(DatabaseTarget::from_url(None, data), DatabaseTarget::Sqlite(data.join("lauf.db")));
+        assert_eq!(DatabaseTarget::from_url(Some("  "), data), DatabaseTarget::Sqlite(data.join("lauf.db")));
+        assert_eq!(
+            DatabaseTarget::from_url(Some("postgresql://u@h/db"), data),
+            DatabaseTarget::Postgres("postgresql://u@h/db".into())
+        );
+        assert_eq!(
+            DatabaseTarget::from_url(Some("sqlite://other.db"), data),
+            DatabaseTarget::Sqlite("other.db".into())
+        );
+        assert_eq!(DatabaseTarget::from_url(Some("x/y.db"), data), DatabaseTarget::Sqlite("x/y.db".into()));
+    }
+
+    #[test]
+    fn logs_never_show_the_database_password() {
+        let t = DatabaseTarget::Postgres("postgres://app:s3cret@db.example.com:5432/lauf".into());
+        assert_eq!(t.redacted(), "postgres://app:***@db.example.com:5432/lauf");
+        assert!(!t.redacted().contains("s3cret"));
+    }
+
+    #[test]
+    fn a_refused_connection_names_the_real_cause() {
+        let target = DatabaseTarget::Postgres("postgres://postgres@127.0.0.1:1/nowhere".into());
+        let err = build_pool(&target, &PoolOptions::default()).unwrap_err().to_string();
+        assert!(err.contains("127.0.0.1") && err.to_lowercase().contains("refused"), "{err}");
+        assert!(!err.contains("Invalid connection url"), "{err}");
+    }
+}

@@ -1,0 +1,15 @@
+//! Table models: row structs, insert forms and the queries on each table. Every query
+//! on user data takes the owner's id and filters on it.
+
+pub mod activities;
+pub mod assets;
+pub mod audit;
+pub mod clients;
+pub mod credentials;
+pub mod goals;
+pub mod opportunities;
+pub mod projects;
+pub mod sessions;
+pub mod tasks;
+pub mod throttle;
+pub mod users;

@@ -1,0 +1,44 @@
+//! `projects`: client work moving through the pipeline. Owned through the client.
+
+use chrono::{NaiveDate, NaiveDateTime};
+use diesel::prelude::*;
+
+use crate::db::AnyConnection;
+use crate::db::schema::{clients, projects};
+use crate::domain::{ClientId, Money, Priority, ProjectId, ProjectStatus, ProjectType, UserId};
+
+#[derive(Debug, Clone, PartialEq, Queryable, Selectable, Insertable, Identifiable)]
+#[diesel(table_name = projects)]
+pub struct Project {
+    pub id: ProjectId,
+    pub client_id: ClientId,
+    pub name: String,
+    pub description: Option<String>,
+    pub project_type: ProjectType,
+    pub status: ProjectStatus,
+    pub priority: Priority,
+    pub start_date: Option<NaiveDate>,
+    pub due_date: Option<NaiveDate>,
+    pub budget: Option<Money>,
+    pub paid_amount: Money,
+    pub repository_url: Option<String>,
+    pub staging_url: Option<String>,
+    pub production_url: Option<String>,
+    pub created_at: NaiveDateTime,
+    pub updated_at: NaiveDateTime,
+}
+
+pub fn insert(conn: &mut AnyConnection, project: &Project) -> QueryResult<()> {
+    diesel::insert_into(projects::table).values(project).execute(conn).map(drop)
+}
+
+/// A project, only if its client belongs to `user`.
+pub fn find(conn: &mut AnyConnection, user: &UserId, id: &ProjectId) -> QueryResult<Option<Project>> {
+    projects::table
+        .inner_join(clients::table)
+        .filter(clients::user_id.eq(user))
+        .filter(projects::id.eq(id))
+        .select(Project::as_select())
+        .first(conn)
+        .optional()
+}

@@ -1,0 +1,67 @@
+//! `sessions`: server-side login sessions keyed by the SHA-256 of the cookie token.
+
+use chrono::NaiveDateTime;
+use diesel::prelude::*;
+
+use super::users::User;
+use crate::db::AnyConnection;
+use crate::db::schema::{sessions, users};
+use crate::domain::UserId;
+
+#[derive(Debug, Clone, PartialEq, Queryable, Selectable, Insertable)]
+#[diesel(table_name = sessions)]
+pub struct SessionRecord {
+    pub id_hash: String,
+    pub user_id: Option<UserId>,
+    pub kind: String,
+    pub csrf_token: String,
+    pub created_at: NaiveDateTime,
+    pub auth_time: Option<NaiveDateTime>,
+    pub last_seen_at: NaiveDateTime,
+    pub idle_expires_at: NaiveDateTime,
+    pub absolute_expires_at: NaiveDateTime,
+    pub ip: Option<String>,
+    pub user_agent: Option<String>,
+}
+
+pub fn insert(conn: &mut AnyConnection, session: &SessionRecord) -> QueryResult<()> {
+    diesel::insert_into(sessions::table).values(session).execute(conn).map(drop)
+}
+
+/// The session and, for a signed-in session, its user: one round trip per request.
+pub fn find_with_user(
+    conn: &mut AnyConnection,
+    id_hash: &str,
+) -> QueryResult<Option<(SessionRecord, Option<User>)>> {
+    sessions::table
+        .left_join(users::table)
+        .filter(sessions::id_hash.eq(id_hash))
+        .select((SessionRecord::as_select(), Option::<User>::as_select()))
+        .first(conn)
+        .optional()
+}
+
+/// Slides the idle expiry; callers do this at most once a minute per session.
+pub fn touch(conn: &mut AnyConnection, id_hash: &str, seen: NaiveDateTime, idle_expires: NaiveDateTime) -> QueryResult<usize> {
+    diesel::update(sessions::table.find(id_hash))
+        .set((sessions::last_seen_at.eq(seen), sessions::idle_expires_at.eq(idle_expires)))
+        .execute(conn)
+}
+
+pub fn delete(conn: &mut AnyConnection, id_hash: &str) -> QueryResult<usize> {
+    diesel::delete(sessions::table.find(id_hash)).execute(conn)
+}
+
+/// Removes sessions past either timeout; run periodically.
+pub fn delete_expired(conn: &mut AnyConnection, now: NaiveDateTime) -> QueryResult<usize> {
+    diesel::delete(
+        sessions::table.filter(sessions::idle_expires_at.le(now).or(sessions::absolute_expires_at.le(now))),
+    )
+    .execute(conn)
+}
+
+/// Ends every other session of a user (after a password change).
+pub fn delete_others(conn: &mut AnyConnection, user: &UserId, keep: &str) -> QueryResult<usize> {
+    diesel::delete(sessions::table.filter(sessions::user_id.eq(user)).filter(sessions::id_hash.ne(keep)))
+        .execute(conn)
+}

@@ -1,0 +1,76 @@
+//! `users`: the account, its display name, time zone and planning preferences.
+
+use chrono::NaiveDateTime;
+use diesel::prelude::*;
+
+use crate::db::schema::users;
+use crate::db::{AnyConnection, Json};
+use crate::domain::{Preferences, Timezone, UserId};
+
+#[derive(Debug, Clone, PartialEq, Queryable, Selectable, Identifiable)]
+#[diesel(table_name = users)]
+pub struct User {
+    pub id: UserId,
+    pub email: String,
+    pub name: Option<String>,
+    pub avatar_url: Option<String>,
+    pub preferences: Json<Preferences>,
+    pub timezone: Timezone,
+    pub auth_provider: String,
+    pub auth_issuer: String,
+    pub auth_subject: String,
+    pub is_admin: bool,
+    pub disabled_at: Option<NaiveDateTime>,
+    pub last_login_at: Option<NaiveDateTime>,
+    pub created_at: NaiveDateTime,
+    pub updated_at: NaiveDateTime,
+}
+
+impl User {
+    /// The name to greet the user by: their name, else their address.
+    pub fn display_name(&self) -> &str {
+        self.name.as_deref().unwrap_or(&self.email)
+    }
+}
+
+#[derive(Debug, Insertable)]
+#[diesel(table_name = users)]
+pub struct NewUser<'a> {
+    pub id: &'a UserId,
+    pub email: &'a str,
+    pub name: Option<&'a str>,
+    pub avatar_url: Option<&'a str>,
+    pub preferences: Json<Preferences>,
+    pub timezone: Timezone,
+    pub auth_provider: &'a str,
+    pub auth_issuer: &'a str,
+    pub auth_subject: &'a str,
+    pub created_at: NaiveDateTime,
+    pub updated_at: NaiveDateTime,
+}
+
+/// What the settings page may change.
+#[derive(Debug, AsChangeset)]
+#[diesel(table_name = users, treat_none_as_null = true)]
+pub struct SettingsChange {
+    pub name: Option<String>,
+    pub timezone: Timezone,
+    pub preferences: Json<Preferences>,
+    pub updated_at: NaiveDateTime,
+}
+
+pub fn insert(conn: &mut AnyConnection, user: &NewUser<'_>) -> QueryResult<()> {
+    diesel::insert_into(users::table).values(user).execute(conn).map(drop)
+}
+
+pub fn find(conn: &mut AnyConnection, id: &UserId) -> QueryResult<Option<User>> {
+    users::table.find(id).select(User::as_select()).first(conn).optional()
+}
+
+pub fn update_settings(conn: &mut AnyConnection, id: &UserId, change: &SettingsChange) -> QueryResult<usize> {
+    diesel::update(users::table.find(id)).set(change).execute(conn)
+}
+
+pub fn record_login(conn: &mut AnyConnection, id: &UserId, at: NaiveDateTime) -> QueryResult<usize> {
+    diesel::update(users::table.find(id)).set(users::last_login_at.eq(at)).execute(conn)
+}

@@ -1,0 +1,278 @@
+//! The one schema both backends share. Hand-kept: `diesel print-schema` against
+//! PostgreSQL gives the same except that JSON columns are `JsonDoc` (JSONB on
+//! PostgreSQL, TEXT on SQLite) instead of `Jsonb`.
+
+diesel::table! {
+    use diesel::sql_types::*;
+
+    activities (id) {
+        id -> Text,
+        user_id -> Text,
+        title -> Text,
+        description -> Nullable<Text>,
+        category -> Text,
+        default_duration -> Integer,
+        energy_level -> Text,
+        icon -> Nullable<Text>,
+        is_active -> Bool,
+        sort_order -> Integer,
+        times_used -> Integer,
+        last_used -> Nullable<Timestamp>,
+        created_at -> Timestamp,
+        updated_at -> Timestamp,
+    }
+}
+
+diesel::table! {
+    asset_tags (asset_id, tag) {
+        asset_id -> Text,
+        user_id -> Text,
+        tag -> Text,
+    }
+}
+
+diesel::table! {
+    assets (id) {
+        id -> Text,
+        user_id -> Text,
+        project_id -> Nullable<Text>,
+        client_id -> Nullable<Text>,
+        #[sql_name = "type"]
+        asset_type -> Text,
+        category -> Nullable<Text>,
+        name -> Text,
+        storage_path -> Text,
+        url -> Text,
+        thumbnail_url -> Nullable<Text>,
+        file_size -> BigInt,
+        mime_type -> Text,
+        created_at -> Timestamp,
+        updated_at -> Timestamp,
+    }
+}
+
+diesel::table! {
+    use diesel::sql_types::*;
+    use crate::db::types::sql::JsonDoc;
+
+    audit_logs (id) {
+        id -> Text,
+        user_id -> Nullable<Text>,
+        action -> Text,
+        entity_type -> Nullable<Text>,
+        entity_id -> Nullable<Text>,
+        details -> JsonDoc,
+        ip_address -> Nullable<Text>,
+        created_at -> Timestamp,
+    }
+}
+
+diesel::table! {
+    use diesel::sql_types::*;
+    use crate::db::types::sql::JsonDoc;
+
+    clients (id) {
+        id -> Text,
+        user_id -> Text,
+        name -> Text,
+        email -> Nullable<Text>,
+        phone -> Nullable<Text>,
+        company -> Nullable<Text>,
+        industry -> Nullable<Text>,
+        website_url -> Nullable<Text>,
+        github_url -> Nullable<Text>,
+        vercel_url -> Nullable<Text>,
+        figma_url -> Nullable<Text>,
+        credentials -> Nullable<Text>,
+        status -> Text,
+        health_score -> Text,
+        contract_value -> Nullable<Numeric>,
+        monthly_retainer -> Nullable<Numeric>,
+        payment_status -> Text,
+        last_contacted -> Nullable<Timestamp>,
+        next_followup -> Nullable<Timestamp>,
+        followup_cadence_days -> Integer,
+        referred_by -> Nullable<Text>,
+        notes -> Nullable<Text>,
+        metadata -> JsonDoc,
+        created_at -> Timestamp,
+        updated_at -> Timestamp,
+    }
+}
+
+diesel::table! {
+    goals (id) {
+        id -> Text,
+        user_id -> Text,
+        title -> Text,
+        description -> Nullable<Text>,
+        #[sql_name = "type"]
+        goal_type -> Text,
+        target_value -> Nullable<Integer>,
+        current_value -> Integer,
+        start_date -> Nullable<Date>,
+        due_date -> Nullable<Date>,
+        completed_at -> Nullable<Timestamp>,
+        created_at -> Timestamp,
+        updated_at -> Timestamp,
+    }
+}
+
+diesel::table! {
+    local_credentials (user_id) {
+        user_id -> Text,
+        email_lower -> Text,
+        password_hash -> Text,
+        password_changed_at -> Timestamp,
+        created_at -> Timestamp,
+    }
+}
+
+diesel::table! {
+    login_throttle (key) {
+        key -> Text,
+        failures -> Integer,
+        window_started_at -> Timestamp,
+        locked_until -> Nullable<Timestamp>,
+    }
+}
+
+diesel::table! {
+    opportunities (id) {
+        id -> Text,
+        client_id -> Text,
+        title -> Text,
+        description -> Nullable<Text>,
+        value -> Nullable<Numeric>,
+        is_ai_generated -> Bool,
+        is_dismissed -> Bool,
+        is_converted -> Bool,
+        converted_project_id -> Nullable<Text>,
+        created_at -> Timestamp,
+        updated_at -> Timestamp,
+    }
+}
+
+diesel::table! {
+    projects (id) {
+        id -> Text,
+        client_id -> Text,
+        name -> Text,
+        description -> Nullable<Text>,
+        #[sql_name = "type"]
+        project_type -> Text,
+        status -> Text,
+        priority -> Text,
+        start_date -> Nullable<Date>,
+        due_date -> Nullable<Date>,
+        budget -> Nullable<Numeric>,
+        paid_amount -> Numeric,
+        repository_url -> Nullable<Text>,
+        staging_url -> Nullable<Text>,
+        production_url -> Nullable<Text>,
+        created_at -> Timestamp,
+        updated_at -> Timestamp,
+    }
+}
+
+diesel::table! {
+    sessions (id_hash) {
+        id_hash -> Text,
+        user_id -> Nullable<Text>,
+        kind -> Text,
+        csrf_token -> Text,
+        created_at -> Timestamp,
+        auth_time -> Nullable<Timestamp>,
+        last_seen_at -> Timestamp,
+        idle_expires_at -> Timestamp,
+        absolute_expires_at -> Timestamp,
+        ip -> Nullable<Text>,
+        user_agent -> Nullable<Text>,
+    }
+}
+
+diesel::table! {
+    task_assets (task_id, asset_id) {
+        task_id -> Text,
+        asset_id -> Text,
+        created_at -> Timestamp,
+    }
+}
+
+diesel::table! {
+    tasks (id) {
+        id -> Text,
+        user_id -> Text,
+        project_id -> Nullable<Text>,
+        client_id -> Nullable<Text>,
+        activity_id -> Nullable<Text>,
+        goal_id -> Nullable<Text>,
+        title -> Text,
+        description -> Nullable<Text>,
+        category -> Text,
+        priority -> Text,
+        status -> Text,
+        scheduled_date -> Nullable<Date>,
+        scheduled_time -> Nullable<Text>,
+        time_block_minutes -> Integer,
+        energy_level -> Text,
+        completed_at -> Nullable<Timestamp>,
+        created_at -> Timestamp,
+        updated_at -> Timestamp,
+    }
+}
+
+diesel::table! {
+    use diesel::sql_types::*;
+    use crate::db::types::sql::JsonDoc;
+
+    users (id) {
+        id -> Text,
+        email -> Text,
+        name -> Nullable<Text>,
+        avatar_url -> Nullable<Text>,
+        preferences -> JsonDoc,
+        timezone -> Text,
+        auth_provider -> Text,
+        auth_issuer -> Text,
+        auth_subject -> Text,
+        is_admin -> Bool,
+        disabled_at -> Nullable<Timestamp>,
+        last_login_at -> Nullable<Timestamp>,
+        created_at -> Timestamp,
+        updated_at -> Timestamp,
+    }
+}
+
+diesel::joinable!(activities -> users (user_id));
+diesel::joinable!(asset_tags -> assets (asset_id));
+diesel::joinable!(assets -> users (user_id));
+diesel::joinable!(audit_logs -> users (user_id));
+diesel::joinable!(clients -> users (user_id));
+diesel::joinable!(goals -> users (user_id));
+diesel::joinable!(local_credentials -> users (user_id));
+diesel::joinable!(opportunities -> clients (client_id));
+diesel::joinable!(projects -> clients (client_id));
+diesel::joinable!(sessions -> users (user_id));
+diesel::joinable!(task_assets -> assets (asset_id));
+diesel::joinable!(task_assets -> tasks (task_id));
+diesel::joinable!(tasks -> activities (activity_id));
+diesel::joinable!(tasks -> goals (goal_id));
+diesel::joinable!(tasks -> projects (project_id));
+
+diesel::allow_tables_to_appear_in_same_query!(
+    activities,
+    asset_tags,
+    assets,
+    audit_logs,
+    clients,
+    goals,
+    local_credentials,
+    login_throttle,
+    opportunities,
+    projects,
+    sessions,
+    task_assets,
+    tasks,
+    users,
+);

@@ -1,0 +1,16 @@
+//! Pure domain types and rules: no actix, no diesel. Everything here parses
+//! untrusted text into a value that is valid by construction.
+
+pub mod account;
+pub mod enums;
+pub mod ids;
+pub mod money;
+pub mod preferences;
+pub mod time;
+
+pub use account::{AccountError, EmailAddress};
+pub use enums::*;
+pub use ids::*;
+pub use money::{Money, MoneyError};
+pub use preferences::{Preferences, WeekStart};
+pub use time::{BlockMinutes, DaySpan, TimeError, TimeOfDay, Timezone};
