@@ -1,4 +1,12 @@
 //! LAUF OS: a freelancer's Command Center and Client CRM in one binary.
 
+pub mod auth;
+pub mod config;
 pub mod db;
+pub mod demo;
 pub mod domain;
+pub mod error;
+pub mod routes;
+pub mod security;
+pub mod startup;
+pub mod telemetry;

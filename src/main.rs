@@ -1,1 +1,163 @@
-fn main() {}
+//! The `lauf` command: serve the app (default), migrate the database, build demo data.
+
+use std::process::ExitCode;
+
+use clap::{Parser, Subcommand};
+use lauf::config::Settings;
+use lauf::db;
+use lauf::demo::{self, DemoOptions};
+use lauf::domain::Timezone;
+use lauf::startup::Application;
+
+#[derive(Parser)]
+#[command(
+    name = "lauf",
+    version,
+    about = "LAUF OS: plan the day in 90-minute blocks and keep your clients in one place"
+)]
+struct Cli {
+    #[command(subcommand)]
+    command: Option<Command>,
+}
+
+#[derive(Subcommand)]
+enum Command {
+    /// Serve the web app on LAUF_BIND (default 127.0.0.1:8080). The default command.
+    Serve,
+    /// Apply pending migrations (they also run when the server starts).
+    Migrate {
+        /// Revert every migration instead: this deletes all data.
+        #[arg(long)]
+        revert_all: bool,
+    },
+    /// Create demo accounts with a realistic workspace and print how to log in.
+    Demo {
+        /// How many demo accounts (demo1@…, demo2@… when more than one).
+        #[arg(long, default_value_t = 1)]
+        users: u32,
+        /// Multiplies the data per account: 15×M clients; M > 1 adds 5,000×(M−1) past blocks.
+        #[arg(long, default_value_t = 1)]
+        scale: u32,
+        /// The demo account's address (default demo@example.com).
+        #[arg(long)]
+        email: Option<String>,
+        /// The password for every demo account (default: a random one, printed).
+        #[arg(long)]
+        password: Option<String>,
+        /// The accounts' IANA time zone.
+        #[arg(long, default_value = "America/New_York")]
+        timezone: String,
+    },
+}
+
+#[actix_web::main]
+async fn main() -> ExitCode {
+    let cli = Cli::parse();
+    let settings = match Settings::from_env() {
+        Ok(settings) => settings,
+        Err(e) => {
+            eprintln!("lauf: configuration error: {e}");
+            return ExitCode::from(2);
+        }
+    };
+    lauf::telemetry::init(settings.log_json);
+    let outcome = match cli.command.unwrap_or(Command::Serve) {
+        Command::Serve => serve(settings).await,
+        Command::Migrate { revert_all } => migrate(&settings, revert_all),
+        Command::Demo {
+            users,
+            scale,
+            email,
+            password,
+            timezone,
+        } => demo(&settings, users, scale, email, password, &timezone),
+    };
+    match outcome {
+        Ok(()) => ExitCode::SUCCESS,
+        Err(e) => {
+            eprintln!("lauf: {e:#}");
+            ExitCode::FAILURE
+        }
+    }
+}
+
+async fn serve(settings: Settings) -> anyhow::Result<()> {
+    let bind = settings.bind.clone();
+    let app = Application::build(settings)?;
+    tracing::info!(address = %bind, "LAUF OS is listening on http://{bind}");
+    app.run_until_stopped().await?;
+    tracing::info!("stopped");
+    Ok(())
+}
+
+fn migrate(settings: &Settings, revert_all: bool) -> anyhow::Result<()> {
+    let pool = db::build_pool(&settings.database, &settings.pool)?;
+    let mut conn = pool.get()?;
+    if revert_all {
+        let reverted = db::revert_all_migrations(&mut conn)?;
+        println!(
+            "reverted {} migration(s) on {}",
+            reverted.len(),
+            settings.database.redacted()
+        );
+    } else {
+        let applied = db::run_migrations(&mut conn)?;
+        println!(
+            "applied {} migration(s) on {}: {:?}",
+            applied.len(),
+            settings.database.redacted(),
+            applied
+        );
+    }
+    Ok(())
+}
+
+fn demo(
+    settings: &Settings,
+    users: u32,
+    scale: u32,
+    email: Option<String>,
+    password: Option<String>,
+    timezone: &str,
+) -> anyhow::Result<()> {
+    let timezone = Timezone::parse(timezone).map_err(|e| anyhow::anyhow!("--timezone: {e}"))?;
+    let pool = db::build_pool(&settings.database, &settings.pool)?;
+    let mut conn = pool.get()?;
+    db::run_migrations(&mut conn)?;
+    let started = std::time::Instant::now();
+    let report = demo::build(
+        &mut conn,
+        &DemoOptions {
+            users,
+            scale,
+            email,
+            password,
+            timezone,
+        },
+        chrono::Utc::now(),
+    )?;
+    let c = &report.per_user;
+    println!(
+        "Created {} demo account(s) in {:.1}s, each with {} activities, {} goals, {} clients, {} projects, {} opportunities and {} blocks.",
+        report.emails.len(),
+        started.elapsed().as_secs_f64(),
+        c.activities,
+        c.goals,
+        c.clients,
+        c.projects,
+        c.opportunities,
+        c.tasks
+    );
+    println!();
+    println!(
+        "Start the app with `lauf` (or `cargo run --release`), open http://{} and log in:",
+        settings.bind
+    );
+    match report.emails.as_slice() {
+        [one] => println!("  email:    {one}"),
+        [first, .., last] => println!("  email:    {first} … {last}"),
+        [] => {}
+    }
+    println!("  password: {}", report.password);
+    Ok(())
+}

@@ -83,7 +83,10 @@ impl DatabaseTarget {
                 DatabaseTarget::Postgres(u.to_string())
             }
             Some(u) => {
-                let path = u.strip_prefix("sqlite://").or_else(|| u.strip_prefix("sqlite:")).unwrap_or(u);
+                let path = u
+                    .strip_prefix("sqlite://")
+                    .or_else(|| u.strip_prefix("sqlite:"))
+                    .unwrap_or(u);
                 DatabaseTarget::Sqlite(PathBuf::from(path))
             }
         }
@@ -106,7 +109,9 @@ impl DatabaseTarget {
 }
 
 fn redact_password(url: &str) -> String {
-    let Some((scheme, rest)) = url.split_once("://") else { return url.to_string() };
+    let Some((scheme, rest)) = url.split_once("://") else {
+        return url.to_string();
+    };
     match rest.split_once('@') {
         Some((userinfo, host)) => match userinfo.split_once(':') {
             Some((user, _)) => format!("{scheme}://{user}:***@{host}"),
@@ -141,7 +146,8 @@ impl ManageConnection for AnyManager {
                 diesel::PgConnection::establish(url).map(AnyConnection::Postgresql)
             }
             DatabaseTarget::Sqlite(path) => {
-                diesel::SqliteConnection::establish(&path.to_string_lossy()).map(AnyConnection::Sqlite)
+                diesel::SqliteConnection::establish(&path.to_string_lossy())
+                    .map(AnyConnection::Sqlite)
             }
         };
         conn.map_err(diesel::r2d2::Error::ConnectionError)
@@ -179,9 +185,16 @@ impl CustomizeConnection<AnyConnection, diesel::r2d2::Error> for ConnectionSetup
 #[derive(Debug, thiserror::Error)]
 pub enum DbSetupError {
     #[error("cannot create the data directory {path}: {source}")]
-    DataDir { path: PathBuf, source: std::io::Error },
+    DataDir {
+        path: PathBuf,
+        source: std::io::Error,
+    },
     #[error("cannot connect to the {kind} database at {target}: {cause}")]
-    Connect { kind: &'static str, target: String, cause: String },
+    Connect {
+        kind: &'static str,
+        target: String,
+        cause: String,
+    },
     #[error("cannot create the connection pool: {0}")]
     Pool(#[from] r2d2::Error),
     #[error("migrations failed: {0}")]
@@ -196,7 +209,10 @@ pub struct PoolOptions {
 
 impl Default for PoolOptions {
     fn default() -> Self {
-        PoolOptions { max_size: 16, connection_timeout: Duration::from_secs(5) }
+        PoolOptions {
+            max_size: 16,
+            connection_timeout: Duration::from_secs(5),
+        }
     }
 }
 
@@ -205,8 +221,10 @@ impl Default for PoolOptions {
 pub fn build_pool(target: &DatabaseTarget, options: &PoolOptions) -> Result<DbPool, DbSetupError> {
     if let DatabaseTarget::Sqlite(path) = target {
         if let Some(dir) = path.parent().filter(|d| !d.as_os_str().is_empty()) {
-            std::fs::create_dir_all(dir)
-                .map_err(|source| DbSetupError::DataDir { path: dir.to_path_buf(), source })?;
+            std::fs::create_dir_all(dir).map_err(|source| DbSetupError::DataDir {
+                path: dir.to_path_buf(),
+                source,
+            })?;
         }
     }
     let manager = AnyManager::new(target.clone());
@@ -230,7 +248,8 @@ pub fn build_pool(target: &DatabaseTarget, options: &PoolOptions) -> Result<DbPo
 /// Applies pending migrations for the connection's backend, serialised across
 /// processes on PostgreSQL by an advisory lock. Returns the versions applied.
 pub fn run_migrations(conn: &mut AnyConnection) -> Result<Vec<String>, DbSetupError> {
-    let fail = |e: Box<dyn std::error::Error + Send + Sync>| DbSetupError::Migrations(e.to_string());
+    let fail =
+        |e: Box<dyn std::error::Error + Send + Sync>| DbSetupError::Migrations(e.to_string());
     match conn.kind() {
         DbKind::Sqlite => Ok(conn
             .run_pending_migrations(SQLITE_MIGRATIONS)
@@ -241,10 +260,11 @@ pub fn run_migrations(conn: &mut AnyConnection) -> Result<Vec<String>, DbSetupEr
         DbKind::Postgres => {
             const LOCK: &str = "SELECT pg_advisory_lock(7310151987)";
             const UNLOCK: &str = "SELECT pg_advisory_unlock(7310151987)";
-            conn.batch_execute(LOCK).map_err(|e| DbSetupError::Migrations(e.to_string()))?;
-            let applied = conn.run_pending_migrations(POSTGRES_MIGRATIONS).map(|versions| {
-                versions.iter().map(|v| v.to_string()).collect::<Vec<_>>()
-            });
+            conn.batch_execute(LOCK)
+                .map_err(|e| DbSetupError::Migrations(e.to_string()))?;
+            let applied = conn
+                .run_pending_migrations(POSTGRES_MIGRATIONS)
+                .map(|versions| versions.iter().map(|v| v.to_string()).collect::<Vec<_>>());
             let unlocked = conn.batch_execute(UNLOCK);
             let applied = applied.map_err(fail)?;
             unlocked.map_err(|e| DbSetupError::Migrations(e.to_string()))?;
@@ -277,8 +297,14 @@ mod tests {
     #[test]
     fn picks_the_backend_from_the_url() {
         let data = Path::new("/srv/lauf");
-        assert_eq!(DatabaseTarget::from_url(None, data), DatabaseTarget::Sqlite(data.join("lauf.db")));
-        assert_eq!(DatabaseTarget::from_url(Some("  "), data), DatabaseTarget::Sqlite(data.join("lauf.db")));
+        assert_eq!(
+            DatabaseTarget::from_url(None, data),
+            DatabaseTarget::Sqlite(data.join("lauf.db"))
+        );
+        assert_eq!(
+            DatabaseTarget::from_url(Some("  "), data),
+            DatabaseTarget::Sqlite(data.join("lauf.db"))
+        );
         assert_eq!(
             DatabaseTarget::from_url(Some("postgresql://u@h/db"), data),
             DatabaseTarget::Postgres("postgresql://u@h/db".into())
@@ -287,7 +313,10 @@ mod tests {
             DatabaseTarget::from_url(Some("sqlite://other.db"), data),
             DatabaseTarget::Sqlite("other.db".into())
         );
-        assert_eq!(DatabaseTarget::from_url(Some("x/y.db"), data), DatabaseTarget::Sqlite("x/y.db".into()));
+        assert_eq!(
+            DatabaseTarget::from_url(Some("x/y.db"), data),
+            DatabaseTarget::Sqlite("x/y.db".into())
+        );
     }
 
     #[test]
@@ -300,8 +329,13 @@ mod tests {
     #[test]
     fn a_refused_connection_names_the_real_cause() {
         let target = DatabaseTarget::Postgres("postgres://postgres@127.0.0.1:1/nowhere".into());
-        let err = build_pool(&target, &PoolOptions::default()).unwrap_err().to_string();
-        assert!(err.contains("127.0.0.1") && err.to_lowercase().contains("refused"), "{err}");
+        let err = build_pool(&target, &PoolOptions::default())
+            .unwrap_err()
+            .to_string();
+        assert!(
+            err.contains("127.0.0.1") && err.to_lowercase().contains("refused"),
+            "{err}"
+        );
         assert!(!err.contains("Invalid connection url"), "{err}");
     }
 }

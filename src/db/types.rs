@@ -9,13 +9,13 @@
 use std::io::Write;
 
 use diesel::backend::Backend;
+use diesel::deserialize::FromSqlRow;
 use diesel::deserialize::{self, FromSql};
+use diesel::expression::AsExpression;
 use diesel::pg::{Pg, PgValue};
 use diesel::serialize::{self, IsNull, Output, ToSql};
 use diesel::sql_types::{Integer, Numeric, Text};
 use diesel::sqlite::{Sqlite, SqliteValue};
-use diesel::deserialize::FromSqlRow;
-use diesel::expression::AsExpression;
 use rust_decimal::Decimal;
 use rust_decimal::prelude::ToPrimitive;
 use serde::de::DeserializeOwned;
@@ -116,7 +116,8 @@ where
 {
     fn from_sql(raw: DB::RawValue<'_>) -> deserialize::Result<Self> {
         let minutes = i32::from_sql(raw)?;
-        BlockMinutes::new(minutes.into()).map_err(|e| format!("{e} (stored value {minutes})").into())
+        BlockMinutes::new(minutes.into())
+            .map_err(|e| format!("{e} (stored value {minutes})").into())
     }
 }
 
@@ -142,7 +143,10 @@ impl ToSql<Numeric, Pg> for Money {
 /// and survives f64 exactly; reading rounds back to cents.
 impl ToSql<Numeric, Sqlite> for Money {
     fn to_sql<'b>(&'b self, out: &mut Output<'b, '_, Sqlite>) -> serialize::Result {
-        let value = self.amount().to_f64().ok_or("amount is not representable")?;
+        let value = self
+            .amount()
+            .to_f64()
+            .ok_or("amount is not representable")?;
         out.set_value(value);
         Ok(IsNull::No)
     }

@@ -28,8 +28,14 @@ impl EmailAddress {
             && !domain.starts_with('.')
             && !domain.ends_with('.')
             && !domain.contains("..")
-            && !email.chars().any(|c| c.is_whitespace() || c.is_control() || "<>()[],;:\"\\".contains(c));
-        if valid { Ok(EmailAddress(email.to_string())) } else { Err(AccountError::BadEmail) }
+            && !email
+                .chars()
+                .any(|c| c.is_whitespace() || c.is_control() || "<>()[],;:\"\\".contains(c));
+        if valid {
+            Ok(EmailAddress(email.to_string()))
+        } else {
+            Err(AccountError::BadEmail)
+        }
     }
 
     pub fn as_str(&self) -> &str {
@@ -70,8 +76,23 @@ mod tests {
 
     #[test]
     fn refuses_what_cannot_be_an_address() {
-        for bad in ["", "ana", "ana@", "@x.io", "ana@x", "a b@x.io", "ana@x..io", "ana@@x.io", "<a>@x.io", "ana@.x.io"] {
-            assert_eq!(EmailAddress::parse(bad), Err(AccountError::BadEmail), "{bad:?}");
+        for bad in [
+            "",
+            "ana",
+            "ana@",
+            "@x.io",
+            "ana@x",
+            "a b@x.io",
+            "ana@x..io",
+            "ana@@x.io",
+            "<a>@x.io",
+            "ana@.x.io",
+        ] {
+            assert_eq!(
+                EmailAddress::parse(bad),
+                Err(AccountError::BadEmail),
+                "{bad:?}"
+            );
         }
         assert!(EmailAddress::parse(&format!("{}@x.io", "a".repeat(300))).is_err());
     }
@@ -80,6 +101,9 @@ mod tests {
     fn names_are_trimmed_and_bounded() {
         assert_eq!(parse_display_name("  Ana  "), Ok(Some("Ana".into())));
         assert_eq!(parse_display_name("   "), Ok(None));
-        assert_eq!(parse_display_name(&"x".repeat(101)), Err(AccountError::NameTooLong));
+        assert_eq!(
+            parse_display_name(&"x".repeat(101)),
+            Err(AccountError::NameTooLong)
+        );
     }
 }

@@ -211,12 +211,18 @@ mod tests {
         assert_eq!(ProjectStatus::Planning.next(), Some(ProjectStatus::Design));
         assert_eq!(ProjectStatus::Launched.next(), None);
         assert_eq!(ProjectStatus::Planning.previous(), None);
-        assert_eq!(ProjectStatus::Review.previous(), Some(ProjectStatus::Development));
+        assert_eq!(
+            ProjectStatus::Review.previous(),
+            Some(ProjectStatus::Development)
+        );
     }
 
     #[test]
     fn serde_uses_the_stored_text() {
-        assert_eq!(serde_json::to_string(&EnergyLevel::DeepWork).unwrap(), "\"DEEP_WORK\"");
+        assert_eq!(
+            serde_json::to_string(&EnergyLevel::DeepWork).unwrap(),
+            "\"DEEP_WORK\""
+        );
         assert!(serde_json::from_str::<EnergyLevel>("\"deep_work\"").is_err());
     }
 }

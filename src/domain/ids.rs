@@ -99,10 +99,19 @@ mod tests {
 
     #[test]
     fn refuses_what_is_not_a_uuid() {
-        for bad in ["", "42", "../../etc/passwd", "67e55044-10b1-426f-9247-bb680e5fe0c", "' OR 1=1 --"] {
+        for bad in [
+            "",
+            "42",
+            "../../etc/passwd",
+            "67e55044-10b1-426f-9247-bb680e5fe0c",
+            "' OR 1=1 --",
+        ] {
             assert_eq!(UserId::parse(bad), Err(BadId { kind: "user" }), "{bad:?}");
         }
-        assert_eq!(GoalId::parse("x").unwrap_err().to_string(), "not a valid goal id");
+        assert_eq!(
+            GoalId::parse("x").unwrap_err().to_string(),
+            "not a valid goal id"
+        );
     }
 
     #[test]

@@ -2,6 +2,7 @@
 //! untrusted text into a value that is valid by construction.
 
 pub mod account;
+pub mod catalog;
 pub mod enums;
 pub mod ids;
 pub mod money;

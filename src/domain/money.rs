@@ -15,7 +15,9 @@ const MAX_ABS: Decimal = Decimal::from_parts(1_410_065_407, 2, 0, false, 2);
 /// Construction rounds half away from zero (as PostgreSQL's NUMERIC does) and
 /// refuses anything that would not fit a NUMERIC(10,2) column, so a value that
 /// exists in Rust is always one the database stores unchanged.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Default, Serialize, Deserialize)]
+#[derive(
+    Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Default, Serialize, Deserialize,
+)]
 #[serde(try_from = "Decimal", into = "Decimal")]
 pub struct Money(Decimal);
 
@@ -65,7 +67,11 @@ impl Money {
             return Err(MoneyError::NotANumber);
         }
         // Longer than any NUMERIC(10,2) value: refuse before Decimal overflows.
-        if digits.split('.').next().is_some_and(|whole| whole.trim_start_matches('0').len() > 8) {
+        if digits
+            .split('.')
+            .next()
+            .is_some_and(|whole| whole.trim_start_matches('0').len() > 8)
+        {
             return Err(MoneyError::TooLarge);
         }
         let amount = Decimal::from_str(&digits).map_err(|_| MoneyError::NotANumber)?;
@@ -114,7 +120,11 @@ pub fn group_thousands(amount: Decimal) -> String {
         }
         grouped.push(digit);
     }
-    let sign = if rounded.is_sign_negative() && !rounded.is_zero() { "-" } else { "" };
+    let sign = if rounded.is_sign_negative() && !rounded.is_zero() {
+        "-"
+    } else {
+        ""
+    };
     format!("{sign}{grouped}.{cents}")
 }
 
@@ -149,7 +159,9 @@ mod tests {
     use super::*;
 
     fn money(s: &str) -> String {
-        Money::parse(s).map(|m| m.to_string()).unwrap_or_else(|e| format!("error: {e}"))
+        Money::parse(s)
+            .map(|m| m.to_string())
+            .unwrap_or_else(|e| format!("error: {e}"))
     }
 
     #[test]
@@ -172,7 +184,9 @@ mod tests {
 
     #[test]
     fn refuses_bad_input() {
-        for bad in ["", "   ", "abc", "1e5", "1.2.3", "12a", "$", ".", "--5", "1 000"] {
+        for bad in [
+            "", "   ", "abc", "1e5", "1.2.3", "12a", "$", ".", "--5", "1 000",
+        ] {
             assert_eq!(Money::parse(bad), Err(MoneyError::NotANumber), "{bad:?}");
         }
     }
@@ -181,7 +195,10 @@ mod tests {
     fn refuses_amounts_the_column_cannot_hold() {
         assert_eq!(Money::parse("100000000"), Err(MoneyError::TooLarge));
         assert_eq!(Money::parse("99999999.995"), Err(MoneyError::TooLarge));
-        assert_eq!(Money::parse("123456789012345678901234567890"), Err(MoneyError::TooLarge));
+        assert_eq!(
+            Money::parse("123456789012345678901234567890"),
+            Err(MoneyError::TooLarge)
+        );
     }
 
     #[test]
@@ -202,7 +219,9 @@ mod tests {
         let big = Money::parse("99999999.99").unwrap();
         assert_eq!(big.checked_add(Money::from_cents(1).unwrap()), None);
         assert_eq!(
-            Money::from_cents(1000).unwrap().checked_sub(Money::from_cents(1).unwrap()),
+            Money::from_cents(1000)
+                .unwrap()
+                .checked_sub(Money::from_cents(1).unwrap()),
             Some(Money::parse("9.99").unwrap())
         );
     }
@@ -210,6 +229,11 @@ mod tests {
     #[test]
     fn serde_refuses_out_of_range_values() {
         assert!(serde_json::from_str::<Money>("\"100000000\"").is_err());
-        assert_eq!(serde_json::from_str::<Money>("\"0.1\"").unwrap().to_string(), "0.10");
+        assert_eq!(
+            serde_json::from_str::<Money>("\"0.1\"")
+                .unwrap()
+                .to_string(),
+            "0.10"
+        );
     }
 }

@@ -77,13 +77,17 @@ impl Default for Preferences {
 impl Preferences {
     /// Work hours as a span; a stored document with end ≤ start falls back to the default.
     pub fn work_hours(&self) -> DaySpan {
-        DaySpan::new(self.work_start, self.work_end)
-            .unwrap_or_else(|_| DaySpan { start: hm(9, 0), end: hm(17, 0) })
+        DaySpan::new(self.work_start, self.work_end).unwrap_or_else(|_| DaySpan {
+            start: hm(9, 0),
+            end: hm(17, 0),
+        })
     }
 
     pub fn day_window(&self) -> DaySpan {
-        DaySpan::new(self.day_start, self.day_end)
-            .unwrap_or_else(|_| DaySpan { start: hm(6, 30), end: hm(21, 30) })
+        DaySpan::new(self.day_start, self.day_end).unwrap_or_else(|_| DaySpan {
+            start: hm(6, 30),
+            end: hm(21, 30),
+        })
     }
 }
 
@@ -116,7 +120,11 @@ mod tests {
 
     #[test]
     fn inverted_hours_fall_back_to_the_default_span() {
-        let prefs = Preferences { work_start: hm(18, 0), work_end: hm(8, 0), ..Default::default() };
+        let prefs = Preferences {
+            work_start: hm(18, 0),
+            work_end: hm(8, 0),
+            ..Default::default()
+        };
         assert_eq!(prefs.work_hours().start.to_string(), "09:00");
     }
 }

@@ -25,7 +25,10 @@ pub enum TimeError {
 }
 
 impl TimeOfDay {
-    pub const MIDNIGHT: TimeOfDay = TimeOfDay { minutes: 0, text: *b"00:00" };
+    pub const MIDNIGHT: TimeOfDay = TimeOfDay {
+        minutes: 0,
+        text: *b"00:00",
+    };
 
     pub const fn from_hm(hour: u16, minute: u16) -> Option<Self> {
         if hour < 24 && minute < 60 {
@@ -46,7 +49,11 @@ impl TimeOfDay {
 
     /// Minutes since midnight, 0..=1439.
     pub const fn from_minutes(minutes: u16) -> Option<Self> {
-        if minutes < 24 * 60 { Self::from_hm(minutes / 60, minutes % 60) } else { None }
+        if minutes < 24 * 60 {
+            Self::from_hm(minutes / 60, minutes % 60)
+        } else {
+            None
+        }
     }
 
     /// `HH:MM`, as stored.
@@ -92,7 +99,8 @@ impl TimeOfDay {
     }
 
     pub fn to_naive(self) -> NaiveTime {
-        NaiveTime::from_hms_opt(self.hour().into(), self.minute().into(), 0).unwrap_or(NaiveTime::MIN)
+        NaiveTime::from_hms_opt(self.hour().into(), self.minute().into(), 0)
+            .unwrap_or(NaiveTime::MIN)
     }
 
     pub fn from_naive(time: NaiveTime) -> Self {
@@ -132,11 +140,18 @@ impl BlockMinutes {
     pub fn new(minutes: i64) -> Result<Self, TimeError> {
         let valid = (i64::from(Self::MIN)..=i64::from(Self::MAX)).contains(&minutes)
             && minutes % i64::from(Self::STEP) == 0;
-        if valid { Ok(BlockMinutes(minutes as i32)) } else { Err(TimeError::BadBlockLength) }
+        if valid {
+            Ok(BlockMinutes(minutes as i32))
+        } else {
+            Err(TimeError::BadBlockLength)
+        }
     }
 
     pub fn parse(text: &str) -> Result<Self, TimeError> {
-        text.trim().parse::<i64>().map_err(|_| TimeError::BadBlockLength).and_then(Self::new)
+        text.trim()
+            .parse::<i64>()
+            .map_err(|_| TimeError::BadBlockLength)
+            .and_then(Self::new)
     }
 
     pub const fn get(self) -> u16 {
@@ -179,7 +194,11 @@ pub struct DaySpan {
 
 impl DaySpan {
     pub fn new(start: TimeOfDay, end: TimeOfDay) -> Result<Self, TimeError> {
-        if end > start { Ok(DaySpan { start, end }) } else { Err(TimeError::EmptyRange) }
+        if end > start {
+            Ok(DaySpan { start, end })
+        } else {
+            Err(TimeError::EmptyRange)
+        }
     }
 
     pub fn minutes(self) -> u16 {
@@ -202,7 +221,9 @@ impl Timezone {
         if name.is_empty() || name.len() > 64 {
             return Err(TimeError::BadTimezone);
         }
-        name.parse::<chrono_tz::Tz>().map(Timezone).map_err(|_| TimeError::BadTimezone)
+        name.parse::<chrono_tz::Tz>()
+            .map(Timezone)
+            .map_err(|_| TimeError::BadTimezone)
     }
 
     pub fn name(self) -> &'static str {
@@ -256,7 +277,9 @@ mod tests {
         assert_eq!(TimeOfDay::parse("09:30").unwrap().to_string(), "09:30");
         assert_eq!(TimeOfDay::parse("00:00"), Ok(TimeOfDay::MIDNIGHT));
         assert_eq!(TimeOfDay::parse("23:59").unwrap().minutes(), 1439);
-        for bad in ["9:30", "24:00", "12:60", "12-30", "", "ab:cd", "09:30:00", "+9:30", "０9:30"] {
+        for bad in [
+            "9:30", "24:00", "12:60", "12-30", "", "ab:cd", "09:30:00", "+9:30", "０9:30",
+        ] {
             assert_eq!(TimeOfDay::parse(bad), Err(TimeError::BadTime), "{bad:?}");
         }
     }
@@ -275,9 +298,16 @@ mod tests {
         assert_eq!(BlockMinutes::new(5).unwrap().get(), 5);
         assert_eq!(BlockMinutes::new(720).unwrap().get(), 720);
         for bad in [0, 4, 7, 725, 1440, -90] {
-            assert_eq!(BlockMinutes::new(bad), Err(TimeError::BadBlockLength), "{bad}");
+            assert_eq!(
+                BlockMinutes::new(bad),
+                Err(TimeError::BadBlockLength),
+                "{bad}"
+            );
         }
-        assert_eq!(BlockMinutes::parse("ninety"), Err(TimeError::BadBlockLength));
+        assert_eq!(
+            BlockMinutes::parse("ninety"),
+            Err(TimeError::BadBlockLength)
+        );
         assert_eq!(BlockMinutes::new(90).unwrap().human(), "1 h 30 min");
         assert_eq!(BlockMinutes::new(120).unwrap().human(), "2 h");
         assert_eq!(BlockMinutes::new(45).unwrap().human(), "45 min");
@@ -294,9 +324,17 @@ mod tests {
 
     #[test]
     fn timezones_are_iana_names() {
-        assert_eq!(Timezone::parse("Europe/Berlin").unwrap().name(), "Europe/Berlin");
+        assert_eq!(
+            Timezone::parse("Europe/Berlin").unwrap().name(),
+            "Europe/Berlin"
+        );
         assert_eq!(Timezone::parse(" UTC ").unwrap().name(), "UTC");
-        for bad in ["", "Mars/Olympus", "Europe/Berlin; DROP TABLE users", &"A".repeat(100)] {
+        for bad in [
+            "",
+            "Mars/Olympus",
+            "Europe/Berlin; DROP TABLE users",
+            &"A".repeat(100),
+        ] {
             assert_eq!(Timezone::parse(bad), Err(TimeError::BadTimezone), "{bad:?}");
         }
         assert!(Timezone::all_names().any(|n| n == "America/New_York"));
@@ -309,7 +347,10 @@ mod tests {
         let ny = Timezone::parse("America/New_York").unwrap();
         let tokyo = Timezone::parse("Asia/Tokyo").unwrap();
         assert_eq!(ny.today(now), NaiveDate::from_ymd_opt(2026, 3, 9).unwrap());
-        assert_eq!(tokyo.today(now), NaiveDate::from_ymd_opt(2026, 3, 10).unwrap());
+        assert_eq!(
+            tokyo.today(now),
+            NaiveDate::from_ymd_opt(2026, 3, 10).unwrap()
+        );
         assert_eq!(ny.time_now(now).to_string(), "23:30");
     }
 }

@@ -28,7 +28,9 @@ pub struct Activity {
 
 pub fn insert_all(conn: &mut AnyConnection, rows: &[Activity]) -> QueryResult<()> {
     for row in rows {
-        diesel::insert_into(activities::table).values(row).execute(conn)?;
+        diesel::insert_into(activities::table)
+            .values(row)
+            .execute(conn)?;
     }
     Ok(())
 }
@@ -38,7 +40,31 @@ pub fn list_active(conn: &mut AnyConnection, user: &UserId) -> QueryResult<Vec<A
     activities::table
         .filter(activities::user_id.eq(user))
         .filter(activities::is_active.eq(true))
-        .order((activities::sort_order.asc(), activities::times_used.desc(), activities::title.asc()))
+        .order((
+            activities::sort_order.asc(),
+            activities::times_used.desc(),
+            activities::title.asc(),
+        ))
         .select(Activity::as_select())
         .load(conn)
+}
+
+/// Sets the usage figures (the demo builder; completion adjusts them one at a time).
+pub fn record_use(
+    conn: &mut AnyConnection,
+    user: &UserId,
+    id: &ActivityId,
+    times_used: i32,
+    last_used: Option<NaiveDateTime>,
+) -> QueryResult<usize> {
+    diesel::update(
+        activities::table
+            .filter(activities::user_id.eq(user))
+            .filter(activities::id.eq(id)),
+    )
+    .set((
+        activities::times_used.eq(times_used),
+        activities::last_used.eq(last_used),
+    ))
+    .execute(conn)
 }

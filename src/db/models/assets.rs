@@ -28,7 +28,9 @@ pub struct Asset {
 
 pub fn insert(conn: &mut AnyConnection, asset: &Asset, tags: &[&str]) -> QueryResult<()> {
     conn.transaction(|conn| {
-        diesel::insert_into(assets::table).values(asset).execute(conn)?;
+        diesel::insert_into(assets::table)
+            .values(asset)
+            .execute(conn)?;
         for tag in tags {
             diesel::insert_into(asset_tags::table)
                 .values((

@@ -33,7 +33,13 @@ pub struct AuditEvent<'a> {
 
 impl<'a> AuditEvent<'a> {
     pub fn new(action: &'a str) -> Self {
-        AuditEvent { user_id: None, action, entity: None, details: serde_json::json!({}), ip: None }
+        AuditEvent {
+            user_id: None,
+            action,
+            entity: None,
+            details: serde_json::json!({}),
+            ip: None,
+        }
     }
 
     pub fn user(mut self, user: &'a UserId) -> Self {
@@ -74,7 +80,11 @@ pub fn record(conn: &mut AnyConnection, event: AuditEvent<'_>) -> QueryResult<()
 }
 
 /// A user's most recent events, newest first.
-pub fn recent_for_user(conn: &mut AnyConnection, user: &UserId, limit: i64) -> QueryResult<Vec<AuditEntry>> {
+pub fn recent_for_user(
+    conn: &mut AnyConnection,
+    user: &UserId,
+    limit: i64,
+) -> QueryResult<Vec<AuditEntry>> {
     audit_logs::table
         .filter(audit_logs::user_id.eq(user))
         .order((audit_logs::created_at.desc(), audit_logs::id.desc()))

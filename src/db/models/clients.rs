@@ -39,7 +39,10 @@ pub struct Client {
 }
 
 pub fn insert(conn: &mut AnyConnection, client: &Client) -> QueryResult<()> {
-    diesel::insert_into(clients::table).values(client).execute(conn).map(drop)
+    diesel::insert_into(clients::table)
+        .values(client)
+        .execute(conn)
+        .map(drop)
 }
 
 pub fn find(conn: &mut AnyConnection, user: &UserId, id: &ClientId) -> QueryResult<Option<Client>> {
@@ -52,5 +55,17 @@ pub fn find(conn: &mut AnyConnection, user: &UserId, id: &ClientId) -> QueryResu
 }
 
 pub fn count_for_user(conn: &mut AnyConnection, user: &UserId) -> QueryResult<i64> {
-    clients::table.filter(clients::user_id.eq(user)).count().get_result(conn)
+    clients::table
+        .filter(clients::user_id.eq(user))
+        .count()
+        .get_result(conn)
+}
+
+/// The user's clients by name.
+pub fn list_for_user(conn: &mut AnyConnection, user: &UserId) -> QueryResult<Vec<Client>> {
+    clients::table
+        .filter(clients::user_id.eq(user))
+        .order((clients::name.asc(), clients::id.asc()))
+        .select(Client::as_select())
+        .load(conn)
 }

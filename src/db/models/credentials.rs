@@ -18,10 +18,16 @@ pub struct LocalCredential {
 }
 
 pub fn insert(conn: &mut AnyConnection, credential: &LocalCredential) -> QueryResult<()> {
-    diesel::insert_into(local_credentials::table).values(credential).execute(conn).map(drop)
+    diesel::insert_into(local_credentials::table)
+        .values(credential)
+        .execute(conn)
+        .map(drop)
 }
 
-pub fn find_by_email(conn: &mut AnyConnection, email_lower: &str) -> QueryResult<Option<LocalCredential>> {
+pub fn find_by_email(
+    conn: &mut AnyConnection,
+    email_lower: &str,
+) -> QueryResult<Option<LocalCredential>> {
     local_credentials::table
         .filter(local_credentials::email_lower.eq(email_lower))
         .select(LocalCredential::as_select())
@@ -36,8 +42,16 @@ pub fn email_taken(conn: &mut AnyConnection, email_lower: &str) -> QueryResult<b
     .get_result(conn)
 }
 
-pub fn update_hash(conn: &mut AnyConnection, user: &UserId, hash: &str, at: NaiveDateTime) -> QueryResult<usize> {
+pub fn update_hash(
+    conn: &mut AnyConnection,
+    user: &UserId,
+    hash: &str,
+    at: NaiveDateTime,
+) -> QueryResult<usize> {
     diesel::update(local_credentials::table.find(user))
-        .set((local_credentials::password_hash.eq(hash), local_credentials::password_changed_at.eq(at)))
+        .set((
+            local_credentials::password_hash.eq(hash),
+            local_credentials::password_changed_at.eq(at),
+        ))
         .execute(conn)
 }

@@ -25,7 +25,10 @@ pub struct Goal {
 }
 
 pub fn insert(conn: &mut AnyConnection, goal: &Goal) -> QueryResult<()> {
-    diesel::insert_into(goals::table).values(goal).execute(conn).map(drop)
+    diesel::insert_into(goals::table)
+        .values(goal)
+        .execute(conn)
+        .map(drop)
 }
 
 pub fn find(conn: &mut AnyConnection, user: &UserId, id: &GoalId) -> QueryResult<Option<Goal>> {
@@ -35,4 +38,17 @@ pub fn find(conn: &mut AnyConnection, user: &UserId, id: &GoalId) -> QueryResult
         .select(Goal::as_select())
         .first(conn)
         .optional()
+}
+
+/// The user's goals, open ones first, then by type and due date.
+pub fn list_for_user(conn: &mut AnyConnection, user: &UserId) -> QueryResult<Vec<Goal>> {
+    goals::table
+        .filter(goals::user_id.eq(user))
+        .order((
+            goals::completed_at.is_not_null().asc(),
+            goals::goal_type.asc(),
+            goals::due_date.asc(),
+        ))
+        .select(Goal::as_select())
+        .load(conn)
 }

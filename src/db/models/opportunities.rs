@@ -24,5 +24,8 @@ pub struct Opportunity {
 }
 
 pub fn insert(conn: &mut AnyConnection, opportunity: &Opportunity) -> QueryResult<()> {
-    diesel::insert_into(opportunities::table).values(opportunity).execute(conn).map(drop)
+    diesel::insert_into(opportunities::table)
+        .values(opportunity)
+        .execute(conn)
+        .map(drop)
 }

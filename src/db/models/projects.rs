@@ -29,11 +29,18 @@ pub struct Project {
 }
 
 pub fn insert(conn: &mut AnyConnection, project: &Project) -> QueryResult<()> {
-    diesel::insert_into(projects::table).values(project).execute(conn).map(drop)
+    diesel::insert_into(projects::table)
+        .values(project)
+        .execute(conn)
+        .map(drop)
 }
 
 /// A project, only if its client belongs to `user`.
-pub fn find(conn: &mut AnyConnection, user: &UserId, id: &ProjectId) -> QueryResult<Option<Project>> {
+pub fn find(
+    conn: &mut AnyConnection,
+    user: &UserId,
+    id: &ProjectId,
+) -> QueryResult<Option<Project>> {
     projects::table
         .inner_join(clients::table)
         .filter(clients::user_id.eq(user))
@@ -41,4 +48,36 @@ pub fn find(conn: &mut AnyConnection, user: &UserId, id: &ProjectId) -> QueryRes
         .select(Project::as_select())
         .first(conn)
         .optional()
+}
+
+/// The user's projects with their client's name, by pipeline stage then due date.
+pub fn list_for_user(
+    conn: &mut AnyConnection,
+    user: &UserId,
+) -> QueryResult<Vec<(Project, String)>> {
+    projects::table
+        .inner_join(clients::table)
+        .filter(clients::user_id.eq(user))
+        .order((
+            projects::due_date.is_null().asc(),
+            projects::due_date.asc(),
+            projects::name.asc(),
+        ))
+        .select((Project::as_select(), clients::name))
+        .load(conn)
+}
+
+/// A client's projects.
+pub fn for_client(
+    conn: &mut AnyConnection,
+    user: &UserId,
+    client: &ClientId,
+) -> QueryResult<Vec<Project>> {
+    projects::table
+        .inner_join(clients::table)
+        .filter(clients::user_id.eq(user))
+        .filter(projects::client_id.eq(client))
+        .order(projects::created_at.asc())
+        .select(Project::as_select())
+        .load(conn)
 }

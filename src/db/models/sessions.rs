@@ -25,7 +25,10 @@ pub struct SessionRecord {
 }
 
 pub fn insert(conn: &mut AnyConnection, session: &SessionRecord) -> QueryResult<()> {
-    diesel::insert_into(sessions::table).values(session).execute(conn).map(drop)
+    diesel::insert_into(sessions::table)
+        .values(session)
+        .execute(conn)
+        .map(drop)
 }
 
 /// The session and, for a signed-in session, its user: one round trip per request.
@@ -42,9 +45,17 @@ pub fn find_with_user(
 }
 
 /// Slides the idle expiry; callers do this at most once a minute per session.
-pub fn touch(conn: &mut AnyConnection, id_hash: &str, seen: NaiveDateTime, idle_expires: NaiveDateTime) -> QueryResult<usize> {
+pub fn touch(
+    conn: &mut AnyConnection,
+    id_hash: &str,
+    seen: NaiveDateTime,
+    idle_expires: NaiveDateTime,
+) -> QueryResult<usize> {
     diesel::update(sessions::table.find(id_hash))
-        .set((sessions::last_seen_at.eq(seen), sessions::idle_expires_at.eq(idle_expires)))
+        .set((
+            sessions::last_seen_at.eq(seen),
+            sessions::idle_expires_at.eq(idle_expires),
+        ))
         .execute(conn)
 }
 
@@ -55,13 +66,46 @@ pub fn delete(conn: &mut AnyConnection, id_hash: &str) -> QueryResult<usize> {
 /// Removes sessions past either timeout; run periodically.
 pub fn delete_expired(conn: &mut AnyConnection, now: NaiveDateTime) -> QueryResult<usize> {
     diesel::delete(
-        sessions::table.filter(sessions::idle_expires_at.le(now).or(sessions::absolute_expires_at.le(now))),
+        sessions::table.filter(
+            sessions::idle_expires_at
+                .le(now)
+                .or(sessions::absolute_expires_at.le(now)),
+        ),
     )
     .execute(conn)
 }
 
 /// Ends every other session of a user (after a password change).
 pub fn delete_others(conn: &mut AnyConnection, user: &UserId, keep: &str) -> QueryResult<usize> {
-    diesel::delete(sessions::table.filter(sessions::user_id.eq(user)).filter(sessions::id_hash.ne(keep)))
-        .execute(conn)
+    diesel::delete(
+        sessions::table
+            .filter(sessions::user_id.eq(user))
+            .filter(sessions::id_hash.ne(keep)),
+    )
+    .execute(conn)
+}
+
+/// A user's live sessions, most recently used first.
+pub fn list_live_for_user(
+    conn: &mut AnyConnection,
+    user: &UserId,
+    now: NaiveDateTime,
+) -> QueryResult<Vec<SessionRecord>> {
+    sessions::table
+        .filter(sessions::user_id.eq(user))
+        .filter(sessions::idle_expires_at.gt(now))
+        .filter(sessions::absolute_expires_at.gt(now))
+        .order(sessions::last_seen_at.desc())
+        .select(SessionRecord::as_select())
+        .load(conn)
+}
+
+/// Deletes one session only if it belongs to `user`; 0 means not found or not theirs.
+pub fn delete_owned(conn: &mut AnyConnection, user: &UserId, id_hash: &str) -> QueryResult<usize> {
+    diesel::delete(
+        sessions::table
+            .filter(sessions::id_hash.eq(id_hash))
+            .filter(sessions::user_id.eq(user)),
+    )
+    .execute(conn)
 }

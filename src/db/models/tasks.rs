@@ -6,8 +6,8 @@ use diesel::prelude::*;
 use crate::db::AnyConnection;
 use crate::db::schema::tasks;
 use crate::domain::{
-    ActivityId, BlockMinutes, ClientId, EnergyLevel, GoalId, Priority, ProjectId, TaskCategory, TaskId,
-    TaskStatus, TimeOfDay, UserId,
+    ActivityId, BlockMinutes, ClientId, EnergyLevel, GoalId, Priority, ProjectId, TaskCategory,
+    TaskId, TaskStatus, TimeOfDay, UserId,
 };
 
 #[derive(Debug, Clone, PartialEq, Queryable, Selectable, Insertable, Identifiable)]
@@ -34,7 +34,10 @@ pub struct Task {
 }
 
 pub fn insert(conn: &mut AnyConnection, task: &Task) -> QueryResult<()> {
-    diesel::insert_into(tasks::table).values(task).execute(conn).map(drop)
+    diesel::insert_into(tasks::table)
+        .values(task)
+        .execute(conn)
+        .map(drop)
 }
 
 /// Inserts many rows at once: one multi-row INSERT per backend (demo data, imports).
@@ -42,7 +45,10 @@ pub fn insert_batch(conn: &mut AnyConnection, rows: &[Task]) -> QueryResult<()> 
     if rows.is_empty() {
         return Ok(());
     }
-    crate::per_backend!(conn, |c| diesel::insert_into(tasks::table).values(rows).execute(c).map(drop))
+    crate::per_backend!(conn, |c| diesel::insert_into(tasks::table)
+        .values(rows)
+        .execute(c)
+        .map(drop))
 }
 
 pub fn find(conn: &mut AnyConnection, user: &UserId, id: &TaskId) -> QueryResult<Option<Task>> {
@@ -59,7 +65,11 @@ pub fn for_day(conn: &mut AnyConnection, user: &UserId, day: NaiveDate) -> Query
     tasks::table
         .filter(tasks::user_id.eq(user))
         .filter(tasks::scheduled_date.eq(day))
-        .order((tasks::scheduled_time.is_null().asc(), tasks::scheduled_time.asc(), tasks::created_at.asc()))
+        .order((
+            tasks::scheduled_time.is_null().asc(),
+            tasks::scheduled_time.asc(),
+            tasks::created_at.asc(),
+        ))
         .select(Task::as_select())
         .load(conn)
 }

@@ -17,7 +17,11 @@ pub struct ThrottleRow {
 }
 
 pub fn find(conn: &mut AnyConnection, key: &str) -> QueryResult<Option<ThrottleRow>> {
-    login_throttle::table.find(key).select(ThrottleRow::as_select()).first(conn).optional()
+    login_throttle::table
+        .find(key)
+        .select(ThrottleRow::as_select())
+        .first(conn)
+        .optional()
 }
 
 /// Writes the row whether or not one exists (ON CONFLICT, per backend).

@@ -60,17 +60,36 @@ pub struct SettingsChange {
 }
 
 pub fn insert(conn: &mut AnyConnection, user: &NewUser<'_>) -> QueryResult<()> {
-    diesel::insert_into(users::table).values(user).execute(conn).map(drop)
+    diesel::insert_into(users::table)
+        .values(user)
+        .execute(conn)
+        .map(drop)
 }
 
 pub fn find(conn: &mut AnyConnection, id: &UserId) -> QueryResult<Option<User>> {
-    users::table.find(id).select(User::as_select()).first(conn).optional()
+    users::table
+        .find(id)
+        .select(User::as_select())
+        .first(conn)
+        .optional()
 }
 
-pub fn update_settings(conn: &mut AnyConnection, id: &UserId, change: &SettingsChange) -> QueryResult<usize> {
-    diesel::update(users::table.find(id)).set(change).execute(conn)
+pub fn update_settings(
+    conn: &mut AnyConnection,
+    id: &UserId,
+    change: &SettingsChange,
+) -> QueryResult<usize> {
+    diesel::update(users::table.find(id))
+        .set(change)
+        .execute(conn)
 }
 
-pub fn record_login(conn: &mut AnyConnection, id: &UserId, at: NaiveDateTime) -> QueryResult<usize> {
-    diesel::update(users::table.find(id)).set(users::last_login_at.eq(at)).execute(conn)
+pub fn record_login(
+    conn: &mut AnyConnection,
+    id: &UserId,
+    at: NaiveDateTime,
+) -> QueryResult<usize> {
+    diesel::update(users::table.find(id))
+        .set(users::last_login_at.eq(at))
+        .execute(conn)
 }

@@ -1,0 +1,78 @@
+//! The request gate: loads the session named by the cookie (one query), then refuses
+//! unsafe requests that fail the CSRF checks before any handler runs.
+
+use actix_web::body::{EitherBody, MessageBody};
+use actix_web::dev::{ServiceRequest, ServiceResponse};
+use actix_web::middleware::Next;
+use actix_web::{HttpMessage, web};
+
+use super::session::{self, LiveSession};
+use super::{SessionState, csrf};
+use crate::error::AppError;
+use crate::startup::AppState;
+
+/// Paths that never need a session: static files and probes.
+fn sessionless(path: &str) -> bool {
+    path.starts_with("/static/")
+        || path == "/healthz"
+        || path == "/readyz"
+        || path == "/favicon.ico"
+}
+
+pub async fn session_gate(
+    mut req: ServiceRequest,
+    next: Next<impl MessageBody>,
+) -> Result<ServiceResponse<EitherBody<impl MessageBody>>, actix_web::Error> {
+    if sessionless(req.path()) && !csrf::is_unsafe(req.method()) {
+        return next
+            .call(req)
+            .await
+            .map(ServiceResponse::map_into_left_body);
+    }
+    match load_and_check(&mut req).await {
+        Ok(()) => next
+            .call(req)
+            .await
+            .map(ServiceResponse::map_into_left_body),
+        Err(err) => Ok(req.error_response(err).map_into_right_body()),
+    }
+}
+
+async fn load_and_check(req: &mut ServiceRequest) -> Result<(), AppError> {
+    let state = req
+        .app_data::<web::Data<AppState>>()
+        .cloned()
+        .ok_or_else(|| AppError::internal(anyhow::anyhow!("AppState missing")))?;
+    let policy = state.sessions.clone();
+    let token = req
+        .cookie(policy.cookie_name())
+        .map(|c| c.value().to_string());
+    let live: Option<LiveSession> = match token {
+        Some(token) if session::looks_like_token(&token) => {
+            state
+                .db(move |conn| Ok(session::load(conn, &policy, &token, crate::db::now())?))
+                .await?
+        }
+        _ => None,
+    };
+
+    if csrf::is_unsafe(req.method()) {
+        if !csrf::from_our_origin(req, state.settings.public_url.as_deref()) {
+            return Err(AppError::Forbidden("cross-origin request"));
+        }
+        let expected = live
+            .as_ref()
+            .map(|s| s.record.csrf_token.clone())
+            .unwrap_or_default();
+        let submitted = csrf::submitted_token(req).await?.unwrap_or_default();
+        if !csrf::tokens_match(&submitted, &expected) {
+            return Err(AppError::Forbidden(if expected.is_empty() {
+                "no session for CSRF token"
+            } else {
+                "CSRF token mismatch"
+            }));
+        }
+    }
+    req.extensions_mut().insert(SessionState(live));
+    Ok(())
+}

@@ -1,0 +1,272 @@
+//! Typed settings from the environment. Every variable is read here and only here,
+//! and each is documented once, in `.env.example` and the README.
+
+use std::net::IpAddr;
+use std::path::PathBuf;
+use std::time::Duration;
+
+use crate::db::{DatabaseTarget, PoolOptions};
+
+#[derive(Debug, Clone)]
+pub struct Settings {
+    /// `LAUF_BIND`: address and port to listen on.
+    pub bind: String,
+    /// `LAUF_DATA_DIR`: where the embedded database (and later uploads) live.
+    pub data_dir: PathBuf,
+    /// `DATABASE_URL`: unset for SQLite in the data dir, or `postgres://…`.
+    pub database: DatabaseTarget,
+    /// `LAUF_DB_POOL_SIZE`: connections per process; keep it ≥ expected concurrency.
+    pub pool: PoolOptions,
+    /// `LAUF_PUBLIC_URL`: the origin browsers use, e.g. `https://lauf.example.com`.
+    /// When it is https, cookies are `Secure` and `__Host-` prefixed.
+    pub public_url: Option<String>,
+    /// `LAUF_SESSION_IDLE_MINUTES` / `LAUF_SESSION_ABSOLUTE_HOURS`.
+    pub session_idle: Duration,
+    pub session_absolute: Duration,
+    /// `LAUF_ALLOW_SIGNUP`: whether `/signup` creates accounts.
+    pub allow_signup: bool,
+    /// `LAUF_TRUSTED_PROXIES`: peers (IPs or CIDRs) whose `X-Forwarded-For` is believed.
+    pub trusted_proxies: Vec<IpNet>,
+    /// `LAUF_LOG_FORMAT`: `text` (default) or `json`.
+    pub log_json: bool,
+    /// `LAUF_WORKERS`: HTTP worker threads; default one per core.
+    pub workers: Option<usize>,
+}
+
+#[derive(Debug, thiserror::Error)]
+pub enum ConfigError {
+    #[error("{name}: {problem}")]
+    Invalid { name: &'static str, problem: String },
+}
+
+fn invalid(name: &'static str, problem: impl Into<String>) -> ConfigError {
+    ConfigError::Invalid {
+        name,
+        problem: problem.into(),
+    }
+}
+
+impl Settings {
+    /// Reads the process environment.
+    pub fn from_env() -> Result<Self, ConfigError> {
+        Self::from_lookup(|name| std::env::var(name).ok())
+    }
+
+    /// Reads settings through `lookup`, so tests can supply their own environment.
+    pub fn from_lookup(lookup: impl Fn(&str) -> Option<String>) -> Result<Self, ConfigError> {
+        let get = |name: &str| {
+            lookup(name)
+                .map(|v| v.trim().to_string())
+                .filter(|v| !v.is_empty())
+        };
+        let number = |name: &'static str, default: u64, range: std::ops::RangeInclusive<u64>| {
+            match get(name) {
+                None => Ok(default),
+                Some(text) => text
+                    .parse::<u64>()
+                    .ok()
+                    .filter(|n| range.contains(n))
+                    .ok_or_else(|| {
+                        invalid(
+                            name,
+                            format!("expected a whole number in {range:?}, got {text:?}"),
+                        )
+                    }),
+            }
+        };
+        let flag = |name: &'static str, default: bool| match get(name).as_deref() {
+            None => Ok(default),
+            Some("1" | "true" | "yes" | "on") => Ok(true),
+            Some("0" | "false" | "no" | "off") => Ok(false),
+            Some(other) => Err(invalid(
+                name,
+                format!("expected true or false, got {other:?}"),
+            )),
+        };
+
+        let data_dir = PathBuf::from(get("LAUF_DATA_DIR").unwrap_or_else(|| "./data".into()));
+        let database = DatabaseTarget::from_url(get("DATABASE_URL").as_deref(), &data_dir);
+        let public_url = match get("LAUF_PUBLIC_URL") {
+            None => None,
+            Some(url) if url.starts_with("http://") || url.starts_with("https://") => {
+                Some(url.trim_end_matches('/').to_string())
+            }
+            Some(url) => {
+                return Err(invalid(
+                    "LAUF_PUBLIC_URL",
+                    format!("must start with http:// or https://, got {url:?}"),
+                ));
+            }
+        };
+        let trusted_proxies = get("LAUF_TRUSTED_PROXIES")
+            .map(|list| {
+                list.split(',')
+                    .map(str::trim)
+                    .filter(|s| !s.is_empty())
+                    .map(|s| {
+                        IpNet::parse(s).ok_or_else(|| {
+                            invalid(
+                                "LAUF_TRUSTED_PROXIES",
+                                format!("{s:?} is not an IP or CIDR"),
+                            )
+                        })
+                    })
+                    .collect::<Result<Vec<_>, _>>()
+            })
+            .transpose()?
+            .unwrap_or_default();
+        let log_json = match get("LAUF_LOG_FORMAT").as_deref() {
+            None | Some("text") => false,
+            Some("json") => true,
+            Some(other) => {
+                return Err(invalid(
+                    "LAUF_LOG_FORMAT",
+                    format!("expected text or json, got {other:?}"),
+                ));
+            }
+        };
+        let workers = match get("LAUF_WORKERS") {
+            None => None,
+            Some(_) => Some(number("LAUF_WORKERS", 0, 1..=256)? as usize),
+        };
+
+        Ok(Settings {
+            bind: get("LAUF_BIND").unwrap_or_else(|| "127.0.0.1:8080".into()),
+            data_dir,
+            database,
+            pool: PoolOptions {
+                max_size: number("LAUF_DB_POOL_SIZE", 16, 1..=512)? as u32,
+                connection_timeout: Duration::from_secs(number(
+                    "LAUF_DB_TIMEOUT_SECONDS",
+                    5,
+                    1..=120,
+                )?),
+            },
+            public_url,
+            session_idle: Duration::from_secs(
+                60 * number("LAUF_SESSION_IDLE_MINUTES", 240, 5..=10_080)?,
+            ),
+            session_absolute: Duration::from_secs(
+                3600 * number("LAUF_SESSION_ABSOLUTE_HOURS", 12, 1..=720)?,
+            ),
+            allow_signup: flag("LAUF_ALLOW_SIGNUP", true)?,
+            trusted_proxies,
+            log_json,
+            workers,
+        })
+    }
+
+    /// Cookies get `Secure` and the `__Host-` prefix when the public URL is https.
+    pub fn secure_cookies(&self) -> bool {
+        self.public_url
+            .as_deref()
+            .is_some_and(|u| u.starts_with("https://"))
+    }
+}
+
+/// An IP network (`10.0.0.0/8`, `::1/128`, or a single address).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct IpNet {
+    addr: IpAddr,
+    prefix: u8,
+}
+
+impl IpNet {
+    pub fn parse(text: &str) -> Option<IpNet> {
+        let (addr, prefix) = match text.split_once('/') {
+            Some((a, p)) => (a.parse::<IpAddr>().ok()?, Some(p.parse::<u8>().ok()?)),
+            None => (text.parse::<IpAddr>().ok()?, None),
+        };
+        let max = if addr.is_ipv4() { 32 } else { 128 };
+        let prefix = prefix.unwrap_or(max);
+        (prefix <= max).then_some(IpNet { addr, prefix })
+    }
+
+    pub fn contains(&self, ip: IpAddr) -> bool {
+        fn masked(bits: u128, prefix: u8, width: u8) -> u128 {
+            if prefix == 0 {
+                0
+            } else {
+                bits >> (width - prefix)
+            }
+        }
+        match (self.addr, ip) {
+            (IpAddr::V4(net), IpAddr::V4(ip)) => {
+                masked(u32::from(net).into(), self.prefix, 32)
+                    == masked(u32::from(ip).into(), self.prefix, 32)
+            }
+            (IpAddr::V6(net), IpAddr::V6(ip)) => {
+                masked(u128::from(net), self.prefix, 128)
+                    == masked(u128::from(ip), self.prefix, 128)
+            }
+            _ => false,
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use std::collections::HashMap;
+
+    fn settings(vars: &[(&str, &str)]) -> Result<Settings, ConfigError> {
+        let map: HashMap<String, String> = vars
+            .iter()
+            .map(|(k, v)| (k.to_string(), v.to_string()))
+            .collect();
+        Settings::from_lookup(|k| map.get(k).cloned())
+    }
+
+    #[test]
+    fn an_empty_environment_is_the_embedded_default() {
+        let s = settings(&[]).unwrap();
+        assert_eq!(s.bind, "127.0.0.1:8080");
+        assert_eq!(
+            s.database,
+            DatabaseTarget::Sqlite(PathBuf::from("./data/lauf.db"))
+        );
+        assert!(!s.secure_cookies());
+        assert!(s.allow_signup);
+        assert_eq!(s.session_idle, Duration::from_secs(4 * 3600));
+    }
+
+    #[test]
+    fn https_public_url_turns_on_secure_cookies() {
+        let s = settings(&[("LAUF_PUBLIC_URL", "https://lauf.example.com/")]).unwrap();
+        assert!(s.secure_cookies());
+        assert_eq!(s.public_url.as_deref(), Some("https://lauf.example.com"));
+    }
+
+    #[test]
+    fn bad_values_name_the_variable() {
+        let err = settings(&[("LAUF_DB_POOL_SIZE", "lots")])
+            .unwrap_err()
+            .to_string();
+        assert!(err.starts_with("LAUF_DB_POOL_SIZE"), "{err}");
+        assert!(settings(&[("LAUF_PUBLIC_URL", "lauf.example.com")]).is_err());
+        assert!(settings(&[("LAUF_ALLOW_SIGNUP", "maybe")]).is_err());
+        assert!(settings(&[("LAUF_TRUSTED_PROXIES", "10.0.0.0/99")]).is_err());
+    }
+
+    #[test]
+    fn networks_match_their_members_only() {
+        let net = IpNet::parse("10.1.0.0/16").unwrap();
+        assert!(net.contains("10.1.200.3".parse().unwrap()));
+        assert!(!net.contains("10.2.0.1".parse().unwrap()));
+        assert!(
+            IpNet::parse("::1")
+                .unwrap()
+                .contains("::1".parse().unwrap())
+        );
+        assert!(
+            !IpNet::parse("::1")
+                .unwrap()
+                .contains("127.0.0.1".parse().unwrap())
+        );
+        assert!(
+            IpNet::parse("0.0.0.0/0")
+                .unwrap()
+                .contains("8.8.8.8".parse().unwrap())
+        );
+    }
+}

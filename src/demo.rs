@@ -1,0 +1,546 @@
+//! `lauf demo`: demo accounts with a realistic workspace, and larger data sets for
+//! benchmarks (`--users N --scale M`). Derived figures (a goal's progress, an
+//! activity's use count) are computed from the generated blocks, so the data obey
+//! the same rules the app enforces.
+
+use std::collections::HashMap;
+
+use anyhow::{Context, bail};
+use chrono::{DateTime, Datelike, Duration, NaiveDate, NaiveDateTime, Utc};
+use diesel::Connection;
+use rand::rngs::StdRng;
+use rand::{Rng, SeedableRng};
+
+use crate::auth::local::{self, Signup, SignupOutcome};
+use crate::auth::password;
+use crate::db::models::activities::{self, Activity};
+use crate::db::models::clients::{self, Client};
+use crate::db::models::goals::{self, Goal};
+use crate::db::models::opportunities::{self, Opportunity};
+use crate::db::models::projects::{self, Project};
+use crate::db::models::tasks::{self, Task};
+use crate::db::{AnyConnection, Json};
+use crate::domain::*;
+
+#[derive(Debug, Clone)]
+pub struct DemoOptions {
+    pub users: u32,
+    pub scale: u32,
+    pub email: Option<String>,
+    pub password: Option<String>,
+    pub timezone: Timezone,
+}
+
+#[derive(Debug, Default, Clone, PartialEq, Eq)]
+pub struct DemoCounts {
+    pub activities: usize,
+    pub goals: usize,
+    pub clients: usize,
+    pub projects: usize,
+    pub opportunities: usize,
+    pub tasks: usize,
+}
+
+#[derive(Debug)]
+pub struct DemoReport {
+    pub emails: Vec<String>,
+    pub password: String,
+    pub per_user: DemoCounts,
+}
+
+/// The address of demo account `index` (1-based) out of `users`.
+pub fn demo_email(base: Option<&str>, index: u32, users: u32) -> String {
+    let base = base.unwrap_or("demo@example.com");
+    if users == 1 {
+        return base.to_string();
+    }
+    match base.split_once('@') {
+        Some((local, domain)) => format!("{local}{index}@{domain}"),
+        None => format!("{base}{index}"),
+    }
+}
+
+pub fn build(
+    conn: &mut AnyConnection,
+    options: &DemoOptions,
+    now: DateTime<Utc>,
+) -> anyhow::Result<DemoReport> {
+    if options.users == 0 || options.scale == 0 {
+        bail!("--users and --scale must be at least 1");
+    }
+    let password = options
+        .password
+        .clone()
+        .unwrap_or_else(|| format!("lauf-{}", &crate::auth::session::random_token()[..12]));
+    let mut emails = Vec::new();
+    let mut per_user = DemoCounts::default();
+    for index in 1..=options.users {
+        let email = demo_email(options.email.as_deref(), index, options.users);
+        let signup = Signup {
+            email: EmailAddress::parse(&email).map_err(|e| anyhow::anyhow!("{email}: {e}"))?,
+            name: Some(if options.users == 1 {
+                "Demo Freelancer".into()
+            } else {
+                format!("Demo Freelancer {index}")
+            }),
+            timezone: options.timezone,
+            password: password.clone(),
+        };
+        let phc = password::hash(&password).map_err(|e| anyhow::anyhow!("hashing: {e}"))?;
+        let stamp = crate::db::now();
+        let user = match local::create_account(conn, &signup, &phc, stamp)
+            .map_err(|e| anyhow::anyhow!("{e}"))?
+        {
+            SignupOutcome::Created(user) => user,
+            SignupOutcome::EmailTaken => {
+                bail!(
+                    "{email} already has an account; pass --email to create the demo under another address"
+                )
+            }
+        };
+        let mut rng = StdRng::seed_from_u64(u64::from(index) * 7919);
+        per_user = conn
+            .transaction(|conn| fill_workspace(conn, &user, options, now, &mut rng))
+            .with_context(|| format!("building the workspace of {email}"))?;
+        emails.push(email);
+    }
+    Ok(DemoReport {
+        emails,
+        password,
+        per_user,
+    })
+}
+
+const COMPANIES: &[&str] = &[
+    "Northwind Coffee",
+    "Bluepeak Studio",
+    "Acme Robotics",
+    "Lumen Health",
+    "Fjord & Pine",
+    "Kite Legal",
+    "Orbit Fitness",
+    "Harbor Books",
+    "Copper Kettle",
+    "Nimbus Analytics",
+    "Silverline Dental",
+    "Mosaic Events",
+    "Pioneer Bikes",
+    "Greenleaf Market",
+    "Atlas Architects",
+    "Sunday Bakery",
+    "Vela Travel",
+    "Quarry Outdoor",
+    "Juniper Yoga",
+    "Tidewater Realty",
+];
+const FIRST: &[&str] = &[
+    "Maya", "Jonas", "Priya", "Lucas", "Amara", "Theo", "Sofia", "Kenji", "Lea", "Omar", "Ines",
+    "Noah",
+];
+const LAST: &[&str] = &[
+    "Fischer",
+    "Okafor",
+    "Lindqvist",
+    "Moreau",
+    "Santos",
+    "Kowalski",
+    "Nakamura",
+    "Haddad",
+    "Brennan",
+];
+const INDUSTRIES: &[&str] = &[
+    "Hospitality",
+    "Health",
+    "Retail",
+    "Legal",
+    "Fitness",
+    "Publishing",
+    "Real estate",
+    "Travel",
+];
+const PROJECT_KINDS: &[(&str, ProjectType)] = &[
+    ("Website redesign", ProjectType::Website),
+    ("Booking web app", ProjectType::Webapp),
+    ("Brand refresh", ProjectType::Branding),
+    ("iOS companion app", ProjectType::Mobile),
+    ("Landing page", ProjectType::Website),
+    ("Customer portal", ProjectType::Webapp),
+    ("SEO audit", ProjectType::Other),
+];
+const UPSELLS: &[&str] = &[
+    "Monthly maintenance retainer",
+    "Newsletter templates",
+    "Performance audit",
+    "Accessibility review",
+    "Analytics dashboard",
+    "Photo shoot for the new site",
+    "E-commerce add-on",
+    "Social media kit",
+];
+
+fn pick<'a, T>(rng: &mut StdRng, items: &'a [T]) -> &'a T {
+    &items[rng.random_range(0..items.len())]
+}
+
+fn money(rng: &mut StdRng, low: i64, high: i64, step: i64) -> Money {
+    let units = rng.random_range(low / step..=high / step) * step;
+    Money::from_cents(units * 100).unwrap_or(Money::ZERO)
+}
+
+fn at(day: NaiveDate, hour: u32, minute: u32) -> NaiveDateTime {
+    day.and_hms_opt(hour, minute, 0).unwrap_or_default()
+}
+
+fn fill_workspace(
+    conn: &mut AnyConnection,
+    user: &UserId,
+    options: &DemoOptions,
+    now: DateTime<Utc>,
+    rng: &mut StdRng,
+) -> anyhow::Result<DemoCounts> {
+    let stamp = crate::db::now();
+    let today = options.timezone.today(now);
+    let catalog = activities::list_active(conn, user)?;
+
+    // Goals of every type, starting at zero; progress is counted from done blocks below.
+    let week_start = today - Duration::days(today.weekday().num_days_from_monday().into());
+    let month_start = today.with_day(1).unwrap_or(today);
+    let year_start = NaiveDate::from_ymd_opt(today.year(), 1, 1).unwrap_or(today);
+    let goal =
+        |title: &str, goal_type: GoalType, target: i32, start: NaiveDate, due: NaiveDate| Goal {
+            id: GoalId::generate(),
+            user_id: user.clone(),
+            title: title.into(),
+            description: None,
+            goal_type,
+            target_value: Some(target),
+            current_value: 0,
+            start_date: Some(start),
+            due_date: Some(due),
+            completed_at: None,
+            created_at: stamp,
+            updated_at: stamp,
+        };
+    let mut all_goals = vec![
+        goal("Two deep-work blocks", GoalType::Daily, 2, today, today),
+        goal(
+            "Ship client deliverables",
+            GoalType::Weekly,
+            8,
+            week_start,
+            week_start + Duration::days(6),
+        ),
+        goal(
+            "Learn: 10 learning blocks",
+            GoalType::Monthly,
+            10,
+            month_start,
+            month_start + Duration::days(30),
+        ),
+        goal(
+            "Launch the SaaS side project",
+            GoalType::Yearly,
+            120,
+            year_start,
+            year_start + Duration::days(364),
+        ),
+    ];
+
+    // Clients across every status, health and payment state, with projects in every stage.
+    let client_count = 15 * options.scale as usize;
+    let mut all_clients = Vec::with_capacity(client_count);
+    let mut all_projects = Vec::new();
+    let mut all_opportunities = Vec::new();
+    for i in 0..client_count {
+        let company = if i < COMPANIES.len() {
+            COMPANIES[i].to_string()
+        } else {
+            format!("{} {}", pick(rng, COMPANIES), i / COMPANIES.len() + 1)
+        };
+        let contact = format!("{} {}", pick(rng, FIRST), pick(rng, LAST));
+        let status = ClientStatus::ALL[if i < 8 {
+            0
+        } else {
+            i % ClientStatus::ALL.len()
+        }];
+        let health = HealthScore::ALL[i % HealthScore::ALL.len()];
+        let payment = PaymentStatus::ALL[(i / 3) % PaymentStatus::ALL.len()];
+        let last_contact_days = rng.random_range(1..40);
+        let cadence = *pick(rng, &[7, 14, 14, 21, 30]);
+        let last_contacted = stamp - Duration::days(last_contact_days);
+        let slug: String = company
+            .to_lowercase()
+            .chars()
+            .filter(|c| c.is_ascii_alphanumeric())
+            .collect();
+        let client = Client {
+            id: ClientId::generate(),
+            user_id: user.clone(),
+            name: contact.clone(),
+            email: Some(format!(
+                "{}@{slug}.example",
+                contact.split(' ').next().unwrap_or("hello").to_lowercase()
+            )),
+            phone: Some(format!("+1 555 01{:02}", i % 100)),
+            company: Some(company.clone()),
+            industry: Some(pick(rng, INDUSTRIES).to_string()),
+            website_url: Some(format!("https://{slug}.example")),
+            github_url: None,
+            vercel_url: None,
+            figma_url: None,
+            credentials: None,
+            status,
+            health_score: health,
+            contract_value: Some(money(rng, 2_000, 40_000, 500)),
+            monthly_retainer: (status == ClientStatus::Active && rng.random_bool(0.6))
+                .then(|| money(rng, 300, 3_000, 50)),
+            payment_status: payment,
+            last_contacted: Some(last_contacted),
+            next_followup: Some(last_contacted + Duration::days(cadence)),
+            followup_cadence_days: cadence as i32,
+            referred_by: rng
+                .random_bool(0.3)
+                .then(|| format!("{} {}", pick(rng, FIRST), pick(rng, LAST))),
+            notes: Some(format!("Main contact for {company}.")),
+            metadata: Json(serde_json::json!({})),
+            created_at: stamp - Duration::days(rng.random_range(30..400)),
+            updated_at: stamp,
+        };
+        let project_count = rng.random_range(1..=4);
+        for p in 0..project_count {
+            let (name, kind) = PROJECT_KINDS[(i + p) % PROJECT_KINDS.len()];
+            let stage = ProjectStatus::ALL[(i * 3 + p) % ProjectStatus::ALL.len()];
+            let budget = money(rng, 1_500, 25_000, 250);
+            let paid_share = match stage {
+                ProjectStatus::Launched => 100,
+                ProjectStatus::Planning => 0,
+                _ => rng.random_range(0..=3) * 25,
+            };
+            let paid = Money::new(
+                budget.amount() * rust_decimal::Decimal::from(paid_share)
+                    / rust_decimal::Decimal::from(100),
+            )
+            .unwrap_or(Money::ZERO);
+            let start = today - Duration::days(rng.random_range(5..120));
+            all_projects.push(Project {
+                id: ProjectId::generate(),
+                client_id: client.id.clone(),
+                name: format!("{company} {}", name.to_lowercase()),
+                description: Some(format!("{name} for {company}.")),
+                project_type: kind,
+                status: stage,
+                priority: Priority::ALL[(i + p) % Priority::ALL.len()],
+                start_date: Some(start),
+                due_date: Some(today + Duration::days(rng.random_range(-10..60))),
+                budget: Some(budget),
+                paid_amount: paid,
+                repository_url: matches!(kind, ProjectType::Webapp | ProjectType::Mobile)
+                    .then(|| format!("https://github.com/example/{slug}-{p}")),
+                staging_url: None,
+                production_url: (stage == ProjectStatus::Launched)
+                    .then(|| format!("https://{slug}.example")),
+                created_at: stamp,
+                updated_at: stamp,
+            });
+        }
+        for o in 0..rng.random_range(0..=10) {
+            let dismissed = o % 7 == 3;
+            all_opportunities.push(Opportunity {
+                id: OpportunityId::generate(),
+                client_id: client.id.clone(),
+                title: pick(rng, UPSELLS).to_string(),
+                description: Some(format!("Suggested for {company}.")),
+                value: Some(money(rng, 300, 8_000, 100)),
+                is_ai_generated: o % 2 == 0,
+                is_dismissed: dismissed,
+                is_converted: false,
+                converted_project_id: None,
+                created_at: stamp - Duration::days(rng.random_range(0..60)),
+                updated_at: stamp,
+            });
+        }
+        all_clients.push(client);
+    }
+
+    // A week of blocks around today, then history for larger scales, then a backlog.
+    let mut all_tasks = Vec::new();
+    let project_for = |rng: &mut StdRng| -> (Option<ProjectId>, Option<ClientId>) {
+        let project = &all_projects[rng.random_range(0..all_projects.len())];
+        (Some(project.id.clone()), Some(project.client_id.clone()))
+    };
+    let history_days = if options.scale > 1 {
+        (5_000 * (options.scale as i64 - 1)) / 7
+    } else {
+        0
+    };
+    for offset in (-3 - history_days)..=3 {
+        let day = today + Duration::days(offset);
+        let mut minute = 7 * 60 + 30;
+        let blocks = if offset < -3 {
+            7
+        } else {
+            rng.random_range(5..=7)
+        };
+        for _ in 0..blocks {
+            let activity = pick(rng, &catalog);
+            let length = activity.default_duration.get();
+            if minute + length > 21 * 60 {
+                break;
+            }
+            let start = TimeOfDay::from_minutes(minute).unwrap_or(TimeOfDay::MIDNIGHT);
+            let done = offset < 0
+                || (offset == 0 && minute + length <= options.timezone.time_now(now).minutes());
+            let status = if done {
+                if rng.random_bool(0.9) {
+                    TaskStatus::Done
+                } else {
+                    TaskStatus::Todo
+                }
+            } else if offset == 0 && rng.random_bool(0.2) {
+                TaskStatus::InProgress
+            } else {
+                TaskStatus::Todo
+            };
+            let (project_id, client_id) = match activity.category {
+                TaskCategory::Client | TaskCategory::Code | TaskCategory::Design
+                    if !all_projects.is_empty() =>
+                {
+                    project_for(rng)
+                }
+                _ => (None, None),
+            };
+            let goal_id = match activity.category {
+                TaskCategory::Client => Some(all_goals[1].id.clone()),
+                TaskCategory::Learning => Some(all_goals[2].id.clone()),
+                TaskCategory::Saas => Some(all_goals[3].id.clone()),
+                _ if activity.energy_level == EnergyLevel::DeepWork && offset == 0 => {
+                    Some(all_goals[0].id.clone())
+                }
+                _ => None,
+            };
+            all_tasks.push(Task {
+                id: TaskId::generate(),
+                user_id: user.clone(),
+                project_id,
+                client_id,
+                activity_id: Some(activity.id.clone()),
+                goal_id,
+                title: activity.title.clone(),
+                description: activity.description.clone(),
+                category: activity.category,
+                priority: Priority::ALL[rng.random_range(0..3)],
+                status,
+                scheduled_date: Some(day),
+                scheduled_time: Some(start),
+                time_block_minutes: activity.default_duration,
+                energy_level: activity.energy_level,
+                completed_at: (status == TaskStatus::Done).then(|| {
+                    at(day, u32::from(start.hour()), u32::from(start.minute()))
+                        + Duration::minutes(length.into())
+                }),
+                created_at: stamp,
+                updated_at: stamp,
+            });
+            minute += length + *pick(rng, &[0, 15, 30]);
+        }
+    }
+    for title in [
+        "Update portfolio case study",
+        "Renew domain names",
+        "Draft proposal template",
+    ] {
+        all_tasks.push(Task {
+            id: TaskId::generate(),
+            user_id: user.clone(),
+            project_id: None,
+            client_id: None,
+            activity_id: None,
+            goal_id: None,
+            title: title.into(),
+            description: None,
+            category: TaskCategory::Admin,
+            priority: Priority::Medium,
+            status: TaskStatus::Todo,
+            scheduled_date: None,
+            scheduled_time: None,
+            time_block_minutes: BlockMinutes::DEFAULT,
+            energy_level: EnergyLevel::Light,
+            completed_at: None,
+            created_at: stamp,
+            updated_at: stamp,
+        });
+    }
+
+    // Derived figures, exactly as completing those blocks would have set them.
+    let mut goal_done: HashMap<GoalId, i32> = HashMap::new();
+    let mut activity_use: HashMap<ActivityId, (i32, NaiveDateTime)> = HashMap::new();
+    for task in all_tasks.iter().filter(|t| t.status == TaskStatus::Done) {
+        if let Some(goal) = &task.goal_id {
+            *goal_done.entry(goal.clone()).or_default() += 1;
+        }
+        if let (Some(activity), Some(done_at)) = (&task.activity_id, task.completed_at) {
+            let entry = activity_use.entry(activity.clone()).or_insert((0, done_at));
+            entry.0 += 1;
+            entry.1 = entry.1.max(done_at);
+        }
+    }
+    for goal in &mut all_goals {
+        goal.current_value = goal_done.get(&goal.id).copied().unwrap_or(0);
+        if goal.target_value.is_some_and(|t| goal.current_value >= t) {
+            goal.completed_at = Some(stamp);
+        }
+        goals::insert(conn, goal)?;
+    }
+    let used: Vec<Activity> = catalog
+        .iter()
+        .filter_map(|a| {
+            let (times, last) = activity_use.get(&a.id)?;
+            Some(Activity {
+                times_used: *times,
+                last_used: Some(*last),
+                ..a.clone()
+            })
+        })
+        .collect();
+    for activity in &used {
+        activities::record_use(
+            conn,
+            user,
+            &activity.id,
+            activity.times_used,
+            activity.last_used,
+        )?;
+    }
+    for client in &all_clients {
+        clients::insert(conn, client)?;
+    }
+    for project in &all_projects {
+        projects::insert(conn, project)?;
+    }
+    for opportunity in &all_opportunities {
+        opportunities::insert(conn, opportunity)?;
+    }
+    for chunk in all_tasks.chunks(500) {
+        tasks::insert_batch(conn, chunk)?;
+    }
+    Ok(DemoCounts {
+        activities: catalog.len(),
+        goals: all_goals.len(),
+        clients: all_clients.len(),
+        projects: all_projects.len(),
+        opportunities: all_opportunities.len(),
+        tasks: all_tasks.len(),
+    })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn several_demo_accounts_get_numbered_addresses() {
+        assert_eq!(demo_email(None, 1, 1), "demo@example.com");
+        assert_eq!(demo_email(None, 3, 50), "demo3@example.com");
+        assert_eq!(demo_email(Some("me@x.io"), 2, 2), "me2@x.io");
+    }
+}

@@ -1,0 +1,206 @@
+//! `AppError`: every way a request can fail, turned into a readable page (or an htmx
+//! fragment, see `security::htmx_error_fragments`). Internal causes are logged with
+//! context and never shown.
+
+use actix_web::http::StatusCode;
+use actix_web::http::header::{self, HeaderValue};
+use actix_web::{HttpResponse, ResponseError};
+use askama::Template;
+
+use crate::routes::PageContext;
+
+#[derive(Debug, thiserror::Error)]
+pub enum AppError {
+    #[error("not found")]
+    NotFound,
+    #[error("forbidden: {0}")]
+    Forbidden(&'static str),
+    /// Not signed in (or the session ended): the login page, then back to `next`.
+    #[error("login required")]
+    LoginRequired { next: String, htmx: bool },
+    #[error("bad request: {0}")]
+    BadRequest(String),
+    #[error("payload too large")]
+    PayloadTooLarge,
+    #[error("too many attempts")]
+    TooManyRequests { retry_after_secs: u64 },
+    /// The database cannot be reached right now.
+    #[error("service unavailable: {0}")]
+    Unavailable(String),
+    #[error("internal error: {0:#}")]
+    Internal(anyhow::Error),
+}
+
+impl AppError {
+    pub fn internal(cause: impl Into<anyhow::Error>) -> Self {
+        AppError::Internal(cause.into())
+    }
+
+    /// What the person reads: plain words, no internals.
+    pub fn user_message(&self) -> (&'static str, String) {
+        match self {
+            AppError::NotFound => ("Not found", "There is nothing here, or it is not yours to see.".into()),
+            AppError::Forbidden(_) => (
+                "Request refused",
+                "This form has expired or did not come from this site. Reload the page and try again.".into(),
+            ),
+            AppError::LoginRequired { .. } => ("Please log in", "Your session has ended. Log in to continue.".into()),
+            AppError::BadRequest(why) => ("Bad request", why.clone()),
+            AppError::PayloadTooLarge => ("Too large", "That request is larger than this server accepts.".into()),
+            AppError::TooManyRequests { retry_after_secs } => (
+                "Too many attempts",
+                format!("Too many attempts. Try again in {}.", human_wait(*retry_after_secs)),
+            ),
+            AppError::Unavailable(_) => (
+                "Temporarily unavailable",
+                "The database cannot be reached right now. Nothing was changed; try again in a moment.".into(),
+            ),
+            AppError::Internal(_) => (
+                "Something went wrong",
+                "Something went wrong on our side and nothing was changed. Try again; if it keeps happening, check the server log.".into(),
+            ),
+        }
+    }
+}
+
+fn human_wait(secs: u64) -> String {
+    match secs {
+        0..=1 => "a second".into(),
+        2..=119 => format!("{secs} seconds"),
+        _ => format!("{} minutes", secs.div_ceil(60)),
+    }
+}
+
+impl From<diesel::result::Error> for AppError {
+    fn from(err: diesel::result::Error) -> Self {
+        use diesel::result::{DatabaseErrorKind, Error};
+        match err {
+            Error::NotFound => AppError::NotFound,
+            Error::DatabaseError(
+                DatabaseErrorKind::ClosedConnection | DatabaseErrorKind::UnableToSendCommand,
+                info,
+            ) => AppError::Unavailable(info.message().to_string()),
+            other => AppError::Internal(other.into()),
+        }
+    }
+}
+
+impl From<r2d2::Error> for AppError {
+    fn from(err: r2d2::Error) -> Self {
+        AppError::Unavailable(err.to_string())
+    }
+}
+
+impl From<actix_web::error::BlockingError> for AppError {
+    fn from(err: actix_web::error::BlockingError) -> Self {
+        AppError::Internal(anyhow::anyhow!("blocking task failed: {err}"))
+    }
+}
+
+impl From<askama::Error> for AppError {
+    fn from(err: askama::Error) -> Self {
+        AppError::Internal(anyhow::anyhow!("template: {err}"))
+    }
+}
+
+#[derive(Template)]
+#[template(path = "error.html")]
+pub struct ErrorPage {
+    pub ctx: PageContext,
+    pub status: u16,
+    pub title: &'static str,
+    pub message: String,
+}
+
+impl ResponseError for AppError {
+    fn status_code(&self) -> StatusCode {
+        match self {
+            AppError::NotFound => StatusCode::NOT_FOUND,
+            AppError::Forbidden(_) => StatusCode::FORBIDDEN,
+            AppError::LoginRequired { htmx: true, .. } => StatusCode::UNAUTHORIZED,
+            AppError::LoginRequired { htmx: false, .. } => StatusCode::SEE_OTHER,
+            AppError::BadRequest(_) => StatusCode::BAD_REQUEST,
+            AppError::PayloadTooLarge => StatusCode::PAYLOAD_TOO_LARGE,
+            AppError::TooManyRequests { .. } => StatusCode::TOO_MANY_REQUESTS,
+            AppError::Unavailable(_) => StatusCode::SERVICE_UNAVAILABLE,
+            AppError::Internal(_) => StatusCode::INTERNAL_SERVER_ERROR,
+        }
+    }
+
+    fn error_response(&self) -> HttpResponse {
+        match self {
+            AppError::Internal(cause) => {
+                tracing::error!(error = format!("{cause:#}"), "request failed")
+            }
+            AppError::Unavailable(cause) => tracing::warn!(error = %cause, "database unavailable"),
+            AppError::Forbidden(reason) => tracing::warn!(reason, "request refused"),
+            _ => {}
+        }
+        let status = self.status_code();
+        let mut response = HttpResponse::build(status);
+        match self {
+            AppError::LoginRequired { next, htmx } => {
+                let login = format!("/login?next={}", percent_encode(next));
+                let name = if *htmx { "HX-Redirect" } else { "Location" };
+                return response.insert_header((name, login)).finish();
+            }
+            AppError::TooManyRequests { retry_after_secs } => {
+                response.insert_header((header::RETRY_AFTER, retry_after_secs.to_string()));
+            }
+            AppError::Unavailable(_) => {
+                response.insert_header((header::RETRY_AFTER, "5"));
+            }
+            _ => {}
+        }
+        let (title, message) = self.user_message();
+        let page = ErrorPage {
+            ctx: PageContext::anonymous(),
+            status: status.as_u16(),
+            title,
+            message,
+        };
+        match page.render() {
+            Ok(html) => response.content_type("text/html; charset=utf-8").body(html),
+            Err(_) => response
+                .insert_header((
+                    header::CONTENT_TYPE,
+                    HeaderValue::from_static("text/plain; charset=utf-8"),
+                ))
+                .body(title),
+        }
+    }
+}
+
+/// Percent-encodes a path for a query parameter (only unreserved characters and `/` pass).
+pub fn percent_encode(text: &str) -> String {
+    let mut out = String::with_capacity(text.len());
+    for byte in text.bytes() {
+        match byte {
+            b'A'..=b'Z' | b'a'..=b'z' | b'0'..=b'9' | b'-' | b'_' | b'.' | b'~' | b'/' => {
+                out.push(byte as char)
+            }
+            _ => out.push_str(&format!("%{byte:02X}")),
+        }
+    }
+    out
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn login_redirects_keep_the_page_to_return_to() {
+        assert_eq!(
+            percent_encode("/clients?tab=a b&x=1"),
+            "/clients%3Ftab%3Da%20b%26x%3D1"
+        );
+    }
+
+    #[test]
+    fn waits_read_naturally() {
+        assert_eq!(human_wait(1), "a second");
+        assert_eq!(human_wait(30), "30 seconds");
+        assert_eq!(human_wait(600), "10 minutes");
+    }
+}

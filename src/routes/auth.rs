@@ -1,0 +1,323 @@
+//! Login, sign-up and logout pages (local mode).
+
+use actix_web::cookie::Cookie;
+use actix_web::http::StatusCode;
+use actix_web::{HttpRequest, HttpResponse, web};
+use askama::Template;
+use serde::Deserialize;
+
+use super::{PageContext, html, see_other};
+use crate::auth::local::{self, LoginOutcome, SignupErrors, SignupOutcome};
+use crate::auth::session::{self, RequestMeta};
+use crate::auth::{MaybeSession, client_ip, password, safe_next};
+use crate::db::models::sessions;
+use crate::domain::{Timezone, UserId};
+use crate::error::AppError;
+use crate::startup::AppState;
+
+#[derive(Template)]
+#[template(path = "auth/login.html")]
+pub struct LoginPage {
+    pub ctx: PageContext,
+    pub email: String,
+    pub next: String,
+    pub error: Option<String>,
+    pub allow_signup: bool,
+}
+
+#[derive(Template)]
+#[template(path = "auth/signup.html")]
+pub struct SignupPage {
+    pub ctx: PageContext,
+    pub email: String,
+    pub name: String,
+    pub timezone: String,
+    pub zones: Vec<&'static str>,
+    pub errors: SignupErrors,
+    pub allow_signup: bool,
+}
+
+#[derive(Deserialize)]
+pub struct NextQuery {
+    next: Option<String>,
+}
+
+#[derive(Deserialize)]
+pub struct LoginForm {
+    #[serde(default)]
+    email: String,
+    #[serde(default)]
+    password: String,
+    next: Option<String>,
+}
+
+#[derive(Deserialize)]
+pub struct SignupForm {
+    #[serde(default)]
+    email: String,
+    #[serde(default)]
+    name: String,
+    #[serde(default)]
+    password: String,
+    #[serde(default)]
+    password_confirm: String,
+    #[serde(default)]
+    timezone: String,
+}
+
+/// A visitor's pre-session (its CSRF token protects the login form itself), created
+/// on first sight; returns the token and, when new, the cookie to set.
+async fn visitor_session(
+    state: &web::Data<AppState>,
+    req: &HttpRequest,
+    existing: MaybeSession,
+) -> Result<(String, Option<Cookie<'static>>), AppError> {
+    if let Some(live) = existing.0 {
+        return Ok((live.record.csrf_token, None));
+    }
+    let policy = state.sessions.clone();
+    let ip = client_ip(req, &state.settings.trusted_proxies);
+    let agent = user_agent(req);
+    let issued = state
+        .db(move |conn| {
+            let meta = RequestMeta {
+                ip: Some(&ip),
+                user_agent: agent.as_deref(),
+            };
+            Ok(session::issue(
+                conn,
+                &policy,
+                None,
+                &meta,
+                crate::db::now(),
+            )?)
+        })
+        .await?;
+    let cookie = state
+        .sessions
+        .cookie(&issued.token, chrono::Duration::hours(2));
+    Ok((issued.record.csrf_token, Some(cookie)))
+}
+
+fn user_agent(req: &HttpRequest) -> Option<String> {
+    req.headers()
+        .get("User-Agent")
+        .and_then(|v| v.to_str().ok())
+        .map(str::to_string)
+}
+
+fn with_cookie(
+    mut response: HttpResponse,
+    cookie: Option<Cookie<'static>>,
+) -> Result<HttpResponse, AppError> {
+    if let Some(cookie) = cookie {
+        response.add_cookie(&cookie).map_err(AppError::internal)?;
+    }
+    Ok(response)
+}
+
+pub async fn login_form(
+    state: web::Data<AppState>,
+    req: HttpRequest,
+    session: MaybeSession,
+    query: web::Query<NextQuery>,
+) -> Result<HttpResponse, AppError> {
+    let next = safe_next(query.next.as_deref());
+    if session.0.as_ref().is_some_and(|s| s.user.is_some()) {
+        return Ok(see_other(&req, &next));
+    }
+    let (csrf, cookie) = visitor_session(&state, &req, session).await?;
+    let page = LoginPage {
+        ctx: PageContext::visitor(&csrf),
+        email: String::new(),
+        next,
+        error: None,
+        allow_signup: state.settings.allow_signup,
+    };
+    with_cookie(html(StatusCode::OK, &page)?, cookie)
+}
+
+pub async fn login(
+    state: web::Data<AppState>,
+    req: HttpRequest,
+    session: MaybeSession,
+    form: web::Form<LoginForm>,
+) -> Result<HttpResponse, AppError> {
+    let form = form.into_inner();
+    let next = safe_next(form.next.as_deref());
+    let current = session.0.ok_or(AppError::Forbidden("no session"))?;
+    let ip = client_ip(&req, &state.settings.trusted_proxies);
+    let (email, password) = (form.email.clone(), form.password);
+    let outcome = state
+        .db(move |conn| local::authenticate(conn, &email, &password, &ip, crate::db::now()))
+        .await?;
+    let retry = match outcome {
+        LoginOutcome::SignedIn(user) => {
+            return sign_in(&state, &req, &current.record.id_hash, user, &next).await;
+        }
+        LoginOutcome::Invalid => None,
+        LoginOutcome::Throttled { retry_after_secs } => Some(retry_after_secs),
+    };
+    let page = LoginPage {
+        ctx: PageContext::visitor(&current.record.csrf_token),
+        email: form.email,
+        next,
+        error: Some(match retry {
+            None => "Invalid email or password.".to_string(),
+            Some(secs) => format!("Too many attempts. Try again in {} seconds.", secs),
+        }),
+        allow_signup: state.settings.allow_signup,
+    };
+    match retry {
+        None => html(StatusCode::UNPROCESSABLE_ENTITY, &page),
+        Some(secs) => {
+            let mut response = html(StatusCode::TOO_MANY_REQUESTS, &page)?;
+            response
+                .headers_mut()
+                .insert(actix_web::http::header::RETRY_AFTER, secs.into());
+            Ok(response)
+        }
+    }
+}
+
+/// Replaces the visitor's pre-session with a new signed-in one (so a session id
+/// planted before login is worthless after it) and sends the browser on.
+async fn sign_in(
+    state: &web::Data<AppState>,
+    req: &HttpRequest,
+    pre_session: &str,
+    user: UserId,
+    next: &str,
+) -> Result<HttpResponse, AppError> {
+    let policy = state.sessions.clone();
+    let pre_session = pre_session.to_string();
+    let ip = client_ip(req, &state.settings.trusted_proxies);
+    let agent = user_agent(req);
+    let issued = state
+        .db(move |conn| {
+            sessions::delete(conn, &pre_session)?;
+            let meta = RequestMeta {
+                ip: Some(&ip),
+                user_agent: agent.as_deref(),
+            };
+            Ok(session::issue(
+                conn,
+                &policy,
+                Some(&user),
+                &meta,
+                crate::db::now(),
+            )?)
+        })
+        .await?;
+    let lifetime = issued.record.absolute_expires_at - issued.record.created_at;
+    with_cookie(
+        see_other(req, next),
+        Some(state.sessions.cookie(&issued.token, lifetime)),
+    )
+}
+
+fn signup_page(csrf: &str, allow_signup: bool) -> SignupPage {
+    SignupPage {
+        ctx: PageContext::visitor(csrf),
+        email: String::new(),
+        name: String::new(),
+        timezone: Timezone::DEFAULT.name().to_string(),
+        zones: Timezone::all_names().collect(),
+        errors: SignupErrors::default(),
+        allow_signup,
+    }
+}
+
+pub async fn signup_form(
+    state: web::Data<AppState>,
+    req: HttpRequest,
+    session: MaybeSession,
+) -> Result<HttpResponse, AppError> {
+    if session.0.as_ref().is_some_and(|s| s.user.is_some()) {
+        return Ok(see_other(&req, "/"));
+    }
+    let (csrf, cookie) = visitor_session(&state, &req, session).await?;
+    with_cookie(
+        html(
+            StatusCode::OK,
+            &signup_page(&csrf, state.settings.allow_signup),
+        )?,
+        cookie,
+    )
+}
+
+pub async fn signup(
+    state: web::Data<AppState>,
+    req: HttpRequest,
+    session: MaybeSession,
+    form: web::Form<SignupForm>,
+) -> Result<HttpResponse, AppError> {
+    let current = session.0.ok_or(AppError::Forbidden("no session"))?;
+    if !state.settings.allow_signup {
+        return Err(AppError::NotFound);
+    }
+    let form = form.into_inner();
+    let render_errors = |errors: SignupErrors| {
+        let mut page = signup_page(&current.record.csrf_token, true);
+        page.email = form.email.clone();
+        page.name = form.name.clone();
+        page.timezone = form.timezone.clone();
+        page.errors = errors;
+        html(StatusCode::UNPROCESSABLE_ENTITY, &page)
+    };
+    let signup = match local::validate_signup(
+        &form.email,
+        &form.name,
+        &form.password,
+        &form.password_confirm,
+        &form.timezone,
+    ) {
+        Ok(signup) => signup,
+        Err(errors) => return render_errors(errors),
+    };
+    let outcome = state
+        .db(move |conn| {
+            let phc = password::hash(&signup.password)
+                .map_err(|e| AppError::internal(anyhow::anyhow!("hashing: {e}")))?;
+            local::create_account(conn, &signup, &phc, crate::db::now())
+        })
+        .await?;
+    match outcome {
+        SignupOutcome::Created(user) => {
+            sign_in(&state, &req, &current.record.id_hash, user, "/").await
+        }
+        SignupOutcome::EmailTaken => render_errors(SignupErrors {
+            email: Some("An account with this email already exists. Log in instead.".into()),
+            ..Default::default()
+        }),
+    }
+}
+
+pub async fn logout(
+    state: web::Data<AppState>,
+    req: HttpRequest,
+    session: MaybeSession,
+) -> Result<HttpResponse, AppError> {
+    if let Some(live) = session.0 {
+        let id_hash = live.record.id_hash.clone();
+        let user = live.user.map(|u| u.id);
+        state
+            .db(move |conn| {
+                sessions::delete(conn, &id_hash)?;
+                if let Some(user) = &user {
+                    crate::db::models::audit::record(
+                        conn,
+                        crate::db::models::audit::AuditEvent::new("auth.logout").user(user),
+                    )?;
+                }
+                Ok(())
+            })
+            .await?;
+    }
+    let mut response = see_other(&req, "/login");
+    response.headers_mut().insert(
+        actix_web::http::header::HeaderName::from_static("clear-site-data"),
+        actix_web::http::header::HeaderValue::from_static("\"cookies\", \"storage\""),
+    );
+    with_cookie(response, Some(state.sessions.removal_cookie()))
+}

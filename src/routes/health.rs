@@ -1,0 +1,30 @@
+//! Probes: `/healthz` (the process answers) and `/readyz` (the database answers).
+
+use actix_web::{HttpResponse, web};
+use diesel::RunQueryDsl;
+
+use crate::startup::AppState;
+
+pub async fn healthz() -> HttpResponse {
+    HttpResponse::Ok()
+        .content_type("text/plain; charset=utf-8")
+        .body("ok")
+}
+
+pub async fn readyz(state: web::Data<AppState>) -> HttpResponse {
+    let checked = state
+        .db(|conn| Ok(diesel::sql_query("SELECT 1").execute(conn)?))
+        .await;
+    match checked {
+        Ok(_) => HttpResponse::Ok()
+            .content_type("text/plain; charset=utf-8")
+            .body("ready"),
+        Err(e) => {
+            tracing::warn!(error = %e, "readiness check failed");
+            HttpResponse::ServiceUnavailable()
+                .insert_header(("Retry-After", "5"))
+                .content_type("text/plain; charset=utf-8")
+                .body("database unavailable")
+        }
+    }
+}

@@ -1,0 +1,158 @@
+//! HTTP handlers, grouped by feature, with their template structs. `configure` is
+//! the route table.
+
+pub mod auth;
+pub mod health;
+pub mod settings;
+pub mod static_files;
+pub mod workspace;
+
+use actix_web::http::StatusCode;
+use actix_web::{HttpRequest, HttpResponse, web};
+use askama::Template;
+
+use crate::auth::CurrentUser;
+use crate::error::AppError;
+
+pub fn configure(cfg: &mut web::ServiceConfig) {
+    cfg.route("/healthz", web::get().to(health::healthz))
+        .route("/readyz", web::get().to(health::readyz))
+        .service(
+            web::resource("/static/{path:.*}")
+                .route(web::get().to(static_files::serve))
+                .route(web::head().to(static_files::serve)),
+        )
+        .route("/favicon.ico", web::get().to(static_files::favicon))
+        .service(
+            web::resource("/login")
+                .route(web::get().to(auth::login_form))
+                .route(web::post().to(auth::login)),
+        )
+        .service(
+            web::resource("/signup")
+                .route(web::get().to(auth::signup_form))
+                .route(web::post().to(auth::signup)),
+        )
+        .route("/logout", web::post().to(auth::logout))
+        .service(
+            web::resource("/settings")
+                .route(web::get().to(settings::show))
+                .route(web::post().to(settings::save)),
+        )
+        .route("/settings/sessions", web::get().to(settings::sessions))
+        .route(
+            "/settings/sessions/others/revoke",
+            web::post().to(settings::revoke_others),
+        )
+        .route(
+            "/settings/sessions/{id}/revoke",
+            web::post().to(settings::revoke),
+        )
+        .route("/", web::get().to(workspace::today))
+        .route("/command/calendar", web::get().to(workspace::calendar))
+        .route("/command/tasks", web::get().to(workspace::tasks))
+        .route("/command/goals", web::get().to(workspace::goals))
+        .route("/activities", web::get().to(workspace::activities))
+        .route("/clients", web::get().to(workspace::clients))
+        .route("/clients/new", web::get().to(workspace::new_client))
+        .route("/clients/{id}", web::get().to(workspace::client))
+        .route("/projects", web::get().to(workspace::projects))
+        .route("/projects/{id}", web::get().to(workspace::project))
+        .route("/assets", web::get().to(workspace::assets));
+}
+
+/// What every page's layout needs: who is signed in, the CSRF token for forms and
+/// htmx, and which navigation entry is current.
+#[derive(Debug, Clone, Default)]
+pub struct PageContext {
+    pub user_name: Option<String>,
+    pub csrf: Option<String>,
+    pub nav: &'static str,
+}
+
+impl PageContext {
+    pub fn anonymous() -> Self {
+        PageContext::default()
+    }
+
+    /// A page for a visitor holding a pre-session (login, sign-up).
+    pub fn visitor(csrf: &str) -> Self {
+        PageContext {
+            csrf: Some(csrf.to_string()),
+            ..Default::default()
+        }
+    }
+
+    pub fn for_user(user: &CurrentUser, nav: &'static str) -> Self {
+        PageContext {
+            user_name: Some(user.user.display_name().to_string()),
+            csrf: Some(user.csrf_token.clone()),
+            nav,
+        }
+    }
+
+    /// The versioned URL of an embedded static file.
+    pub fn asset(&self, path: &str) -> String {
+        static_files::url(path)
+    }
+
+    pub fn csrf_token(&self) -> &str {
+        self.csrf.as_deref().unwrap_or_default()
+    }
+
+    /// `aria-current` for the navigation entry of this page.
+    pub fn current(&self, nav: &str) -> &'static str {
+        if self.nav == nav { "page" } else { "false" }
+    }
+}
+
+/// Renders a template with a status (200 for pages, 422 for a form with errors).
+pub fn html(status: StatusCode, template: &impl Template) -> Result<HttpResponse, AppError> {
+    Ok(HttpResponse::build(status)
+        .content_type("text/html; charset=utf-8")
+        .body(template.render()?))
+}
+
+/// After a successful POST: 303 to `location`; for htmx, the same via `HX-Location`-free
+/// redirect header so the whole page is fetched.
+pub fn see_other(req: &HttpRequest, location: &str) -> HttpResponse {
+    if crate::auth::is_htmx(req) {
+        HttpResponse::Ok()
+            .insert_header(("HX-Redirect", location.to_string()))
+            .finish()
+    } else {
+        HttpResponse::SeeOther()
+            .insert_header(("Location", location.to_string()))
+            .finish()
+    }
+}
+
+pub async fn not_found() -> Result<HttpResponse, AppError> {
+    Err(AppError::NotFound)
+}
+
+pub fn form_config() -> web::FormConfig {
+    web::FormConfig::default()
+        .limit(64 * 1024)
+        .error_handler(|err, _| {
+            let too_large = matches!(err, actix_web::error::UrlencodedError::Overflow { .. });
+            if too_large {
+                AppError::PayloadTooLarge.into()
+            } else {
+                AppError::BadRequest(
+                    "The form could not be read; reload the page and try again.".into(),
+                )
+                .into()
+            }
+        })
+}
+
+pub fn path_config() -> web::PathConfig {
+    web::PathConfig::default().error_handler(|_, _| AppError::NotFound.into())
+}
+
+pub fn query_config() -> web::QueryConfig {
+    web::QueryConfig::default().error_handler(|_, _| {
+        AppError::BadRequest("That link has a malformed query; check the address.".into()).into()
+    })
+}

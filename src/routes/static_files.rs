@@ -1,0 +1,86 @@
+//! Static files (CSS, JS, icons, vendored htmx), embedded in the binary and served
+//! with a content hash in the URL so they can be cached for a year.
+
+use std::collections::HashMap;
+use std::sync::OnceLock;
+
+use actix_web::http::header;
+use actix_web::{HttpRequest, HttpResponse, web};
+
+#[derive(rust_embed::Embed)]
+#[folder = "static/"]
+struct Embedded;
+
+/// Short content hashes of every embedded file, computed once.
+fn versions() -> &'static HashMap<String, String> {
+    static VERSIONS: OnceLock<HashMap<String, String>> = OnceLock::new();
+    VERSIONS.get_or_init(|| {
+        Embedded::iter()
+            .filter_map(|path| {
+                let file = Embedded::get(&path)?;
+                let hash: String = file.metadata.sha256_hash()[..6]
+                    .iter()
+                    .map(|b| format!("{b:02x}"))
+                    .collect();
+                Some((path.into_owned(), hash))
+            })
+            .collect()
+    })
+}
+
+/// `/static/app.css?v=1a2b3c4d5e6f`.
+pub fn url(path: &str) -> String {
+    match versions().get(path) {
+        Some(v) => format!("/static/{path}?v={v}"),
+        None => format!("/static/{path}"),
+    }
+}
+
+pub async fn serve(req: HttpRequest, path: web::Path<String>) -> HttpResponse {
+    let path = path.into_inner();
+    let Some(file) = Embedded::get(&path) else {
+        return HttpResponse::NotFound()
+            .content_type("text/plain; charset=utf-8")
+            .body("not found");
+    };
+    let version = versions().get(&path).cloned().unwrap_or_default();
+    let etag = format!("\"{version}\"");
+    // Only a URL naming the current content may be cached forever.
+    let requested = web::Query::<HashMap<String, String>>::from_query(req.query_string())
+        .ok()
+        .and_then(|q| q.get("v").cloned());
+    let cache = if requested.as_deref() == Some(version.as_str()) {
+        "public, max-age=31536000, immutable"
+    } else {
+        "public, max-age=300"
+    };
+    if req
+        .headers()
+        .get(header::IF_NONE_MATCH)
+        .and_then(|v| v.to_str().ok())
+        == Some(etag.as_str())
+    {
+        return HttpResponse::NotModified()
+            .insert_header((header::ETAG, etag))
+            .insert_header((header::CACHE_CONTROL, cache))
+            .finish();
+    }
+    let mime = file.metadata.mimetype();
+    let content_type =
+        if mime.starts_with("text/") || mime.contains("javascript") || mime.ends_with("svg+xml") {
+            format!("{mime}; charset=utf-8")
+        } else {
+            mime.to_string()
+        };
+    HttpResponse::Ok()
+        .insert_header((header::CONTENT_TYPE, content_type))
+        .insert_header((header::CACHE_CONTROL, cache))
+        .insert_header((header::ETAG, etag))
+        .body(file.data.into_owned())
+}
+
+pub async fn favicon() -> HttpResponse {
+    HttpResponse::MovedPermanently()
+        .insert_header((header::LOCATION, url("icons/favicon.svg")))
+        .finish()
+}

@@ -1,0 +1,133 @@
+//! Building and running the HTTP application; the one route table.
+
+use std::net::TcpListener;
+use std::sync::Arc;
+use std::time::Duration;
+
+use actix_web::dev::Server;
+use actix_web::middleware::from_fn;
+use actix_web::{App, HttpServer, web};
+use anyhow::Context;
+
+use crate::auth::session::SessionPolicy;
+use crate::config::Settings;
+use crate::db::{self, AnyConnection, DbKind, DbPool};
+use crate::error::AppError;
+use crate::routes;
+
+/// Shared by every request: the pool and the settings, nothing per user.
+pub struct AppState {
+    pub pool: DbPool,
+    pub db_kind: DbKind,
+    pub settings: Arc<Settings>,
+    pub sessions: SessionPolicy,
+}
+
+impl AppState {
+    /// Runs blocking database work on actix's blocking pool, never on a worker.
+    pub async fn db<F, R>(&self, work: F) -> Result<R, AppError>
+    where
+        F: FnOnce(&mut AnyConnection) -> Result<R, AppError> + Send + 'static,
+        R: Send + 'static,
+    {
+        let pool = self.pool.clone();
+        web::block(move || {
+            let mut conn = pool.get()?;
+            work(&mut conn)
+        })
+        .await?
+    }
+}
+
+pub struct Application {
+    server: Server,
+    port: u16,
+    pool: DbPool,
+}
+
+impl Application {
+    /// Connects, migrates, binds. Fails with the real cause when the database or the
+    /// address is unusable.
+    pub fn build(settings: Settings) -> anyhow::Result<Self> {
+        let pool = db::build_pool(&settings.database, &settings.pool)?;
+        let mut conn = pool.get().context("getting a connection for migrations")?;
+        let db_kind = conn.kind();
+        let applied = db::run_migrations(&mut conn)?;
+        drop(conn);
+        tracing::info!(backend = db_kind.name(), database = %settings.database.redacted(), ?applied, "database ready");
+        Self::build_with_pool(settings, pool)
+    }
+
+    /// Binds the server on an already migrated pool.
+    pub fn build_with_pool(settings: Settings, pool: DbPool) -> anyhow::Result<Self> {
+        let listener = TcpListener::bind(&settings.bind)
+            .with_context(|| format!("binding {}", settings.bind))?;
+        let port = listener.local_addr()?.port();
+        let db_kind = pool
+            .get()
+            .map(|c| c.kind())
+            .context("checking the database")?;
+        let sessions = SessionPolicy {
+            secure: settings.secure_cookies(),
+            idle: settings.session_idle,
+            absolute: settings.session_absolute,
+        };
+        let workers = settings.workers;
+        let state = web::Data::new(AppState {
+            pool: pool.clone(),
+            db_kind,
+            settings: Arc::new(settings),
+            sessions,
+        });
+        let mut server = HttpServer::new(move || {
+            App::new()
+                .app_data(state.clone())
+                .app_data(routes::form_config())
+                .app_data(web::PayloadConfig::new(256 * 1024))
+                .app_data(routes::path_config())
+                .app_data(routes::query_config())
+                .configure(routes::configure)
+                .default_service(web::to(routes::not_found))
+                .wrap(from_fn(crate::auth::middleware::session_gate))
+                .wrap(from_fn(crate::security::response_headers))
+                .wrap(from_fn(crate::telemetry::log_request))
+        })
+        .listen(listener)?
+        .shutdown_timeout(10);
+        if let Some(workers) = workers {
+            server = server.workers(workers);
+        }
+        Ok(Application {
+            server: server.run(),
+            port,
+            pool,
+        })
+    }
+
+    pub fn port(&self) -> u16 {
+        self.port
+    }
+
+    /// Serves until SIGTERM / Ctrl-C, then finishes in-flight requests (graceful stop).
+    pub async fn run_until_stopped(self) -> std::io::Result<()> {
+        let pool = self.pool.clone();
+        actix_web::rt::spawn(async move {
+            let mut every = actix_web::rt::time::interval(Duration::from_secs(600));
+            loop {
+                every.tick().await;
+                let pool = pool.clone();
+                let swept = web::block(move || -> Result<usize, AppError> {
+                    let mut conn = pool.get()?;
+                    Ok(db::models::sessions::delete_expired(&mut conn, db::now())?)
+                })
+                .await;
+                match swept {
+                    Ok(Ok(n)) if n > 0 => tracing::info!(removed = n, "expired sessions removed"),
+                    Ok(Err(e)) => tracing::warn!(error = %e, "session sweep failed"),
+                    _ => {}
+                }
+            }
+        });
+        self.server.await
+    }
+}

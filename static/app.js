@@ -1,0 +1,44 @@
+// LAUF OS: the little JavaScript the pages need, loaded under a strict CSP
+// (no inline scripts, no eval). Everything works without it.
+(function () {
+  "use strict";
+
+  // htmx leaves error responses unswapped. A form that failed validation (422)
+  // re-renders in place; any other error shows its fragment in the flash area.
+  document.addEventListener("htmx:beforeSwap", function (event) {
+    var status = event.detail.xhr.status;
+    if (status === 422) {
+      event.detail.shouldSwap = true;
+      event.detail.isError = false;
+    } else if (status >= 400) {
+      var flash = document.getElementById("flash");
+      if (flash) {
+        event.detail.shouldSwap = true;
+        event.detail.isError = false;
+        event.detail.target = flash;
+        event.detail.swapOverride = "innerHTML";
+      }
+    }
+  });
+
+  document.addEventListener("htmx:sendError", function () {
+    var flash = document.getElementById("flash");
+    if (flash) {
+      flash.textContent = "The server cannot be reached. Check your connection and try again.";
+      flash.className = "flash-area flash flash-error";
+    }
+  });
+
+  // Sign-up: preselect the browser's own time zone if the list has it.
+  document.addEventListener("DOMContentLoaded", function () {
+    var select = document.querySelector("select[data-detect-timezone]");
+    if (!select || !window.Intl) return;
+    var zone = Intl.DateTimeFormat().resolvedOptions().timeZone;
+    for (var i = 0; i < select.options.length; i++) {
+      if (select.options[i].value === zone || select.options[i].text === zone) {
+        select.selectedIndex = i;
+        break;
+      }
+    }
+  });
+})();
