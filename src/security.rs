@@ -39,31 +39,32 @@ pub async fn response_headers(
         .is_some_and(|s| s.settings.secure_cookies());
     let mut res = next.call(req).await?.map_into_boxed_body();
 
-    if htmx && res.status().as_u16() >= 400 && res.status().as_u16() != 422 {
-        if let Some((title, message)) = res
+    if htmx
+        && res.status().as_u16() >= 400
+        && res.status().as_u16() != 422
+        && let Some((title, message)) = res
             .response()
             .error()
             .and_then(|e| e.as_error::<AppError>())
             .map(AppError::user_message)
-        {
-            let body = ErrorFragment {
-                title,
-                message: &message,
-            }
-            .render()
-            .unwrap_or_else(|_| title.to_string());
-            let (request, old) = res.into_parts();
-            let mut fresh = HttpResponse::build(old.status());
-            for (name, value) in old.headers() {
-                if name != header::CONTENT_LENGTH && name != header::CONTENT_TYPE {
-                    fresh.append_header((name.clone(), value.clone()));
-                }
-            }
-            res = ServiceResponse::new(
-                request,
-                fresh.content_type("text/html; charset=utf-8").body(body),
-            );
+    {
+        let body = ErrorFragment {
+            title,
+            message: &message,
         }
+        .render()
+        .unwrap_or_else(|_| title.to_string());
+        let (request, old) = res.into_parts();
+        let mut fresh = HttpResponse::build(old.status());
+        for (name, value) in old.headers() {
+            if name != header::CONTENT_LENGTH && name != header::CONTENT_TYPE {
+                fresh.append_header((name.clone(), value.clone()));
+            }
+        }
+        res = ServiceResponse::new(
+            request,
+            fresh.content_type("text/html; charset=utf-8").body(body),
+        );
     }
 
     let headers = res.headers_mut();

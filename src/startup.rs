@@ -33,7 +33,17 @@ impl AppState {
         let pool = self.pool.clone();
         web::block(move || {
             let mut conn = pool.get()?;
-            work(&mut conn)
+            let result = work(&mut conn);
+            match result {
+                // A failure on a connection that no longer answers means the database
+                // went away: a 503, and the dead connection leaves the pool.
+                Err(err @ (AppError::Internal(_) | AppError::Unavailable(_)))
+                    if !conn.still_alive() =>
+                {
+                    Err(AppError::Unavailable(err.to_string()))
+                }
+                other => other,
+            }
         })
         .await?
     }
@@ -106,6 +116,11 @@ impl Application {
 
     pub fn port(&self) -> u16 {
         self.port
+    }
+
+    /// A handle to stop the server (tests, embedding).
+    pub fn server_handle(&self) -> actix_web::dev::ServerHandle {
+        self.server.handle()
     }
 
     /// Serves until SIGTERM / Ctrl-C, then finishes in-flight requests (graceful stop).

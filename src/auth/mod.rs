@@ -124,6 +124,32 @@ pub fn safe_next(raw: Option<&str>) -> String {
     }
 }
 
+/// The client's address for throttling and logs: the TCP peer, or — only when the
+/// peer is a trusted proxy — the right-most address in `X-Forwarded-For` that is not
+/// itself a trusted proxy. A client cannot pick its own bucket by sending the header.
+pub fn client_ip(req: &HttpRequest, trusted: &[crate::config::IpNet]) -> String {
+    let Some(peer) = req.peer_addr().map(|a| a.ip()) else {
+        return "unknown".into();
+    };
+    let is_trusted = |ip: std::net::IpAddr| trusted.iter().any(|net| net.contains(ip));
+    if !is_trusted(peer) {
+        return peer.to_string();
+    }
+    let forwarded = req
+        .headers()
+        .get_all("X-Forwarded-For")
+        .filter_map(|v| v.to_str().ok())
+        .flat_map(|v| v.split(','))
+        .filter_map(|s| s.trim().parse::<std::net::IpAddr>().ok())
+        .collect::<Vec<_>>();
+    forwarded
+        .into_iter()
+        .rev()
+        .find(|ip| !is_trusted(*ip))
+        .unwrap_or(peer)
+        .to_string()
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -154,30 +180,4 @@ mod tests {
         );
         assert_eq!(path_of("http://127.0.0.1:8080"), None);
     }
-}
-
-/// The client's address for throttling and logs: the TCP peer, or — only when the
-/// peer is a trusted proxy — the right-most address in `X-Forwarded-For` that is not
-/// itself a trusted proxy. A client cannot pick its own bucket by sending the header.
-pub fn client_ip(req: &HttpRequest, trusted: &[crate::config::IpNet]) -> String {
-    let Some(peer) = req.peer_addr().map(|a| a.ip()) else {
-        return "unknown".into();
-    };
-    let is_trusted = |ip: std::net::IpAddr| trusted.iter().any(|net| net.contains(ip));
-    if !is_trusted(peer) {
-        return peer.to_string();
-    }
-    let forwarded = req
-        .headers()
-        .get_all("X-Forwarded-For")
-        .filter_map(|v| v.to_str().ok())
-        .flat_map(|v| v.split(','))
-        .filter_map(|s| s.trim().parse::<std::net::IpAddr>().ok())
-        .collect::<Vec<_>>();
-    forwarded
-        .into_iter()
-        .rev()
-        .find(|ip| !is_trusted(*ip))
-        .unwrap_or(peer)
-        .to_string()
 }

@@ -14,6 +14,8 @@ pub struct Rule {
     /// Failures allowed inside `window` before each further one adds a delay.
     pub free_failures: i32,
     pub window: Duration,
+    /// The first delay; each further failure doubles it, up to `max_delay`.
+    pub first_delay: Duration,
     pub max_delay: Duration,
 }
 
@@ -21,11 +23,13 @@ pub struct Rule {
 pub const PER_IP: Rule = Rule {
     free_failures: 20,
     window: Duration::minutes(15),
+    first_delay: Duration::seconds(15),
     max_delay: Duration::minutes(15),
 };
 pub const PER_ACCOUNT: Rule = Rule {
     free_failures: 5,
     window: Duration::minutes(15),
+    first_delay: Duration::seconds(15),
     max_delay: Duration::minutes(15),
 };
 
@@ -57,7 +61,7 @@ pub fn retry_after(
         .map(|until| (until - now).num_seconds().max(1) as u64))
 }
 
-/// Counts a failure; past the free allowance each one doubles the delay (1 s, 2 s, 4 s …).
+/// Counts a failure; past the free allowance each one doubles the delay (15 s, 30 s, 1 min …).
 pub fn record_failure(
     conn: &mut AnyConnection,
     key: &str,
@@ -72,8 +76,8 @@ pub fn record_failure(
         _ => (1, now),
     };
     let locked_until = (failures > rule.free_failures).then(|| {
-        let exponent = (failures - rule.free_failures - 1).min(20) as u32;
-        now + Duration::seconds(1i64 << exponent).min(rule.max_delay)
+        let doublings = (failures - rule.free_failures - 1).min(16);
+        now + (rule.first_delay * 2i32.pow(doublings as u32)).min(rule.max_delay)
     });
     throttle::put(
         conn,

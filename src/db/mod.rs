@@ -26,6 +26,40 @@ pub enum AnyConnection {
 pub type DbPool = r2d2::Pool<AnyManager>;
 pub type PooledConnection = r2d2::PooledConnection<AnyManager>;
 
+/// A pooled connection that can be marked broken. diesel cannot tell that a
+/// PostgreSQL connection died with its server (its `is_broken` only looks at the
+/// transaction state), so after a failed statement whose connection no longer
+/// answers a ping, the pool is told to drop it; once the server is back, fresh
+/// connections replace the dead ones without restarting the app.
+pub struct DbConn {
+    inner: AnyConnection,
+    broken: bool,
+}
+
+impl DbConn {
+    /// After an error: whether the connection still answers; if not, it is dropped
+    /// on return to the pool and `false` is returned.
+    pub fn still_alive(&mut self) -> bool {
+        if self.inner.ping().is_err() {
+            self.broken = true;
+        }
+        !self.broken
+    }
+}
+
+impl std::ops::Deref for DbConn {
+    type Target = AnyConnection;
+    fn deref(&self) -> &AnyConnection {
+        &self.inner
+    }
+}
+
+impl std::ops::DerefMut for DbConn {
+    fn deref_mut(&mut self) -> &mut AnyConnection {
+        &mut self.inner
+    }
+}
+
 pub const POSTGRES_MIGRATIONS: EmbeddedMigrations = embed_migrations!("migrations/postgres");
 pub const SQLITE_MIGRATIONS: EmbeddedMigrations = embed_migrations!("migrations/sqlite");
 
@@ -137,10 +171,10 @@ impl AnyManager {
 }
 
 impl ManageConnection for AnyManager {
-    type Connection = AnyConnection;
+    type Connection = DbConn;
     type Error = diesel::r2d2::Error;
 
-    fn connect(&self) -> Result<AnyConnection, Self::Error> {
+    fn connect(&self) -> Result<DbConn, Self::Error> {
         let conn = match &self.target {
             DatabaseTarget::Postgres(url) => {
                 diesel::PgConnection::establish(url).map(AnyConnection::Postgresql)
@@ -150,15 +184,19 @@ impl ManageConnection for AnyManager {
                     .map(AnyConnection::Sqlite)
             }
         };
-        conn.map_err(diesel::r2d2::Error::ConnectionError)
+        conn.map(|inner| DbConn {
+            inner,
+            broken: false,
+        })
+        .map_err(diesel::r2d2::Error::ConnectionError)
     }
 
-    fn is_valid(&self, conn: &mut AnyConnection) -> Result<(), Self::Error> {
-        conn.ping().map_err(diesel::r2d2::Error::QueryError)
+    fn is_valid(&self, conn: &mut DbConn) -> Result<(), Self::Error> {
+        conn.inner.ping().map_err(diesel::r2d2::Error::QueryError)
     }
 
-    fn has_broken(&self, conn: &mut AnyConnection) -> bool {
-        conn.is_broken()
+    fn has_broken(&self, conn: &mut DbConn) -> bool {
+        conn.broken || conn.inner.is_broken()
     }
 }
 
@@ -166,9 +204,9 @@ impl ManageConnection for AnyManager {
 #[derive(Debug)]
 struct ConnectionSetup;
 
-impl CustomizeConnection<AnyConnection, diesel::r2d2::Error> for ConnectionSetup {
-    fn on_acquire(&self, conn: &mut AnyConnection) -> Result<(), diesel::r2d2::Error> {
-        let setup = match conn {
+impl CustomizeConnection<DbConn, diesel::r2d2::Error> for ConnectionSetup {
+    fn on_acquire(&self, conn: &mut DbConn) -> Result<(), diesel::r2d2::Error> {
+        let setup = match &mut conn.inner {
             // WAL lets readers work while one writer commits; busy_timeout makes a
             // second writer wait instead of failing with SQLITE_BUSY.
             AnyConnection::Sqlite(c) => c.batch_execute(
@@ -219,13 +257,13 @@ impl Default for PoolOptions {
 /// Opens one connection first so a wrong host, port, password or database name is
 /// reported as itself, then builds the pool.
 pub fn build_pool(target: &DatabaseTarget, options: &PoolOptions) -> Result<DbPool, DbSetupError> {
-    if let DatabaseTarget::Sqlite(path) = target {
-        if let Some(dir) = path.parent().filter(|d| !d.as_os_str().is_empty()) {
-            std::fs::create_dir_all(dir).map_err(|source| DbSetupError::DataDir {
-                path: dir.to_path_buf(),
-                source,
-            })?;
-        }
+    if let DatabaseTarget::Sqlite(path) = target
+        && let Some(dir) = path.parent().filter(|d| !d.as_os_str().is_empty())
+    {
+        std::fs::create_dir_all(dir).map_err(|source| DbSetupError::DataDir {
+            path: dir.to_path_buf(),
+            source,
+        })?;
     }
     let manager = AnyManager::new(target.clone());
     manager.connect().map_err(|e| DbSetupError::Connect {

@@ -244,3 +244,39 @@ impl<T: DeserializeOwned> FromSql<JsonDoc, MultiBackend> for Json<T> {
         raw.from_sql::<Json<T>, JsonDoc>()
     }
 }
+
+// ---- Totals of money columns ----------------------------------------------------------
+
+/// The result of `SUM(…)` over a money column: exact, but not bounded by one
+/// column's NUMERIC(10,2) range (a pipeline total can exceed it).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Default, FromSqlRow)]
+pub struct Total(pub Decimal);
+
+impl FromSql<Numeric, Pg> for Total {
+    fn from_sql(value: PgValue<'_>) -> deserialize::Result<Self> {
+        Ok(Total(
+            <Decimal as FromSql<Numeric, Pg>>::from_sql(value)?.round_dp(2),
+        ))
+    }
+}
+
+impl FromSql<Numeric, Sqlite> for Total {
+    fn from_sql(value: SqliteValue<'_, '_, '_>) -> deserialize::Result<Self> {
+        let text = <String as FromSql<Text, Sqlite>>::from_sql(value)?;
+        let amount = text
+            .parse::<Decimal>()
+            .or_else(|_| Decimal::from_scientific(&text))
+            .map_err(|e| format!("stored total {text:?}: {e}"))?;
+        // A REAL sum carries float noise far below a cent; cents are exact again.
+        Ok(Total(amount.round_dp_with_strategy(
+            2,
+            rust_decimal::RoundingStrategy::MidpointAwayFromZero,
+        )))
+    }
+}
+
+impl FromSql<Numeric, MultiBackend> for Total {
+    fn from_sql(raw: MultiRawValue<'_>) -> deserialize::Result<Self> {
+        raw.from_sql::<Total, Numeric>()
+    }
+}

@@ -1,0 +1,102 @@
+//! `lauf demo` builds a workspace that loads and obeys the domain rules.
+
+use diesel::prelude::*;
+use lauf::db::schema::{activities, goals, tasks};
+use lauf::demo::{self, DemoOptions};
+use lauf::domain::Timezone;
+
+use crate::helpers::{Backend, spawn_app};
+use crate::on_both_backends;
+
+on_both_backends!(the_demo_workspace_loads_and_its_figures_add_up);
+
+async fn the_demo_workspace_loads_and_its_figures_add_up(backend: Backend) {
+    let Some(app) = spawn_app(backend).await else {
+        return;
+    };
+    let options = DemoOptions {
+        users: 1,
+        scale: 1,
+        email: None,
+        password: Some("demo passphrase".into()),
+        timezone: Timezone::parse("America/New_York").unwrap(),
+    };
+    let report = demo::build(&mut app.conn(), &options, chrono::Utc::now()).unwrap();
+    assert_eq!(report.emails, vec!["demo@example.com".to_string()]);
+    assert_eq!(report.per_user.clients, 15);
+    assert!(
+        report.per_user.projects >= 15 && report.per_user.tasks >= 30,
+        "{:?}",
+        report.per_user
+    );
+
+    let browser = app.browser();
+    assert_eq!(
+        browser
+            .log_in("demo@example.com", "demo passphrase")
+            .await
+            .status,
+        303
+    );
+    let today = browser.get("/").await;
+    assert_eq!(today.status, 200);
+    assert!(
+        today.body.contains("block-item"),
+        "today has blocks: {}",
+        today.text()
+    );
+    let clients = browser.get("/clients").await;
+    assert_eq!(clients.body.matches("href=\"/clients/").count(), 15);
+    for state in [
+        "Healthy",
+        "Needs attention",
+        "At risk",
+        "Current",
+        "Pending",
+        "Overdue",
+    ] {
+        assert!(clients.text().contains(state), "clients show {state}");
+    }
+    let projects = browser.get("/projects").await.text();
+    for stage in ["Planning", "Design", "Development", "Review", "Launched"] {
+        assert!(projects.contains(stage), "a project in {stage}");
+    }
+    let goals_page = browser.get("/command/goals").await.text();
+    for kind in ["Daily", "Weekly", "Monthly", "Yearly"] {
+        assert!(goals_page.contains(kind), "a {kind} goal");
+    }
+
+    // Each goal's progress is exactly its done blocks; each activity's use count too.
+    let mut conn = app.conn();
+    let goal_rows: Vec<(String, i32)> = goals::table
+        .select((goals::id, goals::current_value))
+        .load(&mut *conn)
+        .unwrap();
+    for (goal, value) in goal_rows {
+        let done: i64 = tasks::table
+            .filter(tasks::goal_id.eq(&goal))
+            .filter(tasks::status.eq("DONE"))
+            .count()
+            .get_result(&mut *conn)
+            .unwrap();
+        assert_eq!(i64::from(value), done, "goal {goal}");
+    }
+    let uses: Vec<(String, i32)> = activities::table
+        .select((activities::id, activities::times_used))
+        .load(&mut *conn)
+        .unwrap();
+    for (activity, used) in uses {
+        let done: i64 = tasks::table
+            .filter(tasks::activity_id.eq(&activity))
+            .filter(tasks::status.eq("DONE"))
+            .count()
+            .get_result(&mut *conn)
+            .unwrap();
+        assert_eq!(i64::from(used), done, "activity {activity}");
+    }
+
+    let again = demo::build(&mut conn, &options, chrono::Utc::now())
+        .unwrap_err()
+        .to_string();
+    assert!(again.contains("already has an account"), "{again}");
+}

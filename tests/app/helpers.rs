@@ -1,0 +1,551 @@
+//! The test harness: `spawn_app(backend)` starts the real server on a random port
+//! against a fresh database of its own (an SQLite file, or a PostgreSQL database
+//! cloned from a migrated template), and `Browser` talks to it over real HTTP with
+//! its own cookie jar, the way a person's browser would.
+
+use std::collections::HashMap;
+use std::path::PathBuf;
+use std::sync::{Mutex, OnceLock};
+use std::time::Duration;
+
+use diesel::connection::SimpleConnection;
+use diesel::{Connection, PgConnection};
+use lauf::config::Settings;
+use lauf::db::{self, AnyConnection, DatabaseTarget, DbPool, PoolOptions};
+use lauf::startup::Application;
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Backend {
+    Sqlite,
+    Postgres,
+}
+
+/// Runs each named test body once per backend: `mod <name> { fn sqlite(); fn postgres(); }`.
+#[macro_export]
+macro_rules! on_both_backends {
+    ($($name:ident),+ $(,)?) => {$(
+        mod $name {
+            #[actix_web::test]
+            async fn sqlite() {
+                super::$name($crate::helpers::Backend::Sqlite).await
+            }
+            #[actix_web::test]
+            async fn postgres() {
+                super::$name($crate::helpers::Backend::Postgres).await
+            }
+        }
+    )+};
+}
+
+fn admin_url() -> String {
+    std::env::var("TEST_DATABASE_URL")
+        .unwrap_or_else(|_| "postgres://postgres@127.0.0.1:5432/postgres".into())
+}
+
+fn in_ci() -> bool {
+    std::env::var("CI").is_ok_and(|v| v == "true" || v == "1")
+}
+
+/// Whether PostgreSQL can be reached; without it the PostgreSQL variants skip
+/// themselves, except under CI=true, where a missing server fails the run.
+fn postgres_available() -> bool {
+    static AVAILABLE: OnceLock<bool> = OnceLock::new();
+    *AVAILABLE.get_or_init(|| match PgConnection::establish(&admin_url()) {
+        Ok(_) => true,
+        Err(e) if in_ci() => panic!(
+            "CI=true but PostgreSQL at {} is unreachable: {e}",
+            admin_url()
+        ),
+        Err(e) => {
+            eprintln!(
+                "PostgreSQL at {} is unreachable ({e}); PostgreSQL tests are SKIPPED",
+                admin_url()
+            );
+            false
+        }
+    })
+}
+
+fn replace_db_name(url: &str, name: &str) -> String {
+    let (base, query) = url
+        .split_once('?')
+        .map_or((url, None), |(b, q)| (b, Some(q)));
+    let base = base.rsplit_once('/').map_or(base, |(prefix, _)| prefix);
+    match query {
+        Some(q) => format!("{base}/{name}?{q}"),
+        None => format!("{base}/{name}"),
+    }
+}
+
+/// A migrated template database named after the migrations' contents, created once
+/// (under an advisory lock, so parallel test processes agree) and cloned per test.
+fn postgres_template() -> String {
+    static TEMPLATE: OnceLock<String> = OnceLock::new();
+    TEMPLATE
+        .get_or_init(|| {
+            let dir = PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("migrations/postgres");
+            let mut entries: Vec<_> = std::fs::read_dir(&dir)
+                .unwrap()
+                .map(|e| e.unwrap().path())
+                .collect();
+            entries.sort();
+            let mut fingerprint: u64 = 1469598103934665603;
+            for path in entries {
+                for file in ["up.sql", "down.sql"] {
+                    let text = std::fs::read(path.join(file)).unwrap_or_default();
+                    for byte in path.to_string_lossy().bytes().chain(text) {
+                        fingerprint = (fingerprint ^ u64::from(byte)).wrapping_mul(1099511628211);
+                    }
+                }
+            }
+            let name = format!("lauf_tpl_{fingerprint:016x}");
+            let mut admin = PgConnection::establish(&admin_url()).unwrap();
+            admin
+                .batch_execute("SELECT pg_advisory_lock(73101520)")
+                .unwrap();
+            let exists: bool = diesel::select(diesel::dsl::sql::<diesel::sql_types::Bool>(
+                &format!("EXISTS (SELECT 1 FROM pg_database WHERE datname = '{name}')"),
+            ))
+            .get_result(&mut admin)
+            .unwrap();
+            if !exists {
+                let building = format!("{name}_building");
+                admin
+                    .batch_execute(&format!("DROP DATABASE IF EXISTS {building} WITH (FORCE)"))
+                    .unwrap();
+                admin
+                    .batch_execute(&format!("CREATE DATABASE {building}"))
+                    .unwrap();
+                {
+                    let target = DatabaseTarget::Postgres(replace_db_name(&admin_url(), &building));
+                    let pool = db::build_pool(
+                        &target,
+                        &PoolOptions {
+                            max_size: 1,
+                            ..Default::default()
+                        },
+                    )
+                    .unwrap();
+                    db::run_migrations(&mut pool.get().unwrap()).unwrap();
+                }
+                admin
+                    .batch_execute(&format!("ALTER DATABASE {building} RENAME TO {name}"))
+                    .unwrap();
+            }
+            admin
+                .batch_execute("SELECT pg_advisory_unlock(73101520)")
+                .unwrap();
+            name
+        })
+        .clone()
+}
+
+use diesel::RunQueryDsl;
+
+/// A database that exists for one test and is removed afterwards.
+pub enum TestDb {
+    /// The directory is removed when the test ends.
+    Sqlite {
+        _dir: tempfile::TempDir,
+    },
+    Postgres {
+        name: String,
+    },
+}
+
+impl TestDb {
+    fn create(backend: Backend) -> Option<(TestDb, DatabaseTarget)> {
+        match backend {
+            Backend::Sqlite => {
+                let dir = tempfile::tempdir().unwrap();
+                let target = DatabaseTarget::Sqlite(dir.path().join("lauf.db"));
+                Some((TestDb::Sqlite { _dir: dir }, target))
+            }
+            Backend::Postgres => {
+                if !postgres_available() {
+                    return None;
+                }
+                let template = postgres_template();
+                let name = format!("lauf_t_{}", uuid::Uuid::new_v4().simple());
+                let mut admin = PgConnection::establish(&admin_url()).unwrap();
+                let mut attempt = 0;
+                // Two clones of one template at the same instant can collide; retry.
+                while let Err(e) =
+                    admin.batch_execute(&format!("CREATE DATABASE {name} TEMPLATE {template}"))
+                {
+                    attempt += 1;
+                    assert!(attempt < 20, "cannot create test database: {e}");
+                    std::thread::sleep(Duration::from_millis(50 * attempt));
+                }
+                let target = DatabaseTarget::Postgres(replace_db_name(&admin_url(), &name));
+                Some((TestDb::Postgres { name }, target))
+            }
+        }
+    }
+
+    /// An empty database with no migrations applied (for the migration tests).
+    pub fn empty(backend: Backend) -> Option<(TestDb, DatabaseTarget)> {
+        match backend {
+            Backend::Sqlite => Self::create(backend),
+            Backend::Postgres => {
+                if !postgres_available() {
+                    return None;
+                }
+                let name = format!("lauf_t_{}", uuid::Uuid::new_v4().simple());
+                let mut admin = PgConnection::establish(&admin_url()).unwrap();
+                admin
+                    .batch_execute(&format!("CREATE DATABASE {name}"))
+                    .unwrap();
+                Some((
+                    TestDb::Postgres { name: name.clone() },
+                    DatabaseTarget::Postgres(replace_db_name(&admin_url(), &name)),
+                ))
+            }
+        }
+    }
+
+    pub fn drop_now(&self) {
+        if let TestDb::Postgres { name } = self
+            && let Ok(mut admin) = PgConnection::establish(&admin_url())
+        {
+            let _ = admin.batch_execute(&format!("DROP DATABASE IF EXISTS {name} WITH (FORCE)"));
+        }
+    }
+}
+
+impl Drop for TestDb {
+    fn drop(&mut self) {
+        self.drop_now();
+    }
+}
+
+pub fn skip(backend: Backend) {
+    eprintln!("SKIPPED on {backend:?}: no PostgreSQL server reachable");
+}
+
+pub struct TestApp {
+    pub address: String,
+    pub pool: DbPool,
+    pub db: TestDb,
+    server: actix_web::dev::ServerHandle,
+}
+
+impl Drop for TestApp {
+    fn drop(&mut self) {
+        // Stop accepting and free the port; the database goes with `db`.
+        let handle = self.server.clone();
+        actix_web::rt::spawn(async move { handle.stop(false).await });
+    }
+}
+
+/// Starts the app on its own fresh database; `None` (and a SKIPPED line) when the
+/// backend is PostgreSQL and no server is reachable outside CI.
+pub async fn spawn_app(backend: Backend) -> Option<TestApp> {
+    spawn_app_with(backend, &[]).await
+}
+
+pub async fn spawn_app_with(backend: Backend, extra_env: &[(&str, &str)]) -> Option<TestApp> {
+    let Some((db, target)) = TestDb::create(backend) else {
+        skip(backend);
+        return None;
+    };
+    let url = match &target {
+        DatabaseTarget::Postgres(url) => url.clone(),
+        DatabaseTarget::Sqlite(path) => path.display().to_string(),
+    };
+    let mut env: HashMap<String, String> = [
+        ("DATABASE_URL", url.as_str()),
+        ("LAUF_BIND", "127.0.0.1:0"),
+        ("LAUF_DB_POOL_SIZE", "4"),
+        ("LAUF_WORKERS", "1"),
+    ]
+    .iter()
+    .map(|(k, v)| (k.to_string(), v.to_string()))
+    .collect();
+    for (k, v) in extra_env {
+        env.insert(k.to_string(), v.to_string());
+    }
+    let settings = Settings::from_lookup(|k| env.get(k).cloned()).unwrap();
+    let pool = db::build_pool(&settings.database, &settings.pool).unwrap();
+    db::run_migrations(&mut pool.get().unwrap()).unwrap();
+    let app = Application::build_with_pool(settings, pool.clone()).unwrap();
+    let port = app.port();
+    let server = app.server_handle();
+    actix_web::rt::spawn(app.run_until_stopped());
+    Some(TestApp {
+        address: format!("http://127.0.0.1:{port}"),
+        pool,
+        db,
+        server,
+    })
+}
+
+impl TestApp {
+    pub fn browser(&self) -> Browser {
+        Browser {
+            base: self.address.clone(),
+            client: awc::Client::builder()
+                .disable_redirects()
+                .timeout(Duration::from_secs(30))
+                .finish(),
+            jar: Mutex::new(HashMap::new()),
+        }
+    }
+
+    pub fn conn(&self) -> Conn {
+        Conn(self.pool.get().unwrap())
+    }
+
+    /// A new account signed in in a fresh browser.
+    pub async fn signed_in_user(&self, email: &str) -> Browser {
+        let browser = self.browser();
+        let res = browser.sign_up(email, "a long passphrase").await;
+        assert_eq!(res.status, 303, "sign-up of {email} failed: {}", res.body);
+        browser
+    }
+
+    pub fn user_id(&self, email: &str) -> lauf::domain::UserId {
+        use diesel::prelude::*;
+        use lauf::db::schema::local_credentials as lc;
+        lc::table
+            .filter(lc::email_lower.eq(email.to_lowercase()))
+            .select(lc::user_id)
+            .first(&mut *self.conn())
+            .unwrap()
+    }
+
+    pub fn count(&self, table: &str) -> i64 {
+        #[derive(diesel::QueryableByName)]
+        struct Count {
+            #[diesel(sql_type = diesel::sql_types::BigInt)]
+            n: i64,
+        }
+        let sql = format!("SELECT COUNT(*) AS n FROM {table}");
+        diesel::sql_query(sql)
+            .get_result::<Count>(&mut *self.conn())
+            .unwrap()
+            .n
+    }
+}
+
+/// A pooled connection that derefs straight to `AnyConnection`, for assertions.
+pub struct Conn(db::PooledConnection);
+
+impl std::ops::Deref for Conn {
+    type Target = AnyConnection;
+    fn deref(&self) -> &AnyConnection {
+        &self.0
+    }
+}
+
+impl std::ops::DerefMut for Conn {
+    fn deref_mut(&mut self) -> &mut AnyConnection {
+        &mut self.0
+    }
+}
+
+pub struct Response {
+    pub status: u16,
+    pub headers: awc::http::header::HeaderMap,
+    pub body: String,
+}
+
+impl Response {
+    pub fn header(&self, name: &str) -> Option<String> {
+        self.headers
+            .get(name)
+            .and_then(|v| v.to_str().ok())
+            .map(str::to_string)
+    }
+
+    pub fn set_cookies(&self) -> Vec<String> {
+        self.headers
+            .get_all("set-cookie")
+            .filter_map(|v| v.to_str().ok())
+            .map(str::to_string)
+            .collect()
+    }
+
+    /// The page's visible text, tags stripped and whitespace folded: what a person reads.
+    pub fn text(&self) -> String {
+        let mut text = String::with_capacity(self.body.len());
+        let mut in_tag = false;
+        for c in self.body.chars() {
+            match c {
+                '<' => {
+                    in_tag = true;
+                    text.push(' ');
+                }
+                '>' => in_tag = false,
+                c if !in_tag => text.push(c),
+                _ => {}
+            }
+        }
+        let text = text
+            .replace("&amp;", "&")
+            .replace("&#39;", "'")
+            .replace("&quot;", "\"")
+            .replace("&#34;", "\"");
+        text.split_whitespace().collect::<Vec<_>>().join(" ")
+    }
+
+    /// The CSRF token the page carries in its forms.
+    pub fn csrf_token(&self) -> String {
+        let marker = "name=\"csrf_token\" value=\"";
+        let start = self
+            .body
+            .find(marker)
+            .unwrap_or_else(|| panic!("no csrf_token in page:\n{}", self.body))
+            + marker.len();
+        self.body[start..].split('"').next().unwrap().to_string()
+    }
+}
+
+/// One browser: a cookie jar and the headers a same-origin form post carries.
+pub struct Browser {
+    pub base: String,
+    client: awc::Client,
+    jar: Mutex<HashMap<String, String>>,
+}
+
+impl Browser {
+    fn cookie_header(&self) -> Option<String> {
+        let jar = self.jar.lock().unwrap();
+        (!jar.is_empty()).then(|| {
+            jar.iter()
+                .map(|(k, v)| format!("{k}={v}"))
+                .collect::<Vec<_>>()
+                .join("; ")
+        })
+    }
+
+    fn remember(&self, res: &Response) {
+        let mut jar = self.jar.lock().unwrap();
+        for cookie in res.set_cookies() {
+            let pair = cookie.split(';').next().unwrap_or_default();
+            if let Some((name, value)) = pair.split_once('=') {
+                let expired = value.is_empty() || cookie.contains("Max-Age=0");
+                if expired {
+                    jar.remove(name);
+                } else {
+                    jar.insert(name.to_string(), value.to_string());
+                }
+            }
+        }
+    }
+
+    pub fn cookie(&self, name: &str) -> Option<String> {
+        self.jar.lock().unwrap().get(name).cloned()
+    }
+
+    pub fn set_cookie(&self, name: &str, value: &str) {
+        self.jar
+            .lock()
+            .unwrap()
+            .insert(name.to_string(), value.to_string());
+    }
+
+    async fn send(&self, mut req: awc::ClientRequest, body: Option<String>) -> Response {
+        if let Some(cookies) = self.cookie_header() {
+            req = req.insert_header(("Cookie", cookies));
+        }
+        let mut res = match body {
+            Some(body) => {
+                req.content_type("application/x-www-form-urlencoded")
+                    .send_body(body)
+                    .await
+            }
+            None => req.send().await,
+        }
+        .expect("request failed");
+        let bytes = res
+            .body()
+            .limit(8 * 1024 * 1024)
+            .await
+            .expect("reading body");
+        let response = Response {
+            status: res.status().as_u16(),
+            headers: res.headers().clone(),
+            body: String::from_utf8_lossy(&bytes).into_owned(),
+        };
+        self.remember(&response);
+        response
+    }
+
+    pub async fn get(&self, path: &str) -> Response {
+        self.send(self.client.get(format!("{}{path}", self.base)), None)
+            .await
+    }
+
+    pub async fn get_with(&self, path: &str, headers: &[(&str, &str)]) -> Response {
+        let mut req = self.client.get(format!("{}{path}", self.base));
+        for (k, v) in headers {
+            req = req.insert_header((*k, *v));
+        }
+        self.send(req, None).await
+    }
+
+    /// A form post as a browser sends it from one of our pages.
+    pub async fn post(&self, path: &str, form: &[(&str, &str)]) -> Response {
+        self.post_with(
+            path,
+            form,
+            &[
+                ("Origin", &self.base.clone()),
+                ("Sec-Fetch-Site", "same-origin"),
+            ],
+        )
+        .await
+    }
+
+    pub async fn post_with(
+        &self,
+        path: &str,
+        form: &[(&str, &str)],
+        headers: &[(&str, &str)],
+    ) -> Response {
+        let mut req = self.client.post(format!("{}{path}", self.base));
+        for (k, v) in headers {
+            req = req.insert_header((*k, *v));
+        }
+        let body = serde_urlencoded::to_string(form).unwrap();
+        self.send(req, Some(body)).await
+    }
+
+    /// Loads `page`, takes its CSRF token and posts `form` with it.
+    pub async fn submit(&self, page: &str, action: &str, form: &[(&str, &str)]) -> Response {
+        let token = self.get(page).await.csrf_token();
+        let mut fields = vec![("csrf_token", token.as_str())];
+        fields.extend_from_slice(form);
+        self.post(action, &fields).await
+    }
+
+    pub async fn sign_up(&self, email: &str, password: &str) -> Response {
+        self.submit(
+            "/signup",
+            "/signup",
+            &[
+                ("email", email),
+                ("name", "Test Person"),
+                ("password", password),
+                ("password_confirm", password),
+                ("timezone", "Europe/Berlin"),
+            ],
+        )
+        .await
+    }
+
+    pub async fn log_in(&self, email: &str, password: &str) -> Response {
+        self.submit(
+            "/login",
+            "/login",
+            &[("email", email), ("password", password)],
+        )
+        .await
+    }
+
+    pub async fn log_out(&self) -> Response {
+        let token = self.get("/settings").await.csrf_token();
+        self.post("/logout", &[("csrf_token", &token)]).await
+    }
+}

@@ -1,0 +1,9 @@
+//! The integration suite: one binary, every test against the real server over HTTP
+//! and a real database, once on SQLite and once on PostgreSQL.
+
+mod helpers;
+
+mod auth;
+mod data_layer;
+mod demo;
+mod shell;
