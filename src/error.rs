@@ -20,6 +20,9 @@ pub enum AppError {
     LoginRequired { next: String, htmx: bool },
     #[error("bad request: {0}")]
     BadRequest(String),
+    /// Input that parses but cannot be done (a bad date in a one-field form).
+    #[error("unprocessable: {0}")]
+    Unprocessable(String),
     #[error("payload too large")]
     PayloadTooLarge,
     #[error("too many attempts")]
@@ -46,6 +49,7 @@ impl AppError {
             ),
             AppError::LoginRequired { .. } => ("Please log in", "Your session has ended. Log in to continue.".into()),
             AppError::BadRequest(why) => ("Bad request", why.clone()),
+            AppError::Unprocessable(why) => ("Not saved", why.clone()),
             AppError::PayloadTooLarge => ("Too large", "That request is larger than this server accepts.".into()),
             AppError::TooManyRequests { retry_after_secs } => (
                 "Too many attempts",
@@ -120,6 +124,7 @@ impl ResponseError for AppError {
             AppError::LoginRequired { htmx: true, .. } => StatusCode::UNAUTHORIZED,
             AppError::LoginRequired { htmx: false, .. } => StatusCode::SEE_OTHER,
             AppError::BadRequest(_) => StatusCode::BAD_REQUEST,
+            AppError::Unprocessable(_) => StatusCode::UNPROCESSABLE_ENTITY,
             AppError::PayloadTooLarge => StatusCode::PAYLOAD_TOO_LARGE,
             AppError::TooManyRequests { .. } => StatusCode::TOO_MANY_REQUESTS,
             AppError::Unavailable(_) => StatusCode::SERVICE_UNAVAILABLE,

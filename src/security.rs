@@ -41,7 +41,6 @@ pub async fn response_headers(
 
     if htmx
         && res.status().as_u16() >= 400
-        && res.status().as_u16() != 422
         && let Some((title, message)) = res
             .response()
             .error()
@@ -61,6 +60,9 @@ pub async fn response_headers(
                 fresh.append_header((name.clone(), value.clone()));
             }
         }
+        // Errors show in the flash area, wherever the request meant to swap.
+        fresh.insert_header(("HX-Retarget", "#flash"));
+        fresh.insert_header(("HX-Reswap", "innerHTML"));
         res = ServiceResponse::new(
             request,
             fresh.content_type("text/html; charset=utf-8").body(body),

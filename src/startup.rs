@@ -10,6 +10,7 @@ use actix_web::{App, HttpServer, web};
 use anyhow::Context;
 
 use crate::auth::session::SessionPolicy;
+use crate::clock::Clock;
 use crate::config::Settings;
 use crate::db::{self, AnyConnection, DbKind, DbPool};
 use crate::error::AppError;
@@ -21,6 +22,7 @@ pub struct AppState {
     pub db_kind: DbKind,
     pub settings: Arc<Settings>,
     pub sessions: SessionPolicy,
+    pub clock: Clock,
 }
 
 impl AppState {
@@ -70,6 +72,15 @@ impl Application {
 
     /// Binds the server on an already migrated pool.
     pub fn build_with_pool(settings: Settings, pool: DbPool) -> anyhow::Result<Self> {
+        Self::build_with_clock(settings, pool, Clock::system())
+    }
+
+    /// As `build_with_pool`, with the clock the app reads "now" from (tests pin it).
+    pub fn build_with_clock(
+        settings: Settings,
+        pool: DbPool,
+        clock: Clock,
+    ) -> anyhow::Result<Self> {
         let listener = TcpListener::bind(&settings.bind)
             .with_context(|| format!("binding {}", settings.bind))?;
         let port = listener.local_addr()?.port();
@@ -88,6 +99,7 @@ impl Application {
             db_kind,
             settings: Arc::new(settings),
             sessions,
+            clock,
         });
         let mut server = HttpServer::new(move || {
             App::new()

@@ -68,6 +68,14 @@ diesel::table! {
 }
 
 diesel::table! {
+    calendar_feeds (user_id) {
+        user_id -> Text,
+        token_hash -> Text,
+        created_at -> Timestamp,
+    }
+}
+
+diesel::table! {
     use diesel::sql_types::*;
     use crate::db::types::sql::JsonDoc;
 
@@ -248,6 +256,7 @@ diesel::joinable!(activities -> users (user_id));
 diesel::joinable!(asset_tags -> assets (asset_id));
 diesel::joinable!(assets -> users (user_id));
 diesel::joinable!(audit_logs -> users (user_id));
+diesel::joinable!(calendar_feeds -> users (user_id));
 diesel::joinable!(clients -> users (user_id));
 diesel::joinable!(goals -> users (user_id));
 diesel::joinable!(local_credentials -> users (user_id));
@@ -265,6 +274,7 @@ diesel::allow_tables_to_appear_in_same_query!(
     asset_tags,
     assets,
     audit_logs,
+    calendar_feeds,
     clients,
     goals,
     local_credentials,

@@ -4,8 +4,10 @@
 pub mod account;
 pub mod catalog;
 pub mod enums;
+pub mod ical;
 pub mod ids;
 pub mod money;
+pub mod plan;
 pub mod preferences;
 pub mod time;
 

@@ -2,7 +2,7 @@
 
 use std::fmt;
 
-use chrono::{DateTime, NaiveDate, NaiveTime, Timelike, Utc};
+use chrono::{DateTime, NaiveDate, NaiveDateTime, NaiveTime, Timelike, Utc};
 
 /// A wall-clock time `HH:MM` (24 h) in the user's zone, as `tasks.scheduled_time` stores it.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash)]
@@ -249,6 +249,26 @@ impl Timezone {
         TimeOfDay::from_naive(now.with_timezone(&self.0).time())
     }
 
+    /// The instant of a local wall-clock time. In a DST gap (02:30 that never
+    /// happens) the clock is read as if it had not jumped (an hour later in UTC
+    /// terms: the instant the gap ends plus the offset into it); in an overlap the
+    /// first occurrence is used.
+    pub fn to_utc(self, local: NaiveDateTime) -> DateTime<Utc> {
+        use chrono::TimeZone;
+        match self.0.from_local_datetime(&local) {
+            chrono::LocalResult::Single(t) => t.with_timezone(&Utc),
+            chrono::LocalResult::Ambiguous(first, _) => first.with_timezone(&Utc),
+            chrono::LocalResult::None => {
+                let later = local + chrono::Duration::hours(1);
+                self.0
+                    .from_local_datetime(&later)
+                    .earliest()
+                    .map(|t| t.with_timezone(&Utc))
+                    .unwrap_or_else(|| Utc.from_utc_datetime(&local))
+            }
+        }
+    }
+
     /// Every zone name, for the settings picker.
     pub fn all_names() -> impl Iterator<Item = &'static str> {
         chrono_tz::TZ_VARIANTS.iter().map(|tz| tz.name())
@@ -352,5 +372,34 @@ mod tests {
             NaiveDate::from_ymd_opt(2026, 3, 10).unwrap()
         );
         assert_eq!(ny.time_now(now).to_string(), "23:30");
+    }
+
+    #[test]
+    fn local_times_become_the_right_instants_across_dst() {
+        let berlin = Timezone::parse("Europe/Berlin").unwrap();
+        let at = |y, m, d, h, mi| {
+            NaiveDate::from_ymd_opt(y, m, d)
+                .unwrap()
+                .and_hms_opt(h, mi, 0)
+                .unwrap()
+        };
+        assert_eq!(
+            berlin.to_utc(at(2026, 1, 15, 9, 0)),
+            Utc.with_ymd_and_hms(2026, 1, 15, 8, 0, 0).unwrap()
+        );
+        assert_eq!(
+            berlin.to_utc(at(2026, 7, 15, 9, 0)),
+            Utc.with_ymd_and_hms(2026, 7, 15, 7, 0, 0).unwrap()
+        );
+        // 02:30 on 29 March 2026 does not exist in Berlin; it is read as 03:30 CEST.
+        assert_eq!(
+            berlin.to_utc(at(2026, 3, 29, 2, 30)),
+            Utc.with_ymd_and_hms(2026, 3, 29, 1, 30, 0).unwrap()
+        );
+        // 02:30 on 25 October 2026 happens twice; the first (CEST) is used.
+        assert_eq!(
+            berlin.to_utc(at(2026, 10, 25, 2, 30)),
+            Utc.with_ymd_and_hms(2026, 10, 25, 0, 30, 0).unwrap()
+        );
     }
 }

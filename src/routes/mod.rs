@@ -2,6 +2,7 @@
 //! the route table.
 
 pub mod auth;
+pub mod command;
 pub mod health;
 pub mod settings;
 pub mod static_files;
@@ -48,11 +49,58 @@ pub fn configure(cfg: &mut web::ServiceConfig) {
             "/settings/sessions/{id}/revoke",
             web::post().to(settings::revoke),
         )
-        .route("/", web::get().to(workspace::today))
-        .route("/command/calendar", web::get().to(workspace::calendar))
-        .route("/command/tasks", web::get().to(workspace::tasks))
-        .route("/command/goals", web::get().to(workspace::goals))
-        .route("/activities", web::get().to(workspace::activities))
+        .route("/", web::get().to(command::day::show))
+        .route("/command/calendar", web::get().to(command::week::show))
+        .route("/command/tasks", web::get().to(command::list::show))
+        .route("/command/goals", web::get().to(command::goals::list))
+        .route("/tasks/new", web::get().to(command::tasks::new))
+        .route("/tasks", web::post().to(command::tasks::create))
+        .route(
+            "/tasks/carry-over",
+            web::post().to(command::tasks::carry_over),
+        )
+        .route("/tasks/{id}/edit", web::get().to(command::tasks::edit))
+        .route("/tasks/{id}", web::post().to(command::tasks::update))
+        .route("/tasks/{id}/delete", web::post().to(command::tasks::delete))
+        .route(
+            "/tasks/{id}/status",
+            web::post().to(command::tasks::set_status),
+        )
+        .route(
+            "/tasks/{id}/move",
+            web::post().to(command::tasks::move_task),
+        )
+        .service(
+            web::resource("/activities")
+                .route(web::get().to(command::activities::list))
+                .route(web::post().to(command::activities::create)),
+        )
+        .route(
+            "/activities/{id}/edit",
+            web::get().to(command::activities::edit),
+        )
+        .route(
+            "/activities/{id}",
+            web::post().to(command::activities::update),
+        )
+        .route(
+            "/activities/{id}/{action}",
+            web::post().to(command::activities::arrange),
+        )
+        .route("/goals", web::post().to(command::goals::create))
+        .route("/goals/{id}/edit", web::get().to(command::goals::edit))
+        .route("/goals/{id}", web::post().to(command::goals::update))
+        .route("/goals/{id}/{action}", web::post().to(command::goals::act))
+        .route("/calendar.ics", web::get().to(command::feed::ics))
+        .service(
+            web::resource("/settings/calendar")
+                .route(web::get().to(command::feed::show))
+                .route(web::post().to(command::feed::regenerate)),
+        )
+        .route(
+            "/settings/calendar/revoke",
+            web::post().to(command::feed::revoke),
+        )
         .route("/clients", web::get().to(workspace::clients))
         .route("/clients/new", web::get().to(workspace::new_client))
         .route("/clients/{id}", web::get().to(workspace::client))
@@ -68,6 +116,8 @@ pub struct PageContext {
     pub user_name: Option<String>,
     pub csrf: Option<String>,
     pub nav: &'static str,
+    /// Render only the page's content block (an htmx swap), without the layout.
+    pub fragment: bool,
 }
 
 impl PageContext {
@@ -88,7 +138,13 @@ impl PageContext {
             user_name: Some(user.user.display_name().to_string()),
             csrf: Some(user.csrf_token.clone()),
             nav,
+            fragment: false,
         }
+    }
+
+    pub fn as_fragment(mut self, fragment: bool) -> Self {
+        self.fragment = fragment;
+        self
     }
 
     /// The versioned URL of an embedded static file.

@@ -1,69 +1,18 @@
-//! The workspace pages as the foundation ships them: today's plan, the catalog,
-//! goals, clients and projects as read-only lists from the database. The Command
-//! Center, CRM and assets issues turn each into its full page; until then a page
-//! says plainly what is not built yet.
+//! The CRM pages as the foundation ships them: clients and projects as read-only
+//! lists from the database. The CRM and assets issues turn each into its full page;
+//! until then a page says plainly what is not built yet.
 
 use actix_web::http::StatusCode;
 use actix_web::{HttpResponse, web};
 use askama::Template;
-use chrono::NaiveDate;
 
 use super::{PageContext, html};
 use crate::auth::CurrentUser;
-use crate::db::models::activities::{self, Activity};
 use crate::db::models::clients::{self, Client};
-use crate::db::models::goals::{self, Goal};
 use crate::db::models::projects::{self, Project};
-use crate::db::models::tasks::{self, Task};
-use crate::domain::{ClientId, GoalType, ProjectId};
+use crate::domain::{ClientId, ProjectId};
 use crate::error::AppError;
 use crate::startup::AppState;
-
-#[derive(Template)]
-#[template(path = "workspace/today.html")]
-pub struct TodayPage {
-    ctx: PageContext,
-    day: NaiveDate,
-    tasks: Vec<Task>,
-    booked_minutes: u32,
-    capacity_minutes: u32,
-}
-
-impl TodayPage {
-    fn hours(minutes: u32) -> String {
-        format!("{}:{:02}", minutes / 60, minutes % 60)
-    }
-    pub fn booked(&self) -> String {
-        Self::hours(self.booked_minutes)
-    }
-    pub fn capacity(&self) -> String {
-        Self::hours(self.capacity_minutes)
-    }
-}
-
-pub async fn today(
-    state: web::Data<AppState>,
-    user: CurrentUser,
-) -> Result<HttpResponse, AppError> {
-    let day = user.user.timezone.today(chrono::Utc::now());
-    let id = user.id().clone();
-    let tasks = state
-        .db(move |conn| Ok(tasks::for_day(conn, &id, day)?))
-        .await?;
-    let booked_minutes = tasks
-        .iter()
-        .map(|t| u32::from(t.time_block_minutes.get()))
-        .sum();
-    let capacity_minutes = user.user.preferences.0.work_hours().minutes().into();
-    let page = TodayPage {
-        ctx: PageContext::for_user(&user, "today"),
-        day,
-        tasks,
-        booked_minutes,
-        capacity_minutes,
-    };
-    html(StatusCode::OK, &page)
-}
 
 #[derive(Template)]
 #[template(path = "workspace/coming.html")]
@@ -89,24 +38,6 @@ fn coming(
     )
 }
 
-pub async fn calendar(user: CurrentUser) -> Result<HttpResponse, AppError> {
-    coming(
-        &user,
-        "calendar",
-        "Week",
-        "The week view (seven days of blocks, moving blocks between days) is not built yet.",
-    )
-}
-
-pub async fn tasks(user: CurrentUser) -> Result<HttpResponse, AppError> {
-    coming(
-        &user,
-        "tasks",
-        "Tasks",
-        "The searchable, filterable list of every block is not built yet.",
-    )
-}
-
 pub async fn new_client(user: CurrentUser) -> Result<HttpResponse, AppError> {
     coming(
         &user,
@@ -122,56 +53,6 @@ pub async fn assets(user: CurrentUser) -> Result<HttpResponse, AppError> {
         "assets",
         "Assets",
         "Uploading and browsing files is not built yet.",
-    )
-}
-
-#[derive(Template)]
-#[template(path = "workspace/goals.html")]
-pub struct GoalsPage {
-    ctx: PageContext,
-    goals: Vec<Goal>,
-}
-
-pub async fn goals(
-    state: web::Data<AppState>,
-    user: CurrentUser,
-) -> Result<HttpResponse, AppError> {
-    let id = user.id().clone();
-    let mut goals = state
-        .db(move |conn| Ok(goals::list_for_user(conn, &id)?))
-        .await?;
-    let rank = |t: GoalType| GoalType::ALL.iter().position(|x| *x == t).unwrap_or(0);
-    goals.sort_by_key(|g| (g.completed_at.is_some(), rank(g.goal_type), g.due_date));
-    html(
-        StatusCode::OK,
-        &GoalsPage {
-            ctx: PageContext::for_user(&user, "goals"),
-            goals,
-        },
-    )
-}
-
-#[derive(Template)]
-#[template(path = "workspace/activities.html")]
-pub struct ActivitiesPage {
-    ctx: PageContext,
-    activities: Vec<Activity>,
-}
-
-pub async fn activities(
-    state: web::Data<AppState>,
-    user: CurrentUser,
-) -> Result<HttpResponse, AppError> {
-    let id = user.id().clone();
-    let activities = state
-        .db(move |conn| Ok(activities::list_active(conn, &id)?))
-        .await?;
-    html(
-        StatusCode::OK,
-        &ActivitiesPage {
-            ctx: PageContext::for_user(&user, "activities"),
-            activities,
-        },
     )
 }
 

@@ -40,7 +40,7 @@ async fn migrations_run_up_and_down_and_up_again(backend: Backend) {
     assert!(!table_exists(&mut conn, "tasks"));
 
     let applied = db::run_migrations(&mut conn).unwrap();
-    assert_eq!(applied.len(), 2, "{applied:?}");
+    assert_eq!(applied.len(), 3, "{applied:?}");
     for table in [
         "users",
         "local_credentials",
@@ -56,6 +56,7 @@ async fn migrations_run_up_and_down_and_up_again(backend: Backend) {
         "assets",
         "asset_tags",
         "task_assets",
+        "calendar_feeds",
     ] {
         assert!(
             table_exists(&mut conn, table),
@@ -68,7 +69,7 @@ async fn migrations_run_up_and_down_and_up_again(backend: Backend) {
     );
 
     let reverted = db::revert_all_migrations(&mut conn).unwrap();
-    assert_eq!(reverted.len(), 2);
+    assert_eq!(reverted.len(), 3);
     for table in ["users", "tasks", "clients", "sessions"] {
         assert!(
             !table_exists(&mut conn, table),
@@ -77,7 +78,7 @@ async fn migrations_run_up_and_down_and_up_again(backend: Backend) {
     }
     assert_eq!(
         db::run_migrations(&mut conn).unwrap().len(),
-        2,
+        3,
         "migrating up again works"
     );
 }

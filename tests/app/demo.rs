@@ -41,7 +41,7 @@ async fn the_demo_workspace_loads_and_its_figures_add_up(backend: Backend) {
     let today = browser.get("/").await;
     assert_eq!(today.status, 200);
     assert!(
-        today.body.contains("block-item"),
+        today.body.contains("<article class=\"block "),
         "today has blocks: {}",
         today.text()
     );

@@ -227,6 +227,7 @@ pub struct TestApp {
     pub address: String,
     pub pool: DbPool,
     pub db: TestDb,
+    pub clock: lauf::clock::Clock,
     server: actix_web::dev::ServerHandle,
 }
 
@@ -244,7 +245,20 @@ pub async fn spawn_app(backend: Backend) -> Option<TestApp> {
     spawn_app_with(backend, &[]).await
 }
 
+/// The app with its clock pinned at `now` (move it with `app.clock.set`).
+pub async fn spawn_app_at(backend: Backend, now: chrono::DateTime<chrono::Utc>) -> Option<TestApp> {
+    spawn(backend, &[], lauf::clock::Clock::fixed(now)).await
+}
+
 pub async fn spawn_app_with(backend: Backend, extra_env: &[(&str, &str)]) -> Option<TestApp> {
+    spawn(backend, extra_env, lauf::clock::Clock::system()).await
+}
+
+async fn spawn(
+    backend: Backend,
+    extra_env: &[(&str, &str)],
+    clock: lauf::clock::Clock,
+) -> Option<TestApp> {
     let Some((db, target)) = TestDb::create(backend) else {
         skip(backend);
         return None;
@@ -268,7 +282,7 @@ pub async fn spawn_app_with(backend: Backend, extra_env: &[(&str, &str)]) -> Opt
     let settings = Settings::from_lookup(|k| env.get(k).cloned()).unwrap();
     let pool = db::build_pool(&settings.database, &settings.pool).unwrap();
     db::run_migrations(&mut pool.get().unwrap()).unwrap();
-    let app = Application::build_with_pool(settings, pool.clone()).unwrap();
+    let app = Application::build_with_clock(settings, pool.clone(), clock.clone()).unwrap();
     let port = app.port();
     let server = app.server_handle();
     actix_web::rt::spawn(app.run_until_stopped());
@@ -276,6 +290,7 @@ pub async fn spawn_app_with(backend: Backend, extra_env: &[(&str, &str)]) -> Opt
         address: format!("http://127.0.0.1:{port}"),
         pool,
         db,
+        clock,
         server,
     })
 }
@@ -385,7 +400,10 @@ impl Response {
             .replace("&amp;", "&")
             .replace("&#39;", "'")
             .replace("&quot;", "\"")
-            .replace("&#34;", "\"");
+            .replace("&#34;", "\"")
+            .replace("&#38;", "&")
+            .replace("&#60;", "<")
+            .replace("&#62;", ">");
         text.split_whitespace().collect::<Vec<_>>().join(" ")
     }
 

@@ -99,7 +99,7 @@ async fn changing_the_time_zone_changes_what_today_is(backend: Backend) {
             "{zone}: {page}"
         );
         assert!(
-            page.contains("of 4:00 work hours"),
+            page.contains("booked of 4 h work hours"),
             "capacity follows the work hours: {page}"
         );
     }

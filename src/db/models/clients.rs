@@ -69,3 +69,29 @@ pub fn list_for_user(conn: &mut AnyConnection, user: &UserId) -> QueryResult<Vec
         .select(Client::as_select())
         .load(conn)
 }
+
+/// Active or paused clients that need something: a follow-up due before `due_by`,
+/// health YELLOW or RED, or an overdue payment. Soonest follow-up first.
+pub fn needing_attention(
+    conn: &mut AnyConnection,
+    user: &UserId,
+    due_by: NaiveDateTime,
+) -> QueryResult<Vec<Client>> {
+    clients::table
+        .filter(clients::user_id.eq(user))
+        .filter(clients::status.eq_any([ClientStatus::Active, ClientStatus::Paused]))
+        .filter(
+            clients::next_followup
+                .le(due_by)
+                .or(clients::health_score.eq_any([HealthScore::Yellow, HealthScore::Red]))
+                .or(clients::payment_status.eq(PaymentStatus::Overdue)),
+        )
+        .order((
+            clients::next_followup.is_null().asc(),
+            clients::next_followup.asc(),
+            clients::name.asc(),
+        ))
+        .limit(50)
+        .select(Client::as_select())
+        .load(conn)
+}

@@ -24,6 +24,17 @@ pub struct Goal {
     pub updated_at: NaiveDateTime,
 }
 
+/// The editable fields of a goal, validated.
+#[derive(Debug, Clone, PartialEq)]
+pub struct GoalFields {
+    pub title: String,
+    pub description: Option<String>,
+    pub goal_type: GoalType,
+    pub target_value: Option<i32>,
+    pub start_date: Option<NaiveDate>,
+    pub due_date: Option<NaiveDate>,
+}
+
 pub fn insert(conn: &mut AnyConnection, goal: &Goal) -> QueryResult<()> {
     diesel::insert_into(goals::table)
         .values(goal)
@@ -40,15 +51,164 @@ pub fn find(conn: &mut AnyConnection, user: &UserId, id: &GoalId) -> QueryResult
         .optional()
 }
 
-/// The user's goals, open ones first, then by type and due date.
+/// The user's goals, open ones first, then by due date.
 pub fn list_for_user(conn: &mut AnyConnection, user: &UserId) -> QueryResult<Vec<Goal>> {
     goals::table
         .filter(goals::user_id.eq(user))
         .order((
             goals::completed_at.is_not_null().asc(),
-            goals::goal_type.asc(),
+            goals::due_date.is_null().asc(),
             goals::due_date.asc(),
+            goals::title.asc(),
         ))
         .select(Goal::as_select())
         .load(conn)
+}
+
+pub fn create(
+    conn: &mut AnyConnection,
+    user: &UserId,
+    fields: &GoalFields,
+    now: NaiveDateTime,
+) -> QueryResult<GoalId> {
+    let id = GoalId::generate();
+    insert(
+        conn,
+        &Goal {
+            id: id.clone(),
+            user_id: user.clone(),
+            title: fields.title.clone(),
+            description: fields.description.clone(),
+            goal_type: fields.goal_type,
+            target_value: fields.target_value,
+            current_value: 0,
+            start_date: fields.start_date,
+            due_date: fields.due_date,
+            completed_at: None,
+            created_at: now,
+            updated_at: now,
+        },
+    )?;
+    Ok(id)
+}
+
+/// Saves edited fields; a new target re-decides whether the goal is reached.
+pub fn update(
+    conn: &mut AnyConnection,
+    user: &UserId,
+    id: &GoalId,
+    fields: &GoalFields,
+    now: NaiveDateTime,
+) -> QueryResult<bool> {
+    conn.transaction(|conn| {
+        let changed = diesel::update(
+            goals::table
+                .filter(goals::user_id.eq(user))
+                .filter(goals::id.eq(id)),
+        )
+        .set((
+            goals::title.eq(&fields.title),
+            goals::description.eq(&fields.description),
+            goals::goal_type.eq(fields.goal_type),
+            goals::target_value.eq(fields.target_value),
+            goals::start_date.eq(fields.start_date),
+            goals::due_date.eq(fields.due_date),
+            goals::updated_at.eq(now),
+        ))
+        .execute(conn)?;
+        if changed == 1 {
+            settle_completion(conn, id, now)?;
+        }
+        Ok(changed == 1)
+    })
+}
+
+/// Marks a goal complete (or open again) by hand.
+pub fn set_completed(
+    conn: &mut AnyConnection,
+    user: &UserId,
+    id: &GoalId,
+    completed: bool,
+    now: NaiveDateTime,
+) -> QueryResult<bool> {
+    let at = completed.then_some(now);
+    let changed = diesel::update(
+        goals::table
+            .filter(goals::user_id.eq(user))
+            .filter(goals::id.eq(id)),
+    )
+    .set((goals::completed_at.eq(at), goals::updated_at.eq(now)))
+    .execute(conn)?;
+    Ok(changed == 1)
+}
+
+/// Deletes a goal; its blocks stay and lose the link (ON DELETE SET NULL).
+pub fn delete(conn: &mut AnyConnection, user: &UserId, id: &GoalId) -> QueryResult<bool> {
+    Ok(diesel::delete(
+        goals::table
+            .filter(goals::user_id.eq(user))
+            .filter(goals::id.eq(id)),
+    )
+    .execute(conn)?
+        == 1)
+}
+
+/// A linked block entered (+1) or left (−1) DONE: moves the count, never below
+/// zero, and completes or reopens the goal as it reaches or drops below its target.
+pub fn count_block(
+    conn: &mut AnyConnection,
+    user: &UserId,
+    id: &GoalId,
+    delta: i32,
+    now: NaiveDateTime,
+) -> QueryResult<()> {
+    let owned = goals::table
+        .filter(goals::user_id.eq(user))
+        .filter(goals::id.eq(id));
+    if delta > 0 {
+        diesel::update(owned)
+            .set((
+                goals::current_value.eq(goals::current_value + 1),
+                goals::updated_at.eq(now),
+            ))
+            .execute(conn)?;
+    } else {
+        diesel::update(owned.filter(goals::current_value.gt(0)))
+            .set((
+                goals::current_value.eq(goals::current_value - 1),
+                goals::updated_at.eq(now),
+            ))
+            .execute(conn)?;
+    }
+    settle_completion(conn, id, now)
+}
+
+/// Reaching the target sets `completed_at`; dropping below clears it. A goal
+/// without a target is completed only by hand.
+fn settle_completion(conn: &mut AnyConnection, id: &GoalId, now: NaiveDateTime) -> QueryResult<()> {
+    let Some((current, target, completed_at)) = goals::table
+        .find(id)
+        .select((
+            goals::current_value,
+            goals::target_value,
+            goals::completed_at,
+        ))
+        .first::<(i32, Option<i32>, Option<NaiveDateTime>)>(conn)
+        .optional()?
+    else {
+        return Ok(());
+    };
+    let Some(target) = target else { return Ok(()) };
+    let reached = current >= target;
+    let completed = match (reached, completed_at) {
+        (true, None) => Some(Some(now)),
+        (false, Some(_)) => Some(None),
+        _ => None,
+    };
+    if let Some(completed) = completed {
+        diesel::update(goals::table.find(id))
+            .set(goals::completed_at.eq(completed))
+            .execute(conn)?;
+    }
+    Ok(())
 }

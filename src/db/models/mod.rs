@@ -6,6 +6,7 @@ pub mod assets;
 pub mod audit;
 pub mod clients;
 pub mod credentials;
+pub mod feeds;
 pub mod goals;
 pub mod opportunities;
 pub mod projects;

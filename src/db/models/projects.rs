@@ -81,3 +81,34 @@ pub fn for_client(
         .select(Project::as_select())
         .load(conn)
 }
+
+/// Unlaunched projects due on or before `until` (late ones included), soonest first.
+pub fn due_by(
+    conn: &mut AnyConnection,
+    user: &UserId,
+    until: NaiveDate,
+) -> QueryResult<Vec<(Project, String)>> {
+    projects::table
+        .inner_join(clients::table)
+        .filter(clients::user_id.eq(user))
+        .filter(projects::status.ne(ProjectStatus::Launched))
+        .filter(projects::due_date.le(until))
+        .order((projects::due_date.asc(), projects::name.asc()))
+        .limit(20)
+        .select((Project::as_select(), clients::name))
+        .load(conn)
+}
+
+/// The user's projects by name, for pickers.
+pub fn names_for_user(
+    conn: &mut AnyConnection,
+    user: &UserId,
+) -> QueryResult<Vec<(ProjectId, String, String)>> {
+    projects::table
+        .inner_join(clients::table)
+        .filter(clients::user_id.eq(user))
+        .filter(projects::status.ne(ProjectStatus::Launched))
+        .order((clients::name.asc(), projects::name.asc()))
+        .select((projects::id, projects::name, clients::name))
+        .load(conn)
+}

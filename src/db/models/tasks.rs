@@ -1,10 +1,18 @@
-//! `tasks`: the blocks of the day plan.
+//! `tasks`: the blocks of the day plan, and what completing them does to goals and
+//! the activity catalog.
+//!
+//! Every change that touches more than one row runs in one transaction whose first
+//! statement writes the task row. That takes the row lock on PostgreSQL and the write
+//! lock on SQLite before anything is read, so a double click or a retried POST waits
+//! for the first and then finds nothing left to do: a goal never counts a block twice.
 
 use chrono::{NaiveDate, NaiveDateTime};
+use diesel::dsl::{count_star, sum};
 use diesel::prelude::*;
 
+use super::goals;
 use crate::db::AnyConnection;
-use crate::db::schema::tasks;
+use crate::db::schema::{activities, clients, goals as goals_table, projects, tasks};
 use crate::domain::{
     ActivityId, BlockMinutes, ClientId, EnergyLevel, GoalId, Priority, ProjectId, TaskCategory,
     TaskId, TaskStatus, TimeOfDay, UserId,
@@ -31,6 +39,72 @@ pub struct Task {
     pub completed_at: Option<NaiveDateTime>,
     pub created_at: NaiveDateTime,
     pub updated_at: NaiveDateTime,
+}
+
+/// A block with the names the timeline shows beside it.
+#[derive(Debug, Clone, PartialEq)]
+pub struct TaskRow {
+    pub task: Task,
+    pub project_name: Option<String>,
+    pub client_name: Option<String>,
+    pub goal_title: Option<String>,
+}
+
+/// The editable fields of a block, already validated.
+#[derive(Debug, Clone, PartialEq)]
+pub struct TaskFields {
+    pub title: String,
+    pub description: Option<String>,
+    pub category: TaskCategory,
+    pub priority: Priority,
+    pub energy_level: EnergyLevel,
+    pub scheduled_date: Option<NaiveDate>,
+    pub scheduled_time: Option<TimeOfDay>,
+    pub time_block_minutes: BlockMinutes,
+    pub project_id: Option<ProjectId>,
+    pub goal_id: Option<GoalId>,
+    pub activity_id: Option<ActivityId>,
+}
+
+/// Why a block's links were refused: the id is unknown or someone else's.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum BadLink {
+    Project,
+    Goal,
+    Activity,
+}
+
+diesel::define_sql_function!(fn lower(text: diesel::sql_types::Text) -> diesel::sql_types::Text);
+
+type Joined = (Task, Option<String>, Option<String>, Option<String>);
+
+fn into_row((task, project_name, client_name, goal_title): Joined) -> TaskRow {
+    TaskRow {
+        task,
+        project_name,
+        client_name,
+        goal_title,
+    }
+}
+
+macro_rules! with_names {
+    ($query:expr) => {
+        $query
+            .left_join(projects::table.on(tasks::project_id.eq(projects::id.nullable())))
+            .left_join(clients::table.on(tasks::client_id.eq(clients::id.nullable())))
+            .left_join(goals_table::table.on(tasks::goal_id.eq(goals_table::id.nullable())))
+    };
+}
+
+macro_rules! names {
+    () => {
+        (
+            Task::as_select(),
+            projects::name.nullable(),
+            clients::name.nullable(),
+            goals_table::title.nullable(),
+        )
+    };
 }
 
 pub fn insert(conn: &mut AnyConnection, task: &Task) -> QueryResult<()> {
@@ -60,6 +134,20 @@ pub fn find(conn: &mut AnyConnection, user: &UserId, id: &TaskId) -> QueryResult
         .optional()
 }
 
+pub fn find_row(
+    conn: &mut AnyConnection,
+    user: &UserId,
+    id: &TaskId,
+) -> QueryResult<Option<TaskRow>> {
+    with_names!(tasks::table)
+        .filter(tasks::user_id.eq(user))
+        .filter(tasks::id.eq(id))
+        .select(names!())
+        .first::<Joined>(conn)
+        .optional()
+        .map(|r| r.map(into_row))
+}
+
 /// A day's blocks in plan order: by start time, unscheduled ones last.
 pub fn for_day(conn: &mut AnyConnection, user: &UserId, day: NaiveDate) -> QueryResult<Vec<Task>> {
     tasks::table
@@ -72,4 +160,446 @@ pub fn for_day(conn: &mut AnyConnection, user: &UserId, day: NaiveDate) -> Query
         ))
         .select(Task::as_select())
         .load(conn)
+}
+
+/// Every block scheduled from `from` to `to` (inclusive), with names, in plan order.
+pub fn in_range(
+    conn: &mut AnyConnection,
+    user: &UserId,
+    from: NaiveDate,
+    to: NaiveDate,
+) -> QueryResult<Vec<TaskRow>> {
+    with_names!(tasks::table)
+        .filter(tasks::user_id.eq(user))
+        .filter(tasks::scheduled_date.ge(from))
+        .filter(tasks::scheduled_date.le(to))
+        .order((
+            tasks::scheduled_date.asc(),
+            tasks::scheduled_time.is_null().asc(),
+            tasks::scheduled_time.asc(),
+            tasks::created_at.asc(),
+        ))
+        .select(names!())
+        .load::<Joined>(conn)
+        .map(|rows| rows.into_iter().map(into_row).collect())
+}
+
+/// Unfinished blocks without a day, most urgent first.
+pub fn backlog(conn: &mut AnyConnection, user: &UserId, limit: i64) -> QueryResult<Vec<TaskRow>> {
+    with_names!(tasks::table)
+        .filter(tasks::user_id.eq(user))
+        .filter(tasks::scheduled_date.is_null())
+        .filter(tasks::status.ne(TaskStatus::Done))
+        .order((tasks::created_at.desc(), tasks::id.asc()))
+        .limit(limit)
+        .select(names!())
+        .load::<Joined>(conn)
+        .map(|rows| rows.into_iter().map(into_row).collect())
+}
+
+/// How many unfinished blocks sit on days before `today`.
+pub fn unfinished_before(
+    conn: &mut AnyConnection,
+    user: &UserId,
+    today: NaiveDate,
+) -> QueryResult<i64> {
+    tasks::table
+        .filter(tasks::user_id.eq(user))
+        .filter(tasks::scheduled_date.lt(today))
+        .filter(tasks::status.ne(TaskStatus::Done))
+        .select(count_star())
+        .first(conn)
+}
+
+/// Booked and done minutes of one day: (booked, done).
+pub fn day_minutes(
+    conn: &mut AnyConnection,
+    user: &UserId,
+    day: NaiveDate,
+) -> QueryResult<(u32, u32)> {
+    let rows: Vec<(TaskStatus, Option<i64>)> = tasks::table
+        .filter(tasks::user_id.eq(user))
+        .filter(tasks::scheduled_date.eq(day))
+        .group_by(tasks::status)
+        .select((tasks::status, sum(tasks::time_block_minutes)))
+        .load(conn)?;
+    let minutes = |keep: &dyn Fn(TaskStatus) -> bool| -> u32 {
+        rows.iter()
+            .filter(|(s, _)| keep(*s))
+            .map(|(_, m)| m.unwrap_or(0).max(0) as u32)
+            .sum()
+    };
+    Ok((minutes(&|_| true), minutes(&|s| s == TaskStatus::Done)))
+}
+
+/// Checks that every linked row exists and belongs to `user`; returns the client of
+/// the linked project (a block on a project belongs to its client too).
+pub fn check_links(
+    conn: &mut AnyConnection,
+    user: &UserId,
+    fields: &TaskFields,
+) -> QueryResult<Result<Option<ClientId>, BadLink>> {
+    let mut client = None;
+    if let Some(project) = &fields.project_id {
+        match super::projects::find(conn, user, project)? {
+            Some(p) => client = Some(p.client_id),
+            None => return Ok(Err(BadLink::Project)),
+        }
+    }
+    if let Some(goal) = &fields.goal_id
+        && goals::find(conn, user, goal)?.is_none()
+    {
+        return Ok(Err(BadLink::Goal));
+    }
+    if let Some(activity) = &fields.activity_id {
+        let owned: i64 = activities::table
+            .filter(activities::user_id.eq(user))
+            .filter(activities::id.eq(activity))
+            .count()
+            .get_result(conn)?;
+        if owned == 0 {
+            return Ok(Err(BadLink::Activity));
+        }
+    }
+    Ok(Ok(client))
+}
+
+/// Creates a block after checking its links, in one transaction.
+pub fn create(
+    conn: &mut AnyConnection,
+    user: &UserId,
+    fields: &TaskFields,
+    now: NaiveDateTime,
+) -> QueryResult<Result<TaskId, BadLink>> {
+    conn.transaction(|conn| {
+        let client_id = match check_links(conn, user, fields)? {
+            Ok(client) => client,
+            Err(bad) => return Ok(Err(bad)),
+        };
+        let id = TaskId::generate();
+        insert(
+            conn,
+            &Task {
+                id: id.clone(),
+                user_id: user.clone(),
+                project_id: fields.project_id.clone(),
+                client_id,
+                activity_id: fields.activity_id.clone(),
+                goal_id: fields.goal_id.clone(),
+                title: fields.title.clone(),
+                description: fields.description.clone(),
+                category: fields.category,
+                priority: fields.priority,
+                status: TaskStatus::Todo,
+                scheduled_date: fields.scheduled_date,
+                scheduled_time: fields
+                    .scheduled_time
+                    .filter(|_| fields.scheduled_date.is_some()),
+                time_block_minutes: fields.time_block_minutes,
+                energy_level: fields.energy_level,
+                completed_at: None,
+                created_at: now,
+                updated_at: now,
+            },
+        )?;
+        Ok(Ok(id))
+    })
+}
+
+/// Takes the task's row lock (see the module note); `None` if it is not the user's.
+fn lock(
+    conn: &mut AnyConnection,
+    user: &UserId,
+    id: &TaskId,
+    now: NaiveDateTime,
+) -> QueryResult<Option<Task>> {
+    let touched = diesel::update(
+        tasks::table
+            .filter(tasks::user_id.eq(user))
+            .filter(tasks::id.eq(id)),
+    )
+    .set(tasks::updated_at.eq(now))
+    .execute(conn)?;
+    if touched == 0 {
+        Ok(None)
+    } else {
+        find(conn, user, id)
+    }
+}
+
+/// What a block entering or leaving DONE does elsewhere.
+fn apply_done_effects(
+    conn: &mut AnyConnection,
+    user: &UserId,
+    task: &Task,
+    entering: bool,
+    now: NaiveDateTime,
+) -> QueryResult<()> {
+    if let Some(goal) = &task.goal_id {
+        goals::count_block(conn, user, goal, if entering { 1 } else { -1 }, now)?;
+    }
+    if let Some(activity) = &task.activity_id {
+        // Recounted from the done blocks themselves, so the figure cannot drift.
+        super::activities::recount_use(conn, user, activity)?;
+    }
+    Ok(())
+}
+
+/// Moves a block to `status`, with its goal and activity, idempotently: asking for
+/// the status it already has changes nothing. `None` if the block is not the user's.
+pub fn set_status(
+    conn: &mut AnyConnection,
+    user: &UserId,
+    id: &TaskId,
+    status: TaskStatus,
+    now: NaiveDateTime,
+) -> QueryResult<Option<Task>> {
+    conn.transaction(|conn| {
+        let Some(task) = lock(conn, user, id, now)? else {
+            return Ok(None);
+        };
+        if task.status == status {
+            return Ok(Some(task));
+        }
+        let completed_at = (status == TaskStatus::Done).then_some(now);
+        diesel::update(tasks::table.find(id))
+            .set((
+                tasks::status.eq(status),
+                tasks::completed_at.eq(completed_at),
+            ))
+            .execute(conn)?;
+        let updated = Task {
+            status,
+            completed_at,
+            ..task.clone()
+        };
+        match (task.status == TaskStatus::Done, status == TaskStatus::Done) {
+            (false, true) => apply_done_effects(conn, user, &updated, true, now)?,
+            (true, false) => apply_done_effects(conn, user, &task, false, now)?,
+            _ => {}
+        }
+        Ok(Some(updated))
+    })
+}
+
+/// Deletes a block; a DONE one takes its goal count and activity use with it.
+pub fn delete(
+    conn: &mut AnyConnection,
+    user: &UserId,
+    id: &TaskId,
+    now: NaiveDateTime,
+) -> QueryResult<Option<Task>> {
+    conn.transaction(|conn| {
+        let Some(task) = lock(conn, user, id, now)? else {
+            return Ok(None);
+        };
+        diesel::delete(tasks::table.find(id)).execute(conn)?;
+        if task.status == TaskStatus::Done {
+            apply_done_effects(conn, user, &task, false, now)?;
+        }
+        Ok(Some(task))
+    })
+}
+
+/// Saves edited fields. Changing the goal or activity of a DONE block moves its
+/// count from the old goal/activity to the new one.
+pub fn update(
+    conn: &mut AnyConnection,
+    user: &UserId,
+    id: &TaskId,
+    fields: &TaskFields,
+    now: NaiveDateTime,
+) -> QueryResult<Option<Result<Task, BadLink>>> {
+    conn.transaction(|conn| {
+        let Some(old) = lock(conn, user, id, now)? else {
+            return Ok(None);
+        };
+        let client_id = match check_links(conn, user, fields)? {
+            Ok(Some(client)) => Some(client),
+            // Keep a client set without a project (a follow-up block); drop it when the project goes.
+            Ok(None) if old.project_id.is_none() => old.client_id.clone(),
+            Ok(None) => None,
+            Err(bad) => return Ok(Some(Err(bad))),
+        };
+        let new = Task {
+            project_id: fields.project_id.clone(),
+            client_id,
+            activity_id: fields.activity_id.clone(),
+            goal_id: fields.goal_id.clone(),
+            title: fields.title.clone(),
+            description: fields.description.clone(),
+            category: fields.category,
+            priority: fields.priority,
+            energy_level: fields.energy_level,
+            scheduled_date: fields.scheduled_date,
+            scheduled_time: fields
+                .scheduled_time
+                .filter(|_| fields.scheduled_date.is_some()),
+            time_block_minutes: fields.time_block_minutes,
+            updated_at: now,
+            ..old.clone()
+        };
+        diesel::update(tasks::table.find(id))
+            .set((
+                tasks::project_id.eq(&new.project_id),
+                tasks::client_id.eq(&new.client_id),
+                tasks::activity_id.eq(&new.activity_id),
+                tasks::goal_id.eq(&new.goal_id),
+                tasks::title.eq(&new.title),
+                tasks::description.eq(&new.description),
+                tasks::category.eq(new.category),
+                tasks::priority.eq(new.priority),
+                tasks::energy_level.eq(new.energy_level),
+                tasks::scheduled_date.eq(new.scheduled_date),
+                tasks::scheduled_time.eq(new.scheduled_time),
+                tasks::time_block_minutes.eq(new.time_block_minutes),
+            ))
+            .execute(conn)?;
+        let relinked = old.goal_id != new.goal_id || old.activity_id != new.activity_id;
+        if old.status == TaskStatus::Done && relinked {
+            apply_done_effects(conn, user, &old, false, now)?;
+            apply_done_effects(conn, user, &new, true, now)?;
+        }
+        Ok(Some(Ok(new)))
+    })
+}
+
+/// Puts a block on a day (and optionally a start time); `None` date sends it to the backlog.
+pub fn schedule(
+    conn: &mut AnyConnection,
+    user: &UserId,
+    id: &TaskId,
+    day: Option<NaiveDate>,
+    time: Option<TimeOfDay>,
+    now: NaiveDateTime,
+) -> QueryResult<Option<Task>> {
+    let time = time.filter(|_| day.is_some());
+    let changed = diesel::update(
+        tasks::table
+            .filter(tasks::user_id.eq(user))
+            .filter(tasks::id.eq(id)),
+    )
+    .set((
+        tasks::scheduled_date.eq(day),
+        tasks::scheduled_time.eq(time),
+        tasks::updated_at.eq(now),
+    ))
+    .execute(conn)?;
+    if changed == 0 {
+        Ok(None)
+    } else {
+        find(conn, user, id)
+    }
+}
+
+/// Moves every unfinished block from days before `today` to `today`, keeping start
+/// times. Returns how many moved.
+pub fn carry_over(
+    conn: &mut AnyConnection,
+    user: &UserId,
+    today: NaiveDate,
+    now: NaiveDateTime,
+) -> QueryResult<usize> {
+    diesel::update(
+        tasks::table
+            .filter(tasks::user_id.eq(user))
+            .filter(tasks::scheduled_date.lt(today))
+            .filter(tasks::status.ne(TaskStatus::Done)),
+    )
+    .set((tasks::scheduled_date.eq(today), tasks::updated_at.eq(now)))
+    .execute(conn)
+}
+
+/// Filters for the tasks list.
+#[derive(Debug, Clone, Default)]
+pub struct TaskFilter {
+    pub status: Option<TaskStatus>,
+    pub category: Option<TaskCategory>,
+    pub priority: Option<Priority>,
+    pub from: Option<NaiveDate>,
+    pub to: Option<NaiveDate>,
+    pub project: Option<ProjectId>,
+    pub goal: Option<GoalId>,
+    pub search: Option<String>,
+    pub sort: TaskSort,
+}
+
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+pub enum TaskSort {
+    #[default]
+    DateDesc,
+    DateAsc,
+    PriorityDesc,
+}
+
+/// One page of the filtered list and the total count.
+pub fn search(
+    conn: &mut AnyConnection,
+    user: &UserId,
+    filter: &TaskFilter,
+    offset: i64,
+    limit: i64,
+) -> QueryResult<(Vec<TaskRow>, i64)> {
+    macro_rules! filtered {
+        () => {{
+            let mut query = with_names!(tasks::table).filter(tasks::user_id.eq(user)).into_boxed::<crate::db::MultiBackend>();
+            if let Some(status) = filter.status {
+                query = query.filter(tasks::status.eq(status));
+            }
+            if let Some(category) = filter.category {
+                query = query.filter(tasks::category.eq(category));
+            }
+            if let Some(priority) = filter.priority {
+                query = query.filter(tasks::priority.eq(priority));
+            }
+            if let Some(from) = filter.from {
+                query = query.filter(tasks::scheduled_date.ge(from));
+            }
+            if let Some(to) = filter.to {
+                query = query.filter(tasks::scheduled_date.le(to));
+            }
+            if let Some(project) = &filter.project {
+                query = query.filter(tasks::project_id.eq(project));
+            }
+            if let Some(goal) = &filter.goal {
+                query = query.filter(tasks::goal_id.eq(goal));
+            }
+            if let Some(text) = &filter.search {
+                // LIKE is case-sensitive on PostgreSQL and not on SQLite: compare lower case on both.
+                let escaped = text.to_lowercase().replace('\\', "\\\\").replace('%', "\\%").replace('_', "\\_");
+                query = query.filter(lower(tasks::title).like(format!("%{escaped}%")).escape('\\'));
+            }
+            query
+        }};
+    }
+    let total: i64 = filtered!().select(count_star()).first(conn)?;
+    let mut query = filtered!();
+    // Priority sorts by urgency, not alphabetically.
+    let urgency = "CASE tasks.priority WHEN 'URGENT' THEN 4 WHEN 'HIGH' THEN 3 WHEN 'MEDIUM' THEN 2 ELSE 1 END";
+    query = match filter.sort {
+        TaskSort::DateDesc => query.order((
+            tasks::scheduled_date.is_null().asc(),
+            tasks::scheduled_date.desc(),
+            tasks::scheduled_time.desc(),
+            tasks::id.asc(),
+        )),
+        TaskSort::DateAsc => query.order((
+            tasks::scheduled_date.is_null().asc(),
+            tasks::scheduled_date.asc(),
+            tasks::scheduled_time.asc(),
+            tasks::id.asc(),
+        )),
+        TaskSort::PriorityDesc => query.order((
+            diesel::dsl::sql::<diesel::sql_types::Integer>(urgency).desc(),
+            tasks::scheduled_date.is_null().asc(),
+            tasks::scheduled_date.desc(),
+            tasks::id.asc(),
+        )),
+    };
+    let rows = query
+        .select(names!())
+        .offset(offset)
+        .limit(limit)
+        .load::<Joined>(conn)?;
+    Ok((rows.into_iter().map(into_row).collect(), total))
 }

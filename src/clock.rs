@@ -1,0 +1,44 @@
+//! The app's notion of "now". Production reads the system clock; tests pin it to
+//! instants around midnights and DST changes and move it forward.
+
+use std::sync::{Arc, RwLock};
+
+use chrono::{DateTime, Duration, Utc};
+
+#[derive(Debug, Clone, Default)]
+pub struct Clock {
+    pinned: Option<Arc<RwLock<DateTime<Utc>>>>,
+}
+
+impl Clock {
+    pub fn system() -> Self {
+        Clock { pinned: None }
+    }
+
+    /// A clock that stays at `at` until `set` or `advance` moves it.
+    pub fn fixed(at: DateTime<Utc>) -> Self {
+        Clock {
+            pinned: Some(Arc::new(RwLock::new(at))),
+        }
+    }
+
+    pub fn now(&self) -> DateTime<Utc> {
+        match &self.pinned {
+            None => Utc::now(),
+            Some(at) => *at.read().unwrap_or_else(|poisoned| poisoned.into_inner()),
+        }
+    }
+
+    /// Moves a pinned clock to `at`; the system clock cannot be moved.
+    pub fn set(&self, at: DateTime<Utc>) {
+        if let Some(pinned) = &self.pinned {
+            *pinned
+                .write()
+                .unwrap_or_else(|poisoned| poisoned.into_inner()) = at;
+        }
+    }
+
+    pub fn advance(&self, by: Duration) {
+        self.set(self.now() + by);
+    }
+}

@@ -1,0 +1,431 @@
+//! The day plan's rules: where blocks sit on the timeline, which overlap, how much
+//! of the day is booked, which 90-minute slots are still free, and goal pace.
+
+use chrono::{Datelike, Duration, NaiveDate, NaiveDateTime, Weekday};
+
+use super::{DaySpan, GoalType, TimeOfDay};
+
+/// Minutes per timeline row: the grid's resolution (block lengths are multiples of 5).
+pub const ROW_MINUTES: u16 = 5;
+/// The standard block, and the size of the free slots the timeline offers.
+pub const SLOT_MINUTES: u16 = 90;
+
+/// A block as the timeline needs it: when it starts and how long it runs.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Span {
+    pub start: u16,
+    pub minutes: u16,
+}
+
+impl Span {
+    pub fn new(start: TimeOfDay, minutes: u16) -> Self {
+        Span {
+            start: start.minutes(),
+            minutes,
+        }
+    }
+
+    /// Exclusive end, in minutes since midnight (may pass 24:00 for a late block).
+    pub fn end(self) -> u16 {
+        self.start + self.minutes
+    }
+
+    pub fn overlaps(self, other: Span) -> bool {
+        self.start < other.end() && other.start < self.end()
+    }
+}
+
+/// Where one block goes on the grid: its row, its height in rows, its lane (side by
+/// side with the blocks it overlaps), and whether it clashes with another block.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Placement {
+    /// 1-based grid row inside the day window.
+    pub row: u16,
+    pub rows: u16,
+    /// 1-based lane; overlapping blocks take different lanes.
+    pub lane: u8,
+    pub overlaps: bool,
+    /// The block starts before the window or ends after it (shown clipped).
+    pub clipped: bool,
+}
+
+/// Lays out blocks (in any order) inside `window`. Blocks entirely outside the
+/// window get `None`: the page lists them separately.
+pub fn layout(window: DaySpan, spans: &[Span]) -> Vec<Option<Placement>> {
+    let win_start = window.start.minutes();
+    let win_end = window.end.minutes();
+    let mut order: Vec<usize> = (0..spans.len()).collect();
+    order.sort_by_key(|&i| (spans[i].start, std::cmp::Reverse(spans[i].minutes)));
+    // Greedy interval partitioning: each block takes the first lane free at its start.
+    let mut lane_ends: Vec<u16> = Vec::new();
+    let mut lanes = vec![0u8; spans.len()];
+    for &i in &order {
+        let span = spans[i];
+        let lane = match lane_ends.iter().position(|&end| end <= span.start) {
+            Some(free) => free,
+            None => {
+                lane_ends.push(0);
+                lane_ends.len() - 1
+            }
+        };
+        lane_ends[lane] = span.end();
+        lanes[i] = (lane + 1).min(u8::MAX as usize) as u8;
+    }
+    spans
+        .iter()
+        .enumerate()
+        .map(|(i, span)| {
+            if span.end() <= win_start || span.start >= win_end {
+                return None;
+            }
+            let start = span.start.max(win_start);
+            let end = span.end().min(win_end);
+            let overlaps = spans
+                .iter()
+                .enumerate()
+                .any(|(j, other)| j != i && span.overlaps(*other));
+            Some(Placement {
+                row: (start - win_start) / ROW_MINUTES + 1,
+                rows: (end - start).div_ceil(ROW_MINUTES).max(1),
+                lane: lanes[i],
+                overlaps,
+                clipped: start != span.start || end != span.end(),
+            })
+        })
+        .collect()
+}
+
+/// The grid's height in rows for a window.
+pub fn window_rows(window: DaySpan) -> u16 {
+    window.minutes().div_ceil(ROW_MINUTES)
+}
+
+/// The 90-minute slots of the window (from its start) that no block touches: where
+/// "add a block here" is offered. A last, shorter remainder counts as a slot too.
+pub fn free_slots(window: DaySpan, spans: &[Span]) -> Vec<(TimeOfDay, u16)> {
+    let mut slots = Vec::new();
+    let mut start = window.start.minutes();
+    while start < window.end.minutes() {
+        let minutes = SLOT_MINUTES.min(window.end.minutes() - start);
+        let slot = Span { start, minutes };
+        if !spans.iter().any(|s| s.overlaps(slot))
+            && let Some(time) = TimeOfDay::from_minutes(start)
+        {
+            slots.push((time, minutes));
+        }
+        start += SLOT_MINUTES;
+    }
+    slots
+}
+
+/// Booked minutes against capacity, and whether the day is overbooked.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Capacity {
+    pub booked: u32,
+    pub capacity: u32,
+}
+
+impl Capacity {
+    pub fn percent(self) -> u32 {
+        (self.booked * 100).checked_div(self.capacity).unwrap_or(0)
+    }
+
+    pub fn over(self) -> bool {
+        self.booked > self.capacity
+    }
+
+    /// `5 h 30 min`.
+    pub fn human(minutes: u32) -> String {
+        match (minutes / 60, minutes % 60) {
+            (0, m) => format!("{m} min"),
+            (h, 0) => format!("{h} h"),
+            (h, m) => format!("{h} h {m} min"),
+        }
+    }
+}
+
+/// The first day of the week containing `day`.
+pub fn week_start(day: NaiveDate, starts_on: Weekday) -> NaiveDate {
+    let back = (7 + day.weekday().num_days_from_monday() - starts_on.num_days_from_monday()) % 7;
+    day - Duration::days(back.into())
+}
+
+/// A goal's period: its own start and due dates, or the natural period of its type
+/// around `today` where they are missing.
+pub fn goal_period(
+    goal_type: GoalType,
+    start: Option<NaiveDate>,
+    due: Option<NaiveDate>,
+    today: NaiveDate,
+    week_starts_on: Weekday,
+) -> (NaiveDate, NaiveDate) {
+    let anchor = start.unwrap_or(today);
+    let natural_start = match goal_type {
+        GoalType::Daily => anchor,
+        GoalType::Weekly => week_start(anchor, week_starts_on),
+        GoalType::Monthly => anchor.with_day(1).unwrap_or(anchor),
+        GoalType::Yearly => NaiveDate::from_ymd_opt(anchor.year(), 1, 1).unwrap_or(anchor),
+    };
+    let natural_end = match goal_type {
+        GoalType::Daily => natural_start,
+        GoalType::Weekly => natural_start + Duration::days(6),
+        GoalType::Monthly => {
+            let next = if natural_start.month() == 12 {
+                NaiveDate::from_ymd_opt(natural_start.year() + 1, 1, 1)
+            } else {
+                NaiveDate::from_ymd_opt(natural_start.year(), natural_start.month() + 1, 1)
+            };
+            next.map_or(natural_start, |n| n - Duration::days(1))
+        }
+        GoalType::Yearly => {
+            NaiveDate::from_ymd_opt(natural_start.year(), 12, 31).unwrap_or(natural_start)
+        }
+    };
+    let from = start.unwrap_or(natural_start);
+    let to = due.unwrap_or(natural_end).max(from);
+    (from, to)
+}
+
+/// How a goal is doing against its period.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Pace {
+    /// What should be done by now if the work were spread evenly over the period.
+    pub expected: i32,
+    pub on_track: bool,
+    /// 0..=100 of the target.
+    pub percent: u32,
+    /// 0..=100 of the period elapsed.
+    pub elapsed_percent: u32,
+}
+
+/// Pace at `now` (local) for `current` of `target` over the period `from..=to` (whole
+/// days, each ending at midnight local time).
+pub fn pace(
+    current: i32,
+    target: Option<i32>,
+    from: NaiveDate,
+    to: NaiveDate,
+    now: NaiveDateTime,
+) -> Option<Pace> {
+    let target = target.filter(|t| *t > 0)?;
+    let start = from.and_hms_opt(0, 0, 0)?;
+    let end = (to + Duration::days(1)).and_hms_opt(0, 0, 0)?;
+    let total = (end - start).num_seconds().max(1) as f64;
+    let elapsed = ((now - start).num_seconds() as f64).clamp(0.0, total);
+    let fraction = elapsed / total;
+    let expected = (f64::from(target) * fraction).floor() as i32;
+    Some(Pace {
+        expected,
+        on_track: current >= expected || current >= target,
+        percent: ((i64::from(current.max(0)) * 100) / i64::from(target)).min(100) as u32,
+        elapsed_percent: (fraction * 100.0).round() as u32,
+    })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn t(text: &str) -> TimeOfDay {
+        TimeOfDay::parse(text).unwrap()
+    }
+
+    fn window() -> DaySpan {
+        DaySpan::new(t("06:30"), t("21:30")).unwrap()
+    }
+
+    #[test]
+    fn blocks_take_rows_from_the_window_start() {
+        let placed = layout(
+            window(),
+            &[Span::new(t("06:30"), 90), Span::new(t("09:00"), 45)],
+        );
+        let first = placed[0].unwrap();
+        assert_eq!(
+            (first.row, first.rows, first.lane, first.overlaps),
+            (1, 18, 1, false)
+        );
+        let second = placed[1].unwrap();
+        assert_eq!((second.row, second.rows), (31, 9));
+        assert_eq!(window_rows(window()), 180);
+    }
+
+    #[test]
+    fn overlapping_blocks_sit_side_by_side_and_are_flagged() {
+        let placed = layout(
+            window(),
+            &[
+                Span::new(t("09:00"), 90),
+                Span::new(t("10:00"), 60),
+                Span::new(t("10:30"), 30),
+                Span::new(t("12:00"), 30),
+            ],
+        );
+        let lanes: Vec<u8> = placed.iter().map(|p| p.unwrap().lane).collect();
+        assert_eq!(lanes, vec![1, 2, 1, 1]);
+        let flagged: Vec<bool> = placed.iter().map(|p| p.unwrap().overlaps).collect();
+        assert_eq!(
+            flagged,
+            vec![true, true, true, false],
+            "10:30 starts when 09:00 ends but inside 10:00–11:00"
+        );
+    }
+
+    #[test]
+    fn blocks_outside_the_window_are_not_placed_and_edges_are_clipped() {
+        let placed = layout(
+            window(),
+            &[
+                Span::new(t("05:00"), 60),
+                Span::new(t("06:00"), 90),
+                Span::new(t("21:00"), 90),
+            ],
+        );
+        assert_eq!(placed[0], None);
+        let early = placed[1].unwrap();
+        assert_eq!((early.row, early.rows, early.clipped), (1, 12, true));
+        let late = placed[2].unwrap();
+        assert_eq!((late.row, late.rows, late.clipped), (175, 6, true));
+    }
+
+    #[test]
+    fn free_slots_are_the_untouched_ninety_minute_slots() {
+        let slots = free_slots(
+            window(),
+            &[Span::new(t("08:00"), 90), Span::new(t("10:00"), 30)],
+        );
+        let starts: Vec<String> = slots.iter().map(|(s, _)| s.to_string()).collect();
+        assert_eq!(
+            starts,
+            vec![
+                "06:30", "11:00", "12:30", "14:00", "15:30", "17:00", "18:30", "20:00"
+            ]
+        );
+        assert_eq!(
+            free_slots(window(), &[]).len(),
+            10,
+            "ten slots in the default day"
+        );
+    }
+
+    #[test]
+    fn capacity_reads_in_hours() {
+        let c = Capacity {
+            booked: 330,
+            capacity: 480,
+        };
+        assert_eq!((c.percent(), c.over()), (68, false));
+        assert_eq!(Capacity::human(330), "5 h 30 min");
+        assert!(
+            Capacity {
+                booked: 500,
+                capacity: 480
+            }
+            .over()
+        );
+    }
+
+    #[test]
+    fn weeks_start_on_the_chosen_day() {
+        let thursday = NaiveDate::from_ymd_opt(2026, 11, 26).unwrap();
+        assert_eq!(
+            week_start(thursday, Weekday::Mon),
+            NaiveDate::from_ymd_opt(2026, 11, 23).unwrap()
+        );
+        assert_eq!(
+            week_start(thursday, Weekday::Sun),
+            NaiveDate::from_ymd_opt(2026, 11, 22).unwrap()
+        );
+        let sunday = NaiveDate::from_ymd_opt(2026, 11, 22).unwrap();
+        assert_eq!(
+            week_start(sunday, Weekday::Mon),
+            NaiveDate::from_ymd_opt(2026, 11, 16).unwrap()
+        );
+    }
+
+    #[test]
+    fn goal_periods_default_to_the_natural_period() {
+        let today = NaiveDate::from_ymd_opt(2026, 2, 11).unwrap();
+        let d = |y, m, dd| NaiveDate::from_ymd_opt(y, m, dd).unwrap();
+        assert_eq!(
+            goal_period(GoalType::Monthly, None, None, today, Weekday::Mon),
+            (d(2026, 2, 1), d(2026, 2, 28))
+        );
+        assert_eq!(
+            goal_period(GoalType::Weekly, None, None, today, Weekday::Mon),
+            (d(2026, 2, 9), d(2026, 2, 15))
+        );
+        assert_eq!(
+            goal_period(GoalType::Yearly, None, None, today, Weekday::Mon),
+            (d(2026, 1, 1), d(2026, 12, 31))
+        );
+        assert_eq!(
+            goal_period(GoalType::Daily, None, None, today, Weekday::Mon),
+            (today, today)
+        );
+        assert_eq!(
+            goal_period(
+                GoalType::Monthly,
+                Some(d(2026, 12, 5)),
+                None,
+                today,
+                Weekday::Mon
+            ),
+            (d(2026, 12, 5), d(2026, 12, 31))
+        );
+        assert_eq!(
+            goal_period(
+                GoalType::Weekly,
+                Some(d(2026, 3, 1)),
+                Some(d(2026, 3, 20)),
+                today,
+                Weekday::Mon
+            ),
+            (d(2026, 3, 1), d(2026, 3, 20))
+        );
+    }
+
+    #[test]
+    fn pace_compares_progress_with_the_time_gone() {
+        let d = |y, m, dd| NaiveDate::from_ymd_opt(y, m, dd).unwrap();
+        // Halfway through a 10-day period, 5 of 10 expected.
+        let now = d(2026, 3, 6).and_hms_opt(0, 0, 0).unwrap();
+        let behind = pace(3, Some(10), d(2026, 3, 1), d(2026, 3, 10), now).unwrap();
+        assert_eq!(
+            (
+                behind.expected,
+                behind.on_track,
+                behind.percent,
+                behind.elapsed_percent
+            ),
+            (5, false, 30, 50)
+        );
+        assert!(
+            pace(5, Some(10), d(2026, 3, 1), d(2026, 3, 10), now)
+                .unwrap()
+                .on_track
+        );
+        assert!(
+            pace(
+                0,
+                Some(10),
+                d(2026, 3, 1),
+                d(2026, 3, 10),
+                d(2026, 3, 1).and_hms_opt(0, 0, 0).unwrap()
+            )
+            .unwrap()
+            .on_track
+        );
+        assert_eq!(
+            pace(3, None, d(2026, 3, 1), d(2026, 3, 10), now),
+            None,
+            "no target, no pace"
+        );
+        assert_eq!(
+            pace(12, Some(10), d(2026, 3, 1), d(2026, 3, 10), now)
+                .unwrap()
+                .percent,
+            100
+        );
+    }
+}

@@ -1,0 +1,145 @@
+//! `/command/calendar`: the week, seven day columns of blocks with their booked
+//! minutes; move a block to another day, add one on a day.
+
+use actix_web::http::StatusCode;
+use actix_web::{HttpResponse, web};
+use askama::Template;
+use chrono::{Duration, NaiveDate};
+use serde::Deserialize;
+
+use super::{BlockView, local_now};
+use crate::auth::CurrentUser;
+use crate::db::models::tasks;
+use crate::domain::plan::{self, Capacity};
+use crate::error::AppError;
+use crate::routes::{PageContext, html};
+use crate::startup::AppState;
+
+pub struct DayColumn {
+    pub date: NaiveDate,
+    pub today: bool,
+    pub blocks: Vec<BlockView>,
+    pub minutes: u32,
+}
+
+impl DayColumn {
+    pub fn booked(&self) -> String {
+        Capacity::human(self.minutes)
+    }
+}
+
+pub struct Week {
+    pub start: NaiveDate,
+    pub days: Vec<DayColumn>,
+    pub csrf: String,
+    pub return_to: String,
+}
+
+impl Week {
+    pub fn end(&self) -> NaiveDate {
+        self.start + Duration::days(6)
+    }
+    pub fn previous(&self) -> NaiveDate {
+        self.start - Duration::days(7)
+    }
+    pub fn next(&self) -> NaiveDate {
+        self.start + Duration::days(7)
+    }
+    pub fn dates(&self) -> Vec<NaiveDate> {
+        self.days.iter().map(|d| d.date).collect()
+    }
+    pub fn total(&self) -> String {
+        Capacity::human(self.days.iter().map(|d| d.minutes).sum())
+    }
+}
+
+#[derive(Template)]
+#[template(path = "command/week.html")]
+pub struct WeekPage {
+    pub ctx: PageContext,
+    pub week: Week,
+    pub fragment: bool,
+}
+
+#[derive(Deserialize)]
+pub struct WeekQuery {
+    week: Option<String>,
+}
+
+async fn load(
+    state: &web::Data<AppState>,
+    user: &CurrentUser,
+    any_day: Option<NaiveDate>,
+) -> Result<Week, AppError> {
+    let (today, _) = local_now(user, state.clock.now());
+    let start = plan::week_start(
+        any_day.unwrap_or(today),
+        user.user.preferences.0.week_starts_on.weekday(),
+    );
+    let id = user.id().clone();
+    let rows = state
+        .db(move |conn| {
+            Ok(tasks::in_range(
+                conn,
+                &id,
+                start,
+                start + Duration::days(6),
+            )?)
+        })
+        .await?;
+    let days = (0..7)
+        .map(|i| {
+            let date = start + Duration::days(i);
+            let blocks: Vec<BlockView> = rows
+                .iter()
+                .filter(|r| r.task.scheduled_date == Some(date))
+                .map(BlockView::from_row)
+                .collect();
+            DayColumn {
+                date,
+                today: date == today,
+                minutes: blocks.iter().map(|b| u32::from(b.minutes.get())).sum(),
+                blocks,
+            }
+        })
+        .collect();
+    Ok(Week {
+        start,
+        days,
+        csrf: user.csrf_token.clone(),
+        return_to: format!("/command/calendar?week={start}"),
+    })
+}
+
+pub async fn show(
+    state: web::Data<AppState>,
+    user: CurrentUser,
+    query: web::Query<WeekQuery>,
+) -> Result<HttpResponse, AppError> {
+    let day = super::day::chosen_day(query.week.as_deref(), local_now(&user, state.clock.now()).0)?;
+    let week = load(&state, &user, Some(day)).await?;
+    html(
+        StatusCode::OK,
+        &WeekPage {
+            ctx: PageContext::for_user(&user, "calendar"),
+            week,
+            fragment: false,
+        },
+    )
+}
+
+pub async fn fragment(
+    state: &web::Data<AppState>,
+    user: &CurrentUser,
+    day: Option<NaiveDate>,
+) -> Result<HttpResponse, AppError> {
+    let week = load(state, user, day).await?;
+    html(
+        StatusCode::OK,
+        &WeekPage {
+            ctx: PageContext::for_user(user, "calendar").as_fragment(true),
+            week,
+            fragment: true,
+        },
+    )
+}

@@ -1,0 +1,970 @@
+//! The Command Center through the browser's eyes: blocks, goals, the catalog, the
+//! week, the list, carry-over, the calendar feed, and bad input.
+
+use chrono::{DateTime, NaiveDate, TimeZone, Utc};
+use diesel::prelude::*;
+use lauf::db::schema::{activities, goals, tasks};
+
+use crate::helpers::{Backend, Browser, TestApp, spawn_app, spawn_app_at};
+use crate::on_both_backends;
+
+on_both_backends!(
+    completing_a_block_twice_counts_its_goal_once,
+    a_double_click_on_done_counts_once,
+    today_follows_the_users_zone_around_midnight_and_dst,
+    carry_over_moves_only_unfinished_blocks_from_earlier_days,
+    a_block_from_the_catalog_copies_its_defaults_and_counts_its_use,
+    bad_block_input_answers_422_and_changes_nothing,
+    someone_elses_blocks_and_goals_answer_404,
+    htmx_gets_fragments_and_plain_posts_get_redirects,
+    the_calendar_feed_holds_the_right_instants_and_can_be_revoked,
+    the_week_view_moves_blocks_between_days,
+    the_tasks_list_filters_searches_and_pages,
+    the_catalog_can_be_extended_reordered_and_archived,
+    blocks_are_placed_on_the_timeline_and_overlaps_flagged,
+);
+
+fn utc(y: i32, m: u32, d: u32, h: u32, mi: u32) -> DateTime<Utc> {
+    Utc.with_ymd_and_hms(y, m, d, h, mi, 0).unwrap()
+}
+
+fn day(y: i32, m: u32, d: u32) -> NaiveDate {
+    NaiveDate::from_ymd_opt(y, m, d).unwrap()
+}
+
+/// Creates a block through the form and returns its id.
+async fn add_block(
+    app: &TestApp,
+    browser: &Browser,
+    title: &str,
+    fields: &[(&str, &str)],
+) -> String {
+    let mut form = vec![
+        ("title", title),
+        ("category", "CODE"),
+        ("priority", "MEDIUM"),
+        ("energy_level", "DEEP_WORK"),
+        ("time_block_minutes", "90"),
+        ("scheduled_date", "2026-11-23"),
+        ("scheduled_time", ""),
+        ("return_to", "/?date=2026-11-23"),
+    ];
+    for (k, v) in fields {
+        form.retain(|(key, _)| key != k);
+        form.push((k, v));
+    }
+    let res = browser.submit("/tasks/new", "/tasks", &form).await;
+    assert_eq!(res.status, 303, "creating {title}: {}", res.text());
+    tasks::table
+        .filter(tasks::title.eq(title))
+        .select(tasks::id)
+        .first(&mut *app.conn())
+        .unwrap()
+}
+
+async fn add_goal(app: &TestApp, browser: &Browser, title: &str, target: &str) -> String {
+    let res = browser
+        .submit(
+            "/command/goals",
+            "/goals",
+            &[
+                ("title", title),
+                ("goal_type", "WEEKLY"),
+                ("target_value", target),
+                ("start_date", ""),
+                ("due_date", ""),
+                ("description", ""),
+            ],
+        )
+        .await;
+    assert_eq!(res.status, 303, "{}", res.text());
+    goals::table
+        .filter(goals::title.eq(title))
+        .select(goals::id)
+        .first(&mut *app.conn())
+        .unwrap()
+}
+
+async fn set_status(browser: &Browser, task: &str, status: &str) -> crate::helpers::Response {
+    browser
+        .submit(
+            "/",
+            &format!("/tasks/{task}/status"),
+            &[("status", status), ("return_to", "/?date=2026-11-23")],
+        )
+        .await
+}
+
+fn goal_state(app: &TestApp, goal: &str) -> (i32, bool) {
+    let (value, done): (i32, Option<chrono::NaiveDateTime>) = goals::table
+        .find(goal)
+        .select((goals::current_value, goals::completed_at))
+        .first(&mut *app.conn())
+        .unwrap();
+    (value, done.is_some())
+}
+
+async fn completing_a_block_twice_counts_its_goal_once(backend: Backend) {
+    let Some(app) = spawn_app_at(backend, utc(2026, 11, 23, 12, 0)).await else {
+        return;
+    };
+    let browser = app.signed_in_user("ana@example.com").await;
+    let goal = add_goal(&app, &browser, "Ship two features", "2").await;
+    let first = add_block(&app, &browser, "Feature one", &[("goal_id", &goal)]).await;
+    let second = add_block(&app, &browser, "Feature two", &[("goal_id", &goal)]).await;
+
+    assert_eq!(set_status(&browser, &first, "DONE").await.status, 303);
+    assert_eq!(
+        set_status(&browser, &first, "DONE").await.status,
+        303,
+        "a retried POST is fine"
+    );
+    assert_eq!(goal_state(&app, &goal), (1, false), "counted once");
+    assert!(
+        browser
+            .get("/?date=2026-11-23")
+            .await
+            .text()
+            .contains("1 of 2"),
+        "the goal card shows it"
+    );
+
+    set_status(&browser, &second, "DONE").await;
+    assert_eq!(
+        goal_state(&app, &goal),
+        (2, true),
+        "reaching the target completes the goal"
+    );
+
+    set_status(&browser, &second, "TODO").await;
+    assert_eq!(
+        goal_state(&app, &goal),
+        (1, false),
+        "reopening takes it back and reopens the goal"
+    );
+    set_status(&browser, &first, "IN_PROGRESS").await;
+    assert_eq!(
+        goal_state(&app, &goal),
+        (0, false),
+        "leaving DONE any way takes it back"
+    );
+    set_status(&browser, &first, "IN_PROGRESS").await;
+    assert_eq!(goal_state(&app, &goal), (0, false), "never below zero");
+
+    set_status(&browser, &second, "DONE").await;
+    assert_eq!(goal_state(&app, &goal), (1, false));
+    let deleted = browser
+        .submit(
+            "/",
+            &format!("/tasks/{second}/delete"),
+            &[("return_to", "/")],
+        )
+        .await;
+    assert_eq!(deleted.status, 303);
+    assert_eq!(
+        goal_state(&app, &goal),
+        (0, false),
+        "deleting a done block takes its count back"
+    );
+    let done_at: Option<chrono::NaiveDateTime> = tasks::table
+        .find(&first)
+        .select(tasks::completed_at)
+        .first(&mut *app.conn())
+        .unwrap();
+    assert_eq!(done_at, None, "leaving DONE clears completed_at");
+}
+
+async fn a_double_click_on_done_counts_once(backend: Backend) {
+    let Some(app) = spawn_app(backend).await else {
+        return;
+    };
+    let browser = app.signed_in_user("ana@example.com").await;
+    let goal = add_goal(&app, &browser, "Focus", "5").await;
+    let block = add_block(&app, &browser, "Focus block", &[("goal_id", &goal)]).await;
+    let token = browser.get("/settings").await.csrf_token();
+    let path = format!("/tasks/{block}/status");
+    let form = [
+        ("csrf_token", token.as_str()),
+        ("status", "DONE"),
+        ("return_to", "/"),
+    ];
+    let (a, b, c) = futures_util::join!(
+        browser.post(&path, &form),
+        browser.post(&path, &form),
+        browser.post(&path, &form)
+    );
+    for res in [a, b, c] {
+        assert_eq!(res.status, 303);
+    }
+    assert_eq!(
+        goal_state(&app, &goal),
+        (1, false),
+        "three simultaneous clicks, one count"
+    );
+}
+
+async fn today_follows_the_users_zone_around_midnight_and_dst(backend: Backend) {
+    let Some(app) = spawn_app_at(backend, utc(2026, 11, 21, 10, 59)).await else {
+        return;
+    };
+    let auckland = app.signed_in_user("kiri@example.com").await;
+    let la = app.signed_in_user("lou@example.com").await;
+    for (browser, zone) in [
+        (&auckland, "Pacific/Auckland"),
+        (&la, "America/Los_Angeles"),
+    ] {
+        let res = browser
+            .submit(
+                "/settings",
+                "/settings",
+                &[
+                    ("name", "X"),
+                    ("timezone", zone),
+                    ("work_start", "09:00"),
+                    ("work_end", "17:00"),
+                    ("day_start", "06:30"),
+                    ("day_end", "21:30"),
+                    ("week_starts_on", "monday"),
+                ],
+            )
+            .await;
+        assert_eq!(res.status, 303);
+    }
+    let heading = |text: String| text.split(" · ").next().unwrap_or_default().to_string();
+    let cases = [
+        // Auckland is UTC+13 in November (NZDT).
+        (
+            &auckland,
+            utc(2026, 11, 21, 10, 59),
+            "Saturday, November 21",
+        ),
+        (&auckland, utc(2026, 11, 21, 11, 0), "Sunday, November 22"),
+        // Los Angeles is UTC−8 in November (PST).
+        (&la, utc(2026, 11, 22, 7, 59), "Saturday, November 21"),
+        (&la, utc(2026, 11, 22, 8, 0), "Sunday, November 22"),
+        // Around the end of US daylight time (1 November 2026, 02:00 PDT → 01:00 PST).
+        (&la, utc(2026, 11, 1, 6, 59), "Saturday, October 31"),
+        (&la, utc(2026, 11, 1, 7, 0), "Sunday, November 1"),
+        (&la, utc(2026, 11, 2, 7, 59), "Sunday, November 1"),
+        (&la, utc(2026, 11, 2, 8, 0), "Monday, November 2"),
+        // Around the start of NZ daylight time (27 September 2026, NZST +12 → NZDT +13).
+        (
+            &auckland,
+            utc(2026, 9, 26, 11, 59),
+            "Saturday, September 26",
+        ),
+        (&auckland, utc(2026, 9, 26, 12, 0), "Sunday, September 27"),
+        (&auckland, utc(2026, 9, 27, 10, 59), "Sunday, September 27"),
+        (&auckland, utc(2026, 9, 27, 11, 0), "Monday, September 28"),
+    ];
+    for (browser, instant, expected) in cases {
+        app.clock.set(instant);
+        let page = browser.get("/").await.text();
+        assert_eq!(heading(page), expected, "at {instant}");
+    }
+}
+
+async fn carry_over_moves_only_unfinished_blocks_from_earlier_days(backend: Backend) {
+    // 15:00 UTC is 16:00 in Berlin: today is 23 November.
+    let Some(app) = spawn_app_at(backend, utc(2026, 11, 23, 15, 0)).await else {
+        return;
+    };
+    let browser = app.signed_in_user("ana@example.com").await;
+    let open_yesterday = add_block(
+        &app,
+        &browser,
+        "Open yesterday",
+        &[
+            ("scheduled_date", "2026-11-22"),
+            ("scheduled_time", "09:00"),
+        ],
+    )
+    .await;
+    let done_yesterday = add_block(
+        &app,
+        &browser,
+        "Done yesterday",
+        &[("scheduled_date", "2026-11-22")],
+    )
+    .await;
+    let started_last_week = add_block(
+        &app,
+        &browser,
+        "Started last week",
+        &[("scheduled_date", "2026-11-16")],
+    )
+    .await;
+    let tomorrow = add_block(
+        &app,
+        &browser,
+        "Tomorrow's",
+        &[("scheduled_date", "2026-11-24")],
+    )
+    .await;
+    let backlog = add_block(&app, &browser, "Someday", &[("scheduled_date", "")]).await;
+    set_status(&browser, &done_yesterday, "DONE").await;
+    set_status(&browser, &started_last_week, "IN_PROGRESS").await;
+
+    let page = browser.get("/").await;
+    assert!(
+        page.text()
+            .contains("2 unfinished blocks from earlier days."),
+        "{}",
+        page.text()
+    );
+    let res = browser
+        .submit("/", "/tasks/carry-over", &[("return_to", "/")])
+        .await;
+    assert_eq!(res.status, 303);
+
+    let date_of = |id: &str| -> Option<NaiveDate> {
+        tasks::table
+            .find(id)
+            .select(tasks::scheduled_date)
+            .first(&mut *app.conn())
+            .unwrap()
+    };
+    assert_eq!(date_of(&open_yesterday), Some(day(2026, 11, 23)));
+    assert_eq!(date_of(&started_last_week), Some(day(2026, 11, 23)));
+    assert_eq!(
+        date_of(&done_yesterday),
+        Some(day(2026, 11, 22)),
+        "done blocks stay where they were done"
+    );
+    assert_eq!(date_of(&tomorrow), Some(day(2026, 11, 24)));
+    assert_eq!(date_of(&backlog), None);
+    let time: Option<String> = tasks::table
+        .find(&open_yesterday)
+        .select(tasks::scheduled_time)
+        .first(&mut *app.conn())
+        .unwrap();
+    assert_eq!(time.as_deref(), Some("09:00"), "the start time is kept");
+    assert!(!browser.get("/").await.text().contains("from earlier days"));
+}
+
+async fn a_block_from_the_catalog_copies_its_defaults_and_counts_its_use(backend: Backend) {
+    let Some(app) = spawn_app(backend).await else {
+        return;
+    };
+    let browser = app.signed_in_user("ana@example.com").await;
+    let (activity, title): (String, String) = activities::table
+        .filter(activities::title.eq("Client call"))
+        .select((activities::id, activities::title))
+        .first(&mut *app.conn())
+        .unwrap();
+    let form = browser
+        .get(&format!(
+            "/tasks/new?date=2026-11-23&time=10:00&activity={activity}"
+        ))
+        .await;
+    assert_eq!(form.status, 200);
+    for prefilled in [
+        "value=\"Client call\"",
+        "value=\"45\"",
+        "value=\"10:00\"",
+        "value=\"2026-11-23\"",
+        "<option value=\"CLIENT\" selected>",
+        "<option value=\"MODERATE\" selected>",
+    ] {
+        assert!(
+            form.body.contains(prefilled),
+            "the form is pre-filled with {prefilled}"
+        );
+    }
+    let token = form.csrf_token();
+    let res = browser
+        .post(
+            "/tasks",
+            &[
+                ("csrf_token", &token),
+                ("title", &title),
+                ("category", "CLIENT"),
+                ("priority", "MEDIUM"),
+                ("energy_level", "MODERATE"),
+                ("time_block_minutes", "45"),
+                ("scheduled_date", "2026-11-23"),
+                ("scheduled_time", "10:00"),
+                ("activity_id", &activity),
+            ],
+        )
+        .await;
+    assert_eq!(res.status, 303);
+    let task: String = tasks::table
+        .filter(tasks::activity_id.eq(&activity))
+        .select(tasks::id)
+        .first(&mut *app.conn())
+        .unwrap();
+
+    let usage = |app: &TestApp| -> (i32, bool) {
+        let (n, last): (i32, Option<chrono::NaiveDateTime>) = activities::table
+            .find(&activity)
+            .select((activities::times_used, activities::last_used))
+            .first(&mut *app.conn())
+            .unwrap();
+        (n, last.is_some())
+    };
+    assert_eq!(usage(&app), (0, false));
+    set_status(&browser, &task, "DONE").await;
+    set_status(&browser, &task, "DONE").await;
+    assert_eq!(
+        usage(&app),
+        (1, true),
+        "completing bumps times_used and last_used once"
+    );
+    set_status(&browser, &task, "TODO").await;
+    assert_eq!(usage(&app), (0, false), "reopening takes it back");
+    set_status(&browser, &task, "DONE").await;
+    browser
+        .submit("/", &format!("/tasks/{task}/delete"), &[])
+        .await;
+    assert_eq!(
+        usage(&app),
+        (0, false),
+        "deleting a done block takes it back"
+    );
+}
+
+async fn bad_block_input_answers_422_and_changes_nothing(backend: Backend) {
+    let Some(app) = spawn_app(backend).await else {
+        return;
+    };
+    let browser = app.signed_in_user("ana@example.com").await;
+    let other = app.signed_in_user("bob@example.com").await;
+    let bobs_goal = add_goal(&app, &other, "Bob's goal", "3").await;
+    let before = app.count("tasks");
+    let base = [
+        ("title", "Kept title"),
+        ("category", "CODE"),
+        ("priority", "HIGH"),
+        ("energy_level", "LIGHT"),
+        ("time_block_minutes", "90"),
+        ("scheduled_date", "2026-11-23"),
+        ("scheduled_time", "09:00"),
+    ];
+    let cases: [(&str, &str, &str); 5] = [
+        ("scheduled_time", "25:00", "enter a time as HH:MM"),
+        ("time_block_minutes", "7", "multiple of 5 minutes"),
+        ("category", "MEETING", "choose a category"),
+        ("goal_id", bobs_goal.as_str(), "choose one of your goals"),
+        ("scheduled_date", "2026-02-30", "enter a date as YYYY-MM-DD"),
+    ];
+    for (field, value, message) in cases {
+        let mut form: Vec<(&str, &str)> =
+            base.iter().filter(|(k, _)| *k != field).copied().collect();
+        form.push((field, value));
+        let res = browser.submit("/tasks/new", "/tasks", &form).await;
+        assert_eq!(res.status, 422, "{field}={value}");
+        assert!(
+            res.text().contains(message),
+            "{field}={value}: {}",
+            res.text()
+        );
+        assert!(
+            res.body.contains("value=\"Kept title\""),
+            "the input is kept"
+        );
+    }
+    assert_eq!(app.count("tasks"), before, "nothing was saved");
+    let block = add_block(&app, &browser, "Mine", &[]).await;
+    let res = set_status(&browser, &block, "FINISHED").await;
+    assert_eq!(res.status, 422);
+    let res = browser
+        .submit(
+            "/",
+            &format!("/tasks/{block}/move"),
+            &[("date", "not a day")],
+        )
+        .await;
+    assert_eq!(res.status, 422);
+    let status: String = tasks::table
+        .find(&block)
+        .select(tasks::status)
+        .first(&mut *app.conn())
+        .unwrap();
+    assert_eq!(status, "TODO");
+    assert_eq!(browser.get("/?date=yesterday").await.status, 400);
+}
+
+async fn someone_elses_blocks_and_goals_answer_404(backend: Backend) {
+    let Some(app) = spawn_app(backend).await else {
+        return;
+    };
+    let ana = app.signed_in_user("ana@example.com").await;
+    let bob = app.signed_in_user("bob@example.com").await;
+    let goal = add_goal(&app, &ana, "Ana's goal", "3").await;
+    let block = add_block(&app, &ana, "Ana's block", &[("goal_id", &goal)]).await;
+    let activity: String = activities::table
+        .filter(activities::user_id.eq(app.user_id("ana@example.com")))
+        .select(activities::id)
+        .first(&mut *app.conn())
+        .unwrap();
+    assert_eq!(bob.get(&format!("/tasks/{block}/edit")).await.status, 404);
+    assert_eq!(bob.get(&format!("/goals/{goal}/edit")).await.status, 404);
+    let token = bob.get("/").await.csrf_token();
+    for (path, form) in [
+        (format!("/tasks/{block}/status"), vec![("status", "DONE")]),
+        (format!("/tasks/{block}/move"), vec![("when", "tomorrow")]),
+        (format!("/tasks/{block}/delete"), vec![]),
+        (
+            format!("/tasks/{block}"),
+            vec![
+                ("title", "Mine now"),
+                ("category", "CODE"),
+                ("priority", "LOW"),
+                ("energy_level", "LIGHT"),
+                ("time_block_minutes", "30"),
+            ],
+        ),
+        (format!("/goals/{goal}/complete"), vec![]),
+        (format!("/goals/{goal}/delete"), vec![]),
+        (format!("/activities/{activity}/archive"), vec![]),
+    ] {
+        let mut fields = vec![("csrf_token", token.as_str())];
+        fields.extend(form);
+        assert_eq!(bob.post(&path, &fields).await.status, 404, "{path}");
+    }
+    assert!(
+        !bob.get("/command/tasks?q=Ana")
+            .await
+            .body
+            .contains("Ana&#39;s block")
+    );
+    let (title, status): (String, String) = tasks::table
+        .find(&block)
+        .select((tasks::title, tasks::status))
+        .first(&mut *app.conn())
+        .unwrap();
+    assert_eq!((title.as_str(), status.as_str()), ("Ana's block", "TODO"));
+    assert_eq!(goal_state(&app, &goal), (0, false));
+}
+
+async fn htmx_gets_fragments_and_plain_posts_get_redirects(backend: Backend) {
+    let Some(app) = spawn_app_at(backend, utc(2026, 11, 23, 9, 0)).await else {
+        return;
+    };
+    let browser = app.signed_in_user("ana@example.com").await;
+    let goal = add_goal(&app, &browser, "Deep work", "4").await;
+    let block = add_block(
+        &app,
+        &browser,
+        "Write the API",
+        &[("goal_id", &goal), ("scheduled_time", "09:00")],
+    )
+    .await;
+    let token = browser.get("/?date=2026-11-23").await.csrf_token();
+    let form = [
+        ("csrf_token", token.as_str()),
+        ("status", "DONE"),
+        ("return_to", "/?date=2026-11-23"),
+    ];
+    let swap = browser
+        .post_with(
+            &format!("/tasks/{block}/status"),
+            &form,
+            &[
+                ("Sec-Fetch-Site", "same-origin"),
+                ("HX-Request", "true"),
+                ("HX-Target", "day-plan"),
+            ],
+        )
+        .await;
+    assert_eq!(swap.status, 200);
+    assert!(!swap.body.contains("<html"), "a fragment, not a page");
+    assert!(swap.body.contains("id=\"day-plan\""));
+    assert!(swap.body.contains("id=\"goals-panel\" class=\"side-card\" aria-labelledby=\"goals-heading\" hx-swap-oob=\"true\""), "the goal card updates out of band");
+    let text = swap.text();
+    assert!(text.contains("1 of 4"), "{text}");
+    assert!(
+        text.contains("1 h 30 min done"),
+        "the capacity figure moved: {text}"
+    );
+
+    let plain = browser
+        .post(
+            &format!("/tasks/{block}/status"),
+            &[
+                ("csrf_token", token.as_str()),
+                ("status", "TODO"),
+                ("return_to", "/?date=2026-11-23"),
+            ],
+        )
+        .await;
+    assert_eq!(plain.status, 303);
+    assert_eq!(
+        plain.header("location").as_deref(),
+        Some("/?date=2026-11-23")
+    );
+
+    let editor = browser
+        .get_with(
+            "/tasks/new?date=2026-11-23",
+            &[("HX-Request", "true"), ("HX-Target", "editor")],
+        )
+        .await;
+    assert!(!editor.body.contains("<html") && editor.body.contains("hx-target=\"#editor\""));
+    let full = browser.get("/tasks/new?date=2026-11-23").await;
+    assert!(
+        full.body.starts_with("<!doctype html>") && !full.body.contains("hx-target=\"#editor\""),
+        "without JavaScript the form posts normally"
+    );
+}
+
+async fn the_calendar_feed_holds_the_right_instants_and_can_be_revoked(backend: Backend) {
+    let Some(app) = spawn_app_at(backend, utc(2026, 6, 10, 12, 0)).await else {
+        return;
+    };
+    let browser = app.signed_in_user("ana@example.com").await; // Europe/Berlin
+    add_block(
+        &app,
+        &browser,
+        "Summer, focus; deep",
+        &[
+            ("scheduled_date", "2026-06-15"),
+            ("scheduled_time", "09:00"),
+        ],
+    )
+    .await;
+    add_block(
+        &app,
+        &browser,
+        "Winter block",
+        &[
+            ("scheduled_date", "2026-12-15"),
+            ("scheduled_time", "09:00"),
+            ("time_block_minutes", "45"),
+        ],
+    )
+    .await;
+    add_block(
+        &app,
+        &browser,
+        "All day",
+        &[("scheduled_date", "2026-06-16")],
+    )
+    .await;
+
+    let created = browser
+        .submit("/settings/calendar", "/settings/calendar", &[])
+        .await;
+    assert_eq!(created.status, 200);
+    let start = created
+        .body
+        .find("/calendar.ics?token=")
+        .expect("the new feed URL is shown");
+    let path = created.body[start..].split('"').next().unwrap().to_string();
+    let feed = app.browser().get(&path).await;
+    assert_eq!(feed.status, 200);
+    assert!(
+        feed.header("content-type")
+            .unwrap()
+            .starts_with("text/calendar")
+    );
+    let ics = feed.body.replace("\r\n ", "");
+    assert!(ics.starts_with("BEGIN:VCALENDAR\r\n") && ics.ends_with("END:VCALENDAR\r\n"));
+    assert!(
+        !feed.body.replace("\r\n", "").contains('\n'),
+        "CRLF line endings only"
+    );
+    let events: Vec<&str> = ics.split("BEGIN:VEVENT").skip(1).collect();
+    assert_eq!(events.len(), 3);
+    let event = |summary: &str| {
+        *events
+            .iter()
+            .find(|e| e.contains(summary))
+            .unwrap_or_else(|| panic!("{summary} in {ics}"))
+    };
+    let summer = event("SUMMARY:Summer\\, focus\\; deep");
+    assert!(
+        summer.contains("DTSTART:20260615T070000Z") && summer.contains("DTEND:20260615T083000Z"),
+        "09:00 CEST is 07:00 UTC: {summer}"
+    );
+    let winter = event("SUMMARY:Winter block");
+    assert!(
+        winter.contains("DTSTART:20261215T080000Z") && winter.contains("DTEND:20261215T084500Z"),
+        "09:00 CET is 08:00 UTC: {winter}"
+    );
+    let all_day = event("SUMMARY:All day");
+    assert!(all_day.contains("DTSTART;VALUE=DATE:20260616"));
+    for e in &events {
+        assert!(e.contains("UID:") && e.contains("DTSTAMP:") && e.contains("END:VEVENT"));
+    }
+
+    let again = browser
+        .submit("/settings/calendar", "/settings/calendar", &[])
+        .await;
+    assert_eq!(again.status, 200);
+    assert_eq!(
+        app.browser().get(&path).await.status,
+        404,
+        "the old URL stops working"
+    );
+    assert_eq!(
+        app.browser().get("/calendar.ics?token=nope").await.status,
+        404
+    );
+    assert_eq!(app.browser().get("/calendar.ics").await.status, 404);
+}
+
+async fn the_week_view_moves_blocks_between_days(backend: Backend) {
+    let Some(app) = spawn_app_at(backend, utc(2026, 11, 23, 12, 0)).await else {
+        return;
+    };
+    let browser = app.signed_in_user("ana@example.com").await;
+    let block = add_block(
+        &app,
+        &browser,
+        "Movable",
+        &[
+            ("scheduled_date", "2026-11-24"),
+            ("scheduled_time", "14:00"),
+        ],
+    )
+    .await;
+    let week = browser.get("/command/calendar?week=2026-11-25").await;
+    assert_eq!(week.status, 200);
+    let text = week.text();
+    assert!(
+        text.contains("Week of November 23, 2026")
+            && text.contains("Tue 24")
+            && text.contains("Movable"),
+        "{text}"
+    );
+    assert!(text.contains("1 block · 1 h 30 min"));
+    let res = browser
+        .submit(
+            "/command/calendar?week=2026-11-23",
+            &format!("/tasks/{block}/move"),
+            &[
+                ("date", "2026-11-27"),
+                ("keep_time", "keep"),
+                ("return_to", "/command/calendar?week=2026-11-23"),
+            ],
+        )
+        .await;
+    assert_eq!(res.status, 303);
+    assert_eq!(
+        res.header("location").as_deref(),
+        Some("/command/calendar?week=2026-11-23")
+    );
+    let (date, time): (Option<NaiveDate>, Option<String>) = tasks::table
+        .find(&block)
+        .select((tasks::scheduled_date, tasks::scheduled_time))
+        .first(&mut *app.conn())
+        .unwrap();
+    assert_eq!(
+        (date, time.as_deref()),
+        (Some(day(2026, 11, 27)), Some("14:00"))
+    );
+    let tomorrow = browser
+        .submit(
+            "/",
+            &format!("/tasks/{block}/move"),
+            &[("when", "tomorrow")],
+        )
+        .await;
+    assert_eq!(tomorrow.status, 303);
+    let date: Option<NaiveDate> = tasks::table
+        .find(&block)
+        .select(tasks::scheduled_date)
+        .first(&mut *app.conn())
+        .unwrap();
+    assert_eq!(
+        date,
+        Some(day(2026, 11, 24)),
+        "tomorrow is relative to today"
+    );
+    assert!(
+        browser
+            .get("/command/calendar?week=2026-11-30")
+            .await
+            .text()
+            .contains("Week of November 30, 2026")
+    );
+}
+
+async fn the_tasks_list_filters_searches_and_pages(backend: Backend) {
+    let Some(app) = spawn_app(backend).await else {
+        return;
+    };
+    let browser = app.signed_in_user("ana@example.com").await;
+    let user = app.user_id("ana@example.com");
+    let now = lauf::db::now();
+    let rows: Vec<lauf::db::models::tasks::Task> = (0..60)
+        .map(|i| lauf::db::models::tasks::Task {
+            id: lauf::domain::TaskId::generate(),
+            user_id: user.clone(),
+            project_id: None,
+            client_id: None,
+            activity_id: None,
+            goal_id: None,
+            title: if i % 10 == 0 {
+                format!("Invoice client {i}")
+            } else {
+                format!("Block {i}")
+            },
+            description: None,
+            category: if i % 2 == 0 {
+                lauf::domain::TaskCategory::Admin
+            } else {
+                lauf::domain::TaskCategory::Code
+            },
+            priority: if i == 7 {
+                lauf::domain::Priority::Urgent
+            } else {
+                lauf::domain::Priority::Low
+            },
+            status: lauf::domain::TaskStatus::Todo,
+            scheduled_date: Some(day(2026, 10, 1) + chrono::Duration::days(i)),
+            scheduled_time: None,
+            time_block_minutes: lauf::domain::BlockMinutes::DEFAULT,
+            energy_level: lauf::domain::EnergyLevel::Light,
+            completed_at: None,
+            created_at: now,
+            updated_at: now,
+        })
+        .collect();
+    lauf::db::models::tasks::insert_batch(&mut app.conn(), &rows).unwrap();
+
+    let all = browser.get("/command/tasks").await.text();
+    assert!(
+        all.contains("Showing 1–50 of 60") && all.contains("Page 1 of 2"),
+        "{all}"
+    );
+    assert!(
+        browser
+            .get("/command/tasks?page=2")
+            .await
+            .text()
+            .contains("Showing 51–60 of 60")
+    );
+    let search = browser.get("/command/tasks?q=INVOICE").await.text();
+    assert!(
+        search.contains("of 6"),
+        "case-insensitive title search on both backends: {search}"
+    );
+    let filtered = browser
+        .get("/command/tasks?category=ADMIN&from=2026-10-01&to=2026-10-10")
+        .await
+        .text();
+    assert!(filtered.contains("of 5"), "{filtered}");
+    let urgent_first = browser.get("/command/tasks?sort=priority").await.text();
+    assert!(
+        urgent_first.find("Block 7").unwrap() < urgent_first.find("Block 59").unwrap(),
+        "the urgent block leads"
+    );
+    let bad = browser
+        .get("/command/tasks?status=LATE&from=tomorrow")
+        .await;
+    assert_eq!(bad.status, 200);
+    assert!(bad.text().contains("Ignored filter"));
+    let percent = browser.get("/command/tasks?q=%25").await.text();
+    assert!(
+        percent.contains("No blocks match."),
+        "a % is searched for literally: {percent}"
+    );
+}
+
+async fn the_catalog_can_be_extended_reordered_and_archived(backend: Backend) {
+    let Some(app) = spawn_app(backend).await else {
+        return;
+    };
+    let browser = app.signed_in_user("ana@example.com").await;
+    let bad = browser
+        .submit(
+            "/activities",
+            "/activities",
+            &[
+                ("title", ""),
+                ("category", "CODE"),
+                ("default_duration", "7"),
+                ("energy_level", "LIGHT"),
+                ("description", ""),
+            ],
+        )
+        .await;
+    assert_eq!(bad.status, 422);
+    assert!(bad.text().contains("Title is required") && bad.text().contains("multiple of 5"));
+    let res = browser
+        .submit(
+            "/activities",
+            "/activities",
+            &[
+                ("title", "Portfolio update"),
+                ("category", "NETWORKING"),
+                ("default_duration", "60"),
+                ("energy_level", "LIGHT"),
+                ("description", ""),
+            ],
+        )
+        .await;
+    assert_eq!(res.status, 303);
+    let order = |app: &TestApp| -> Vec<String> {
+        activities::table
+            .filter(activities::is_active.eq(true))
+            .order(activities::sort_order.asc())
+            .select(activities::title)
+            .load(&mut *app.conn())
+            .unwrap()
+    };
+    assert_eq!(
+        order(&app).last().map(String::as_str),
+        Some("Portfolio update"),
+        "new activities go last"
+    );
+    let id: String = activities::table
+        .filter(activities::title.eq("Portfolio update"))
+        .select(activities::id)
+        .first(&mut *app.conn())
+        .unwrap();
+    browser
+        .submit("/activities", &format!("/activities/{id}/up"), &[])
+        .await;
+    let now = order(&app);
+    assert_eq!(now[now.len() - 2], "Portfolio update", "moved up one place");
+    browser
+        .submit("/activities", &format!("/activities/{id}/archive"), &[])
+        .await;
+    assert!(!order(&app).contains(&"Portfolio update".to_string()));
+    let today = browser.get("/").await;
+    assert!(
+        !today.text().contains("Portfolio update"),
+        "archived activities leave the picker"
+    );
+    browser
+        .submit("/activities", &format!("/activities/{id}/restore"), &[])
+        .await;
+    assert!(order(&app).contains(&"Portfolio update".to_string()));
+}
+
+async fn blocks_are_placed_on_the_timeline_and_overlaps_flagged(backend: Backend) {
+    let Some(app) = spawn_app_at(backend, utc(2026, 11, 23, 6, 0)).await else {
+        return;
+    };
+    let browser = app.signed_in_user("ana@example.com").await;
+    add_block(&app, &browser, "First", &[("scheduled_time", "06:30")]).await;
+    add_block(
+        &app,
+        &browser,
+        "Clash",
+        &[("scheduled_time", "07:00"), ("time_block_minutes", "30")],
+    )
+    .await;
+    add_block(&app, &browser, "No time", &[]).await;
+    let page = browser.get("/?date=2026-11-23").await;
+    assert!(
+        page.body.contains("r-1 h-18 lane-1"),
+        "06:30 for 90 minutes starts the window"
+    );
+    assert!(page.body.contains("r-7 h-6 lane-2"), "07:00 sits beside it");
+    let text = page.text();
+    assert!(text.contains("2 blocks overlap."), "{text}");
+    assert!(text.contains("Also on this day") && text.contains("No time"));
+    assert!(
+        text.contains("+ Add block at 08:00") && !text.contains("+ Add block at 06:30"),
+        "only free slots are offered"
+    );
+    assert!(
+        text.contains("3 h 30 min booked of 8 h work hours"),
+        "{text}"
+    );
+}
