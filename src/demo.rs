@@ -368,8 +368,9 @@ fn fill_workspace(
         let project = &all_projects[rng.random_range(0..all_projects.len())];
         (Some(project.id.clone()), Some(project.client_id.clone()))
     };
+    // About 6,650 past blocks per step of scale: --scale 4 gives ~20,000 blocks.
     let history_days = if options.scale > 1 {
-        (5_000 * (options.scale as i64 - 1)) / 7
+        (6_650 * (options.scale as i64 - 1)) / 7
     } else {
         0
     };

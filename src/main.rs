@@ -35,7 +35,7 @@ enum Command {
         /// How many demo accounts (demo1@…, demo2@… when more than one).
         #[arg(long, default_value_t = 1)]
         users: u32,
-        /// Multiplies the data per account: 15×M clients; M > 1 adds 5,000×(M−1) past blocks.
+        /// Multiplies the data per account: 15×M clients; M > 1 adds ~6,650×(M−1) past blocks.
         #[arg(long, default_value_t = 1)]
         scale: u32,
         /// The demo account's address (default demo@example.com).

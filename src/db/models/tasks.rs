@@ -66,6 +66,31 @@ pub struct TaskFields {
     pub activity_id: Option<ActivityId>,
 }
 
+impl TaskFields {
+    /// `task` with these fields written over it (its id, owner and status stay).
+    pub fn applied_to(&self, task: Task, client_id: Option<ClientId>, now: NaiveDateTime) -> Task {
+        Task {
+            project_id: self.project_id.clone(),
+            client_id,
+            activity_id: self.activity_id.clone(),
+            goal_id: self.goal_id.clone(),
+            title: self.title.clone(),
+            description: self.description.clone(),
+            category: self.category,
+            priority: self.priority,
+            energy_level: self.energy_level,
+            scheduled_date: self.scheduled_date,
+            // A start time needs a day.
+            scheduled_time: self
+                .scheduled_time
+                .filter(|_| self.scheduled_date.is_some()),
+            time_block_minutes: self.time_block_minutes,
+            updated_at: now,
+            ..task
+        }
+    }
+}
+
 /// Why a block's links were refused: the id is unknown or someone else's.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum BadLink {
@@ -75,6 +100,38 @@ pub enum BadLink {
 }
 
 diesel::define_sql_function!(fn lower(text: diesel::sql_types::Text) -> diesel::sql_types::Text);
+
+/// `status <> 'DONE'` written as a literal, not a bound parameter: only then can
+/// SQLite and PostgreSQL's generic plans prove it matches the partial index
+/// `tasks_open_idx` (unfinished blocks only) instead of reading every past block of
+/// the user. Unlike `dsl::sql`, it has a static query id, so the statement stays
+/// in diesel's prepared-statement cache.
+#[derive(Debug, Clone, Copy, diesel::query_builder::QueryId)]
+struct Unfinished;
+
+impl diesel::expression::Expression for Unfinished {
+    type SqlType = diesel::sql_types::Bool;
+}
+
+impl<DB: diesel::backend::Backend> diesel::query_builder::QueryFragment<DB> for Unfinished {
+    fn walk_ast<'b>(
+        &'b self,
+        mut out: diesel::query_builder::AstPass<'_, 'b, DB>,
+    ) -> QueryResult<()> {
+        out.push_sql("tasks.status <> 'DONE'");
+        Ok(())
+    }
+}
+
+impl<QS> diesel::expression::AppearsOnTable<QS> for Unfinished {}
+impl<QS> diesel::expression::SelectableExpression<QS> for Unfinished {}
+impl diesel::expression::ValidGrouping<()> for Unfinished {
+    type IsAggregate = diesel::expression::is_aggregate::Never;
+}
+
+fn unfinished() -> Unfinished {
+    Unfinished
+}
 
 type Joined = (Task, Option<String>, Option<String>, Option<String>);
 
@@ -189,7 +246,7 @@ pub fn backlog(conn: &mut AnyConnection, user: &UserId, limit: i64) -> QueryResu
     with_names!(tasks::table)
         .filter(tasks::user_id.eq(user))
         .filter(tasks::scheduled_date.is_null())
-        .filter(tasks::status.ne(TaskStatus::Done))
+        .filter(unfinished())
         .order((tasks::created_at.desc(), tasks::id.asc()))
         .limit(limit)
         .select(names!())
@@ -206,7 +263,7 @@ pub fn unfinished_before(
     tasks::table
         .filter(tasks::user_id.eq(user))
         .filter(tasks::scheduled_date.lt(today))
-        .filter(tasks::status.ne(TaskStatus::Done))
+        .filter(unfinished())
         .select(count_star())
         .first(conn)
 }
@@ -277,31 +334,27 @@ pub fn create(
             Err(bad) => return Ok(Err(bad)),
         };
         let id = TaskId::generate();
-        insert(
-            conn,
-            &Task {
-                id: id.clone(),
-                user_id: user.clone(),
-                project_id: fields.project_id.clone(),
-                client_id,
-                activity_id: fields.activity_id.clone(),
-                goal_id: fields.goal_id.clone(),
-                title: fields.title.clone(),
-                description: fields.description.clone(),
-                category: fields.category,
-                priority: fields.priority,
-                status: TaskStatus::Todo,
-                scheduled_date: fields.scheduled_date,
-                scheduled_time: fields
-                    .scheduled_time
-                    .filter(|_| fields.scheduled_date.is_some()),
-                time_block_minutes: fields.time_block_minutes,
-                energy_level: fields.energy_level,
-                completed_at: None,
-                created_at: now,
-                updated_at: now,
-            },
-        )?;
+        let blank = Task {
+            id: id.clone(),
+            user_id: user.clone(),
+            project_id: None,
+            client_id: None,
+            activity_id: None,
+            goal_id: None,
+            title: String::new(),
+            description: None,
+            category: fields.category,
+            priority: fields.priority,
+            status: TaskStatus::Todo,
+            scheduled_date: None,
+            scheduled_time: None,
+            time_block_minutes: fields.time_block_minutes,
+            energy_level: fields.energy_level,
+            completed_at: None,
+            created_at: now,
+            updated_at: now,
+        };
+        insert(conn, &fields.applied_to(blank, client_id, now))?;
         Ok(Ok(id))
     })
 }
@@ -421,24 +474,7 @@ pub fn update(
             Ok(None) => None,
             Err(bad) => return Ok(Some(Err(bad))),
         };
-        let new = Task {
-            project_id: fields.project_id.clone(),
-            client_id,
-            activity_id: fields.activity_id.clone(),
-            goal_id: fields.goal_id.clone(),
-            title: fields.title.clone(),
-            description: fields.description.clone(),
-            category: fields.category,
-            priority: fields.priority,
-            energy_level: fields.energy_level,
-            scheduled_date: fields.scheduled_date,
-            scheduled_time: fields
-                .scheduled_time
-                .filter(|_| fields.scheduled_date.is_some()),
-            time_block_minutes: fields.time_block_minutes,
-            updated_at: now,
-            ..old.clone()
-        };
+        let new = fields.applied_to(old.clone(), client_id, now);
         diesel::update(tasks::table.find(id))
             .set((
                 tasks::project_id.eq(&new.project_id),
@@ -504,7 +540,7 @@ pub fn carry_over(
         tasks::table
             .filter(tasks::user_id.eq(user))
             .filter(tasks::scheduled_date.lt(today))
-            .filter(tasks::status.ne(TaskStatus::Done)),
+            .filter(unfinished()),
     )
     .set((tasks::scheduled_date.eq(today), tasks::updated_at.eq(now)))
     .execute(conn)

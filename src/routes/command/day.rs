@@ -314,8 +314,9 @@ pub struct DayQuery {
 pub fn chosen_day(raw: Option<&str>, today: NaiveDate) -> Result<NaiveDate, AppError> {
     match raw.map(str::trim).filter(|s| !s.is_empty()) {
         None => Ok(today),
-        Some(text) => NaiveDate::parse_from_str(text, "%Y-%m-%d")
-            .map_err(|_| AppError::BadRequest("That date is not a date (use YYYY-MM-DD).".into())),
+        Some(text) => super::forms::date(text)
+            .map_err(|e| AppError::BadRequest(format!("That is not a day to show: {e}.")))
+            .map(|day| day.unwrap_or(today)),
     }
 }
 

@@ -24,14 +24,19 @@ pub fn required(raw: &str, field: &str, max: usize) -> Result<String, String> {
     text(raw, field, max)?.ok_or_else(|| format!("{field} is required"))
 }
 
+/// A calendar date as YYYY-MM-DD, between the years 1900 and 2199: dates the
+/// plan can hold, far from the calendar's limits (where date arithmetic overflows).
 pub fn date(raw: &str) -> Result<Option<NaiveDate>, String> {
     let value = raw.trim();
     if value.is_empty() {
         return Ok(None);
     }
-    NaiveDate::parse_from_str(value, "%Y-%m-%d")
-        .map(Some)
-        .map_err(|_| "enter a date as YYYY-MM-DD".to_string())
+    let day = NaiveDate::parse_from_str(value, "%Y-%m-%d")
+        .map_err(|_| "enter a date as YYYY-MM-DD".to_string())?;
+    if !(1900..=2199).contains(&chrono::Datelike::year(&day)) {
+        return Err("enter a date between the years 1900 and 2199".into());
+    }
+    Ok(Some(day))
 }
 
 pub fn time(raw: &str) -> Result<Option<TimeOfDay>, String> {
@@ -368,6 +373,18 @@ mod tests {
             ..task_form()
         };
         assert!(last.parse().is_ok());
+    }
+
+    #[test]
+    fn dates_stay_far_from_the_calendars_limits() {
+        assert_eq!(
+            date("2026-11-23").unwrap().unwrap().to_string(),
+            "2026-11-23"
+        );
+        assert!(date("+262143-12-31").is_err());
+        assert!(date("1899-12-31").is_err());
+        assert!(date("2026-13-01").is_err());
+        assert_eq!(date(" "), Ok(None));
     }
 
     #[test]
