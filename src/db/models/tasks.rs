@@ -576,9 +576,10 @@ pub fn search(
     offset: i64,
     limit: i64,
 ) -> QueryResult<(Vec<TaskRow>, i64)> {
+    // The filters only read `tasks`, so the count skips the joins the page needs.
     macro_rules! filtered {
-        () => {{
-            let mut query = with_names!(tasks::table).filter(tasks::user_id.eq(user)).into_boxed::<crate::db::MultiBackend>();
+        ($source:expr) => {{
+            let mut query = $source.filter(tasks::user_id.eq(user)).into_boxed::<crate::db::MultiBackend>();
             if let Some(status) = filter.status {
                 query = query.filter(tasks::status.eq(status));
             }
@@ -608,8 +609,8 @@ pub fn search(
             query
         }};
     }
-    let total: i64 = filtered!().select(count_star()).first(conn)?;
-    let mut query = filtered!();
+    let total: i64 = filtered!(tasks::table).select(count_star()).first(conn)?;
+    let mut query = filtered!(with_names!(tasks::table));
     // Priority sorts by urgency, not alphabetically.
     let urgency = "CASE tasks.priority WHEN 'URGENT' THEN 4 WHEN 'HIGH' THEN 3 WHEN 'MEDIUM' THEN 2 ELSE 1 END";
     query = match filter.sort {
