@@ -91,9 +91,9 @@ pub struct ClientPage {
 pub async fn client(
     state: web::Data<AppState>,
     user: CurrentUser,
-    path: web::Path<String>,
+    path: web::Path<ClientId>,
 ) -> Result<HttpResponse, AppError> {
-    let client_id = ClientId::parse(&path).map_err(|_| AppError::NotFound)?;
+    let client_id = path.into_inner();
     let id = user.id().clone();
     let (client, projects) = state
         .db(move |conn| {
@@ -147,9 +147,9 @@ pub struct ProjectPage {
 pub async fn project(
     state: web::Data<AppState>,
     user: CurrentUser,
-    path: web::Path<String>,
+    path: web::Path<ProjectId>,
 ) -> Result<HttpResponse, AppError> {
-    let project_id = ProjectId::parse(&path).map_err(|_| AppError::NotFound)?;
+    let project_id = path.into_inner();
     let id = user.id().clone();
     let (project, client) = state
         .db(move |conn| {

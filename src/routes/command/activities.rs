@@ -127,17 +127,13 @@ pub async fn create(
     done(&state, &req, &user).await
 }
 
-fn parse_id(raw: &str) -> Result<ActivityId, AppError> {
-    ActivityId::parse(raw).map_err(|_| AppError::NotFound)
-}
-
 pub async fn edit(
     state: web::Data<AppState>,
     req: HttpRequest,
     user: CurrentUser,
-    path: web::Path<String>,
+    path: web::Path<ActivityId>,
 ) -> Result<HttpResponse, AppError> {
-    let activity_id = parse_id(&path)?;
+    let activity_id = path.into_inner();
     let (id, lookup) = (user.id().clone(), activity_id.clone());
     let activity = state
         .db(move |conn| Ok(activities::find(conn, &id, &lookup)?))
@@ -166,10 +162,10 @@ pub async fn update(
     state: web::Data<AppState>,
     req: HttpRequest,
     user: CurrentUser,
-    path: web::Path<String>,
+    path: web::Path<ActivityId>,
     form: web::Form<ActivityForm>,
 ) -> Result<HttpResponse, AppError> {
-    let activity_id = parse_id(&path)?;
+    let activity_id = path.into_inner();
     let form = form.into_inner();
     let fields = match form.parse() {
         Ok(fields) => fields,
@@ -202,10 +198,9 @@ pub async fn arrange(
     state: web::Data<AppState>,
     req: HttpRequest,
     user: CurrentUser,
-    path: web::Path<(String, String)>,
+    path: web::Path<(ActivityId, String)>,
 ) -> Result<HttpResponse, AppError> {
-    let (raw_id, action) = path.into_inner();
-    let activity_id = parse_id(&raw_id)?;
+    let (activity_id, action) = path.into_inner();
     let id = user.id().clone();
     let now = crate::db::now();
     let found = state

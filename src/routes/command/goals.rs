@@ -165,17 +165,13 @@ pub async fn create(
     done(&state, &req, &user, tab).await
 }
 
-fn parse_id(raw: &str) -> Result<GoalId, AppError> {
-    GoalId::parse(raw).map_err(|_| AppError::NotFound)
-}
-
 pub async fn edit(
     state: web::Data<AppState>,
     req: HttpRequest,
     user: CurrentUser,
-    path: web::Path<String>,
+    path: web::Path<GoalId>,
 ) -> Result<HttpResponse, AppError> {
-    let goal_id = parse_id(&path)?;
+    let goal_id = path.into_inner();
     let (id, lookup) = (user.id().clone(), goal_id.clone());
     let goal = state
         .db(move |conn| Ok(goals::find(conn, &id, &lookup)?))
@@ -208,10 +204,10 @@ pub async fn update(
     state: web::Data<AppState>,
     req: HttpRequest,
     user: CurrentUser,
-    path: web::Path<String>,
+    path: web::Path<GoalId>,
     form: web::Form<GoalForm>,
 ) -> Result<HttpResponse, AppError> {
-    let goal_id = parse_id(&path)?;
+    let goal_id = path.into_inner();
     let form = form.into_inner();
     let fields = match form.parse() {
         Ok(fields) => fields,
@@ -248,10 +244,9 @@ pub async fn act(
     state: web::Data<AppState>,
     req: HttpRequest,
     user: CurrentUser,
-    path: web::Path<(String, String)>,
+    path: web::Path<(GoalId, String)>,
 ) -> Result<HttpResponse, AppError> {
-    let (raw_id, action) = path.into_inner();
-    let goal_id = parse_id(&raw_id)?;
+    let (goal_id, action) = path.into_inner();
     let id = user.id().clone();
     let now = crate::db::now();
     let found = state

@@ -238,10 +238,6 @@ pub async fn create(
     respond(&state, &req, &user, &back).await
 }
 
-fn parse_task_id(raw: &str) -> Result<TaskId, AppError> {
-    TaskId::parse(raw).map_err(|_| AppError::NotFound)
-}
-
 #[derive(Deserialize)]
 pub struct ReturnQuery {
     return_to: Option<String>,
@@ -251,10 +247,10 @@ pub async fn edit(
     state: web::Data<AppState>,
     req: HttpRequest,
     user: CurrentUser,
-    path: web::Path<String>,
+    path: web::Path<TaskId>,
     query: web::Query<ReturnQuery>,
 ) -> Result<HttpResponse, AppError> {
-    let task_id = parse_task_id(&path)?;
+    let task_id = path.into_inner();
     let (id, lookup) = (user.id().clone(), task_id.clone());
     let task = state
         .db(move |conn| Ok(tasks::find(conn, &id, &lookup)?))
@@ -305,10 +301,10 @@ pub async fn update(
     state: web::Data<AppState>,
     req: HttpRequest,
     user: CurrentUser,
-    path: web::Path<String>,
+    path: web::Path<TaskId>,
     form: web::Form<TaskForm>,
 ) -> Result<HttpResponse, AppError> {
-    let task_id = parse_task_id(&path)?;
+    let task_id = path.into_inner();
     let form = form.into_inner();
     let back = return_path(&form.return_to, "/");
     let action = format!("/tasks/{task_id}");
@@ -368,10 +364,10 @@ pub async fn delete(
     state: web::Data<AppState>,
     req: HttpRequest,
     user: CurrentUser,
-    path: web::Path<String>,
+    path: web::Path<TaskId>,
     form: web::Form<ReturnForm>,
 ) -> Result<HttpResponse, AppError> {
-    let task_id = parse_task_id(&path)?;
+    let task_id = path.into_inner();
     let id = user.id().clone();
     let now = crate::db::now();
     state
@@ -394,10 +390,10 @@ pub async fn set_status(
     state: web::Data<AppState>,
     req: HttpRequest,
     user: CurrentUser,
-    path: web::Path<String>,
+    path: web::Path<TaskId>,
     form: web::Form<StatusForm>,
 ) -> Result<HttpResponse, AppError> {
-    let task_id = parse_task_id(&path)?;
+    let task_id = path.into_inner();
     let status =
         TaskStatus::parse(&form.status).map_err(|e| AppError::Unprocessable(e.to_string()))?;
     let id = user.id().clone();
@@ -430,10 +426,10 @@ pub async fn move_task(
     state: web::Data<AppState>,
     req: HttpRequest,
     user: CurrentUser,
-    path: web::Path<String>,
+    path: web::Path<TaskId>,
     form: web::Form<MoveForm>,
 ) -> Result<HttpResponse, AppError> {
-    let task_id = parse_task_id(&path)?;
+    let task_id = path.into_inner();
     let (today, _) = local_now(&user, state.clock.now());
     let day = match form.when.as_str() {
         "tomorrow" => Some(today + Duration::days(1)),
