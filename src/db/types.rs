@@ -24,6 +24,12 @@ use serde::{Deserialize, Serialize};
 use super::{MultiBackend, MultiRawValue};
 use crate::domain::*;
 
+diesel::define_sql_function! {
+    /// SQL `lower()`: LIKE is case-sensitive on PostgreSQL and not on SQLite, so
+    /// searches compare lower case on both.
+    fn lower(text: Text) -> Text;
+}
+
 pub mod sql {
     /// JSON documents: `jsonb` on PostgreSQL (static oid, no type lookup), readable
     /// TEXT on SQLite. diesel's own `Jsonb` would be SQLite's binary JSONB instead.

@@ -2,6 +2,7 @@
 //! the route table.
 
 pub mod auth;
+pub mod clients;
 pub mod command;
 pub mod health;
 pub mod settings;
@@ -101,9 +102,31 @@ pub fn configure(cfg: &mut web::ServiceConfig) {
             "/settings/calendar/revoke",
             web::post().to(command::feed::revoke),
         )
-        .route("/clients", web::get().to(workspace::clients))
-        .route("/clients/new", web::get().to(workspace::new_client))
-        .route("/clients/{id}", web::get().to(workspace::client))
+        .service(
+            web::resource("/clients")
+                .route(web::get().to(clients::list))
+                .route(web::post().to(clients::create)),
+        )
+        .route("/clients/new", web::get().to(clients::new))
+        .service(
+            web::resource("/clients/{id}")
+                .route(web::get().to(clients::show))
+                .route(web::post().to(clients::update)),
+        )
+        .route("/clients/{id}/edit", web::get().to(clients::edit))
+        .service(
+            web::resource("/clients/{id}/delete")
+                .route(web::get().to(clients::confirm_delete))
+                .route(web::post().to(clients::delete)),
+        )
+        .route(
+            "/clients/{id}/contact",
+            web::post().to(clients::log_contact),
+        )
+        .route(
+            "/clients/{id}/followup-block",
+            web::post().to(clients::followup_block),
+        )
         .route("/projects", web::get().to(workspace::projects))
         .route("/projects/{id}", web::get().to(workspace::project))
         .route("/assets", web::get().to(workspace::assets));

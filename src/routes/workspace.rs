@@ -1,6 +1,6 @@
-//! The CRM pages as the foundation ships them: clients and projects as read-only
-//! lists from the database. The CRM and assets issues turn each into its full page;
-//! until then a page says plainly what is not built yet.
+//! Projects and assets as the foundation ships them: projects as read-only pages
+//! from the database. The pipeline board and the assets issue turn each into its
+//! full page; until then a page says plainly what is not built yet.
 
 use actix_web::http::StatusCode;
 use actix_web::{HttpResponse, web};
@@ -10,7 +10,7 @@ use super::{PageContext, html};
 use crate::auth::CurrentUser;
 use crate::db::models::clients::{self, Client};
 use crate::db::models::projects::{self, Project};
-use crate::domain::{ClientId, ProjectId};
+use crate::domain::ProjectId;
 use crate::error::AppError;
 use crate::startup::AppState;
 
@@ -38,77 +38,12 @@ fn coming(
     )
 }
 
-pub async fn new_client(user: CurrentUser) -> Result<HttpResponse, AppError> {
-    coming(
-        &user,
-        "clients",
-        "New client",
-        "Creating and editing clients is not built yet.",
-    )
-}
-
 pub async fn assets(user: CurrentUser) -> Result<HttpResponse, AppError> {
     coming(
         &user,
         "assets",
         "Assets",
         "Uploading and browsing files is not built yet.",
-    )
-}
-
-#[derive(Template)]
-#[template(path = "workspace/clients.html")]
-pub struct ClientsPage {
-    ctx: PageContext,
-    clients: Vec<Client>,
-}
-
-pub async fn clients(
-    state: web::Data<AppState>,
-    user: CurrentUser,
-) -> Result<HttpResponse, AppError> {
-    let id = user.id().clone();
-    let clients = state
-        .db(move |conn| Ok(clients::list_for_user(conn, &id)?))
-        .await?;
-    html(
-        StatusCode::OK,
-        &ClientsPage {
-            ctx: PageContext::for_user(&user, "clients"),
-            clients,
-        },
-    )
-}
-
-#[derive(Template)]
-#[template(path = "workspace/client.html")]
-pub struct ClientPage {
-    ctx: PageContext,
-    client: Client,
-    projects: Vec<Project>,
-}
-
-pub async fn client(
-    state: web::Data<AppState>,
-    user: CurrentUser,
-    path: web::Path<ClientId>,
-) -> Result<HttpResponse, AppError> {
-    let client_id = path.into_inner();
-    let id = user.id().clone();
-    let (client, projects) = state
-        .db(move |conn| {
-            let client = clients::find(conn, &id, &client_id)?.ok_or(AppError::NotFound)?;
-            let projects = projects::for_client(conn, &id, &client_id)?;
-            Ok((client, projects))
-        })
-        .await?;
-    html(
-        StatusCode::OK,
-        &ClientPage {
-            ctx: PageContext::for_user(&user, "clients"),
-            client,
-            projects,
-        },
     )
 }
 

@@ -4,6 +4,7 @@
 mod helpers;
 
 mod auth;
+mod clients;
 mod command;
 mod data_layer;
 mod demo;

@@ -4,6 +4,7 @@ use chrono::NaiveDateTime;
 use diesel::prelude::*;
 
 use crate::db::schema::clients;
+use crate::db::types::lower;
 use crate::db::{AnyConnection, Json};
 use crate::domain::{ClientId, ClientStatus, HealthScore, Money, PaymentStatus, UserId};
 
@@ -94,4 +95,292 @@ pub fn needing_attention(
         .limit(50)
         .select(Client::as_select())
         .load(conn)
+}
+
+/// The editable fields of a client, validated.
+#[derive(Debug, Clone, PartialEq)]
+pub struct ClientFields {
+    pub name: String,
+    pub email: Option<String>,
+    pub phone: Option<String>,
+    pub company: Option<String>,
+    pub industry: Option<String>,
+    pub website_url: Option<String>,
+    pub github_url: Option<String>,
+    pub vercel_url: Option<String>,
+    pub figma_url: Option<String>,
+    pub status: ClientStatus,
+    pub health_score: HealthScore,
+    pub payment_status: PaymentStatus,
+    pub contract_value: Option<Money>,
+    pub monthly_retainer: Option<Money>,
+    pub followup_cadence_days: i32,
+    pub next_followup: Option<NaiveDateTime>,
+    pub referred_by: Option<String>,
+    pub notes: Option<String>,
+}
+
+pub fn create(
+    conn: &mut AnyConnection,
+    user: &UserId,
+    f: &ClientFields,
+    now: NaiveDateTime,
+) -> QueryResult<ClientId> {
+    let id = ClientId::generate();
+    insert(
+        conn,
+        &Client {
+            id: id.clone(),
+            user_id: user.clone(),
+            name: f.name.clone(),
+            email: f.email.clone(),
+            phone: f.phone.clone(),
+            company: f.company.clone(),
+            industry: f.industry.clone(),
+            website_url: f.website_url.clone(),
+            github_url: f.github_url.clone(),
+            vercel_url: f.vercel_url.clone(),
+            figma_url: f.figma_url.clone(),
+            credentials: None,
+            status: f.status,
+            health_score: f.health_score,
+            contract_value: f.contract_value,
+            monthly_retainer: f.monthly_retainer,
+            payment_status: f.payment_status,
+            last_contacted: None,
+            next_followup: f.next_followup,
+            followup_cadence_days: f.followup_cadence_days,
+            referred_by: f.referred_by.clone(),
+            notes: f.notes.clone(),
+            metadata: Json(serde_json::json!({})),
+            created_at: now,
+            updated_at: now,
+        },
+    )?;
+    Ok(id)
+}
+
+/// Saves edited fields; `false` if the client is not the user's.
+pub fn update(
+    conn: &mut AnyConnection,
+    user: &UserId,
+    id: &ClientId,
+    f: &ClientFields,
+    now: NaiveDateTime,
+) -> QueryResult<bool> {
+    let changed = diesel::update(
+        clients::table
+            .filter(clients::user_id.eq(user))
+            .filter(clients::id.eq(id)),
+    )
+    .set((
+        clients::name.eq(&f.name),
+        clients::email.eq(&f.email),
+        clients::phone.eq(&f.phone),
+        clients::company.eq(&f.company),
+        clients::industry.eq(&f.industry),
+        clients::website_url.eq(&f.website_url),
+        clients::github_url.eq(&f.github_url),
+        clients::vercel_url.eq(&f.vercel_url),
+        clients::figma_url.eq(&f.figma_url),
+        clients::status.eq(f.status),
+        clients::health_score.eq(f.health_score),
+        clients::payment_status.eq(f.payment_status),
+        clients::contract_value.eq(f.contract_value),
+        clients::monthly_retainer.eq(f.monthly_retainer),
+        clients::followup_cadence_days.eq(f.followup_cadence_days),
+        clients::next_followup.eq(f.next_followup),
+        clients::referred_by.eq(&f.referred_by),
+        clients::notes.eq(&f.notes),
+        clients::updated_at.eq(now),
+    ))
+    .execute(conn)?;
+    Ok(changed == 1)
+}
+
+/// Deletes a client with its projects and opportunities (ON DELETE CASCADE); its
+/// blocks stay and lose the link.
+pub fn delete(conn: &mut AnyConnection, user: &UserId, id: &ClientId) -> QueryResult<bool> {
+    Ok(diesel::delete(
+        clients::table
+            .filter(clients::user_id.eq(user))
+            .filter(clients::id.eq(id)),
+    )
+    .execute(conn)?
+        == 1)
+}
+
+/// Records a contact: `last_contacted` now, the next follow-up one cadence later.
+pub fn log_contact(
+    conn: &mut AnyConnection,
+    user: &UserId,
+    id: &ClientId,
+    now: NaiveDateTime,
+) -> QueryResult<Option<Client>> {
+    let Some(client) = find(conn, user, id)? else {
+        return Ok(None);
+    };
+    let next = now + chrono::Duration::days(client.followup_cadence_days.into());
+    diesel::update(
+        clients::table
+            .filter(clients::user_id.eq(user))
+            .filter(clients::id.eq(id)),
+    )
+    .set((
+        clients::last_contacted.eq(Some(now)),
+        clients::next_followup.eq(Some(next)),
+        clients::updated_at.eq(now),
+    ))
+    .execute(conn)?;
+    Ok(Some(Client {
+        last_contacted: Some(now),
+        next_followup: Some(next),
+        updated_at: now,
+        ..client
+    }))
+}
+
+/// Filters and order of the clients list.
+#[derive(Debug, Clone, Default)]
+pub struct ClientFilter {
+    pub status: Option<ClientStatus>,
+    pub health: Option<HealthScore>,
+    pub payment: Option<PaymentStatus>,
+    pub search: Option<String>,
+    pub sort: ClientSort,
+}
+
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+pub enum ClientSort {
+    #[default]
+    Name,
+    NextFollowup,
+    Health,
+    Retainer,
+}
+
+pub fn search(
+    conn: &mut AnyConnection,
+    user: &UserId,
+    filter: &ClientFilter,
+) -> QueryResult<Vec<Client>> {
+    let mut query = clients::table
+        .filter(clients::user_id.eq(user))
+        .into_boxed::<crate::db::MultiBackend>();
+    if let Some(status) = filter.status {
+        query = query.filter(clients::status.eq(status));
+    }
+    if let Some(health) = filter.health {
+        query = query.filter(clients::health_score.eq(health));
+    }
+    if let Some(payment) = filter.payment {
+        query = query.filter(clients::payment_status.eq(payment));
+    }
+    if let Some(text) = &filter.search {
+        let escaped = text
+            .to_lowercase()
+            .replace('\\', "\\\\")
+            .replace('%', "\\%")
+            .replace('_', "\\_");
+        let pattern = format!("%{escaped}%");
+        query = query.filter(
+            lower(clients::name)
+                .like(pattern.clone())
+                .escape('\\')
+                .or(lower(clients::company.assume_not_null())
+                    .like(pattern.clone())
+                    .escape('\\'))
+                .or(lower(clients::email.assume_not_null())
+                    .like(pattern)
+                    .escape('\\')),
+        );
+    }
+    let severity = "CASE clients.health_score WHEN 'RED' THEN 0 WHEN 'YELLOW' THEN 1 ELSE 2 END";
+    query = match filter.sort {
+        ClientSort::Name => query.order((lower(clients::name).asc(), clients::id.asc())),
+        ClientSort::NextFollowup => query.order((
+            clients::next_followup.is_null().asc(),
+            clients::next_followup.asc(),
+            clients::name.asc(),
+        )),
+        ClientSort::Health => query.order((
+            diesel::dsl::sql::<diesel::sql_types::Integer>(severity).asc(),
+            clients::name.asc(),
+        )),
+        ClientSort::Retainer => query.order((
+            clients::monthly_retainer.is_null().asc(),
+            clients::monthly_retainer.desc(),
+            clients::name.asc(),
+        )),
+    };
+    query.limit(1000).select(Client::as_select()).load(conn)
+}
+
+/// The list's headline figures, summed in SQL.
+#[derive(Debug, Clone, Default)]
+pub struct ClientFigures {
+    /// Retainers of ACTIVE clients.
+    pub monthly_recurring: rust_decimal::Decimal,
+    /// Values of opportunities neither converted nor dismissed.
+    pub open_pipeline: rust_decimal::Decimal,
+    pub green: i64,
+    pub yellow: i64,
+    pub red: i64,
+}
+
+pub fn figures(conn: &mut AnyConnection, user: &UserId) -> QueryResult<ClientFigures> {
+    use crate::db::schema::opportunities;
+    use crate::db::types::Total;
+    let mrr: Option<Total> = clients::table
+        .filter(clients::user_id.eq(user))
+        .filter(clients::status.eq(ClientStatus::Active))
+        .select(diesel::dsl::sum(clients::monthly_retainer))
+        .first(conn)?;
+    let pipeline: Option<Total> = opportunities::table
+        .inner_join(clients::table)
+        .filter(clients::user_id.eq(user))
+        .filter(opportunities::is_converted.eq(false))
+        .filter(opportunities::is_dismissed.eq(false))
+        .select(diesel::dsl::sum(opportunities::value))
+        .first(conn)?;
+    let counts: Vec<(HealthScore, i64)> = clients::table
+        .filter(clients::user_id.eq(user))
+        .group_by(clients::health_score)
+        .select((clients::health_score, diesel::dsl::count_star()))
+        .load(conn)?;
+    let count = |h: HealthScore| counts.iter().find(|(s, _)| *s == h).map_or(0, |(_, n)| *n);
+    Ok(ClientFigures {
+        monthly_recurring: mrr.map(|t| t.0).unwrap_or_default(),
+        open_pipeline: pipeline.map(|t| t.0).unwrap_or_default(),
+        green: count(HealthScore::Green),
+        yellow: count(HealthScore::Yellow),
+        red: count(HealthScore::Red),
+    })
+}
+
+/// What deleting a client takes with it, for the confirmation page.
+pub fn dependents(
+    conn: &mut AnyConnection,
+    user: &UserId,
+    id: &ClientId,
+) -> QueryResult<(i64, i64, i64)> {
+    use crate::db::schema::{opportunities, projects, tasks};
+    let projects: i64 = projects::table
+        .inner_join(clients::table)
+        .filter(clients::user_id.eq(user))
+        .filter(projects::client_id.eq(id))
+        .count()
+        .get_result(conn)?;
+    let opportunities: i64 = opportunities::table
+        .inner_join(clients::table)
+        .filter(clients::user_id.eq(user))
+        .filter(opportunities::client_id.eq(id))
+        .count()
+        .get_result(conn)?;
+    let blocks: i64 = tasks::table
+        .filter(tasks::user_id.eq(user))
+        .filter(tasks::client_id.eq(id))
+        .count()
+        .get_result(conn)?;
+    Ok((projects, opportunities, blocks))
 }

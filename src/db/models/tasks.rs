@@ -99,7 +99,7 @@ pub enum BadLink {
     Activity,
 }
 
-diesel::define_sql_function!(fn lower(text: diesel::sql_types::Text) -> diesel::sql_types::Text);
+use crate::db::types::lower;
 
 /// `status <> 'DONE'` written as a literal, not a bound parameter: only then can
 /// SQLite and PostgreSQL's generic plans prove it matches the partial index
@@ -526,6 +526,22 @@ pub fn schedule(
     } else {
         find(conn, user, id)
     }
+}
+
+/// Links a block to a client (a follow-up block without a project).
+pub fn link_client(
+    conn: &mut AnyConnection,
+    user: &UserId,
+    id: &TaskId,
+    client: &ClientId,
+) -> QueryResult<usize> {
+    diesel::update(
+        tasks::table
+            .filter(tasks::user_id.eq(user))
+            .filter(tasks::id.eq(id)),
+    )
+    .set(tasks::client_id.eq(client))
+    .execute(conn)
 }
 
 /// Moves every unfinished block from days before `today` to `today`, keeping start

@@ -1,0 +1,700 @@
+//! `/clients`: the client list with filters, search, sort and headline figures;
+//! create, edit and delete (with a confirmation that says what goes along); the
+//! client page; logging a contact; a follow-up turned into a CLIENT block.
+
+use actix_web::http::StatusCode;
+use actix_web::{HttpRequest, HttpResponse, web};
+use askama::Template;
+use chrono::NaiveDateTime;
+use serde::Deserialize;
+
+use super::command::forms::{date, text};
+use super::command::local_now;
+use super::{PageContext, html, see_other};
+use crate::auth::CurrentUser;
+use crate::db::models::audit::{self, AuditEvent};
+use crate::db::models::clients::{
+    self, Client, ClientFields, ClientFigures, ClientFilter, ClientSort,
+};
+use crate::db::models::projects::{self, Project};
+use crate::db::models::tasks::{self, TaskFields};
+use crate::domain::money::group_thousands;
+use crate::domain::*;
+use crate::error::AppError;
+use crate::startup::AppState;
+
+#[derive(Debug, Default, Clone, Deserialize)]
+#[serde(default)]
+pub struct ListQuery {
+    pub status: String,
+    pub health: String,
+    pub payment: String,
+    pub q: String,
+    pub sort: String,
+}
+
+#[derive(Template)]
+#[template(path = "clients/list.html")]
+pub struct ClientsPage {
+    pub ctx: PageContext,
+    pub query: ListQuery,
+    pub clients: Vec<Client>,
+    pub figures: ClientFigures,
+}
+
+impl ClientsPage {
+    pub fn statuses(&self) -> &'static [ClientStatus] {
+        ClientStatus::ALL
+    }
+    pub fn healths(&self) -> &'static [HealthScore] {
+        HealthScore::ALL
+    }
+    pub fn payments(&self) -> &'static [PaymentStatus] {
+        PaymentStatus::ALL
+    }
+    pub fn mrr(&self) -> String {
+        group_thousands(self.figures.monthly_recurring)
+    }
+    pub fn pipeline(&self) -> String {
+        group_thousands(self.figures.open_pipeline)
+    }
+    pub fn followup(&self, c: &Client) -> String {
+        c.next_followup
+            .map(|f| f.format("%b %-d, %Y").to_string())
+            .unwrap_or_else(|| "—".into())
+    }
+}
+
+fn parse_list(q: &ListQuery) -> ClientFilter {
+    ClientFilter {
+        status: ClientStatus::parse(&q.status).ok(),
+        health: HealthScore::parse(&q.health).ok(),
+        payment: PaymentStatus::parse(&q.payment).ok(),
+        search: text(&q.q, "Search", 200).ok().flatten(),
+        sort: match q.sort.as_str() {
+            "followup" => ClientSort::NextFollowup,
+            "health" => ClientSort::Health,
+            "retainer" => ClientSort::Retainer,
+            _ => ClientSort::Name,
+        },
+    }
+}
+
+pub async fn list(
+    state: web::Data<AppState>,
+    user: CurrentUser,
+    query: web::Query<ListQuery>,
+) -> Result<HttpResponse, AppError> {
+    let query = query.into_inner();
+    let filter = parse_list(&query);
+    let id = user.id().clone();
+    let (clients, figures) = state
+        .db(move |conn| {
+            Ok((
+                clients::search(conn, &id, &filter)?,
+                clients::figures(conn, &id)?,
+            ))
+        })
+        .await?;
+    html(
+        StatusCode::OK,
+        &ClientsPage {
+            ctx: PageContext::for_user(&user, "clients"),
+            query,
+            clients,
+            figures,
+        },
+    )
+}
+
+/// A client form as submitted.
+#[derive(Debug, Default, Clone, Deserialize)]
+#[serde(default)]
+pub struct ClientForm {
+    pub name: String,
+    pub email: String,
+    pub phone: String,
+    pub company: String,
+    pub industry: String,
+    pub website_url: String,
+    pub github_url: String,
+    pub vercel_url: String,
+    pub figma_url: String,
+    pub status: String,
+    pub health_score: String,
+    pub payment_status: String,
+    pub contract_value: String,
+    pub monthly_retainer: String,
+    pub followup_cadence_days: String,
+    pub next_followup: String,
+    pub referred_by: String,
+    pub notes: String,
+}
+
+#[derive(Debug, Default, Clone, PartialEq, Eq)]
+pub struct ClientErrors {
+    pub name: Option<String>,
+    pub email: Option<String>,
+    pub urls: Option<String>,
+    pub status: Option<String>,
+    pub contract_value: Option<String>,
+    pub monthly_retainer: Option<String>,
+    pub followup_cadence_days: Option<String>,
+    pub next_followup: Option<String>,
+    pub text: Option<String>,
+}
+
+/// Links are rendered as `href`s: only http(s) URLs, so no `javascript:` can hide in one.
+fn url(raw: &str) -> Result<Option<String>, String> {
+    let value = raw.trim();
+    if value.is_empty() {
+        return Ok(None);
+    }
+    let lower = value.to_ascii_lowercase();
+    let valid = (lower.starts_with("https://") || lower.starts_with("http://"))
+        && value.len() <= 500
+        && value.len() > "https://".len()
+        && !value
+            .chars()
+            .any(|c| c.is_whitespace() || c.is_control() || c == '"' || c == '<' || c == '>');
+    if valid {
+        Ok(Some(value.to_string()))
+    } else {
+        Err(format!("{value:?} is not a web address (https://…)"))
+    }
+}
+
+fn amount(raw: &str) -> Result<Option<Money>, String> {
+    if raw.trim().is_empty() {
+        return Ok(None);
+    }
+    match Money::parse(raw) {
+        Ok(m) if m.is_negative() => Err("enter an amount of zero or more".into()),
+        Ok(m) => Ok(Some(m)),
+        Err(e) => Err(e.to_string()),
+    }
+}
+
+impl ClientForm {
+    fn from_client(c: &Client) -> Self {
+        let opt = |v: &Option<String>| v.clone().unwrap_or_default();
+        ClientForm {
+            name: c.name.clone(),
+            email: opt(&c.email),
+            phone: opt(&c.phone),
+            company: opt(&c.company),
+            industry: opt(&c.industry),
+            website_url: opt(&c.website_url),
+            github_url: opt(&c.github_url),
+            vercel_url: opt(&c.vercel_url),
+            figma_url: opt(&c.figma_url),
+            status: c.status.as_str().into(),
+            health_score: c.health_score.as_str().into(),
+            payment_status: c.payment_status.as_str().into(),
+            contract_value: c.contract_value.map(|m| m.to_string()).unwrap_or_default(),
+            monthly_retainer: c
+                .monthly_retainer
+                .map(|m| m.to_string())
+                .unwrap_or_default(),
+            followup_cadence_days: c.followup_cadence_days.to_string(),
+            next_followup: c
+                .next_followup
+                .map(|t| t.date().to_string())
+                .unwrap_or_default(),
+            referred_by: opt(&c.referred_by),
+            notes: opt(&c.notes),
+        }
+    }
+
+    fn parse(&self) -> Result<ClientFields, Box<ClientErrors>> {
+        let mut e = ClientErrors::default();
+        let name = text(&self.name, "Name", 200)
+            .and_then(|n| n.ok_or_else(|| "Name is required".to_string()))
+            .map_err(|m| e.name = Some(m))
+            .ok();
+        let email = match self.email.trim() {
+            "" => Some(None),
+            raw => EmailAddress::parse(raw)
+                .map(|a| Some(a.to_string()))
+                .map_err(|err| e.email = Some(err.to_string()))
+                .ok(),
+        };
+        let mut links = [
+            &self.website_url,
+            &self.github_url,
+            &self.vercel_url,
+            &self.figma_url,
+        ]
+        .map(|raw| url(raw));
+        if let Some(Err(m)) = links.iter().find(|l| l.is_err()) {
+            e.urls = Some(m.clone());
+        }
+        let status = ClientStatus::parse(&self.status)
+            .map_err(|_| e.status = Some("choose a status".into()))
+            .ok();
+        let health = HealthScore::parse(&self.health_score)
+            .map_err(|_| e.status = Some("choose a health score".into()))
+            .ok();
+        let payment = PaymentStatus::parse(&self.payment_status)
+            .map_err(|_| e.status = Some("choose a payment status".into()))
+            .ok();
+        let contract = amount(&self.contract_value)
+            .map_err(|m| e.contract_value = Some(m))
+            .ok();
+        let retainer = amount(&self.monthly_retainer)
+            .map_err(|m| e.monthly_retainer = Some(m))
+            .ok();
+        let cadence = match self.followup_cadence_days.trim() {
+            "" => Some(14),
+            raw => raw
+                .parse::<i32>()
+                .ok()
+                .filter(|d| (1..=365).contains(d))
+                .or_else(|| {
+                    e.followup_cadence_days = Some("enter a number of days from 1 to 365".into());
+                    None
+                }),
+        };
+        let next = date(&self.next_followup)
+            .map(|d| d.map(|d| d.and_hms_opt(9, 0, 0).unwrap_or_default()))
+            .map_err(|m| e.next_followup = Some(m))
+            .ok();
+        let mut free_text = |raw: &str, field: &str, max: usize| {
+            text(raw, field, max)
+                .map_err(|m| e.text = Some(m))
+                .ok()
+                .flatten()
+        };
+        let phone = free_text(&self.phone, "Phone", 50);
+        let company = free_text(&self.company, "Company", 200);
+        let industry = free_text(&self.industry, "Industry", 100);
+        let referred_by = free_text(&self.referred_by, "Referred by", 200);
+        let notes = free_text(&self.notes, "Notes", 10_000);
+        if e != ClientErrors::default() {
+            return Err(Box::new(e));
+        }
+        let mut link = |i: usize| std::mem::replace(&mut links[i], Ok(None)).unwrap_or(None);
+        match (
+            name, email, status, health, payment, contract, retainer, cadence, next,
+        ) {
+            (
+                Some(name),
+                Some(email),
+                Some(status),
+                Some(health_score),
+                Some(payment_status),
+                Some(contract_value),
+                Some(monthly_retainer),
+                Some(followup_cadence_days),
+                Some(next_followup),
+            ) => Ok(ClientFields {
+                name,
+                email,
+                phone,
+                company,
+                industry,
+                website_url: link(0),
+                github_url: link(1),
+                vercel_url: link(2),
+                figma_url: link(3),
+                status,
+                health_score,
+                payment_status,
+                contract_value,
+                monthly_retainer,
+                followup_cadence_days,
+                next_followup,
+                referred_by,
+                notes,
+            }),
+            _ => Err(Box::new(e)),
+        }
+    }
+}
+
+#[derive(Template)]
+#[template(path = "clients/form.html")]
+pub struct ClientFormPage {
+    pub ctx: PageContext,
+    pub heading: &'static str,
+    pub action: String,
+    pub form: ClientForm,
+    pub errors: ClientErrors,
+    pub cancel: String,
+}
+
+impl ClientFormPage {
+    pub fn statuses(&self) -> &'static [ClientStatus] {
+        ClientStatus::ALL
+    }
+    pub fn healths(&self) -> &'static [HealthScore] {
+        HealthScore::ALL
+    }
+    pub fn payments(&self) -> &'static [PaymentStatus] {
+        PaymentStatus::ALL
+    }
+}
+
+pub async fn new(user: CurrentUser) -> Result<HttpResponse, AppError> {
+    let form = ClientForm {
+        status: ClientStatus::Active.as_str().into(),
+        health_score: HealthScore::Green.as_str().into(),
+        payment_status: PaymentStatus::Current.as_str().into(),
+        followup_cadence_days: "14".into(),
+        ..Default::default()
+    };
+    let page = ClientFormPage {
+        ctx: PageContext::for_user(&user, "clients"),
+        heading: "New client",
+        action: "/clients".into(),
+        form,
+        errors: ClientErrors::default(),
+        cancel: "/clients".into(),
+    };
+    html(StatusCode::OK, &page)
+}
+
+pub async fn create(
+    state: web::Data<AppState>,
+    req: HttpRequest,
+    user: CurrentUser,
+    form: web::Form<ClientForm>,
+) -> Result<HttpResponse, AppError> {
+    let form = form.into_inner();
+    let fields = match form.parse() {
+        Ok(fields) => fields,
+        Err(errors) => {
+            let page = ClientFormPage {
+                ctx: PageContext::for_user(&user, "clients"),
+                heading: "New client",
+                action: "/clients".into(),
+                form,
+                errors: *errors,
+                cancel: "/clients".into(),
+            };
+            return html(StatusCode::UNPROCESSABLE_ENTITY, &page);
+        }
+    };
+    let id = user.id().clone();
+    let now = crate::db::now();
+    let client = state
+        .db(move |conn| {
+            use diesel::Connection;
+            conn.transaction(|conn| {
+                let client = clients::create(conn, &id, &fields, now)?;
+                audit::record(
+                    conn,
+                    AuditEvent::new("client.created")
+                        .user(&id)
+                        .entity("client", client.as_str()),
+                )?;
+                Ok::<_, diesel::result::Error>(client)
+            })
+            .map_err(AppError::from)
+        })
+        .await?;
+    Ok(see_other(&req, &format!("/clients/{client}")))
+}
+
+async fn owned(
+    state: &web::Data<AppState>,
+    user: &CurrentUser,
+    id: ClientId,
+) -> Result<Client, AppError> {
+    let owner = user.id().clone();
+    state
+        .db(move |conn| Ok(clients::find(conn, &owner, &id)?))
+        .await?
+        .ok_or(AppError::NotFound)
+}
+
+pub async fn edit(
+    state: web::Data<AppState>,
+    user: CurrentUser,
+    path: web::Path<ClientId>,
+) -> Result<HttpResponse, AppError> {
+    let client = owned(&state, &user, path.into_inner()).await?;
+    let page = ClientFormPage {
+        ctx: PageContext::for_user(&user, "clients"),
+        heading: "Edit client",
+        action: format!("/clients/{}", client.id),
+        form: ClientForm::from_client(&client),
+        errors: ClientErrors::default(),
+        cancel: format!("/clients/{}", client.id),
+    };
+    html(StatusCode::OK, &page)
+}
+
+pub async fn update(
+    state: web::Data<AppState>,
+    req: HttpRequest,
+    user: CurrentUser,
+    path: web::Path<ClientId>,
+    form: web::Form<ClientForm>,
+) -> Result<HttpResponse, AppError> {
+    let client_id = path.into_inner();
+    let form = form.into_inner();
+    let fields = match form.parse() {
+        Ok(fields) => fields,
+        Err(errors) => {
+            // Someone else's id is a 404 even with a bad form.
+            owned(&state, &user, client_id.clone()).await?;
+            let page = ClientFormPage {
+                ctx: PageContext::for_user(&user, "clients"),
+                heading: "Edit client",
+                action: format!("/clients/{client_id}"),
+                form,
+                errors: *errors,
+                cancel: format!("/clients/{client_id}"),
+            };
+            return html(StatusCode::UNPROCESSABLE_ENTITY, &page);
+        }
+    };
+    let (id, target) = (user.id().clone(), client_id.clone());
+    let now = crate::db::now();
+    let found = state
+        .db(move |conn| {
+            use diesel::Connection;
+            conn.transaction(|conn| {
+                let before = clients::find(conn, &id, &target)?;
+                let Some(before) = before else {
+                    return Ok(false);
+                };
+                clients::update(conn, &id, &target, &fields, now)?;
+                let mut changes = serde_json::Map::new();
+                if before.status != fields.status {
+                    changes.insert(
+                        "status".into(),
+                        serde_json::json!([before.status, fields.status]),
+                    );
+                }
+                if before.health_score != fields.health_score {
+                    changes.insert(
+                        "health".into(),
+                        serde_json::json!([before.health_score, fields.health_score]),
+                    );
+                }
+                if before.payment_status != fields.payment_status {
+                    changes.insert(
+                        "payment".into(),
+                        serde_json::json!([before.payment_status, fields.payment_status]),
+                    );
+                }
+                audit::record(
+                    conn,
+                    AuditEvent::new("client.updated")
+                        .user(&id)
+                        .entity("client", target.as_str())
+                        .details(changes.into()),
+                )?;
+                Ok::<_, diesel::result::Error>(true)
+            })
+            .map_err(AppError::from)
+        })
+        .await?;
+    if !found {
+        return Err(AppError::NotFound);
+    }
+    Ok(see_other(&req, &format!("/clients/{client_id}")))
+}
+
+#[derive(Template)]
+#[template(path = "clients/delete.html")]
+pub struct DeletePage {
+    pub ctx: PageContext,
+    pub client: Client,
+    pub projects: i64,
+    pub opportunities: i64,
+    pub blocks: i64,
+}
+
+pub async fn confirm_delete(
+    state: web::Data<AppState>,
+    user: CurrentUser,
+    path: web::Path<ClientId>,
+) -> Result<HttpResponse, AppError> {
+    let client = owned(&state, &user, path.into_inner()).await?;
+    let (id, target) = (user.id().clone(), client.id.clone());
+    let (projects, opportunities, blocks) = state
+        .db(move |conn| Ok(clients::dependents(conn, &id, &target)?))
+        .await?;
+    html(
+        StatusCode::OK,
+        &DeletePage {
+            ctx: PageContext::for_user(&user, "clients"),
+            client,
+            projects,
+            opportunities,
+            blocks,
+        },
+    )
+}
+
+pub async fn delete(
+    state: web::Data<AppState>,
+    req: HttpRequest,
+    user: CurrentUser,
+    path: web::Path<ClientId>,
+) -> Result<HttpResponse, AppError> {
+    let (id, target) = (user.id().clone(), path.into_inner());
+    let deleted = state
+        .db(move |conn| Ok(clients::delete(conn, &id, &target)?))
+        .await?;
+    if !deleted {
+        return Err(AppError::NotFound);
+    }
+    Ok(see_other(&req, "/clients"))
+}
+
+#[derive(Template)]
+#[template(path = "clients/show.html")]
+pub struct ClientPage {
+    pub ctx: PageContext,
+    pub client: Client,
+    pub projects: Vec<Project>,
+    pub followup_due: bool,
+    pub contacted: bool,
+}
+
+impl ClientPage {
+    pub fn money(&self, m: &Option<Money>) -> String {
+        m.map(|m| m.grouped()).unwrap_or_else(|| "—".into())
+    }
+    pub fn when(&self, t: &Option<NaiveDateTime>) -> String {
+        t.map(|t| t.format("%b %-d, %Y").to_string())
+            .unwrap_or_else(|| "never".into())
+    }
+    pub fn links(&self) -> Vec<(&'static str, &str)> {
+        let c = &self.client;
+        [
+            ("Website", &c.website_url),
+            ("GitHub", &c.github_url),
+            ("Vercel", &c.vercel_url),
+            ("Figma", &c.figma_url),
+        ]
+        .into_iter()
+        .filter_map(|(label, url)| url.as_deref().map(|u| (label, u)))
+        .collect()
+    }
+}
+
+#[derive(Deserialize)]
+pub struct ShowQuery {
+    contacted: Option<String>,
+}
+
+pub async fn show(
+    state: web::Data<AppState>,
+    user: CurrentUser,
+    path: web::Path<ClientId>,
+    query: web::Query<ShowQuery>,
+) -> Result<HttpResponse, AppError> {
+    let (id, target) = (user.id().clone(), path.into_inner());
+    let (client, projects) = state
+        .db(move |conn| {
+            let client = clients::find(conn, &id, &target)?.ok_or(AppError::NotFound)?;
+            let projects = projects::for_client(conn, &id, &target)?;
+            Ok((client, projects))
+        })
+        .await?;
+    let (today, _) = local_now(&user, state.clock.now());
+    let followup_due = client.next_followup.is_some_and(|f| f.date() <= today);
+    let page = ClientPage {
+        ctx: PageContext::for_user(&user, "clients"),
+        client,
+        projects,
+        followup_due,
+        contacted: query.contacted.is_some(),
+    };
+    html(StatusCode::OK, &page)
+}
+
+#[derive(Deserialize, Default)]
+#[serde(default)]
+pub struct ContactForm {
+    note: String,
+}
+
+/// "Log contact": `last_contacted` now, next follow-up one cadence later, and a
+/// timeline entry with the optional note.
+pub async fn log_contact(
+    state: web::Data<AppState>,
+    req: HttpRequest,
+    user: CurrentUser,
+    path: web::Path<ClientId>,
+    form: web::Form<ContactForm>,
+) -> Result<HttpResponse, AppError> {
+    let note = text(&form.note, "Note", 2000).map_err(AppError::Unprocessable)?;
+    let (id, target) = (user.id().clone(), path.into_inner());
+    let now = crate::db::now();
+    let client = state
+        .db(move |conn| {
+            use diesel::Connection;
+            conn.transaction(|conn| {
+                let Some(client) = clients::log_contact(conn, &id, &target, now)? else {
+                    return Ok(None);
+                };
+                audit::record(
+                    conn,
+                    AuditEvent::new("client.contact_logged")
+                        .user(&id)
+                        .entity("client", target.as_str())
+                        .details(serde_json::json!({ "note": note })),
+                )?;
+                Ok::<_, diesel::result::Error>(Some(client))
+            })
+            .map_err(AppError::from)
+        })
+        .await?
+        .ok_or(AppError::NotFound)?;
+    Ok(see_other(
+        &req,
+        &format!("/clients/{}?contacted=1", client.id),
+    ))
+}
+
+/// Turns a follow-up into a CLIENT block on today's plan, linked to the client.
+pub async fn followup_block(
+    state: web::Data<AppState>,
+    req: HttpRequest,
+    user: CurrentUser,
+    path: web::Path<ClientId>,
+) -> Result<HttpResponse, AppError> {
+    let (today, _) = local_now(&user, state.clock.now());
+    let (id, target) = (user.id().clone(), path.into_inner());
+    let now = crate::db::now();
+    state
+        .db(move |conn| {
+            use diesel::Connection;
+            conn.transaction(|conn| {
+                let Some(client) = clients::find(conn, &id, &target)? else {
+                    return Ok(None);
+                };
+                let fields = TaskFields {
+                    title: format!("Follow up with {}", client.name)
+                        .chars()
+                        .take(200)
+                        .collect(),
+                    description: client.email.as_ref().map(|e| format!("Email: {e}")),
+                    category: TaskCategory::Client,
+                    priority: Priority::High,
+                    energy_level: EnergyLevel::Light,
+                    scheduled_date: Some(today),
+                    scheduled_time: None,
+                    time_block_minutes: BlockMinutes::new(30).unwrap_or_default(),
+                    project_id: None,
+                    goal_id: None,
+                    activity_id: None,
+                };
+                let task = tasks::create(conn, &id, &fields, now)?;
+                if let Ok(task) = &task {
+                    tasks::link_client(conn, &id, task, &client.id)?;
+                }
+                Ok::<_, diesel::result::Error>(Some(()))
+            })
+            .map_err(AppError::from)
+        })
+        .await?
+        .ok_or(AppError::NotFound)?;
+    Ok(see_other(&req, &format!("/?date={today}")))
+}

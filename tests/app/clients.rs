@@ -1,0 +1,401 @@
+//! Clients: the list with its figures, create/edit/delete, follow-ups, ownership.
+
+use chrono::{DateTime, TimeZone, Utc};
+use diesel::prelude::*;
+use lauf::db::schema::{clients, projects, tasks};
+
+use crate::helpers::{Backend, Browser, TestApp, spawn_app, spawn_app_at};
+use crate::on_both_backends;
+
+on_both_backends!(
+    a_client_is_created_shown_listed_and_summed_exactly,
+    bad_client_input_answers_422_and_saves_nothing,
+    every_client_route_answers_404_to_another_user,
+    logging_a_contact_moves_the_follow_up_off_the_command_center,
+    a_follow_up_becomes_a_client_block_today,
+    the_list_filters_searches_and_sorts,
+    deleting_a_client_says_what_goes_with_it,
+);
+
+fn utc(y: i32, m: u32, d: u32, h: u32) -> DateTime<Utc> {
+    Utc.with_ymd_and_hms(y, m, d, h, 0, 0).unwrap()
+}
+
+fn form<'a>(name: &'a str, extra: &[(&'a str, &'a str)]) -> Vec<(&'a str, &'a str)> {
+    let mut fields = vec![
+        ("name", name),
+        ("company", ""),
+        ("email", ""),
+        ("status", "ACTIVE"),
+        ("health_score", "GREEN"),
+        ("payment_status", "CURRENT"),
+        ("contract_value", ""),
+        ("monthly_retainer", ""),
+        ("followup_cadence_days", "14"),
+        ("next_followup", ""),
+    ];
+    for (k, v) in extra {
+        fields.retain(|(key, _)| key != k);
+        fields.push((k, v));
+    }
+    fields
+}
+
+async fn add_client(
+    app: &TestApp,
+    browser: &Browser,
+    name: &str,
+    extra: &[(&str, &str)],
+) -> String {
+    let res = browser
+        .submit("/clients/new", "/clients", &form(name, extra))
+        .await;
+    assert_eq!(res.status, 303, "{}", res.text());
+    clients::table
+        .filter(clients::name.eq(name))
+        .select(clients::id)
+        .first(&mut *app.conn())
+        .unwrap()
+}
+
+async fn a_client_is_created_shown_listed_and_summed_exactly(backend: Backend) {
+    let Some(app) = spawn_app(backend).await else {
+        return;
+    };
+    let browser = app.signed_in_user("ana@example.com").await;
+    let id = add_client(
+        &app,
+        &browser,
+        "Maya Fischer",
+        &[
+            ("company", "Northwind Coffee"),
+            ("email", "maya@northwind.example"),
+            ("monthly_retainer", "1,200.10"),
+            ("contract_value", "12345678.91"),
+            ("website_url", "https://northwind.example"),
+        ],
+    )
+    .await;
+    add_client(
+        &app,
+        &browser,
+        "Jonas Okafor",
+        &[("monthly_retainer", "0.20")],
+    )
+    .await;
+    add_client(
+        &app,
+        &browser,
+        "Paused Client",
+        &[("status", "PAUSED"), ("monthly_retainer", "999")],
+    )
+    .await;
+
+    let page = browser.get(&format!("/clients/{id}")).await;
+    assert_eq!(page.status, 200);
+    let text = page.text();
+    for seen in [
+        "Maya Fischer",
+        "Northwind Coffee",
+        "maya@northwind.example",
+        "12,345,678.91",
+        "1,200.10",
+        "https://northwind.example",
+    ] {
+        assert!(text.contains(seen), "{seen} in {text}");
+    }
+    let list = browser.get("/clients").await.text();
+    assert!(
+        list.contains("1,200.30"),
+        "MRR counts only active retainers, exactly: {list}"
+    );
+    assert!(list.contains("3 healthy"));
+
+    let res = browser
+        .submit(
+            &format!("/clients/{id}/edit"),
+            &format!("/clients/{id}"),
+            &form(
+                "Maya Fischer",
+                &[("health_score", "RED"), ("monthly_retainer", "1200.10")],
+            ),
+        )
+        .await;
+    assert_eq!(res.status, 303);
+    let health: String = clients::table
+        .find(&id)
+        .select(clients::health_score)
+        .first(&mut *app.conn())
+        .unwrap();
+    assert_eq!(health, "RED");
+}
+
+async fn bad_client_input_answers_422_and_saves_nothing(backend: Backend) {
+    let Some(app) = spawn_app(backend).await else {
+        return;
+    };
+    let browser = app.signed_in_user("ana@example.com").await;
+    let cases: [(&str, &str, &str); 5] = [
+        ("name", " ", "Name is required"),
+        ("monthly_retainer", "lots", "enter an amount"),
+        ("contract_value", "-5", "zero or more"),
+        ("website_url", "javascript:alert(1)", "is not a web address"),
+        ("followup_cadence_days", "0", "from 1 to 365"),
+    ];
+    for (field, value, message) in cases {
+        let res = browser
+            .submit(
+                "/clients/new",
+                "/clients",
+                &form("Kept Name", &[(field, value)]),
+            )
+            .await;
+        assert_eq!(res.status, 422, "{field}={value}");
+        assert!(res.text().contains(message), "{field}: {}", res.text());
+        if field != "name" {
+            assert!(res.body.contains("value=\"Kept Name\""));
+        }
+    }
+    assert_eq!(app.count("clients"), 0);
+}
+
+async fn every_client_route_answers_404_to_another_user(backend: Backend) {
+    let Some(app) = spawn_app(backend).await else {
+        return;
+    };
+    let ana = app.signed_in_user("ana@example.com").await;
+    let bob = app.signed_in_user("bob@example.com").await;
+    let id = add_client(&app, &ana, "Ana's client", &[("monthly_retainer", "500")]).await;
+    for path in [
+        format!("/clients/{id}"),
+        format!("/clients/{id}/edit"),
+        format!("/clients/{id}/delete"),
+    ] {
+        let res = bob.get(&path).await;
+        assert_eq!(res.status, 404, "{path}");
+        assert!(!res.body.contains("Ana&#39;s client") && !res.body.contains("Ana's client"));
+    }
+    let token = bob.get("/clients").await.csrf_token();
+    let update = form("Stolen", &[]);
+    for (path, fields) in [
+        (format!("/clients/{id}"), update.clone()),
+        (format!("/clients/{id}/contact"), vec![("note", "hi")]),
+        (format!("/clients/{id}/followup-block"), vec![]),
+        (format!("/clients/{id}/delete"), vec![]),
+    ] {
+        let mut body = vec![("csrf_token", token.as_str())];
+        body.extend(fields);
+        assert_eq!(bob.post(&path, &body).await.status, 404, "{path}");
+    }
+    assert!(
+        !bob.get("/clients?q=ana")
+            .await
+            .text()
+            .contains("Ana's client")
+    );
+    let (name, contacted): (String, Option<chrono::NaiveDateTime>) = clients::table
+        .find(&id)
+        .select((clients::name, clients::last_contacted))
+        .first(&mut *app.conn())
+        .unwrap();
+    assert_eq!(
+        (name.as_str(), contacted),
+        ("Ana's client", None),
+        "nothing changed"
+    );
+    assert_eq!(app.count("tasks"), 0);
+}
+
+async fn logging_a_contact_moves_the_follow_up_off_the_command_center(backend: Backend) {
+    let Some(app) = spawn_app_at(backend, utc(2026, 11, 23, 10)).await else {
+        return;
+    };
+    let browser = app.signed_in_user("ana@example.com").await;
+    let id = add_client(
+        &app,
+        &browser,
+        "Due Today",
+        &[
+            ("next_followup", "2026-11-20"),
+            ("followup_cadence_days", "21"),
+        ],
+    )
+    .await;
+    let today = browser.get("/").await.text();
+    assert!(
+        today.contains("Follow-ups due") && today.contains("Due Today"),
+        "{today}"
+    );
+
+    let res = browser
+        .submit(
+            &format!("/clients/{id}"),
+            &format!("/clients/{id}/contact"),
+            &[("note", "Called about the launch")],
+        )
+        .await;
+    assert_eq!(res.status, 303);
+    let page = browser
+        .get(res.header("location").as_deref().unwrap())
+        .await
+        .text();
+    assert!(page.contains("Contact logged."), "{page}");
+    let (last, next): (Option<chrono::NaiveDateTime>, Option<chrono::NaiveDateTime>) =
+        clients::table
+            .find(&id)
+            .select((clients::last_contacted, clients::next_followup))
+            .first(&mut *app.conn())
+            .unwrap();
+    let (last, next) = (last.unwrap(), next.unwrap());
+    assert_eq!(
+        next - last,
+        chrono::Duration::days(21),
+        "moved forward by the client's cadence"
+    );
+    assert!(
+        !browser.get("/").await.text().contains("Follow-ups due"),
+        "no longer due on the Command Center"
+    );
+}
+
+async fn a_follow_up_becomes_a_client_block_today(backend: Backend) {
+    let Some(app) = spawn_app_at(backend, utc(2026, 11, 23, 10)).await else {
+        return;
+    };
+    let browser = app.signed_in_user("ana@example.com").await;
+    let id = add_client(
+        &app,
+        &browser,
+        "Maya Fischer",
+        &[("email", "maya@example.com")],
+    )
+    .await;
+    let res = browser
+        .submit(
+            &format!("/clients/{id}"),
+            &format!("/clients/{id}/followup-block"),
+            &[],
+        )
+        .await;
+    assert_eq!(res.status, 303);
+    assert_eq!(res.header("location").as_deref(), Some("/?date=2026-11-23"));
+    let (category, client, date): (String, Option<String>, Option<chrono::NaiveDate>) =
+        tasks::table
+            .select((tasks::category, tasks::client_id, tasks::scheduled_date))
+            .first(&mut *app.conn())
+            .unwrap();
+    assert_eq!(
+        (category.as_str(), client.as_deref()),
+        ("CLIENT", Some(id.as_str()))
+    );
+    assert_eq!(
+        date,
+        Some(chrono::NaiveDate::from_ymd_opt(2026, 11, 23).unwrap())
+    );
+    let today = browser.get("/?date=2026-11-23").await.text();
+    assert!(
+        today.contains("Follow up with Maya Fischer") && today.contains("Maya Fischer"),
+        "{today}"
+    );
+}
+
+async fn the_list_filters_searches_and_sorts(backend: Backend) {
+    let Some(app) = spawn_app(backend).await else {
+        return;
+    };
+    let browser = app.signed_in_user("ana@example.com").await;
+    add_client(
+        &app,
+        &browser,
+        "Alpha Health",
+        &[("health_score", "RED"), ("monthly_retainer", "100")],
+    )
+    .await;
+    add_client(
+        &app,
+        &browser,
+        "beta bakery",
+        &[
+            ("company", "Sunday Bakery"),
+            ("payment_status", "OVERDUE"),
+            ("monthly_retainer", "900"),
+        ],
+    )
+    .await;
+    add_client(
+        &app,
+        &browser,
+        "Gamma Legal",
+        &[("status", "CHURNED"), ("email", "gamma@legal.example")],
+    )
+    .await;
+    let names = |text: &str| -> Vec<usize> {
+        ["Alpha Health", "beta bakery", "Gamma Legal"]
+            .iter()
+            .filter_map(|n| text.find(n))
+            .collect()
+    };
+    let by_name = browser.get("/clients").await.text();
+    assert!(
+        names(&by_name).windows(2).all(|w| w[0] < w[1]),
+        "name order ignores case: {by_name}"
+    );
+    let search = browser.get("/clients?q=BAKERY").await.text();
+    assert!(search.contains("beta bakery") && !search.contains("Alpha Health"));
+    assert!(
+        browser
+            .get("/clients?q=legal.example")
+            .await
+            .text()
+            .contains("Gamma Legal"),
+        "search covers email"
+    );
+    let risky = browser.get("/clients?health=RED").await.text();
+    assert!(risky.contains("Alpha Health") && !risky.contains("beta bakery"));
+    let overdue = browser.get("/clients?payment=OVERDUE").await.text();
+    assert!(overdue.contains("beta bakery") && !overdue.contains("Gamma Legal"));
+    let retainer = browser.get("/clients?sort=retainer").await.text();
+    assert!(
+        retainer.find("beta bakery").unwrap() < retainer.find("Alpha Health").unwrap(),
+        "highest retainer first"
+    );
+    let health = browser.get("/clients?sort=health").await.text();
+    assert!(
+        health.find("Alpha Health").unwrap() < health.find("beta bakery").unwrap(),
+        "at risk first"
+    );
+}
+
+async fn deleting_a_client_says_what_goes_with_it(backend: Backend) {
+    let Some(app) = spawn_app(backend).await else {
+        return;
+    };
+    let browser = app.signed_in_user("ana@example.com").await;
+    let id = add_client(&app, &browser, "Leaving Client", &[]).await;
+    diesel::sql_query(format!(
+        "INSERT INTO projects (id, client_id, name, created_at, updated_at) VALUES ('{}', '{id}', 'Site', CURRENT_TIMESTAMP, CURRENT_TIMESTAMP)",
+        lauf::domain::ProjectId::generate()
+    ))
+    .execute(&mut *app.conn())
+    .unwrap();
+    let confirm = browser.get(&format!("/clients/{id}/delete")).await.text();
+    assert!(
+        confirm.contains("Delete Leaving Client?") && confirm.contains("1 project"),
+        "{confirm}"
+    );
+    let res = browser
+        .submit(
+            &format!("/clients/{id}/delete"),
+            &format!("/clients/{id}/delete"),
+            &[],
+        )
+        .await;
+    assert_eq!(res.status, 303);
+    assert_eq!(app.count("clients"), 0);
+    let left: i64 = projects::table
+        .count()
+        .get_result(&mut *app.conn())
+        .unwrap();
+    assert_eq!(left, 0, "its projects went with it");
+    assert_eq!(browser.get(&format!("/clients/{id}")).await.status, 404);
+}
