@@ -4,6 +4,7 @@
 pub mod account;
 pub mod catalog;
 pub mod enums;
+pub mod health;
 pub mod ical;
 pub mod ids;
 pub mod money;

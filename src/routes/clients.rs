@@ -12,12 +12,13 @@ use super::command::forms::{date, text};
 use super::command::local_now;
 use super::{PageContext, html, see_other};
 use crate::auth::CurrentUser;
-use crate::db::models::audit::{self, AuditEvent};
+use crate::db::models::audit::{self, AuditEntry, AuditEvent};
 use crate::db::models::clients::{
     self, Client, ClientFields, ClientFigures, ClientFilter, ClientSort,
 };
 use crate::db::models::projects::{self, Project};
 use crate::db::models::tasks::{self, TaskFields};
+use crate::domain::health::{self, HealthInputs, ProjectSignal, Suggestion};
 use crate::domain::money::group_thousands;
 use crate::domain::*;
 use crate::error::AppError;
@@ -554,6 +555,93 @@ pub struct ClientPage {
     pub projects: Vec<Project>,
     pub followup_due: bool,
     pub contacted: bool,
+    pub suggestion: Suggestion,
+    pub timeline: Vec<TimelineEntry>,
+}
+
+/// One line of a client's history.
+pub struct TimelineEntry {
+    pub at: NaiveDateTime,
+    pub what: String,
+    pub detail: Option<String>,
+}
+
+impl TimelineEntry {
+    fn from_audit(entry: AuditEntry) -> Self {
+        let d = &entry.details.0;
+        let text = |key: &str| d.get(key).and_then(|v| v.as_str()).map(str::to_string);
+        let change = |key: &str| {
+            d.get(key)
+                .and_then(|v| v.as_array())
+                .and_then(|pair| match pair.as_slice() {
+                    [from, to] => Some(format!(
+                        "{} → {}",
+                        from.as_str().unwrap_or("?"),
+                        to.as_str().unwrap_or("?")
+                    )),
+                    _ => None,
+                })
+        };
+        let (what, detail) = match entry.action.as_str() {
+            "client.created" => ("Client added".to_string(), None),
+            "client.contact_logged" => ("Contact logged".to_string(), text("note")),
+            "client.health_changed" => (
+                format!("Health {}", change("health").unwrap_or_default()),
+                text("source"),
+            ),
+            "client.health_kept" => (
+                format!("Health kept at {}", text("score").unwrap_or_default()),
+                text("reason"),
+            ),
+            "client.updated" => {
+                let parts: Vec<String> = [
+                    ("status", "Status"),
+                    ("health", "Health"),
+                    ("payment", "Payments"),
+                ]
+                .iter()
+                .filter_map(|(key, label)| change(key).map(|c| format!("{label} {c}")))
+                .collect();
+                if parts.is_empty() {
+                    ("Details edited".to_string(), None)
+                } else {
+                    (parts.join(", "), None)
+                }
+            }
+            other => (other.to_string(), None),
+        };
+        TimelineEntry {
+            at: entry.created_at,
+            what,
+            detail,
+        }
+    }
+}
+
+/// The suggested health score of a client, from its own data and its projects.
+pub fn suggestion_for(
+    client: &Client,
+    projects: &[Project],
+    today: chrono::NaiveDate,
+) -> Suggestion {
+    health::suggest(&HealthInputs {
+        today,
+        payment: client.payment_status,
+        status: client.status,
+        has_retainer: client
+            .monthly_retainer
+            .is_some_and(|m| !m.amount().is_zero()),
+        last_contacted: client.last_contacted,
+        next_followup: client.next_followup,
+        projects: projects
+            .iter()
+            .map(|p| ProjectSignal {
+                status: p.status,
+                due: p.due_date,
+                last_change: p.updated_at.date(),
+            })
+            .collect(),
+    })
 }
 
 impl ClientPage {
@@ -590,21 +678,25 @@ pub async fn show(
     query: web::Query<ShowQuery>,
 ) -> Result<HttpResponse, AppError> {
     let (id, target) = (user.id().clone(), path.into_inner());
-    let (client, projects) = state
+    let (client, projects, history) = state
         .db(move |conn| {
             let client = clients::find(conn, &id, &target)?.ok_or(AppError::NotFound)?;
             let projects = projects::for_client(conn, &id, &target)?;
-            Ok((client, projects))
+            let history = audit::for_entity(conn, &id, "client", target.as_str(), 50)?;
+            Ok((client, projects, history))
         })
         .await?;
     let (today, _) = local_now(&user, state.clock.now());
     let followup_due = client.next_followup.is_some_and(|f| f.date() <= today);
+    let suggestion = suggestion_for(&client, &projects, today);
     let page = ClientPage {
         ctx: PageContext::for_user(&user, "clients"),
         client,
         projects,
         followup_due,
         contacted: query.contacted.is_some(),
+        suggestion,
+        timeline: history.into_iter().map(TimelineEntry::from_audit).collect(),
     };
     html(StatusCode::OK, &page)
 }
@@ -697,4 +789,78 @@ pub async fn followup_block(
         .await?
         .ok_or(AppError::NotFound)?;
     Ok(see_other(&req, &format!("/?date={today}")))
+}
+
+#[derive(Deserialize, Default)]
+#[serde(default)]
+pub struct HealthForm {
+    decision: String,
+    reason: String,
+}
+
+/// Apply the suggested score, or keep the current one with a reason; either way the
+/// decision lands in the client's timeline.
+pub async fn decide_health(
+    state: web::Data<AppState>,
+    req: HttpRequest,
+    user: CurrentUser,
+    path: web::Path<ClientId>,
+    form: web::Form<HealthForm>,
+) -> Result<HttpResponse, AppError> {
+    let form = form.into_inner();
+    let reason = text(&form.reason, "Reason", 500).map_err(AppError::Unprocessable)?;
+    let apply = match form.decision.as_str() {
+        "apply" => true,
+        "keep" if reason.is_some() => false,
+        "keep" => {
+            return Err(AppError::Unprocessable(
+                "Say why you keep your own score.".into(),
+            ));
+        }
+        _ => {
+            return Err(AppError::Unprocessable(
+                "Choose to apply the suggestion or keep your score.".into(),
+            ));
+        }
+    };
+    let (today, _) = local_now(&user, state.clock.now());
+    let (id, target) = (user.id().clone(), path.into_inner());
+    let back = format!("/clients/{target}");
+    let now = crate::db::now();
+    state
+        .db(move |conn| {
+            use diesel::Connection;
+            conn.transaction(|conn| {
+                let Some(client) = clients::find(conn, &id, &target)? else { return Ok(None) };
+                let projects = projects::for_client(conn, &id, &target)?;
+                let suggested = suggestion_for(&client, &projects, today);
+                let event = AuditEvent::new(if apply { "client.health_changed" } else { "client.health_kept" })
+                    .user(&id)
+                    .entity("client", target.as_str());
+                if apply {
+                    clients::set_health(conn, &id, &target, suggested.score, now)?;
+                    audit::record(
+                        conn,
+                        event.details(serde_json::json!({
+                            "health": [client.health_score, suggested.score],
+                            "source": format!("Suggested score applied ({} points)", suggested.total),
+                        })),
+                    )?;
+                } else {
+                    audit::record(
+                        conn,
+                        event.details(serde_json::json!({
+                            "score": client.health_score.label(),
+                            "suggested": suggested.score,
+                            "reason": reason,
+                        })),
+                    )?;
+                }
+                Ok::<_, diesel::result::Error>(Some(()))
+            })
+            .map_err(AppError::from)
+        })
+        .await?
+        .ok_or(AppError::NotFound)?;
+    Ok(see_other(&req, &back))
 }

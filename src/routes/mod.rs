@@ -127,6 +127,10 @@ pub fn configure(cfg: &mut web::ServiceConfig) {
             "/clients/{id}/followup-block",
             web::post().to(clients::followup_block),
         )
+        .route(
+            "/clients/{id}/health",
+            web::post().to(clients::decide_health),
+        )
         .route("/projects", web::get().to(workspace::projects))
         .route("/projects/{id}", web::get().to(workspace::project))
         .route("/assets", web::get().to(workspace::assets));

@@ -15,6 +15,7 @@ on_both_backends!(
     a_follow_up_becomes_a_client_block_today,
     the_list_filters_searches_and_sorts,
     deleting_a_client_says_what_goes_with_it,
+    the_suggested_health_is_explained_and_can_be_applied_or_declined,
 );
 
 fn utc(y: i32, m: u32, d: u32, h: u32) -> DateTime<Utc> {
@@ -181,6 +182,7 @@ async fn every_client_route_answers_404_to_another_user(backend: Backend) {
         (format!("/clients/{id}"), update.clone()),
         (format!("/clients/{id}/contact"), vec![("note", "hi")]),
         (format!("/clients/{id}/followup-block"), vec![]),
+        (format!("/clients/{id}/health"), vec![("decision", "apply")]),
         (format!("/clients/{id}/delete"), vec![]),
     ] {
         let mut body = vec![("csrf_token", token.as_str())];
@@ -398,4 +400,84 @@ async fn deleting_a_client_says_what_goes_with_it(backend: Backend) {
         .unwrap();
     assert_eq!(left, 0, "its projects went with it");
     assert_eq!(browser.get(&format!("/clients/{id}")).await.status, 404);
+}
+
+async fn the_suggested_health_is_explained_and_can_be_applied_or_declined(backend: Backend) {
+    let Some(app) = spawn_app_at(backend, utc(2026, 11, 23, 10)).await else {
+        return;
+    };
+    let browser = app.signed_in_user("ana@example.com").await;
+    let id = add_client(
+        &app,
+        &browser,
+        "Slipping Client",
+        &[("payment_status", "OVERDUE")],
+    )
+    .await;
+    let page = browser.get(&format!("/clients/{id}")).await.text();
+    for seen in [
+        "Suggested: At risk with 25 of 100",
+        "A payment is overdue.",
+        "Never contacted.",
+        "Active, without a retainer to renew.",
+        "0 / 40",
+        "20 / 20",
+    ] {
+        assert!(page.contains(seen), "{seen} in {page}");
+    }
+    let path = format!("/clients/{id}/health");
+    let refused = browser
+        .submit(
+            &format!("/clients/{id}"),
+            &path,
+            &[("decision", "keep"), ("reason", " ")],
+        )
+        .await;
+    assert_eq!(refused.status, 422, "keeping needs a reason");
+    let kept = browser
+        .submit(
+            &format!("/clients/{id}"),
+            &path,
+            &[("decision", "keep"), ("reason", "They paid by phone today")],
+        )
+        .await;
+    assert_eq!(kept.status, 303);
+    let health: String = clients::table
+        .find(&id)
+        .select(clients::health_score)
+        .first(&mut *app.conn())
+        .unwrap();
+    assert_eq!(health, "GREEN", "keeping changes nothing");
+    let applied = browser
+        .submit(&format!("/clients/{id}"), &path, &[("decision", "apply")])
+        .await;
+    assert_eq!(applied.status, 303);
+    let health: String = clients::table
+        .find(&id)
+        .select(clients::health_score)
+        .first(&mut *app.conn())
+        .unwrap();
+    assert_eq!(health, "RED");
+    browser
+        .submit(
+            &format!("/clients/{id}"),
+            &format!("/clients/{id}/contact"),
+            &[("note", "Invoice resent")],
+        )
+        .await;
+    let timeline = browser.get(&format!("/clients/{id}")).await.text();
+    for seen in [
+        "Health GREEN → RED",
+        "Suggested score applied (25 points)",
+        "Health kept at Healthy",
+        "They paid by phone today",
+        "Contact logged",
+        "Invoice resent",
+        "Client added",
+    ] {
+        assert!(
+            timeline.contains(seen),
+            "{seen} in the timeline: {timeline}"
+        );
+    }
 }

@@ -92,3 +92,21 @@ pub fn recent_for_user(
         .select(AuditEntry::as_select())
         .load(conn)
 }
+
+/// One entity's history (a client's timeline), newest first.
+pub fn for_entity(
+    conn: &mut AnyConnection,
+    user: &UserId,
+    entity_type: &str,
+    entity_id: &str,
+    limit: i64,
+) -> QueryResult<Vec<AuditEntry>> {
+    audit_logs::table
+        .filter(audit_logs::user_id.eq(user))
+        .filter(audit_logs::entity_type.eq(entity_type))
+        .filter(audit_logs::entity_id.eq(entity_id))
+        .order((audit_logs::created_at.desc(), audit_logs::id.desc()))
+        .limit(limit)
+        .select(AuditEntry::as_select())
+        .load(conn)
+}

@@ -384,3 +384,19 @@ pub fn dependents(
         .get_result(conn)?;
     Ok((projects, opportunities, blocks))
 }
+
+pub fn set_health(
+    conn: &mut AnyConnection,
+    user: &UserId,
+    id: &ClientId,
+    score: HealthScore,
+    now: NaiveDateTime,
+) -> QueryResult<usize> {
+    diesel::update(
+        clients::table
+            .filter(clients::user_id.eq(user))
+            .filter(clients::id.eq(id)),
+    )
+    .set((clients::health_score.eq(score), clients::updated_at.eq(now)))
+    .execute(conn)
+}
