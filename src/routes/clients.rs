@@ -585,6 +585,14 @@ impl TimelineEntry {
         let (what, detail) = match entry.action.as_str() {
             "client.created" => ("Client added".to_string(), None),
             "client.contact_logged" => ("Contact logged".to_string(), text("note")),
+            "project.moved" => (
+                format!(
+                    "{} moved {}",
+                    text("project").unwrap_or_default(),
+                    change("stage").unwrap_or_default()
+                ),
+                None,
+            ),
             "client.health_changed" => (
                 format!("Health {}", change("health").unwrap_or_default()),
                 text("source"),

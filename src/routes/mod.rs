@@ -5,6 +5,7 @@ pub mod auth;
 pub mod clients;
 pub mod command;
 pub mod health;
+pub mod projects;
 pub mod settings;
 pub mod static_files;
 pub mod workspace;
@@ -131,8 +132,19 @@ pub fn configure(cfg: &mut web::ServiceConfig) {
             "/clients/{id}/health",
             web::post().to(clients::decide_health),
         )
-        .route("/projects", web::get().to(workspace::projects))
-        .route("/projects/{id}", web::get().to(workspace::project))
+        .service(
+            web::resource("/projects")
+                .route(web::get().to(projects::board))
+                .route(web::post().to(projects::create)),
+        )
+        .route("/projects/new", web::get().to(projects::new))
+        .service(
+            web::resource("/projects/{id}")
+                .route(web::get().to(projects::show))
+                .route(web::post().to(projects::update)),
+        )
+        .route("/projects/{id}/edit", web::get().to(projects::edit))
+        .route("/projects/{id}/move", web::post().to(projects::step))
         .route("/assets", web::get().to(workspace::assets));
 }
 

@@ -8,4 +8,5 @@ mod clients;
 mod command;
 mod data_layer;
 mod demo;
+mod projects;
 mod shell;

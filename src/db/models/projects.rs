@@ -112,3 +112,157 @@ pub fn names_for_user(
         .select((projects::id, projects::name, clients::name))
         .load(conn)
 }
+
+/// The editable fields of a project, validated.
+#[derive(Debug, Clone, PartialEq)]
+pub struct ProjectFields {
+    pub client_id: ClientId,
+    pub name: String,
+    pub description: Option<String>,
+    pub project_type: ProjectType,
+    pub status: ProjectStatus,
+    pub priority: Priority,
+    pub start_date: Option<NaiveDate>,
+    pub due_date: Option<NaiveDate>,
+    pub budget: Option<Money>,
+    pub paid_amount: Money,
+    pub repository_url: Option<String>,
+    pub staging_url: Option<String>,
+    pub production_url: Option<String>,
+}
+
+/// Creates a project for one of the user's clients; `None` if the client is not theirs.
+pub fn create(
+    conn: &mut AnyConnection,
+    user: &UserId,
+    f: &ProjectFields,
+    now: NaiveDateTime,
+) -> QueryResult<Option<ProjectId>> {
+    if super::clients::find(conn, user, &f.client_id)?.is_none() {
+        return Ok(None);
+    }
+    let id = ProjectId::generate();
+    insert(
+        conn,
+        &Project {
+            id: id.clone(),
+            client_id: f.client_id.clone(),
+            name: f.name.clone(),
+            description: f.description.clone(),
+            project_type: f.project_type,
+            status: f.status,
+            priority: f.priority,
+            start_date: f.start_date,
+            due_date: f.due_date,
+            budget: f.budget,
+            paid_amount: f.paid_amount,
+            repository_url: f.repository_url.clone(),
+            staging_url: f.staging_url.clone(),
+            production_url: f.production_url.clone(),
+            created_at: now,
+            updated_at: now,
+        },
+    )?;
+    Ok(Some(id))
+}
+
+/// Saves edited fields; `None` if the project (or the new client) is not the user's.
+pub fn update(
+    conn: &mut AnyConnection,
+    user: &UserId,
+    id: &ProjectId,
+    f: &ProjectFields,
+    now: NaiveDateTime,
+) -> QueryResult<Option<()>> {
+    if find(conn, user, id)?.is_none() || super::clients::find(conn, user, &f.client_id)?.is_none()
+    {
+        return Ok(None);
+    }
+    diesel::update(projects::table.find(id))
+        .set((
+            projects::client_id.eq(&f.client_id),
+            projects::name.eq(&f.name),
+            projects::description.eq(&f.description),
+            projects::project_type.eq(f.project_type),
+            projects::status.eq(f.status),
+            projects::priority.eq(f.priority),
+            projects::start_date.eq(f.start_date),
+            projects::due_date.eq(f.due_date),
+            projects::budget.eq(f.budget),
+            projects::paid_amount.eq(f.paid_amount),
+            projects::repository_url.eq(&f.repository_url),
+            projects::staging_url.eq(&f.staging_url),
+            projects::production_url.eq(&f.production_url),
+            projects::updated_at.eq(now),
+        ))
+        .execute(conn)?;
+    Ok(Some(()))
+}
+
+/// Moves a project one stage forward or back. Returns the project before and the
+/// new stage, or `None` if it is not the user's; at either end nothing changes.
+pub fn step(
+    conn: &mut AnyConnection,
+    user: &UserId,
+    id: &ProjectId,
+    forward: bool,
+    now: NaiveDateTime,
+) -> QueryResult<Option<(Project, ProjectStatus)>> {
+    let Some(project) = find(conn, user, id)? else {
+        return Ok(None);
+    };
+    let next = if forward {
+        project.status.next()
+    } else {
+        project.status.previous()
+    };
+    let Some(next) = next else {
+        return Ok(Some((project.clone(), project.status)));
+    };
+    // Only from the stage we read: a second, repeated click moves nothing further.
+    diesel::update(
+        projects::table
+            .find(id)
+            .filter(projects::status.eq(project.status)),
+    )
+    .set((projects::status.eq(next), projects::updated_at.eq(now)))
+    .execute(conn)?;
+    Ok(Some((project, next)))
+}
+
+/// Filters of the pipeline board.
+#[derive(Debug, Clone, Default)]
+pub struct BoardFilter {
+    pub client: Option<ClientId>,
+    pub project_type: Option<ProjectType>,
+    pub priority: Option<Priority>,
+}
+
+/// Every project of the user with its client's name, for the board.
+pub fn board(
+    conn: &mut AnyConnection,
+    user: &UserId,
+    filter: &BoardFilter,
+) -> QueryResult<Vec<(Project, String)>> {
+    let mut query = projects::table
+        .inner_join(clients::table)
+        .filter(clients::user_id.eq(user))
+        .into_boxed::<crate::db::MultiBackend>();
+    if let Some(client) = &filter.client {
+        query = query.filter(projects::client_id.eq(client));
+    }
+    if let Some(kind) = filter.project_type {
+        query = query.filter(projects::project_type.eq(kind));
+    }
+    if let Some(priority) = filter.priority {
+        query = query.filter(projects::priority.eq(priority));
+    }
+    query
+        .order((
+            projects::due_date.is_null().asc(),
+            projects::due_date.asc(),
+            projects::name.asc(),
+        ))
+        .select((Project::as_select(), clients::name))
+        .load(conn)
+}

@@ -104,6 +104,7 @@ async fn render_form(
 
 #[derive(Deserialize)]
 pub struct NewQuery {
+    project: Option<String>,
     date: Option<String>,
     time: Option<String>,
     activity: Option<String>,
@@ -137,6 +138,15 @@ pub async fn new(
         ),
         ..Default::default()
     };
+    // From a project page: the block belongs to that project.
+    if let Some(project) = query
+        .project
+        .as_deref()
+        .and_then(|p| ProjectId::parse(p).ok())
+    {
+        form.project_id = project.to_string();
+        form.category = TaskCategory::Code.as_str().into();
+    }
     if let Some(activity_id) = query
         .activity
         .as_deref()
