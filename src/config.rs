@@ -31,6 +31,9 @@ pub struct Settings {
     pub log_json: bool,
     /// `LAUF_WORKERS`: HTTP worker threads; default one per core.
     pub workers: Option<usize>,
+    /// `LAUF_DATA_KEYS` (`kid:base64,…`) and `LAUF_DATA_KEY_ACTIVE`: keys for secrets
+    /// at rest. Unset: a key file in the data dir (refused when the public URL is https).
+    pub data_keys: Option<(String, String)>,
 }
 
 #[derive(Debug, thiserror::Error)]
@@ -130,6 +133,23 @@ impl Settings {
             Some(_) => Some(number("LAUF_WORKERS", 0, 1..=256)? as usize),
         };
 
+        let data_keys = match (get("LAUF_DATA_KEYS"), get("LAUF_DATA_KEY_ACTIVE")) {
+            (None, None) => None,
+            (Some(list), Some(active)) => Some((list, active)),
+            (Some(_), None) => {
+                return Err(invalid(
+                    "LAUF_DATA_KEY_ACTIVE",
+                    "required with LAUF_DATA_KEYS",
+                ));
+            }
+            (None, Some(_)) => {
+                return Err(invalid(
+                    "LAUF_DATA_KEYS",
+                    "required with LAUF_DATA_KEY_ACTIVE",
+                ));
+            }
+        };
+
         Ok(Settings {
             bind: get("LAUF_BIND").unwrap_or_else(|| "127.0.0.1:8080".into()),
             data_dir,
@@ -153,7 +173,24 @@ impl Settings {
             trusted_proxies,
             log_json,
             workers,
+            data_keys,
         })
+    }
+
+    /// The keys for secrets at rest: from the environment, else the key file in the
+    /// data dir (created on first start). A deployment on https must configure them.
+    pub fn key_ring(&self) -> Result<crate::crypto::KeyRing, crate::crypto::CryptoError> {
+        match &self.data_keys {
+            Some((list, active)) => crate::crypto::KeyRing::parse(list, active),
+            None if self.secure_cookies() => Err(crate::crypto::CryptoError::Config(
+                "LAUF_DATA_KEYS and LAUF_DATA_KEY_ACTIVE are required when LAUF_PUBLIC_URL is https".into(),
+            )),
+            None => crate::crypto::KeyRing::load_or_create_file(&self.key_file()),
+        }
+    }
+
+    pub fn key_file(&self) -> PathBuf {
+        self.data_dir.join("keys")
     }
 
     /// Cookies get `Secure` and the `__Host-` prefix when the public URL is https.

@@ -3,6 +3,7 @@
 pub mod auth;
 pub mod clock;
 pub mod config;
+pub mod crypto;
 pub mod db;
 pub mod demo;
 pub mod domain;
@@ -11,3 +12,4 @@ pub mod routes;
 pub mod security;
 pub mod startup;
 pub mod telemetry;
+pub mod vault;

@@ -30,6 +30,9 @@ enum Command {
         #[arg(long)]
         revert_all: bool,
     },
+    /// Re-encrypt every stored secret under the active key. With the key file in the
+    /// data dir (no LAUF_DATA_KEYS), first adds a new key and makes it active.
+    RotateKey,
     /// Create demo accounts with a realistic workspace and print how to log in.
     Demo {
         /// How many demo accounts (demo1@…, demo2@… when more than one).
@@ -64,6 +67,7 @@ async fn main() -> ExitCode {
     let outcome = match cli.command.unwrap_or(Command::Serve) {
         Command::Serve => serve(settings).await,
         Command::Migrate { revert_all } => migrate(&settings, revert_all),
+        Command::RotateKey => rotate_key(&settings),
         Command::Demo {
             users,
             scale,
@@ -109,6 +113,29 @@ fn migrate(settings: &Settings, revert_all: bool) -> anyhow::Result<()> {
             applied
         );
     }
+    Ok(())
+}
+
+fn rotate_key(settings: &Settings) -> anyhow::Result<()> {
+    let mut ring = settings.key_ring()?;
+    if settings.data_keys.is_none() {
+        let kid = ring.add_active();
+        ring.save(&settings.key_file())?;
+        println!(
+            "added key {kid} to {} and made it active",
+            settings.key_file().display()
+        );
+    }
+    let pool = db::build_pool(&settings.database, &settings.pool)?;
+    let mut conn = pool.get()?;
+    db::run_migrations(&mut conn)?;
+    let done = lauf::vault::rotate_credentials(&mut conn, &ring)?;
+    println!(
+        "re-encrypted {} secret(s) under key {}; {} already used it",
+        done.reencrypted,
+        ring.active_kid(),
+        done.already_current
+    );
     Ok(())
 }
 

@@ -23,6 +23,8 @@ pub struct AppState {
     pub settings: Arc<Settings>,
     pub sessions: SessionPolicy,
     pub clock: Clock,
+    /// Keys for secrets at rest (client credentials).
+    pub keys: Arc<crate::crypto::KeyRing>,
 }
 
 impl AppState {
@@ -94,12 +96,14 @@ impl Application {
             absolute: settings.session_absolute,
         };
         let workers = settings.workers;
+        let keys = Arc::new(settings.key_ring()?);
         let state = web::Data::new(AppState {
             pool: pool.clone(),
             db_kind,
             settings: Arc::new(settings),
             sessions,
             clock,
+            keys,
         });
         let mut server = HttpServer::new(move || {
             App::new()

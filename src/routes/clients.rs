@@ -597,6 +597,9 @@ impl TimelineEntry {
                 format!("Health {}", change("health").unwrap_or_default()),
                 text("source"),
             ),
+            "client.credentials_saved" => ("Credentials saved (encrypted)".to_string(), None),
+            "client.credentials_removed" => ("Credentials removed".to_string(), None),
+            "client.credentials_revealed" => ("Credentials revealed".to_string(), None),
             "client.health_kept" => (
                 format!("Health kept at {}", text("score").unwrap_or_default()),
                 text("reason"),
@@ -871,4 +874,118 @@ pub async fn decide_health(
         .await?
         .ok_or(AppError::NotFound)?;
     Ok(see_other(&req, &back))
+}
+
+#[derive(Deserialize, Default)]
+#[serde(default)]
+pub struct CredentialsForm {
+    credentials: String,
+}
+
+/// Saves (or, when empty, removes) a client's credentials, encrypted.
+pub async fn save_credentials(
+    state: web::Data<AppState>,
+    req: HttpRequest,
+    user: CurrentUser,
+    path: web::Path<ClientId>,
+    form: web::Form<CredentialsForm>,
+) -> Result<HttpResponse, AppError> {
+    let secret = form.credentials.trim_end().to_string();
+    if secret.chars().count() > 10_000 {
+        return Err(AppError::Unprocessable(
+            "Credentials can be at most 10,000 characters.".into(),
+        ));
+    }
+    let (id, target) = (user.id().clone(), path.into_inner());
+    let envelope = if secret.is_empty() {
+        None
+    } else {
+        let aad = crate::crypto::client_credentials_aad(target.as_str(), id.as_str());
+        Some(
+            state
+                .keys
+                .encrypt(&secret, &aad)
+                .map_err(AppError::internal)?,
+        )
+    };
+    let back = format!("/clients/{target}");
+    let now = crate::db::now();
+    let found = state
+        .db(move |conn| {
+            use diesel::Connection;
+            conn.transaction(|conn| {
+                let found = clients::set_credentials(conn, &id, &target, envelope.as_deref(), now)?;
+                if found {
+                    let what = if envelope.is_some() {
+                        "client.credentials_saved"
+                    } else {
+                        "client.credentials_removed"
+                    };
+                    audit::record(
+                        conn,
+                        AuditEvent::new(what)
+                            .user(&id)
+                            .entity("client", target.as_str()),
+                    )?;
+                }
+                Ok::<_, diesel::result::Error>(found)
+            })
+            .map_err(AppError::from)
+        })
+        .await?;
+    if !found {
+        return Err(AppError::NotFound);
+    }
+    Ok(see_other(&req, &back))
+}
+
+#[derive(Template)]
+#[template(path = "clients/credentials.html")]
+pub struct CredentialsPage {
+    pub ctx: PageContext,
+    pub client: Client,
+    pub secret: String,
+}
+
+/// Shows the decrypted credentials: only on an explicit POST, never cached, audited.
+pub async fn reveal_credentials(
+    state: web::Data<AppState>,
+    req: HttpRequest,
+    user: CurrentUser,
+    path: web::Path<ClientId>,
+) -> Result<HttpResponse, AppError> {
+    let (id, target) = (user.id().clone(), path.into_inner());
+    let ip = crate::auth::client_ip(&req, &state.settings.trusted_proxies);
+    let client = state
+        .db(move |conn| {
+            let client = clients::find(conn, &id, &target)?.ok_or(AppError::NotFound)?;
+            audit::record(
+                conn,
+                AuditEvent::new("client.credentials_revealed")
+                    .user(&id)
+                    .entity("client", target.as_str())
+                    .ip(Some(&ip)),
+            )?;
+            Ok(client)
+        })
+        .await?;
+    let envelope = client.credentials.clone().ok_or(AppError::NotFound)?;
+    let aad = crate::crypto::client_credentials_aad(client.id.as_str(), client.user_id.as_str());
+    let secret = state.keys.decrypt(&envelope, &aad).map_err(|e| {
+        tracing::error!(client = %client.id, error = %e, "credentials do not decrypt");
+        AppError::Unprocessable(format!("These credentials cannot be shown: {e}."))
+    })?;
+    let mut response = html(
+        StatusCode::OK,
+        &CredentialsPage {
+            ctx: PageContext::for_user(&user, "clients"),
+            client,
+            secret,
+        },
+    )?;
+    response.headers_mut().insert(
+        actix_web::http::header::CACHE_CONTROL,
+        actix_web::http::header::HeaderValue::from_static("no-store"),
+    );
+    Ok(response)
 }

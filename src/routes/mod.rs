@@ -132,6 +132,14 @@ pub fn configure(cfg: &mut web::ServiceConfig) {
             "/clients/{id}/health",
             web::post().to(clients::decide_health),
         )
+        .route(
+            "/clients/{id}/credentials",
+            web::post().to(clients::save_credentials),
+        )
+        .route(
+            "/clients/{id}/credentials/reveal",
+            web::post().to(clients::reveal_credentials),
+        )
         .service(
             web::resource("/projects")
                 .route(web::get().to(projects::board))

@@ -16,6 +16,7 @@ on_both_backends!(
     the_list_filters_searches_and_sorts,
     deleting_a_client_says_what_goes_with_it,
     the_suggested_health_is_explained_and_can_be_applied_or_declined,
+    credentials_are_encrypted_at_rest_revealed_on_request_and_rotated,
 );
 
 fn utc(y: i32, m: u32, d: u32, h: u32) -> DateTime<Utc> {
@@ -183,6 +184,11 @@ async fn every_client_route_answers_404_to_another_user(backend: Backend) {
         (format!("/clients/{id}/contact"), vec![("note", "hi")]),
         (format!("/clients/{id}/followup-block"), vec![]),
         (format!("/clients/{id}/health"), vec![("decision", "apply")]),
+        (
+            format!("/clients/{id}/credentials"),
+            vec![("credentials", "overwritten")],
+        ),
+        (format!("/clients/{id}/credentials/reveal"), vec![]),
         (format!("/clients/{id}/delete"), vec![]),
     ] {
         let mut body = vec![("csrf_token", token.as_str())];
@@ -480,4 +486,126 @@ async fn the_suggested_health_is_explained_and_can_be_applied_or_declined(backen
             "{seen} in the timeline: {timeline}"
         );
     }
+}
+
+async fn credentials_are_encrypted_at_rest_revealed_on_request_and_rotated(backend: Backend) {
+    let Some(app) = spawn_app(backend).await else {
+        return;
+    };
+    let browser = app.signed_in_user("ana@example.com").await;
+    let id = add_client(&app, &browser, "Vault Client", &[]).await;
+    let other = add_client(&app, &browser, "Other Client", &[]).await;
+    let res = browser
+        .submit(
+            &format!("/clients/{id}"),
+            &format!("/clients/{id}/credentials"),
+            &[("credentials", "ftp: admin / hunter2")],
+        )
+        .await;
+    assert_eq!(res.status, 303);
+    let stored: Option<String> = clients::table
+        .find(&id)
+        .select(clients::credentials)
+        .first(&mut *app.conn())
+        .unwrap();
+    let stored = stored.unwrap();
+    assert!(
+        !stored.contains("hunter2") && !stored.contains("admin"),
+        "the column never holds the plaintext"
+    );
+    assert_eq!(lauf::crypto::KeyRing::kid_of(&stored).unwrap(), "k1");
+    for page in [
+        format!("/clients/{id}"),
+        "/clients".to_string(),
+        "/".to_string(),
+    ] {
+        assert!(
+            !browser.get(&page).await.body.contains("hunter2"),
+            "{page} never shows the secret"
+        );
+    }
+    let revealed = browser
+        .submit(
+            &format!("/clients/{id}"),
+            &format!("/clients/{id}/credentials/reveal"),
+            &[],
+        )
+        .await;
+    assert_eq!(revealed.status, 200);
+    assert!(revealed.body.contains("ftp: admin / hunter2"));
+    assert_eq!(
+        revealed.header("cache-control").as_deref(),
+        Some("no-store")
+    );
+    assert!(
+        browser
+            .get(&format!("/clients/{id}"))
+            .await
+            .text()
+            .contains("Credentials revealed"),
+        "the reveal is in the timeline"
+    );
+
+    // A ciphertext moved to another client's row does not decrypt there.
+    diesel::update(clients::table.find(&other))
+        .set(clients::credentials.eq(Some(&stored)))
+        .execute(&mut *app.conn())
+        .unwrap();
+    let moved = browser
+        .submit(
+            &format!("/clients/{other}"),
+            &format!("/clients/{other}/credentials/reveal"),
+            &[],
+        )
+        .await;
+    assert_eq!(moved.status, 422);
+    assert!(
+        moved.text().contains("cannot be shown") && !moved.body.contains("hunter2"),
+        "{}",
+        moved.text()
+    );
+
+    // Rotation: a new active key re-encrypts every row; everything stays readable.
+    let old = lauf::crypto::KeyRing::parse(&app.data_keys, "k1").unwrap();
+    let mut ring = old.clone();
+    assert_eq!(ring.add_active(), "k2");
+    diesel::update(clients::table.find(&other))
+        .set(clients::credentials.eq(None::<String>))
+        .execute(&mut *app.conn())
+        .unwrap();
+    let done = lauf::vault::rotate_credentials(&mut app.conn(), &ring).unwrap();
+    assert_eq!((done.reencrypted, done.already_current), (1, 0));
+    let rotated: String = clients::table
+        .find(&id)
+        .select(clients::credentials.assume_not_null())
+        .first(&mut *app.conn())
+        .unwrap();
+    assert_eq!(lauf::crypto::KeyRing::kid_of(&rotated).unwrap(), "k2");
+    let user = app.user_id("ana@example.com");
+    let aad = lauf::crypto::client_credentials_aad(&id, user.as_str());
+    assert_eq!(
+        ring.decrypt(&rotated, &aad).unwrap(),
+        "ftp: admin / hunter2"
+    );
+    assert!(
+        old.decrypt(&rotated, &aad).is_err(),
+        "the old ring alone cannot read the new envelope"
+    );
+    let again = lauf::vault::rotate_credentials(&mut app.conn(), &ring).unwrap();
+    assert_eq!((again.reencrypted, again.already_current), (0, 1));
+
+    let removed = browser
+        .submit(
+            &format!("/clients/{id}"),
+            &format!("/clients/{id}/credentials"),
+            &[("credentials", "")],
+        )
+        .await;
+    assert_eq!(removed.status, 303);
+    let gone: Option<String> = clients::table
+        .find(&id)
+        .select(clients::credentials)
+        .first(&mut *app.conn())
+        .unwrap();
+    assert_eq!(gone, None);
 }

@@ -224,6 +224,8 @@ pub fn skip(backend: Backend) {
 }
 
 pub struct TestApp {
+    /// `LAUF_DATA_KEYS` of this app (one key, `k1`).
+    pub data_keys: String,
     pub address: String,
     pub pool: DbPool,
     pub db: TestDb,
@@ -267,7 +269,10 @@ async fn spawn(
         DatabaseTarget::Postgres(url) => url.clone(),
         DatabaseTarget::Sqlite(path) => path.display().to_string(),
     };
+    let data_keys = lauf::crypto::KeyRing::generate("k1").to_list();
     let mut env: HashMap<String, String> = [
+        ("LAUF_DATA_KEYS", data_keys.as_str()),
+        ("LAUF_DATA_KEY_ACTIVE", "k1"),
         ("DATABASE_URL", url.as_str()),
         ("LAUF_BIND", "127.0.0.1:0"),
         ("LAUF_DB_POOL_SIZE", "4"),
@@ -287,6 +292,7 @@ async fn spawn(
     let server = app.server_handle();
     actix_web::rt::spawn(app.run_until_stopped());
     Some(TestApp {
+        data_keys,
         address: format!("http://127.0.0.1:{port}"),
         pool,
         db,

@@ -400,3 +400,48 @@ pub fn set_health(
     .set((clients::health_score.eq(score), clients::updated_at.eq(now)))
     .execute(conn)
 }
+
+/// Stores (or clears) the encrypted credentials envelope of one of the user's clients.
+pub fn set_credentials(
+    conn: &mut AnyConnection,
+    user: &UserId,
+    id: &ClientId,
+    envelope: Option<&str>,
+    now: NaiveDateTime,
+) -> QueryResult<bool> {
+    let changed = diesel::update(
+        clients::table
+            .filter(clients::user_id.eq(user))
+            .filter(clients::id.eq(id)),
+    )
+    .set((
+        clients::credentials.eq(envelope),
+        clients::updated_at.eq(now),
+    ))
+    .execute(conn)?;
+    Ok(changed == 1)
+}
+
+/// Every stored credentials envelope, for key rotation: (client, owner, envelope).
+pub fn all_credentials(conn: &mut AnyConnection) -> QueryResult<Vec<(ClientId, UserId, String)>> {
+    clients::table
+        .filter(clients::credentials.is_not_null())
+        .select((
+            clients::id,
+            clients::user_id,
+            clients::credentials.assume_not_null(),
+        ))
+        .load(conn)
+}
+
+/// Replaces one envelope during rotation, only if it is still the one read.
+pub fn replace_credentials(
+    conn: &mut AnyConnection,
+    id: &ClientId,
+    old: &str,
+    new: &str,
+) -> QueryResult<usize> {
+    diesel::update(clients::table.find(id).filter(clients::credentials.eq(old)))
+        .set(clients::credentials.eq(new))
+        .execute(conn)
+}
