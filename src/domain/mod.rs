@@ -10,6 +10,7 @@ pub mod ids;
 pub mod money;
 pub mod plan;
 pub mod preferences;
+pub mod suggestions;
 pub mod time;
 
 pub use account::{AccountError, EmailAddress};

@@ -16,10 +16,12 @@ use crate::db::models::audit::{self, AuditEntry, AuditEvent};
 use crate::db::models::clients::{
     self, Client, ClientFields, ClientFigures, ClientFilter, ClientSort,
 };
+use crate::db::models::opportunities::{self, Opportunity};
 use crate::db::models::projects::{self, Project};
 use crate::db::models::tasks::{self, TaskFields};
 use crate::domain::health::{self, HealthInputs, ProjectSignal, Suggestion};
 use crate::domain::money::group_thousands;
+use crate::domain::suggestions::{ClientContext, ProjectFacts, Rules, Suggester};
 use crate::domain::*;
 use crate::error::AppError;
 use crate::startup::AppState;
@@ -557,6 +559,7 @@ pub struct ClientPage {
     pub contacted: bool,
     pub suggestion: Suggestion,
     pub timeline: Vec<TimelineEntry>,
+    pub opportunities: Vec<Opportunity>,
 }
 
 /// One line of a client's history.
@@ -596,6 +599,28 @@ impl TimelineEntry {
             "client.health_changed" => (
                 format!("Health {}", change("health").unwrap_or_default()),
                 text("source"),
+            ),
+            "opportunity.created" => (
+                format!("Opportunity added: {}", text("title").unwrap_or_default()),
+                None,
+            ),
+            "opportunity.suggested" => {
+                let n = d.get("count").and_then(|v| v.as_u64()).unwrap_or(0);
+                (format!("Looked for opportunities: {n} new"), None)
+            }
+            "opportunity.dismissed" => (
+                format!(
+                    "Opportunity dismissed: {}",
+                    text("title").unwrap_or_default()
+                ),
+                text("reason"),
+            ),
+            "opportunity.converted" => (
+                format!(
+                    "Opportunity converted to a project: {}",
+                    text("title").unwrap_or_default()
+                ),
+                None,
             ),
             "client.credentials_saved" => ("Credentials saved (encrypted)".to_string(), None),
             "client.credentials_removed" => ("Credentials removed".to_string(), None),
@@ -689,12 +714,13 @@ pub async fn show(
     query: web::Query<ShowQuery>,
 ) -> Result<HttpResponse, AppError> {
     let (id, target) = (user.id().clone(), path.into_inner());
-    let (client, projects, history) = state
+    let (client, projects, history, opportunities) = state
         .db(move |conn| {
             let client = clients::find(conn, &id, &target)?.ok_or(AppError::NotFound)?;
             let projects = projects::for_client(conn, &id, &target)?;
             let history = audit::for_entity(conn, &id, "client", target.as_str(), 50)?;
-            Ok((client, projects, history))
+            let opportunities = opportunities::for_client(conn, &id, &target)?;
+            Ok((client, projects, history, opportunities))
         })
         .await?;
     let (today, _) = local_now(&user, state.clock.now());
@@ -708,6 +734,7 @@ pub async fn show(
         contacted: query.contacted.is_some(),
         suggestion,
         timeline: history.into_iter().map(TimelineEntry::from_audit).collect(),
+        opportunities,
     };
     html(StatusCode::OK, &page)
 }
@@ -988,4 +1015,220 @@ pub async fn reveal_credentials(
         actix_web::http::header::HeaderValue::from_static("no-store"),
     );
     Ok(response)
+}
+
+#[derive(Deserialize, Default)]
+#[serde(default)]
+pub struct OpportunityForm {
+    title: String,
+    description: String,
+    value: String,
+}
+
+/// Adds an opportunity by hand.
+pub async fn add_opportunity(
+    state: web::Data<AppState>,
+    req: HttpRequest,
+    user: CurrentUser,
+    path: web::Path<ClientId>,
+    form: web::Form<OpportunityForm>,
+) -> Result<HttpResponse, AppError> {
+    let title = text(&form.title, "Title", 200)
+        .and_then(|t| t.ok_or_else(|| "Title is required".to_string()))
+        .map_err(AppError::Unprocessable)?;
+    let description =
+        text(&form.description, "Description", 2000).map_err(AppError::Unprocessable)?;
+    let value = match form.value.trim() {
+        "" => None,
+        raw => match Money::parse(raw) {
+            Ok(m) if !m.is_negative() => Some(m),
+            Ok(_) => {
+                return Err(AppError::Unprocessable(
+                    "The value must be zero or more.".into(),
+                ));
+            }
+            Err(e) => return Err(AppError::Unprocessable(format!("Value: {e}."))),
+        },
+    };
+    let (id, target) = (user.id().clone(), path.into_inner());
+    let back = format!("/clients/{target}#opportunities");
+    let now = crate::db::now();
+    state
+        .db(move |conn| {
+            use diesel::Connection;
+            conn.transaction(|conn| {
+                if clients::find(conn, &id, &target)?.is_none() {
+                    return Ok(None);
+                }
+                opportunities::create(
+                    conn,
+                    &target,
+                    &title,
+                    description.as_deref(),
+                    value,
+                    false,
+                    now,
+                )?;
+                audit::record(
+                    conn,
+                    AuditEvent::new("opportunity.created")
+                        .user(&id)
+                        .entity("client", target.as_str())
+                        .details(serde_json::json!({ "title": title })),
+                )?;
+                Ok::<_, diesel::result::Error>(Some(()))
+            })
+            .map_err(AppError::from)
+        })
+        .await?
+        .ok_or(AppError::NotFound)?;
+    Ok(see_other(&req, &back))
+}
+
+/// Runs the suggestion rules over the client and stores what is new.
+pub async fn suggest_opportunities(
+    state: web::Data<AppState>,
+    req: HttpRequest,
+    user: CurrentUser,
+    path: web::Path<ClientId>,
+) -> Result<HttpResponse, AppError> {
+    let (today, _) = local_now(&user, state.clock.now());
+    let (id, target) = (user.id().clone(), path.into_inner());
+    let back = format!("/clients/{target}#opportunities");
+    let now = crate::db::now();
+    state
+        .db(move |conn| {
+            use diesel::Connection;
+            conn.transaction(|conn| {
+                let Some(client) = clients::find(conn, &id, &target)? else {
+                    return Ok(None);
+                };
+                let context = ClientContext {
+                    today,
+                    name: client.name.clone(),
+                    status: client.status,
+                    health: client.health_score,
+                    has_retainer: client
+                        .monthly_retainer
+                        .is_some_and(|m| !m.amount().is_zero()),
+                    last_contacted: client.last_contacted.map(|t| t.date()),
+                    projects: projects::for_client(conn, &id, &target)?
+                        .into_iter()
+                        .map(|p| ProjectFacts {
+                            name: p.name,
+                            project_type: p.project_type,
+                            status: p.status,
+                            created: p.created_at.date(),
+                            has_staging: p.staging_url.is_some(),
+                            has_production: p.production_url.is_some(),
+                        })
+                        .collect(),
+                    existing_titles: opportunities::titles(conn, &target)?,
+                };
+                let found = Rules.suggest(&context);
+                for s in &found {
+                    opportunities::create(
+                        conn,
+                        &target,
+                        &s.title,
+                        Some(&s.evidence),
+                        s.value,
+                        true,
+                        now,
+                    )?;
+                }
+                audit::record(
+                    conn,
+                    AuditEvent::new("opportunity.suggested")
+                        .user(&id)
+                        .entity("client", target.as_str())
+                        .details(serde_json::json!({ "count": found.len() })),
+                )?;
+                Ok::<_, diesel::result::Error>(Some(()))
+            })
+            .map_err(AppError::from)
+        })
+        .await?
+        .ok_or(AppError::NotFound)?;
+    Ok(see_other(&req, &back))
+}
+
+#[derive(Deserialize, Default)]
+#[serde(default)]
+pub struct DismissForm {
+    reason: String,
+}
+
+pub async fn dismiss_opportunity(
+    state: web::Data<AppState>,
+    req: HttpRequest,
+    user: CurrentUser,
+    path: web::Path<OpportunityId>,
+    form: web::Form<DismissForm>,
+) -> Result<HttpResponse, AppError> {
+    let reason = text(&form.reason, "Reason", 500).map_err(AppError::Unprocessable)?;
+    let (id, target) = (user.id().clone(), path.into_inner());
+    let now = crate::db::now();
+    let client = state
+        .db(move |conn| {
+            use diesel::Connection;
+            conn.transaction(|conn| {
+                let Some(found) = opportunities::find(conn, &id, &target)? else {
+                    return Ok(None);
+                };
+                if opportunities::dismiss(conn, &target, now)? {
+                    audit::record(
+                        conn,
+                        AuditEvent::new("opportunity.dismissed")
+                            .user(&id)
+                            .entity("client", found.client_id.as_str())
+                            .details(serde_json::json!({ "title": found.title, "reason": reason })),
+                    )?;
+                }
+                Ok::<_, diesel::result::Error>(Some(found.client_id))
+            })
+            .map_err(AppError::from)
+        })
+        .await?
+        .ok_or(AppError::NotFound)?;
+    Ok(see_other(&req, &format!("/clients/{client}#opportunities")))
+}
+
+/// Converts an opportunity into a PLANNING project (once, however often asked).
+pub async fn convert_opportunity(
+    state: web::Data<AppState>,
+    req: HttpRequest,
+    user: CurrentUser,
+    path: web::Path<OpportunityId>,
+) -> Result<HttpResponse, AppError> {
+    let (id, target) = (user.id().clone(), path.into_inner());
+    let now = crate::db::now();
+    let project = state
+        .db(move |conn| {
+            use diesel::Connection;
+            conn.transaction(|conn| {
+                let Some(found) = opportunities::find(conn, &id, &target)? else {
+                    return Ok(Err(AppError::NotFound));
+                };
+                let fresh = !found.is_converted;
+                let Some(project) = opportunities::convert(conn, &id, &target, now)? else {
+                    return Ok(Err(AppError::Unprocessable(
+                        "A dismissed opportunity cannot be converted.".into(),
+                    )));
+                };
+                if fresh {
+                    audit::record(
+                        conn,
+                        AuditEvent::new("opportunity.converted")
+                            .user(&id)
+                            .entity("client", found.client_id.as_str())
+                            .details(serde_json::json!({ "title": found.title })),
+                    )?;
+                }
+                Ok::<_, diesel::result::Error>(Ok(project))
+            })
+            .map_err(AppError::from)
+        })
+        .await??;
+    Ok(see_other(&req, &format!("/projects/{project}")))
 }

@@ -133,6 +133,22 @@ pub fn configure(cfg: &mut web::ServiceConfig) {
             web::post().to(clients::decide_health),
         )
         .route(
+            "/clients/{id}/opportunities",
+            web::post().to(clients::add_opportunity),
+        )
+        .route(
+            "/clients/{id}/opportunities/suggest",
+            web::post().to(clients::suggest_opportunities),
+        )
+        .route(
+            "/opportunities/{id}/dismiss",
+            web::post().to(clients::dismiss_opportunity),
+        )
+        .route(
+            "/opportunities/{id}/convert",
+            web::post().to(clients::convert_opportunity),
+        )
+        .route(
             "/clients/{id}/credentials",
             web::post().to(clients::save_credentials),
         )

@@ -8,5 +8,6 @@ mod clients;
 mod command;
 mod data_layer;
 mod demo;
+mod opportunities;
 mod projects;
 mod shell;
