@@ -179,7 +179,7 @@ fn amount(raw: &str) -> Result<Option<Money>, String> {
 }
 
 impl ClientForm {
-    fn from_client(c: &Client) -> Self {
+    pub(crate) fn from_client(c: &Client) -> Self {
         let opt = |v: &Option<String>| v.clone().unwrap_or_default();
         ClientForm {
             name: c.name.clone(),
@@ -209,7 +209,7 @@ impl ClientForm {
         }
     }
 
-    fn parse(&self) -> Result<ClientFields, Box<ClientErrors>> {
+    pub(crate) fn parse(&self) -> Result<ClientFields, Box<ClientErrors>> {
         let mut e = ClientErrors::default();
         let name = text(&self.name, "Name", 200)
             .and_then(|n| n.ok_or_else(|| "Name is required".to_string()))

@@ -8,6 +8,7 @@ pub mod health;
 pub mod projects;
 pub mod settings;
 pub mod static_files;
+pub mod transfer;
 pub mod workspace;
 
 use actix_web::http::StatusCode;
@@ -109,6 +110,19 @@ pub fn configure(cfg: &mut web::ServiceConfig) {
                 .route(web::post().to(clients::create)),
         )
         .route("/clients/new", web::get().to(clients::new))
+        // Before /clients/{id}, which would read "import" as an id.
+        .route("/clients.csv", web::get().to(transfer::export_clients))
+        .route("/projects.csv", web::get().to(transfer::export_projects))
+        .service(
+            web::resource("/clients/import")
+                .route(web::get().to(transfer::import_form))
+                .route(web::post().to(transfer::import_upload)),
+        )
+        .service(
+            web::resource("/clients/import/commit")
+                .app_data(form_config_limit(256 * 1024))
+                .route(web::post().to(transfer::import_commit)),
+        )
         .service(
             web::resource("/clients/{id}")
                 .route(web::get().to(clients::show))
@@ -251,8 +265,13 @@ pub async fn not_found() -> Result<HttpResponse, AppError> {
 }
 
 pub fn form_config() -> web::FormConfig {
+    form_config_limit(64 * 1024)
+}
+
+/// Form bodies up to `limit` bytes; larger ones answer 413.
+pub fn form_config_limit(limit: usize) -> web::FormConfig {
     web::FormConfig::default()
-        .limit(64 * 1024)
+        .limit(limit)
         .error_handler(|err, _| {
             let too_large = matches!(err, actix_web::error::UrlencodedError::Overflow { .. });
             if too_large {

@@ -536,6 +536,48 @@ impl Browser {
         self.send(req, Some(body)).await
     }
 
+    /// A file upload as a browser sends it (multipart, the CSRF token in the query).
+    pub async fn upload(
+        &self,
+        path: &str,
+        field: &str,
+        filename: &str,
+        content: &[u8],
+    ) -> Response {
+        let boundary = "----lauf-test-boundary-7MA4YWxkTrZu0gW";
+        let mut body = format!(
+            "--{boundary}\r\nContent-Disposition: form-data; name=\"{field}\"; filename=\"{filename}\"\r\nContent-Type: text/csv\r\n\r\n"
+        )
+        .into_bytes();
+        body.extend_from_slice(content);
+        body.extend_from_slice(format!("\r\n--{boundary}--\r\n").as_bytes());
+        let mut req = self
+            .client
+            .post(format!("{}{path}", self.base))
+            .insert_header(("Origin", self.base.clone()))
+            .insert_header(("Sec-Fetch-Site", "same-origin"))
+            .insert_header((
+                "Content-Type",
+                format!("multipart/form-data; boundary={boundary}"),
+            ));
+        if let Some(cookies) = self.cookie_header() {
+            req = req.insert_header(("Cookie", cookies));
+        }
+        let mut res = req.send_body(body).await.expect("upload failed");
+        let bytes = res
+            .body()
+            .limit(8 * 1024 * 1024)
+            .await
+            .expect("reading body");
+        let response = Response {
+            status: res.status().as_u16(),
+            headers: res.headers().clone(),
+            body: String::from_utf8_lossy(&bytes).into_owned(),
+        };
+        self.remember(&response);
+        response
+    }
+
     /// Loads `page`, takes its CSRF token and posts `form` with it.
     pub async fn submit(&self, page: &str, action: &str, form: &[(&str, &str)]) -> Response {
         let token = self.get(page).await.csrf_token();

@@ -11,3 +11,4 @@ mod demo;
 mod opportunities;
 mod projects;
 mod shell;
+mod transfer;

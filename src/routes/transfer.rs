@@ -1,0 +1,501 @@
+//! CSV in and out: export clients and projects; import clients with a preview,
+//! per-row errors (row number and field) and an all-or-nothing commit.
+
+use actix_multipart::Multipart;
+use actix_web::http::StatusCode;
+use actix_web::http::header::{CONTENT_DISPOSITION, CONTENT_TYPE};
+use actix_web::{HttpRequest, HttpResponse, web};
+use askama::Template;
+use diesel::Connection;
+use futures_util::StreamExt;
+use serde::Deserialize;
+
+use super::clients::{ClientErrors, ClientForm};
+use super::{PageContext, html, see_other};
+use crate::auth::CurrentUser;
+use crate::db::models::audit::{self, AuditEvent};
+use crate::db::models::clients::{self, ClientFields, ClientFilter};
+use crate::db::models::projects::{self, BoardFilter};
+use crate::error::AppError;
+use crate::startup::AppState;
+
+/// Imports larger than this are refused (a freelancer's client list is far smaller).
+pub const MAX_IMPORT_BYTES: usize = 200 * 1024;
+pub const MAX_IMPORT_ROWS: usize = 2_000;
+
+/// A spreadsheet must not read a cell as a formula: such cells get a leading `'`.
+fn cell(value: &str) -> String {
+    match value.chars().next() {
+        Some('=' | '+' | '-' | '@' | '\t' | '\r') => format!("'{value}"),
+        _ => value.to_string(),
+    }
+}
+
+fn csv_response(filename: &str, body: Vec<u8>) -> HttpResponse {
+    HttpResponse::Ok()
+        .insert_header((CONTENT_TYPE, "text/csv; charset=utf-8"))
+        .insert_header((
+            CONTENT_DISPOSITION,
+            format!("attachment; filename=\"{filename}\""),
+        ))
+        .body(body)
+}
+
+fn write_rows(header: &[&str], rows: Vec<Vec<String>>) -> Result<Vec<u8>, AppError> {
+    let mut out = csv::Writer::from_writer(Vec::new());
+    out.write_record(header).map_err(AppError::internal)?;
+    for row in rows {
+        out.write_record(row.iter().map(|v| cell(v)))
+            .map_err(AppError::internal)?;
+    }
+    out.into_inner()
+        .map_err(|e| AppError::internal(anyhow::anyhow!("csv: {e}")))
+}
+
+const CLIENT_COLUMNS: &[&str] = &[
+    "name",
+    "email",
+    "phone",
+    "company",
+    "industry",
+    "website_url",
+    "github_url",
+    "vercel_url",
+    "figma_url",
+    "status",
+    "health_score",
+    "payment_status",
+    "contract_value",
+    "monthly_retainer",
+    "followup_cadence_days",
+    "next_followup",
+    "referred_by",
+    "notes",
+];
+
+/// Every client as CSV (never the credentials).
+pub async fn export_clients(
+    state: web::Data<AppState>,
+    user: CurrentUser,
+) -> Result<HttpResponse, AppError> {
+    let id = user.id().clone();
+    let list = state
+        .db(move |conn| Ok(clients::search(conn, &id, &ClientFilter::default())?))
+        .await?;
+    let rows = list
+        .iter()
+        .map(|c| {
+            let f = ClientForm::from_client(c);
+            vec![
+                f.name,
+                f.email,
+                f.phone,
+                f.company,
+                f.industry,
+                f.website_url,
+                f.github_url,
+                f.vercel_url,
+                f.figma_url,
+                f.status,
+                f.health_score,
+                f.payment_status,
+                f.contract_value,
+                f.monthly_retainer,
+                f.followup_cadence_days,
+                f.next_followup,
+                f.referred_by,
+                f.notes,
+            ]
+        })
+        .collect();
+    Ok(csv_response(
+        "clients.csv",
+        write_rows(CLIENT_COLUMNS, rows)?,
+    ))
+}
+
+pub async fn export_projects(
+    state: web::Data<AppState>,
+    user: CurrentUser,
+) -> Result<HttpResponse, AppError> {
+    let id = user.id().clone();
+    let list = state
+        .db(move |conn| Ok(projects::board(conn, &id, &BoardFilter::default())?))
+        .await?;
+    let money = |m: Option<crate::domain::Money>| m.map(|m| m.to_string()).unwrap_or_default();
+    let day = |d: Option<chrono::NaiveDate>| d.map(|d| d.to_string()).unwrap_or_default();
+    let rows = list
+        .into_iter()
+        .map(|(p, client)| {
+            vec![
+                p.name,
+                client,
+                p.project_type.to_string(),
+                p.status.to_string(),
+                p.priority.to_string(),
+                day(p.start_date),
+                day(p.due_date),
+                money(p.budget),
+                p.paid_amount.to_string(),
+                p.repository_url.unwrap_or_default(),
+                p.staging_url.unwrap_or_default(),
+                p.production_url.unwrap_or_default(),
+            ]
+        })
+        .collect();
+    let header = [
+        "name",
+        "client",
+        "type",
+        "status",
+        "priority",
+        "start_date",
+        "due_date",
+        "budget",
+        "paid_amount",
+        "repository_url",
+        "staging_url",
+        "production_url",
+    ];
+    Ok(csv_response("projects.csv", write_rows(&header, rows)?))
+}
+
+/// One problem of an import: where, and what.
+#[derive(Debug)]
+pub struct RowError {
+    pub row: usize,
+    pub field: String,
+    pub message: String,
+}
+
+/// A parsed, valid row for the preview.
+#[derive(Debug)]
+pub struct PreviewRow {
+    pub row: usize,
+    pub form: ClientForm,
+}
+
+fn column_of(header: &str) -> Option<&'static str> {
+    let key = header.trim().to_lowercase().replace([' ', '-'], "_");
+    let key = match key.as_str() {
+        "website" => "website_url",
+        "github" => "github_url",
+        "vercel" => "vercel_url",
+        "figma" => "figma_url",
+        "health" => "health_score",
+        "payment" | "payments" => "payment_status",
+        "retainer" => "monthly_retainer",
+        "contract" => "contract_value",
+        "cadence" => "followup_cadence_days",
+        other => other,
+    };
+    CLIENT_COLUMNS.iter().copied().find(|c| *c == key)
+}
+
+fn messages(e: &ClientErrors) -> Vec<(&'static str, String)> {
+    [
+        ("name", &e.name),
+        ("email", &e.email),
+        ("links", &e.urls),
+        ("status", &e.status),
+        ("contract_value", &e.contract_value),
+        ("monthly_retainer", &e.monthly_retainer),
+        ("followup_cadence_days", &e.followup_cadence_days),
+        ("next_followup", &e.next_followup),
+        ("text", &e.text),
+    ]
+    .into_iter()
+    .filter_map(|(field, m)| m.clone().map(|m| (field, m)))
+    .collect()
+}
+
+/// Parses and validates the whole file: every valid row, or every problem.
+pub fn parse_import(text: &str) -> Result<Vec<(PreviewRow, ClientFields)>, Vec<RowError>> {
+    let mut reader = csv::ReaderBuilder::new()
+        .trim(csv::Trim::All)
+        .flexible(false)
+        .from_reader(text.as_bytes());
+    let fail = |row: usize, field: &str, message: String| {
+        vec![RowError {
+            row,
+            field: field.into(),
+            message,
+        }]
+    };
+    let headers = reader
+        .headers()
+        .map_err(|e| fail(1, "header", format!("the file is not CSV: {e}")))?
+        .clone();
+    let mut columns = Vec::new();
+    for header in headers.iter() {
+        match column_of(header) {
+            Some(c) => columns.push(c),
+            None => {
+                return Err(fail(
+                    1,
+                    header,
+                    format!(
+                        "unknown column {header:?}; known: {}",
+                        CLIENT_COLUMNS.join(", ")
+                    ),
+                ));
+            }
+        }
+    }
+    if !columns.contains(&"name") {
+        return Err(fail(1, "name", "the file needs a name column".into()));
+    }
+    let mut good = Vec::new();
+    let mut errors = Vec::new();
+    for (i, record) in reader.records().enumerate() {
+        let row = i + 2;
+        if i >= MAX_IMPORT_ROWS {
+            errors.push(RowError {
+                row,
+                field: "file".into(),
+                message: format!("at most {MAX_IMPORT_ROWS} rows per import"),
+            });
+            break;
+        }
+        let record = match record {
+            Ok(r) => r,
+            Err(e) => {
+                errors.push(RowError {
+                    row,
+                    field: "row".into(),
+                    message: format!("cannot be read: {e}"),
+                });
+                continue;
+            }
+        };
+        let mut form = ClientForm {
+            status: "ACTIVE".into(),
+            health_score: "GREEN".into(),
+            payment_status: "CURRENT".into(),
+            followup_cadence_days: "14".into(),
+            ..Default::default()
+        };
+        for (column, value) in columns.iter().zip(record.iter()) {
+            let value = value.to_string();
+            if value.is_empty()
+                && matches!(
+                    *column,
+                    "status" | "health_score" | "payment_status" | "followup_cadence_days"
+                )
+            {
+                continue;
+            }
+            let slot = match *column {
+                "name" => &mut form.name,
+                "email" => &mut form.email,
+                "phone" => &mut form.phone,
+                "company" => &mut form.company,
+                "industry" => &mut form.industry,
+                "website_url" => &mut form.website_url,
+                "github_url" => &mut form.github_url,
+                "vercel_url" => &mut form.vercel_url,
+                "figma_url" => &mut form.figma_url,
+                "status" => &mut form.status,
+                "health_score" => &mut form.health_score,
+                "payment_status" => &mut form.payment_status,
+                "contract_value" => &mut form.contract_value,
+                "monthly_retainer" => &mut form.monthly_retainer,
+                "followup_cadence_days" => &mut form.followup_cadence_days,
+                "next_followup" => &mut form.next_followup,
+                "referred_by" => &mut form.referred_by,
+                _ => &mut form.notes,
+            };
+            // Enum columns are matched in any case ("red" is RED).
+            *slot = if matches!(*column, "status" | "health_score" | "payment_status") {
+                value.to_uppercase()
+            } else {
+                value
+            };
+        }
+        match form.parse() {
+            Ok(fields) => good.push((PreviewRow { row, form }, fields)),
+            Err(e) => errors.extend(messages(&e).into_iter().map(|(field, message)| RowError {
+                row,
+                field: field.into(),
+                message,
+            })),
+        }
+    }
+    if good.is_empty() && errors.is_empty() {
+        errors.push(RowError {
+            row: 2,
+            field: "file".into(),
+            message: "the file has no rows".into(),
+        });
+    }
+    if errors.is_empty() {
+        Ok(good)
+    } else {
+        Err(errors)
+    }
+}
+
+#[derive(Template)]
+#[template(path = "clients/import.html")]
+pub struct ImportPage {
+    pub ctx: PageContext,
+    pub errors: Vec<RowError>,
+    pub preview: Vec<PreviewRow>,
+    pub csv: String,
+    pub max_kb: usize,
+}
+
+fn page(
+    user: &CurrentUser,
+    errors: Vec<RowError>,
+    preview: Vec<PreviewRow>,
+    csv: String,
+) -> ImportPage {
+    ImportPage {
+        ctx: PageContext::for_user(user, "clients"),
+        errors,
+        preview,
+        csv,
+        max_kb: MAX_IMPORT_BYTES / 1024,
+    }
+}
+
+pub async fn import_form(user: CurrentUser) -> Result<HttpResponse, AppError> {
+    html(
+        StatusCode::OK,
+        &page(&user, Vec::new(), Vec::new(), String::new()),
+    )
+}
+
+/// Reads the uploaded file (bounded) and shows the preview or every row's problems.
+pub async fn import_upload(
+    user: CurrentUser,
+    mut payload: Multipart,
+) -> Result<HttpResponse, AppError> {
+    let mut data = Vec::new();
+    while let Some(field) = payload.next().await {
+        let mut field =
+            field.map_err(|_| AppError::BadRequest("The upload could not be read.".into()))?;
+        if field.name() != Some("file") {
+            continue;
+        }
+        while let Some(chunk) = field.next().await {
+            let chunk =
+                chunk.map_err(|_| AppError::BadRequest("The upload could not be read.".into()))?;
+            if data.len() + chunk.len() > MAX_IMPORT_BYTES {
+                return Err(AppError::PayloadTooLarge);
+            }
+            data.extend_from_slice(&chunk);
+        }
+    }
+    let text = String::from_utf8(data)
+        .map_err(|_| AppError::Unprocessable("The file is not UTF-8 text.".into()))?;
+    let text = text.trim_start_matches('\u{feff}').to_string();
+    match parse_import(&text) {
+        Ok(rows) => html(
+            StatusCode::OK,
+            &page(
+                &user,
+                Vec::new(),
+                rows.into_iter().map(|(p, _)| p).collect(),
+                text,
+            ),
+        ),
+        Err(errors) => html(
+            StatusCode::UNPROCESSABLE_ENTITY,
+            &page(&user, errors, Vec::new(), String::new()),
+        ),
+    }
+}
+
+#[derive(Deserialize, Default)]
+#[serde(default)]
+pub struct CommitForm {
+    csv: String,
+}
+
+/// Saves every row in one transaction, or none.
+pub async fn import_commit(
+    state: web::Data<AppState>,
+    req: HttpRequest,
+    user: CurrentUser,
+    form: web::Form<CommitForm>,
+) -> Result<HttpResponse, AppError> {
+    let text = form.into_inner().csv;
+    let rows = match parse_import(&text) {
+        Ok(rows) => rows,
+        Err(errors) => {
+            return html(
+                StatusCode::UNPROCESSABLE_ENTITY,
+                &page(&user, errors, Vec::new(), String::new()),
+            );
+        }
+    };
+    let id = user.id().clone();
+    let now = crate::db::now();
+    let count = rows.len();
+    state
+        .db(move |conn| {
+            conn.transaction(|conn| {
+                for (_, fields) in &rows {
+                    clients::create(conn, &id, fields, now)?;
+                }
+                audit::record(
+                    conn,
+                    AuditEvent::new("clients.imported")
+                        .user(&id)
+                        .details(serde_json::json!({ "count": count })),
+                )
+            })
+            .map_err(AppError::from)
+        })
+        .await?;
+    Ok(see_other(&req, &format!("/clients?imported={count}")))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn formulas_are_defused() {
+        assert_eq!(cell("=SUM(A1)"), "'=SUM(A1)");
+        assert_eq!(cell("@cmd"), "'@cmd");
+        assert_eq!(cell("Acme"), "Acme");
+    }
+
+    #[test]
+    fn a_good_file_parses_with_defaults_and_aliases() {
+        let rows =
+            parse_import("Name,Email,Health,Retainer\nAcme,hi@acme.example,red,100\nBeta,,,\n")
+                .unwrap();
+        assert_eq!(rows.len(), 2);
+        assert_eq!(rows[0].1.health_score, crate::domain::HealthScore::Red);
+        assert_eq!(rows[1].1.status, crate::domain::ClientStatus::Active);
+        assert_eq!(rows[0].0.row, 2);
+    }
+
+    #[test]
+    fn every_bad_row_is_named_with_its_field() {
+        let errors =
+            parse_import("name,email,monthly_retainer\nGood,,\n,nope,abc\nFine,x@y.io,12\n")
+                .unwrap_err();
+        let found: Vec<(usize, String)> = errors.iter().map(|e| (e.row, e.field.clone())).collect();
+        assert_eq!(
+            found,
+            vec![
+                (3, "name".into()),
+                (3, "email".into()),
+                (3, "monthly_retainer".into())
+            ]
+        );
+        assert_eq!(
+            parse_import("name,shoe_size\nA,42\n").unwrap_err()[0].field,
+            "shoe_size"
+        );
+        assert_eq!(
+            parse_import("name\n").unwrap_err()[0].message,
+            "the file has no rows"
+        );
+    }
+}
