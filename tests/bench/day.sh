@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
-# Load benchmark of the Command Center's day page (`/`) for an account with ~20,000
-# blocks, 60 clients and ~150 projects (`lauf demo --scale 4`), on SQLite and on
-# PostgreSQL. Not part of `cargo test`: run it by hand on a quiet machine.
+# Load benchmark of the Command Center's day page (`/`), the clients list and the
+# pipeline board for an account with ~20,000 blocks, 60 clients, ~150 projects and
+# ~300 opportunities (`lauf demo --scale 4`), on SQLite and on PostgreSQL. Not part
+# of `cargo test`: run it by hand on a quiet machine.
 #
 #   bash tests/bench/day.sh            # both backends
 #   bash tests/bench/day.sh sqlite     # one backend
@@ -42,9 +43,12 @@ bench() {
   local status
   status=$(curl -s -o /dev/null -w '%{http_code}' -H "Cookie: lauf_session=$cookie" "$origin/")
   [ "$status" = 200 ] || { echo "login failed ($status)"; cat "$work/$name.log"; exit 1; }
-  wrk -t2 -c"$connections" -d5s -H "Cookie: lauf_session=$cookie" "$origin/" >/dev/null
-  wrk -t2 -c"$connections" -d"${duration}s" --latency -H "Cookie: lauf_session=$cookie" "$origin/" \
-    | grep -E 'Requests/sec|Latency  |50%|99%|Non-2xx|Socket errors'
+  for page in / /clients /projects; do
+    echo "   -- GET $page"
+    wrk -t2 -c"$connections" -d3s -H "Cookie: lauf_session=$cookie" "$origin$page" >/dev/null
+    wrk -t2 -c"$connections" -d"${duration}s" --latency -H "Cookie: lauf_session=$cookie" "$origin$page" \
+      | grep -E 'Requests/sec|50%|99%|Non-2xx|Socket errors'
+  done
   echo "   peak RSS: $(grep VmHWM /proc/$pid/status | awk '{print $2, $3}')"
   kill "$pid"; wait "$pid" 2>/dev/null || true
 }
