@@ -28,6 +28,16 @@ pub struct AppState {
 }
 
 impl AppState {
+    /// As `db`, inside one write transaction (`db::write_transaction`): for every
+    /// request that changes data.
+    pub async fn db_write<F, R>(&self, work: F) -> Result<R, AppError>
+    where
+        F: FnOnce(&mut AnyConnection) -> Result<R, AppError> + Send + 'static,
+        R: Send + 'static,
+    {
+        self.db(move |conn| db::write_transaction(conn, work)).await
+    }
+
     /// Runs blocking database work on actix's blocking pool, never on a worker.
     pub async fn db<F, R>(&self, work: F) -> Result<R, AppError>
     where

@@ -322,6 +322,35 @@ pub fn revert_all_migrations(conn: &mut AnyConnection) -> Result<Vec<String>, Db
         .map_err(|e| DbSetupError::Migrations(e.to_string()))
 }
 
+/// Runs `work` in a transaction that takes the write lock up front: `BEGIN IMMEDIATE`
+/// on SQLite, where a deferred transaction that read first cannot later write if
+/// another connection committed in between (it fails at once with SQLITE_BUSY, the
+/// busy timeout does not apply). Transactions inside `work` become savepoints.
+/// On PostgreSQL it is an ordinary transaction (row locks do the same job).
+pub fn write_transaction<T, E, F>(conn: &mut AnyConnection, work: F) -> Result<T, E>
+where
+    F: FnOnce(&mut AnyConnection) -> Result<T, E>,
+    E: From<diesel::result::Error>,
+{
+    use diesel::connection::{AnsiTransactionManager, TransactionManager};
+    if matches!(conn, AnyConnection::Postgresql(_)) {
+        return conn.transaction(work);
+    }
+    if let AnyConnection::Sqlite(c) = conn {
+        AnsiTransactionManager::begin_transaction_sql(c, "BEGIN IMMEDIATE")?;
+    }
+    let result = work(conn);
+    if let AnyConnection::Sqlite(c) = conn {
+        match &result {
+            Ok(_) => AnsiTransactionManager::commit_transaction(c)?,
+            Err(_) => {
+                let _ = AnsiTransactionManager::rollback_transaction(c);
+            }
+        }
+    }
+    result
+}
+
 /// The current UTC time as stored: microsecond precision, so a value read back
 /// equals the value written on both backends.
 pub fn now() -> NaiveDateTime {

@@ -149,7 +149,7 @@ pub async fn login(
     let ip = client_ip(&req, &state.settings.trusted_proxies);
     let (email, password) = (form.email.clone(), form.password);
     let outcome = state
-        .db(move |conn| local::authenticate(conn, &email, &password, &ip, crate::db::now()))
+        .db_write(move |conn| local::authenticate(conn, &email, &password, &ip, crate::db::now()))
         .await?;
     let retry = match outcome {
         LoginOutcome::SignedIn(user) => {
@@ -194,7 +194,7 @@ async fn sign_in(
     let ip = client_ip(req, &state.settings.trusted_proxies);
     let agent = user_agent(req);
     let issued = state
-        .db(move |conn| {
+        .db_write(move |conn| {
             sessions::delete(conn, &pre_session)?;
             let meta = RequestMeta {
                 ip: Some(&ip),
@@ -276,7 +276,7 @@ pub async fn signup(
         Err(errors) => return render_errors(errors),
     };
     let outcome = state
-        .db(move |conn| {
+        .db_write(move |conn| {
             let phc = password::hash(&signup.password)
                 .map_err(|e| AppError::internal(anyhow::anyhow!("hashing: {e}")))?;
             local::create_account(conn, &signup, &phc, crate::db::now())
@@ -302,7 +302,7 @@ pub async fn logout(
         let id_hash = live.record.id_hash.clone();
         let user = live.user.map(|u| u.id);
         state
-            .db(move |conn| {
+            .db_write(move |conn| {
                 sessions::delete(conn, &id_hash)?;
                 if let Some(user) = &user {
                     crate::db::models::audit::record(

@@ -381,7 +381,7 @@ pub async fn create(
     let id = user.id().clone();
     let now = crate::db::now();
     let client = state
-        .db(move |conn| {
+        .db_write(move |conn| {
             use diesel::Connection;
             conn.transaction(|conn| {
                 let client = clients::create(conn, &id, &fields, now)?;
@@ -456,7 +456,7 @@ pub async fn update(
     let (id, target) = (user.id().clone(), client_id.clone());
     let now = crate::db::now();
     let found = state
-        .db(move |conn| {
+        .db_write(move |conn| {
             use diesel::Connection;
             conn.transaction(|conn| {
                 let before = clients::find(conn, &id, &target)?;
@@ -541,7 +541,7 @@ pub async fn delete(
 ) -> Result<HttpResponse, AppError> {
     let (id, target) = (user.id().clone(), path.into_inner());
     let deleted = state
-        .db(move |conn| Ok(clients::delete(conn, &id, &target)?))
+        .db_write(move |conn| Ok(clients::delete(conn, &id, &target)?))
         .await?;
     if !deleted {
         return Err(AppError::NotFound);
@@ -758,7 +758,7 @@ pub async fn log_contact(
     let (id, target) = (user.id().clone(), path.into_inner());
     let now = crate::db::now();
     let client = state
-        .db(move |conn| {
+        .db_write(move |conn| {
             use diesel::Connection;
             conn.transaction(|conn| {
                 let Some(client) = clients::log_contact(conn, &id, &target, now)? else {
@@ -794,7 +794,7 @@ pub async fn followup_block(
     let (id, target) = (user.id().clone(), path.into_inner());
     let now = crate::db::now();
     state
-        .db(move |conn| {
+        .db_write(move |conn| {
             use diesel::Connection;
             conn.transaction(|conn| {
                 let Some(client) = clients::find(conn, &id, &target)? else {
@@ -866,7 +866,7 @@ pub async fn decide_health(
     let back = format!("/clients/{target}");
     let now = crate::db::now();
     state
-        .db(move |conn| {
+        .db_write(move |conn| {
             use diesel::Connection;
             conn.transaction(|conn| {
                 let Some(client) = clients::find(conn, &id, &target)? else { return Ok(None) };
@@ -938,7 +938,7 @@ pub async fn save_credentials(
     let back = format!("/clients/{target}");
     let now = crate::db::now();
     let found = state
-        .db(move |conn| {
+        .db_write(move |conn| {
             use diesel::Connection;
             conn.transaction(|conn| {
                 let found = clients::set_credentials(conn, &id, &target, envelope.as_deref(), now)?;
@@ -984,7 +984,7 @@ pub async fn reveal_credentials(
     let (id, target) = (user.id().clone(), path.into_inner());
     let ip = crate::auth::client_ip(&req, &state.settings.trusted_proxies);
     let client = state
-        .db(move |conn| {
+        .db_write(move |conn| {
             let client = clients::find(conn, &id, &target)?.ok_or(AppError::NotFound)?;
             audit::record(
                 conn,
@@ -1054,7 +1054,7 @@ pub async fn add_opportunity(
     let back = format!("/clients/{target}#opportunities");
     let now = crate::db::now();
     state
-        .db(move |conn| {
+        .db_write(move |conn| {
             use diesel::Connection;
             conn.transaction(|conn| {
                 if clients::find(conn, &id, &target)?.is_none() {
@@ -1097,7 +1097,7 @@ pub async fn suggest_opportunities(
     let back = format!("/clients/{target}#opportunities");
     let now = crate::db::now();
     state
-        .db(move |conn| {
+        .db_write(move |conn| {
             use diesel::Connection;
             conn.transaction(|conn| {
                 let Some(client) = clients::find(conn, &id, &target)? else {
@@ -1170,7 +1170,7 @@ pub async fn dismiss_opportunity(
     let (id, target) = (user.id().clone(), path.into_inner());
     let now = crate::db::now();
     let client = state
-        .db(move |conn| {
+        .db_write(move |conn| {
             use diesel::Connection;
             conn.transaction(|conn| {
                 let Some(found) = opportunities::find(conn, &id, &target)? else {
@@ -1204,7 +1204,7 @@ pub async fn convert_opportunity(
     let (id, target) = (user.id().clone(), path.into_inner());
     let now = crate::db::now();
     let project = state
-        .db(move |conn| {
+        .db_write(move |conn| {
             use diesel::Connection;
             conn.transaction(|conn| {
                 let Some(found) = opportunities::find(conn, &id, &target)? else {

@@ -181,7 +181,7 @@ pub async fn step(
     let (id, target) = (user.id().clone(), path.into_inner());
     let now = crate::db::now();
     state
-        .db(move |conn| {
+        .db_write(move |conn| {
             use diesel::Connection;
             conn.transaction(|conn| {
                 let Some((before, after)) = projects::step(conn, &id, &target, forward, now)? else { return Ok(None) };
@@ -471,7 +471,7 @@ pub async fn create(
     let id = user.id().clone();
     let now = crate::db::now();
     let created = state
-        .db(move |conn| Ok(projects::create(conn, &id, &fields, now)?))
+        .db_write(move |conn| Ok(projects::create(conn, &id, &fields, now)?))
         .await?;
     match created {
         Some(project) => Ok(see_other(&req, &format!("/projects/{project}"))),
@@ -532,7 +532,7 @@ pub async fn update(
         Err(errors) => {
             let (id, lookup) = (user.id().clone(), target.clone());
             state
-                .db(move |conn| Ok(projects::find(conn, &id, &lookup)?))
+                .db_write(move |conn| Ok(projects::find(conn, &id, &lookup)?))
                 .await?
                 .ok_or(AppError::NotFound)?;
             return form_page(
@@ -550,7 +550,7 @@ pub async fn update(
     let (id, project) = (user.id().clone(), target.clone());
     let now = crate::db::now();
     state
-        .db(move |conn| Ok(projects::update(conn, &id, &project, &fields, now)?))
+        .db_write(move |conn| Ok(projects::update(conn, &id, &project, &fields, now)?))
         .await?
         .ok_or(AppError::NotFound)?;
     Ok(see_other(&req, &action))

@@ -163,7 +163,7 @@ pub async fn save(
         updated_at: crate::db::now(),
     };
     state
-        .db(move |conn| {
+        .db_write(move |conn| {
             conn.transaction(|conn| {
                 users::update_settings(conn, &id, &change)?;
                 audit::record(
@@ -235,7 +235,7 @@ pub async fn revoke(
     let id = user.id().clone();
     let ended_current = target == user.session_hash;
     let removed = state
-        .db(move |conn| {
+        .db_write(move |conn| {
             let n = session_rows::delete_owned(conn, &id, &target)?;
             if n == 1 {
                 audit::record(conn, AuditEvent::new("auth.session_revoked").user(&id))?;
@@ -265,7 +265,7 @@ pub async fn revoke_others(
     let id = user.id().clone();
     let keep = user.session_hash.clone();
     state
-        .db(move |conn| {
+        .db_write(move |conn| {
             session_rows::delete_others(conn, &id, &keep)?;
             audit::record(conn, AuditEvent::new("auth.sessions_revoked").user(&id))?;
             Ok(())

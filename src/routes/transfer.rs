@@ -435,7 +435,7 @@ pub async fn import_commit(
     let now = crate::db::now();
     let count = rows.len();
     state
-        .db(move |conn| {
+        .db_write(move |conn| {
             conn.transaction(|conn| {
                 for (_, fields) in &rows {
                     clients::create(conn, &id, fields, now)?;

@@ -122,7 +122,7 @@ pub async fn create(
     let id = user.id().clone();
     let now = crate::db::now();
     state
-        .db(move |conn| Ok(activities::create(conn, &id, &fields, now)?))
+        .db_write(move |conn| Ok(activities::create(conn, &id, &fields, now)?))
         .await?;
     done(&state, &req, &user).await
 }
@@ -185,7 +185,7 @@ pub async fn update(
     let id = user.id().clone();
     let now = crate::db::now();
     let found = state
-        .db(move |conn| Ok(activities::update(conn, &id, &activity_id, &fields, now)?))
+        .db_write(move |conn| Ok(activities::update(conn, &id, &activity_id, &fields, now)?))
         .await?;
     if !found {
         return Err(AppError::NotFound);
@@ -204,7 +204,7 @@ pub async fn arrange(
     let id = user.id().clone();
     let now = crate::db::now();
     let found = state
-        .db(move |conn| {
+        .db_write(move |conn| {
             Ok(match action.as_str() {
                 "archive" => activities::set_active(conn, &id, &activity_id, false, now)?,
                 "restore" => activities::set_active(conn, &id, &activity_id, true, now)?,

@@ -146,7 +146,7 @@ pub async fn regenerate(
     let id = user.id().clone();
     let now = crate::db::now();
     state
-        .db(move |conn| {
+        .db_write(move |conn| {
             feeds::replace(conn, &id, &hash, now)?;
             audit::record(conn, AuditEvent::new("calendar_feed.regenerated").user(&id))?;
             Ok(())
@@ -170,7 +170,7 @@ pub async fn revoke(
 ) -> Result<HttpResponse, AppError> {
     let id = user.id().clone();
     state
-        .db(move |conn| {
+        .db_write(move |conn| {
             feeds::revoke(conn, &id)?;
             audit::record(conn, AuditEvent::new("calendar_feed.revoked").user(&id))?;
             Ok(())

@@ -160,7 +160,7 @@ pub async fn create(
     let id = user.id().clone();
     let now = crate::db::now();
     state
-        .db(move |conn| Ok(goals::create(conn, &id, &fields, now)?))
+        .db_write(move |conn| Ok(goals::create(conn, &id, &fields, now)?))
         .await?;
     done(&state, &req, &user, tab).await
 }
@@ -231,7 +231,7 @@ pub async fn update(
     let id = user.id().clone();
     let now = crate::db::now();
     if !state
-        .db(move |conn| Ok(goals::update(conn, &id, &goal_id, &fields, now)?))
+        .db_write(move |conn| Ok(goals::update(conn, &id, &goal_id, &fields, now)?))
         .await?
     {
         return Err(AppError::NotFound);
@@ -250,7 +250,7 @@ pub async fn act(
     let id = user.id().clone();
     let now = crate::db::now();
     let found = state
-        .db(move |conn| {
+        .db_write(move |conn| {
             Ok(match action.as_str() {
                 "complete" => goals::set_completed(conn, &id, &goal_id, true, now)?,
                 "reopen" => goals::set_completed(conn, &id, &goal_id, false, now)?,

@@ -227,7 +227,7 @@ pub async fn create(
     let id = user.id().clone();
     let now = crate::db::now();
     let created = state
-        .db(move |conn| Ok(tasks::create(conn, &id, &fields, now)?))
+        .db_write(move |conn| Ok(tasks::create(conn, &id, &fields, now)?))
         .await?;
     if let Err(bad) = created {
         return render_form(
@@ -340,7 +340,7 @@ pub async fn update(
     let (id, target) = (user.id().clone(), task_id.clone());
     let now = crate::db::now();
     let updated = state
-        .db(move |conn| Ok(tasks::update(conn, &id, &target, &fields, now)?))
+        .db_write(move |conn| Ok(tasks::update(conn, &id, &target, &fields, now)?))
         .await?;
     match updated {
         None => Err(AppError::NotFound),
@@ -381,7 +381,7 @@ pub async fn delete(
     let id = user.id().clone();
     let now = crate::db::now();
     state
-        .db(move |conn| Ok(tasks::delete(conn, &id, &task_id, now)?))
+        .db_write(move |conn| Ok(tasks::delete(conn, &id, &task_id, now)?))
         .await?
         .ok_or(AppError::NotFound)?;
     respond(&state, &req, &user, &return_path(&form.return_to, "/")).await
@@ -409,7 +409,7 @@ pub async fn set_status(
     let id = user.id().clone();
     let now = crate::db::now();
     state
-        .db(move |conn| Ok(tasks::set_status(conn, &id, &task_id, status, now)?))
+        .db_write(move |conn| Ok(tasks::set_status(conn, &id, &task_id, status, now)?))
         .await?
         .ok_or(AppError::NotFound)?;
     respond(&state, &req, &user, &return_path(&form.return_to, "/")).await
@@ -464,7 +464,7 @@ pub async fn move_task(
     let id = user.id().clone();
     let now = crate::db::now();
     state
-        .db(move |conn| {
+        .db_write(move |conn| {
             let task = tasks::find(conn, &id, &task_id)?.ok_or(AppError::NotFound)?;
             let time = if time.is_none() && keep_time {
                 task.scheduled_time
@@ -496,7 +496,7 @@ pub async fn carry_over(
     let id = user.id().clone();
     let now = crate::db::now();
     state
-        .db(move |conn| Ok(tasks::carry_over(conn, &id, today, now)?))
+        .db_write(move |conn| Ok(tasks::carry_over(conn, &id, today, now)?))
         .await?;
     respond(&state, &req, &user, &return_path(&form.return_to, "/")).await
 }
