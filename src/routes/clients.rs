@@ -8,7 +8,7 @@ use askama::Template;
 use chrono::NaiveDateTime;
 use serde::Deserialize;
 
-use super::command::forms::{date, text};
+use super::command::forms::{amount, date, text, web_url as url};
 use super::command::local_now;
 use super::{PageContext, html, see_other};
 use crate::auth::CurrentUser;
@@ -145,37 +145,6 @@ pub struct ClientErrors {
     pub followup_cadence_days: Option<String>,
     pub next_followup: Option<String>,
     pub text: Option<String>,
-}
-
-/// Links are rendered as `href`s: only http(s) URLs, so no `javascript:` can hide in one.
-fn url(raw: &str) -> Result<Option<String>, String> {
-    let value = raw.trim();
-    if value.is_empty() {
-        return Ok(None);
-    }
-    let lower = value.to_ascii_lowercase();
-    let valid = (lower.starts_with("https://") || lower.starts_with("http://"))
-        && value.len() <= 500
-        && value.len() > "https://".len()
-        && !value
-            .chars()
-            .any(|c| c.is_whitespace() || c.is_control() || c == '"' || c == '<' || c == '>');
-    if valid {
-        Ok(Some(value.to_string()))
-    } else {
-        Err(format!("{value:?} is not a web address (https://…)"))
-    }
-}
-
-fn amount(raw: &str) -> Result<Option<Money>, String> {
-    if raw.trim().is_empty() {
-        return Ok(None);
-    }
-    match Money::parse(raw) {
-        Ok(m) if m.is_negative() => Err("enter an amount of zero or more".into()),
-        Ok(m) => Ok(Some(m)),
-        Err(e) => Err(e.to_string()),
-    }
 }
 
 impl ClientForm {
@@ -1038,18 +1007,7 @@ pub async fn add_opportunity(
         .map_err(AppError::Unprocessable)?;
     let description =
         text(&form.description, "Description", 2000).map_err(AppError::Unprocessable)?;
-    let value = match form.value.trim() {
-        "" => None,
-        raw => match Money::parse(raw) {
-            Ok(m) if !m.is_negative() => Some(m),
-            Ok(_) => {
-                return Err(AppError::Unprocessable(
-                    "The value must be zero or more.".into(),
-                ));
-            }
-            Err(e) => return Err(AppError::Unprocessable(format!("Value: {e}."))),
-        },
-    };
+    let value = amount(&form.value).map_err(|e| AppError::Unprocessable(format!("Value: {e}.")))?;
     let (id, target) = (user.id().clone(), path.into_inner());
     let back = format!("/clients/{target}#opportunities");
     let now = crate::db::now();

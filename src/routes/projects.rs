@@ -8,7 +8,7 @@ use askama::Template;
 use chrono::NaiveDate;
 use serde::Deserialize;
 
-use super::command::forms::{date, text};
+use super::command::forms::{amount, date, text, web_url};
 use super::command::{BlockView, htmx_target, local_now};
 use super::{PageContext, html, see_other};
 use crate::auth::CurrentUser;
@@ -284,41 +284,16 @@ impl ProjectForm {
         {
             e.dates = Some("the due date must not be before the start".into());
         }
-        let money = |raw: &str| -> Result<Option<Money>, String> {
-            if raw.trim().is_empty() {
-                return Ok(None);
-            }
-            match Money::parse(raw) {
-                Ok(m) if m.is_negative() => Err("amounts must be zero or more".into()),
-                Ok(m) => Ok(Some(m)),
-                Err(err) => Err(err.to_string()),
-            }
-        };
-        let budget = money(&self.budget).map_err(|m| e.money = Some(m)).ok();
-        let paid = money(&self.paid_amount).map_err(|m| e.money = Some(m)).ok();
-        let url = |raw: &str| -> Result<Option<String>, String> {
-            let v = raw.trim();
-            if v.is_empty() {
-                return Ok(None);
-            }
-            let lower = v.to_ascii_lowercase();
-            if (lower.starts_with("https://") || lower.starts_with("http://"))
-                && v.len() <= 500
-                && !v.chars().any(|c| {
-                    c.is_whitespace() || c.is_control() || c == '"' || c == '<' || c == '>'
-                })
-            {
-                Ok(Some(v.to_string()))
-            } else {
-                Err(format!("{v:?} is not a web address (https://…)"))
-            }
-        };
+        let budget = amount(&self.budget).map_err(|m| e.money = Some(m)).ok();
+        let paid = amount(&self.paid_amount)
+            .map_err(|m| e.money = Some(m))
+            .ok();
         let urls = [
             &self.repository_url,
             &self.staging_url,
             &self.production_url,
         ]
-        .map(|u| url(u));
+        .map(|u| web_url(u));
         if let Some(Err(m)) = urls.iter().find(|u| u.is_err()) {
             e.urls = Some(m.clone());
         }

@@ -47,6 +47,39 @@ pub fn time(raw: &str) -> Result<Option<TimeOfDay>, String> {
     TimeOfDay::parse(value).map(Some).map_err(|e| e.to_string())
 }
 
+/// A link that will be rendered as an `href`: http(s) only, so no `javascript:` URL
+/// can hide in one.
+pub fn web_url(raw: &str) -> Result<Option<String>, String> {
+    let value = raw.trim();
+    if value.is_empty() {
+        return Ok(None);
+    }
+    let lower = value.to_ascii_lowercase();
+    let valid = (lower.starts_with("https://") || lower.starts_with("http://"))
+        && value.len() <= 500
+        && value.len() > "https://".len()
+        && !value
+            .chars()
+            .any(|c| c.is_whitespace() || c.is_control() || c == '"' || c == '<' || c == '>');
+    if valid {
+        Ok(Some(value.to_string()))
+    } else {
+        Err(format!("{value:?} is not a web address (https://…)"))
+    }
+}
+
+/// An optional amount of money, zero or more.
+pub fn amount(raw: &str) -> Result<Option<Money>, String> {
+    if raw.trim().is_empty() {
+        return Ok(None);
+    }
+    match Money::parse(raw) {
+        Ok(m) if m.is_negative() => Err("enter an amount of zero or more".into()),
+        Ok(m) => Ok(Some(m)),
+        Err(e) => Err(e.to_string()),
+    }
+}
+
 pub fn id<T>(raw: &str, parse: fn(&str) -> Result<T, BadId>) -> Result<Option<T>, String> {
     let value = raw.trim();
     if value.is_empty() {
