@@ -351,18 +351,14 @@ pub async fn create(
     let now = crate::db::now();
     let client = state
         .db_write(move |conn| {
-            use diesel::Connection;
-            conn.transaction(|conn| {
-                let client = clients::create(conn, &id, &fields, now)?;
-                audit::record(
-                    conn,
-                    AuditEvent::new("client.created")
-                        .user(&id)
-                        .entity("client", client.as_str()),
-                )?;
-                Ok::<_, diesel::result::Error>(client)
-            })
-            .map_err(AppError::from)
+            let client = clients::create(conn, &id, &fields, now)?;
+            audit::record(
+                conn,
+                AuditEvent::new("client.created")
+                    .user(&id)
+                    .entity("client", client.as_str()),
+            )?;
+            Ok(client)
         })
         .await?;
     Ok(see_other(&req, &format!("/clients/{client}")))
@@ -426,42 +422,38 @@ pub async fn update(
     let now = crate::db::now();
     let found = state
         .db_write(move |conn| {
-            use diesel::Connection;
-            conn.transaction(|conn| {
-                let before = clients::find(conn, &id, &target)?;
-                let Some(before) = before else {
-                    return Ok(false);
-                };
-                clients::update(conn, &id, &target, &fields, now)?;
-                let mut changes = serde_json::Map::new();
-                if before.status != fields.status {
-                    changes.insert(
-                        "status".into(),
-                        serde_json::json!([before.status, fields.status]),
-                    );
-                }
-                if before.health_score != fields.health_score {
-                    changes.insert(
-                        "health".into(),
-                        serde_json::json!([before.health_score, fields.health_score]),
-                    );
-                }
-                if before.payment_status != fields.payment_status {
-                    changes.insert(
-                        "payment".into(),
-                        serde_json::json!([before.payment_status, fields.payment_status]),
-                    );
-                }
-                audit::record(
-                    conn,
-                    AuditEvent::new("client.updated")
-                        .user(&id)
-                        .entity("client", target.as_str())
-                        .details(changes.into()),
-                )?;
-                Ok::<_, diesel::result::Error>(true)
-            })
-            .map_err(AppError::from)
+            let before = clients::find(conn, &id, &target)?;
+            let Some(before) = before else {
+                return Ok(false);
+            };
+            clients::update(conn, &id, &target, &fields, now)?;
+            let mut changes = serde_json::Map::new();
+            if before.status != fields.status {
+                changes.insert(
+                    "status".into(),
+                    serde_json::json!([before.status, fields.status]),
+                );
+            }
+            if before.health_score != fields.health_score {
+                changes.insert(
+                    "health".into(),
+                    serde_json::json!([before.health_score, fields.health_score]),
+                );
+            }
+            if before.payment_status != fields.payment_status {
+                changes.insert(
+                    "payment".into(),
+                    serde_json::json!([before.payment_status, fields.payment_status]),
+                );
+            }
+            audit::record(
+                conn,
+                AuditEvent::new("client.updated")
+                    .user(&id)
+                    .entity("client", target.as_str())
+                    .details(changes.into()),
+            )?;
+            Ok(true)
         })
         .await?;
     if !found {
@@ -728,21 +720,17 @@ pub async fn log_contact(
     let now = crate::db::now();
     let client = state
         .db_write(move |conn| {
-            use diesel::Connection;
-            conn.transaction(|conn| {
-                let Some(client) = clients::log_contact(conn, &id, &target, now)? else {
-                    return Ok(None);
-                };
-                audit::record(
-                    conn,
-                    AuditEvent::new("client.contact_logged")
-                        .user(&id)
-                        .entity("client", target.as_str())
-                        .details(serde_json::json!({ "note": note })),
-                )?;
-                Ok::<_, diesel::result::Error>(Some(client))
-            })
-            .map_err(AppError::from)
+            let Some(client) = clients::log_contact(conn, &id, &target, now)? else {
+                return Ok(None);
+            };
+            audit::record(
+                conn,
+                AuditEvent::new("client.contact_logged")
+                    .user(&id)
+                    .entity("client", target.as_str())
+                    .details(serde_json::json!({ "note": note })),
+            )?;
+            Ok(Some(client))
         })
         .await?
         .ok_or(AppError::NotFound)?;
@@ -764,34 +752,30 @@ pub async fn followup_block(
     let now = crate::db::now();
     state
         .db_write(move |conn| {
-            use diesel::Connection;
-            conn.transaction(|conn| {
-                let Some(client) = clients::find(conn, &id, &target)? else {
-                    return Ok(None);
-                };
-                let fields = TaskFields {
-                    title: format!("Follow up with {}", client.name)
-                        .chars()
-                        .take(200)
-                        .collect(),
-                    description: client.email.as_ref().map(|e| format!("Email: {e}")),
-                    category: TaskCategory::Client,
-                    priority: Priority::High,
-                    energy_level: EnergyLevel::Light,
-                    scheduled_date: Some(today),
-                    scheduled_time: None,
-                    time_block_minutes: BlockMinutes::new(30).unwrap_or_default(),
-                    project_id: None,
-                    goal_id: None,
-                    activity_id: None,
-                };
-                let task = tasks::create(conn, &id, &fields, now)?;
-                if let Ok(task) = &task {
-                    tasks::link_client(conn, &id, task, &client.id)?;
-                }
-                Ok::<_, diesel::result::Error>(Some(()))
-            })
-            .map_err(AppError::from)
+            let Some(client) = clients::find(conn, &id, &target)? else {
+                return Ok(None);
+            };
+            let fields = TaskFields {
+                title: format!("Follow up with {}", client.name)
+                    .chars()
+                    .take(200)
+                    .collect(),
+                description: client.email.as_ref().map(|e| format!("Email: {e}")),
+                category: TaskCategory::Client,
+                priority: Priority::High,
+                energy_level: EnergyLevel::Light,
+                scheduled_date: Some(today),
+                scheduled_time: None,
+                time_block_minutes: BlockMinutes::new(30).unwrap_or_default(),
+                project_id: None,
+                goal_id: None,
+                activity_id: None,
+            };
+            let task = tasks::create(conn, &id, &fields, now)?;
+            if let Ok(task) = &task {
+                tasks::link_client(conn, &id, task, &client.id)?;
+            }
+            Ok(Some(()))
         })
         .await?
         .ok_or(AppError::NotFound)?;
@@ -836,36 +820,38 @@ pub async fn decide_health(
     let now = crate::db::now();
     state
         .db_write(move |conn| {
-            use diesel::Connection;
-            conn.transaction(|conn| {
-                let Some(client) = clients::find(conn, &id, &target)? else { return Ok(None) };
-                let projects = projects::for_client(conn, &id, &target)?;
-                let suggested = suggestion_for(&client, &projects, today);
-                let event = AuditEvent::new(if apply { "client.health_changed" } else { "client.health_kept" })
-                    .user(&id)
-                    .entity("client", target.as_str());
-                if apply {
-                    clients::set_health(conn, &id, &target, suggested.score, now)?;
-                    audit::record(
-                        conn,
-                        event.details(serde_json::json!({
-                            "health": [client.health_score, suggested.score],
-                            "source": format!("Suggested score applied ({} points)", suggested.total),
-                        })),
-                    )?;
-                } else {
-                    audit::record(
-                        conn,
-                        event.details(serde_json::json!({
-                            "score": client.health_score.label(),
-                            "suggested": suggested.score,
-                            "reason": reason,
-                        })),
-                    )?;
-                }
-                Ok::<_, diesel::result::Error>(Some(()))
+            let Some(client) = clients::find(conn, &id, &target)? else {
+                return Ok(None);
+            };
+            let projects = projects::for_client(conn, &id, &target)?;
+            let suggested = suggestion_for(&client, &projects, today);
+            let event = AuditEvent::new(if apply {
+                "client.health_changed"
+            } else {
+                "client.health_kept"
             })
-            .map_err(AppError::from)
+            .user(&id)
+            .entity("client", target.as_str());
+            if apply {
+                clients::set_health(conn, &id, &target, suggested.score, now)?;
+                audit::record(
+                    conn,
+                    event.details(serde_json::json!({
+                        "health": [client.health_score, suggested.score],
+                        "source": format!("Suggested score applied ({} points)", suggested.total),
+                    })),
+                )?;
+            } else {
+                audit::record(
+                    conn,
+                    event.details(serde_json::json!({
+                        "score": client.health_score.label(),
+                        "suggested": suggested.score,
+                        "reason": reason,
+                    })),
+                )?;
+            }
+            Ok(Some(()))
         })
         .await?
         .ok_or(AppError::NotFound)?;
@@ -908,25 +894,21 @@ pub async fn save_credentials(
     let now = crate::db::now();
     let found = state
         .db_write(move |conn| {
-            use diesel::Connection;
-            conn.transaction(|conn| {
-                let found = clients::set_credentials(conn, &id, &target, envelope.as_deref(), now)?;
-                if found {
-                    let what = if envelope.is_some() {
-                        "client.credentials_saved"
-                    } else {
-                        "client.credentials_removed"
-                    };
-                    audit::record(
-                        conn,
-                        AuditEvent::new(what)
-                            .user(&id)
-                            .entity("client", target.as_str()),
-                    )?;
-                }
-                Ok::<_, diesel::result::Error>(found)
-            })
-            .map_err(AppError::from)
+            let found = clients::set_credentials(conn, &id, &target, envelope.as_deref(), now)?;
+            if found {
+                let what = if envelope.is_some() {
+                    "client.credentials_saved"
+                } else {
+                    "client.credentials_removed"
+                };
+                audit::record(
+                    conn,
+                    AuditEvent::new(what)
+                        .user(&id)
+                        .entity("client", target.as_str()),
+                )?;
+            }
+            Ok(found)
         })
         .await?;
     if !found {
@@ -1013,30 +995,26 @@ pub async fn add_opportunity(
     let now = crate::db::now();
     state
         .db_write(move |conn| {
-            use diesel::Connection;
-            conn.transaction(|conn| {
-                if clients::find(conn, &id, &target)?.is_none() {
-                    return Ok(None);
-                }
-                opportunities::create(
-                    conn,
-                    &target,
-                    &title,
-                    description.as_deref(),
-                    value,
-                    false,
-                    now,
-                )?;
-                audit::record(
-                    conn,
-                    AuditEvent::new("opportunity.created")
-                        .user(&id)
-                        .entity("client", target.as_str())
-                        .details(serde_json::json!({ "title": title })),
-                )?;
-                Ok::<_, diesel::result::Error>(Some(()))
-            })
-            .map_err(AppError::from)
+            if clients::find(conn, &id, &target)?.is_none() {
+                return Ok(None);
+            }
+            opportunities::create(
+                conn,
+                &target,
+                &title,
+                description.as_deref(),
+                value,
+                false,
+                now,
+            )?;
+            audit::record(
+                conn,
+                AuditEvent::new("opportunity.created")
+                    .user(&id)
+                    .entity("client", target.as_str())
+                    .details(serde_json::json!({ "title": title })),
+            )?;
+            Ok(Some(()))
         })
         .await?
         .ok_or(AppError::NotFound)?;
@@ -1056,55 +1034,51 @@ pub async fn suggest_opportunities(
     let now = crate::db::now();
     state
         .db_write(move |conn| {
-            use diesel::Connection;
-            conn.transaction(|conn| {
-                let Some(client) = clients::find(conn, &id, &target)? else {
-                    return Ok(None);
-                };
-                let context = ClientContext {
-                    today,
-                    name: client.name.clone(),
-                    status: client.status,
-                    health: client.health_score,
-                    has_retainer: client
-                        .monthly_retainer
-                        .is_some_and(|m| !m.amount().is_zero()),
-                    last_contacted: client.last_contacted.map(|t| t.date()),
-                    projects: projects::for_client(conn, &id, &target)?
-                        .into_iter()
-                        .map(|p| ProjectFacts {
-                            name: p.name,
-                            project_type: p.project_type,
-                            status: p.status,
-                            created: p.created_at.date(),
-                            has_staging: p.staging_url.is_some(),
-                            has_production: p.production_url.is_some(),
-                        })
-                        .collect(),
-                    existing_titles: opportunities::titles(conn, &target)?,
-                };
-                let found = Rules.suggest(&context);
-                for s in &found {
-                    opportunities::create(
-                        conn,
-                        &target,
-                        &s.title,
-                        Some(&s.evidence),
-                        s.value,
-                        true,
-                        now,
-                    )?;
-                }
-                audit::record(
+            let Some(client) = clients::find(conn, &id, &target)? else {
+                return Ok(None);
+            };
+            let context = ClientContext {
+                today,
+                name: client.name.clone(),
+                status: client.status,
+                health: client.health_score,
+                has_retainer: client
+                    .monthly_retainer
+                    .is_some_and(|m| !m.amount().is_zero()),
+                last_contacted: client.last_contacted.map(|t| t.date()),
+                projects: projects::for_client(conn, &id, &target)?
+                    .into_iter()
+                    .map(|p| ProjectFacts {
+                        name: p.name,
+                        project_type: p.project_type,
+                        status: p.status,
+                        created: p.created_at.date(),
+                        has_staging: p.staging_url.is_some(),
+                        has_production: p.production_url.is_some(),
+                    })
+                    .collect(),
+                existing_titles: opportunities::titles(conn, &target)?,
+            };
+            let found = Rules.suggest(&context);
+            for s in &found {
+                opportunities::create(
                     conn,
-                    AuditEvent::new("opportunity.suggested")
-                        .user(&id)
-                        .entity("client", target.as_str())
-                        .details(serde_json::json!({ "count": found.len() })),
+                    &target,
+                    &s.title,
+                    Some(&s.evidence),
+                    s.value,
+                    true,
+                    now,
                 )?;
-                Ok::<_, diesel::result::Error>(Some(()))
-            })
-            .map_err(AppError::from)
+            }
+            audit::record(
+                conn,
+                AuditEvent::new("opportunity.suggested")
+                    .user(&id)
+                    .entity("client", target.as_str())
+                    .details(serde_json::json!({ "count": found.len() })),
+            )?;
+            Ok(Some(()))
         })
         .await?
         .ok_or(AppError::NotFound)?;
@@ -1129,23 +1103,19 @@ pub async fn dismiss_opportunity(
     let now = crate::db::now();
     let client = state
         .db_write(move |conn| {
-            use diesel::Connection;
-            conn.transaction(|conn| {
-                let Some(found) = opportunities::find(conn, &id, &target)? else {
-                    return Ok(None);
-                };
-                if opportunities::dismiss(conn, &target, now)? {
-                    audit::record(
-                        conn,
-                        AuditEvent::new("opportunity.dismissed")
-                            .user(&id)
-                            .entity("client", found.client_id.as_str())
-                            .details(serde_json::json!({ "title": found.title, "reason": reason })),
-                    )?;
-                }
-                Ok::<_, diesel::result::Error>(Some(found.client_id))
-            })
-            .map_err(AppError::from)
+            let Some(found) = opportunities::find(conn, &id, &target)? else {
+                return Ok(None);
+            };
+            if opportunities::dismiss(conn, &target, now)? {
+                audit::record(
+                    conn,
+                    AuditEvent::new("opportunity.dismissed")
+                        .user(&id)
+                        .entity("client", found.client_id.as_str())
+                        .details(serde_json::json!({ "title": found.title, "reason": reason })),
+                )?;
+            }
+            Ok(Some(found.client_id))
         })
         .await?
         .ok_or(AppError::NotFound)?;
@@ -1163,29 +1133,25 @@ pub async fn convert_opportunity(
     let now = crate::db::now();
     let project = state
         .db_write(move |conn| {
-            use diesel::Connection;
-            conn.transaction(|conn| {
-                let Some(found) = opportunities::find(conn, &id, &target)? else {
-                    return Ok(Err(AppError::NotFound));
-                };
-                let fresh = !found.is_converted;
-                let Some(project) = opportunities::convert(conn, &id, &target, now)? else {
-                    return Ok(Err(AppError::Unprocessable(
-                        "A dismissed opportunity cannot be converted.".into(),
-                    )));
-                };
-                if fresh {
-                    audit::record(
-                        conn,
-                        AuditEvent::new("opportunity.converted")
-                            .user(&id)
-                            .entity("client", found.client_id.as_str())
-                            .details(serde_json::json!({ "title": found.title })),
-                    )?;
-                }
-                Ok::<_, diesel::result::Error>(Ok(project))
-            })
-            .map_err(AppError::from)
+            let Some(found) = opportunities::find(conn, &id, &target)? else {
+                return Ok(Err(AppError::NotFound));
+            };
+            let fresh = !found.is_converted;
+            let Some(project) = opportunities::convert(conn, &id, &target, now)? else {
+                return Ok(Err(AppError::Unprocessable(
+                    "A dismissed opportunity cannot be converted.".into(),
+                )));
+            };
+            if fresh {
+                audit::record(
+                    conn,
+                    AuditEvent::new("opportunity.converted")
+                        .user(&id)
+                        .entity("client", found.client_id.as_str())
+                        .details(serde_json::json!({ "title": found.title })),
+                )?;
+            }
+            Ok(Ok(project))
         })
         .await??;
     Ok(see_other(&req, &format!("/projects/{project}")))

@@ -182,8 +182,6 @@ pub async fn step(
     let now = crate::db::now();
     state
         .db_write(move |conn| {
-            use diesel::Connection;
-            conn.transaction(|conn| {
                 let Some((before, after)) = projects::step(conn, &id, &target, forward, now)? else { return Ok(None) };
                 if before.status != after {
                     audit::record(
@@ -193,9 +191,7 @@ pub async fn step(
                         ),
                     )?;
                 }
-                Ok::<_, diesel::result::Error>(Some(()))
-            })
-            .map_err(AppError::from)
+                Ok(Some(()))
         })
         .await?
         .ok_or(AppError::NotFound)?;

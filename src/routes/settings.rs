@@ -5,7 +5,6 @@ use actix_web::http::StatusCode;
 use actix_web::{HttpRequest, HttpResponse, web};
 use askama::Template;
 use chrono::NaiveDateTime;
-use diesel::Connection;
 use serde::Deserialize;
 
 use super::{PageContext, html, see_other};
@@ -164,16 +163,14 @@ pub async fn save(
     };
     state
         .db_write(move |conn| {
-            conn.transaction(|conn| {
-                users::update_settings(conn, &id, &change)?;
-                audit::record(
-                    conn,
-                    AuditEvent::new("settings.updated")
-                        .user(&id)
-                        .details(serde_json::json!({"timezone": change.timezone.name()})),
-                )
-            })
-            .map_err(AppError::from)
+            users::update_settings(conn, &id, &change)?;
+            audit::record(
+                conn,
+                AuditEvent::new("settings.updated")
+                    .user(&id)
+                    .details(serde_json::json!({"timezone": change.timezone.name()})),
+            )?;
+            Ok(())
         })
         .await?;
     Ok(see_other(&req, "/settings?saved=1"))

@@ -6,7 +6,6 @@ use actix_web::http::StatusCode;
 use actix_web::http::header::{CONTENT_DISPOSITION, CONTENT_TYPE};
 use actix_web::{HttpRequest, HttpResponse, web};
 use askama::Template;
-use diesel::Connection;
 use futures_util::StreamExt;
 use serde::Deserialize;
 
@@ -436,18 +435,16 @@ pub async fn import_commit(
     let count = rows.len();
     state
         .db_write(move |conn| {
-            conn.transaction(|conn| {
-                for (_, fields) in &rows {
-                    clients::create(conn, &id, fields, now)?;
-                }
-                audit::record(
-                    conn,
-                    AuditEvent::new("clients.imported")
-                        .user(&id)
-                        .details(serde_json::json!({ "count": count })),
-                )
-            })
-            .map_err(AppError::from)
+            for (_, fields) in &rows {
+                clients::create(conn, &id, fields, now)?;
+            }
+            audit::record(
+                conn,
+                AuditEvent::new("clients.imported")
+                    .user(&id)
+                    .details(serde_json::json!({ "count": count })),
+            )?;
+            Ok(())
         })
         .await?;
     Ok(see_other(&req, &format!("/clients?imported={count}")))
