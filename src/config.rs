@@ -34,6 +34,18 @@ pub struct Settings {
     /// `LAUF_DATA_KEYS` (`kid:base64,…`) and `LAUF_DATA_KEY_ACTIVE`: keys for secrets
     /// at rest. Unset: a key file in the data dir (refused when the public URL is https).
     pub data_keys: Option<(String, String)>,
+    /// `LAUF_UPLOAD_MAX_MB`: the largest file an upload may carry (default 25).
+    pub upload_max_bytes: u64,
+    /// `LAUF_STORAGE`: `local` (files under the data dir, the default) or `s3`
+    /// (with `LAUF_S3_*`).
+    pub storage: StorageTarget,
+}
+
+/// Where uploaded files go.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum StorageTarget {
+    Local,
+    S3(crate::storage::S3Settings),
 }
 
 #[derive(Debug, thiserror::Error)]
@@ -150,6 +162,37 @@ impl Settings {
             }
         };
 
+        let storage = match get("LAUF_STORAGE").as_deref() {
+            None | Some("local") => StorageTarget::Local,
+            Some("s3") => {
+                let need = |name: &'static str| {
+                    get(name).ok_or_else(|| invalid(name, "required with LAUF_STORAGE=s3"))
+                };
+                let mut prefix = get("LAUF_S3_PREFIX").unwrap_or_default();
+                if !prefix.is_empty() && !prefix.ends_with('/') {
+                    prefix.push('/');
+                }
+                if prefix.contains("..") || prefix.starts_with('/') {
+                    return Err(invalid("LAUF_S3_PREFIX", "must be a plain path like lauf/"));
+                }
+                StorageTarget::S3(crate::storage::S3Settings {
+                    endpoint: need("LAUF_S3_ENDPOINT")?,
+                    bucket: need("LAUF_S3_BUCKET")?,
+                    region: get("LAUF_S3_REGION").unwrap_or_else(|| "us-east-1".into()),
+                    access_key_id: need("LAUF_S3_ACCESS_KEY_ID")?,
+                    secret_access_key: need("LAUF_S3_SECRET_ACCESS_KEY")?,
+                    path_style: flag("LAUF_S3_PATH_STYLE", true)?,
+                    prefix,
+                })
+            }
+            Some(other) => {
+                return Err(invalid(
+                    "LAUF_STORAGE",
+                    format!("expected local or s3, got {other:?}"),
+                ));
+            }
+        };
+
         Ok(Settings {
             bind: get("LAUF_BIND").unwrap_or_else(|| "127.0.0.1:8080".into()),
             data_dir,
@@ -174,6 +217,8 @@ impl Settings {
             log_json,
             workers,
             data_keys,
+            upload_max_bytes: number("LAUF_UPLOAD_MAX_MB", 25, 1..=5_120)? * 1_000_000,
+            storage,
         })
     }
 
@@ -187,6 +232,26 @@ impl Settings {
             )),
             None => crate::crypto::KeyRing::load_or_create_file(&self.key_file()),
         }
+    }
+
+    /// Opens the configured file store (creating the local directory if needed).
+    pub fn open_storage(&self) -> anyhow::Result<crate::storage::Storage> {
+        use anyhow::Context;
+        Ok(match &self.storage {
+            StorageTarget::Local => crate::storage::Storage::Local(
+                crate::storage::LocalStore::open(self.data_dir.join("files")).with_context(
+                    || format!("creating {}", self.data_dir.join("files").display()),
+                )?,
+            ),
+            StorageTarget::S3(s3) => crate::storage::Storage::S3(Box::new(
+                crate::storage::S3Store::new(s3).map_err(anyhow::Error::msg)?,
+            )),
+        })
+    }
+
+    /// Where uploads are spooled while they arrive and are checked (always local disk).
+    pub fn upload_dir(&self) -> PathBuf {
+        self.data_dir.join("tmp")
     }
 
     pub fn key_file(&self) -> PathBuf {

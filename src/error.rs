@@ -25,6 +25,15 @@ pub enum AppError {
     Unprocessable(String),
     #[error("payload too large")]
     PayloadTooLarge,
+    /// An upload over the configured size, with the limit in words.
+    #[error("file too large: {0}")]
+    FileTooLarge(String),
+    /// The disk or the storage quota is full; nothing was kept.
+    #[error("insufficient storage")]
+    InsufficientStorage,
+    /// File storage cannot be reached or refused the request.
+    #[error("storage unavailable: {0}")]
+    StorageUnavailable(String),
     #[error("too many attempts")]
     TooManyRequests { retry_after_secs: u64 },
     /// The database cannot be reached right now.
@@ -51,6 +60,15 @@ impl AppError {
             AppError::BadRequest(why) => ("Bad request", why.clone()),
             AppError::Unprocessable(why) => ("Not saved", why.clone()),
             AppError::PayloadTooLarge => ("Too large", "That request is larger than this server accepts.".into()),
+            AppError::FileTooLarge(why) => ("File too large", why.clone()),
+            AppError::InsufficientStorage => (
+                "No room for the file",
+                "The server has no room left for files. Nothing was saved; ask whoever runs it to free some space.".into(),
+            ),
+            AppError::StorageUnavailable(_) => (
+                "File storage unavailable",
+                "File storage cannot be reached right now. Nothing was changed; try again in a moment.".into(),
+            ),
             AppError::TooManyRequests { retry_after_secs } => (
                 "Too many attempts",
                 format!("Too many attempts. Try again in {}.", human_wait(*retry_after_secs)),
@@ -85,6 +103,17 @@ impl From<diesel::result::Error> for AppError {
                 info,
             ) => AppError::Unavailable(info.message().to_string()),
             other => AppError::Internal(other.into()),
+        }
+    }
+}
+
+impl From<crate::storage::StorageError> for AppError {
+    fn from(err: crate::storage::StorageError) -> Self {
+        use crate::storage::StorageError;
+        match err {
+            StorageError::NotFound => AppError::NotFound,
+            StorageError::Full => AppError::InsufficientStorage,
+            StorageError::Failed(why) => AppError::StorageUnavailable(why),
         }
     }
 }
@@ -125,7 +154,9 @@ impl ResponseError for AppError {
             AppError::LoginRequired { htmx: false, .. } => StatusCode::SEE_OTHER,
             AppError::BadRequest(_) => StatusCode::BAD_REQUEST,
             AppError::Unprocessable(_) => StatusCode::UNPROCESSABLE_ENTITY,
-            AppError::PayloadTooLarge => StatusCode::PAYLOAD_TOO_LARGE,
+            AppError::PayloadTooLarge | AppError::FileTooLarge(_) => StatusCode::PAYLOAD_TOO_LARGE,
+            AppError::InsufficientStorage => StatusCode::INSUFFICIENT_STORAGE,
+            AppError::StorageUnavailable(_) => StatusCode::SERVICE_UNAVAILABLE,
             AppError::TooManyRequests { .. } => StatusCode::TOO_MANY_REQUESTS,
             AppError::Unavailable(_) => StatusCode::SERVICE_UNAVAILABLE,
             AppError::Internal(_) => StatusCode::INTERNAL_SERVER_ERROR,
@@ -138,6 +169,10 @@ impl ResponseError for AppError {
                 tracing::error!(error = format!("{cause:#}"), "request failed")
             }
             AppError::Unavailable(cause) => tracing::warn!(error = %cause, "database unavailable"),
+            AppError::StorageUnavailable(cause) => {
+                tracing::warn!(error = %cause, "storage unavailable")
+            }
+            AppError::InsufficientStorage => tracing::error!("storage is full"),
             AppError::Forbidden(reason) => tracing::warn!(reason, "request refused"),
             _ => {}
         }
@@ -152,7 +187,7 @@ impl ResponseError for AppError {
             AppError::TooManyRequests { retry_after_secs } => {
                 response.insert_header((header::RETRY_AFTER, retry_after_secs.to_string()));
             }
-            AppError::Unavailable(_) => {
+            AppError::Unavailable(_) | AppError::StorageUnavailable(_) => {
                 response.insert_header((header::RETRY_AFTER, "5"));
             }
             _ => {}

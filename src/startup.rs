@@ -25,6 +25,8 @@ pub struct AppState {
     pub clock: Clock,
     /// Keys for secrets at rest (client credentials).
     pub keys: Arc<crate::crypto::KeyRing>,
+    /// Where uploaded files live (local directory or S3).
+    pub storage: Arc<crate::storage::Storage>,
 }
 
 impl AppState {
@@ -107,6 +109,10 @@ impl Application {
         };
         let workers = settings.workers;
         let keys = Arc::new(settings.key_ring()?);
+        let storage = Arc::new(settings.open_storage()?);
+        std::fs::create_dir_all(settings.upload_dir())
+            .with_context(|| format!("creating {}", settings.upload_dir().display()))?;
+        tracing::info!(storage = %storage.describe(), "file storage ready");
         let state = web::Data::new(AppState {
             pool: pool.clone(),
             db_kind,
@@ -114,6 +120,7 @@ impl Application {
             sessions,
             clock,
             keys,
+            storage,
         });
         let mut server = HttpServer::new(move || {
             App::new()

@@ -351,6 +351,18 @@ where
     result
 }
 
+/// A `LIKE … ESCAPE '\\'` pattern matching `text` anywhere, lower-cased (compare it
+/// with `lower(column)`: LIKE is case-sensitive on PostgreSQL and not on SQLite), with
+/// `%`, `_` and `\\` searched literally.
+pub fn contains_pattern(text: &str) -> String {
+    let escaped = text
+        .to_lowercase()
+        .replace('\\', "\\\\")
+        .replace('%', "\\%")
+        .replace('_', "\\_");
+    format!("%{escaped}%")
+}
+
 /// The current UTC time as stored: microsecond precision, so a value read back
 /// equals the value written on both backends.
 pub fn now() -> NaiveDateTime {

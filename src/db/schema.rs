@@ -48,6 +48,20 @@ diesel::table! {
         mime_type -> Text,
         created_at -> Timestamp,
         updated_at -> Timestamp,
+        sha256 -> Nullable<Text>,
+        width -> Nullable<Integer>,
+        height -> Nullable<Integer>,
+        thumbnail_path -> Nullable<Text>,
+        original_name -> Nullable<Text>,
+    }
+}
+
+diesel::table! {
+    storage_deletions (storage_key) {
+        storage_key -> Text,
+        queued_at -> Timestamp,
+        attempts -> Integer,
+        last_error -> Nullable<Text>,
     }
 }
 
@@ -254,6 +268,8 @@ diesel::table! {
 
 diesel::joinable!(activities -> users (user_id));
 diesel::joinable!(asset_tags -> assets (asset_id));
+diesel::joinable!(assets -> clients (client_id));
+diesel::joinable!(assets -> projects (project_id));
 diesel::joinable!(assets -> users (user_id));
 diesel::joinable!(audit_logs -> users (user_id));
 diesel::joinable!(calendar_feeds -> users (user_id));

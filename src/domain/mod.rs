@@ -4,6 +4,7 @@
 pub mod account;
 pub mod catalog;
 pub mod enums;
+pub mod files;
 pub mod health;
 pub mod ical;
 pub mod ids;

@@ -1,6 +1,7 @@
 //! HTTP handlers, grouped by feature, with their template structs. `configure` is
 //! the route table.
 
+pub mod assets;
 pub mod auth;
 pub mod clients;
 pub mod command;
@@ -9,7 +10,6 @@ pub mod projects;
 pub mod settings;
 pub mod static_files;
 pub mod transfer;
-pub mod workspace;
 
 use actix_web::http::StatusCode;
 use actix_web::{HttpRequest, HttpResponse, web};
@@ -183,7 +183,22 @@ pub fn configure(cfg: &mut web::ServiceConfig) {
         )
         .route("/projects/{id}/edit", web::get().to(projects::edit))
         .route("/projects/{id}/move", web::post().to(projects::step))
-        .route("/assets", web::get().to(workspace::assets));
+        .route("/assets", web::get().to(assets::gallery))
+        .service(
+            web::resource("/assets/upload")
+                .route(web::get().to(assets::upload::form))
+                .route(web::post().to(assets::upload::upload)),
+        )
+        .route("/assets/link", web::post().to(assets::link))
+        .route("/assets/unlink", web::post().to(assets::unlink))
+        .service(
+            web::resource("/assets/{id}")
+                .route(web::get().to(assets::show))
+                .route(web::post().to(assets::update)),
+        )
+        .route("/assets/{id}/file", web::get().to(assets::file))
+        .route("/assets/{id}/thumb", web::get().to(assets::thumbnail))
+        .route("/assets/{id}/delete", web::post().to(assets::delete));
 }
 
 /// What every page's layout needs: who is signed in, the CSRF token for forms and

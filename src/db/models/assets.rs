@@ -1,10 +1,18 @@
-//! `assets`, `asset_tags`, `task_assets`: uploaded files, their tags and the blocks they belong to.
+//! `assets`, `asset_tags`, `task_assets` and `storage_deletions`: uploaded files,
+//! their tags, the blocks they are context for, and objects waiting to be removed.
+//! Every read and write is scoped to the owner; another user's id finds nothing.
+
+use std::collections::HashMap;
 
 use chrono::NaiveDateTime;
+use diesel::dsl::count_star;
 use diesel::prelude::*;
 
 use crate::db::AnyConnection;
-use crate::db::schema::{asset_tags, assets, task_assets};
+use crate::db::schema::{
+    asset_tags, assets, clients, projects, storage_deletions, task_assets, tasks,
+};
+use crate::db::types::lower;
 use crate::domain::{AssetId, AssetType, ClientId, ProjectId, TaskId, UserId};
 
 #[derive(Debug, Clone, PartialEq, Queryable, Selectable, Insertable, Identifiable)]
@@ -24,33 +32,507 @@ pub struct Asset {
     pub mime_type: String,
     pub created_at: NaiveDateTime,
     pub updated_at: NaiveDateTime,
+    pub sha256: Option<String>,
+    pub width: Option<i32>,
+    pub height: Option<i32>,
+    pub thumbnail_path: Option<String>,
+    pub original_name: Option<String>,
 }
 
-pub fn insert(conn: &mut AnyConnection, asset: &Asset, tags: &[&str]) -> QueryResult<()> {
-    conn.transaction(|conn| {
+/// An asset with what a card or page shows beside it.
+#[derive(Debug, Clone)]
+pub struct AssetCard {
+    pub asset: Asset,
+    pub client_name: Option<String>,
+    pub project_name: Option<String>,
+    pub tags: Vec<String>,
+}
+
+/// The editable fields, already validated (client and project checked as the owner's).
+#[derive(Debug, Clone, PartialEq)]
+pub struct AssetFields {
+    pub name: String,
+    pub category: Option<String>,
+    pub client_id: Option<ClientId>,
+    pub project_id: Option<ProjectId>,
+    pub tags: Vec<String>,
+}
+
+/// Saves new assets with their tags, and links them to a block when `task` is set.
+pub fn insert_all(
+    conn: &mut AnyConnection,
+    rows: &[(Asset, Vec<String>)],
+    task: Option<&TaskId>,
+) -> QueryResult<()> {
+    for (asset, tags) in rows {
         diesel::insert_into(assets::table)
             .values(asset)
             .execute(conn)?;
-        for tag in tags {
-            diesel::insert_into(asset_tags::table)
-                .values((
-                    asset_tags::asset_id.eq(&asset.id),
-                    asset_tags::user_id.eq(&asset.user_id),
-                    asset_tags::tag.eq(tag),
-                ))
-                .execute(conn)?;
+        set_tags(conn, &asset.user_id, &asset.id, tags)?;
+        if let Some(task) = task {
+            link_to_task(conn, task, &asset.id)?;
         }
-        Ok(())
-    })
+    }
+    Ok(())
 }
 
-pub fn link_to_task(conn: &mut AnyConnection, task: &TaskId, asset: &AssetId) -> QueryResult<()> {
-    diesel::insert_into(task_assets::table)
-        .values((
-            task_assets::task_id.eq(task),
-            task_assets::asset_id.eq(asset),
-            task_assets::created_at.eq(crate::db::now()),
+fn set_tags(
+    conn: &mut AnyConnection,
+    user: &UserId,
+    asset: &AssetId,
+    tags: &[String],
+) -> QueryResult<()> {
+    diesel::delete(asset_tags::table.filter(asset_tags::asset_id.eq(asset))).execute(conn)?;
+    for tag in tags {
+        diesel::insert_into(asset_tags::table)
+            .values((
+                asset_tags::asset_id.eq(asset),
+                asset_tags::user_id.eq(user),
+                asset_tags::tag.eq(tag),
+            ))
+            .execute(conn)?;
+    }
+    Ok(())
+}
+
+pub fn find(conn: &mut AnyConnection, user: &UserId, id: &AssetId) -> QueryResult<Option<Asset>> {
+    assets::table
+        .filter(assets::user_id.eq(user))
+        .filter(assets::id.eq(id))
+        .select(Asset::as_select())
+        .first(conn)
+        .optional()
+}
+
+/// One asset with its client, project and tags, for its page.
+pub fn card(
+    conn: &mut AnyConnection,
+    user: &UserId,
+    id: &AssetId,
+) -> QueryResult<Option<AssetCard>> {
+    let Some(asset) = find(conn, user, id)? else {
+        return Ok(None);
+    };
+    Ok(cards(conn, vec![asset])?.pop())
+}
+
+/// Client and project names and tags for `list`, in three statements whatever its length.
+fn cards(conn: &mut AnyConnection, list: Vec<Asset>) -> QueryResult<Vec<AssetCard>> {
+    let ids: Vec<&AssetId> = list.iter().map(|a| &a.id).collect();
+    let client_ids: Vec<&ClientId> = list.iter().filter_map(|a| a.client_id.as_ref()).collect();
+    let project_ids: Vec<&ProjectId> = list.iter().filter_map(|a| a.project_id.as_ref()).collect();
+    let mut tags = tags_of(conn, &ids)?;
+    let client_names: HashMap<ClientId, String> = if client_ids.is_empty() {
+        HashMap::new()
+    } else {
+        clients::table
+            .filter(clients::id.eq_any(client_ids))
+            .select((clients::id, clients::name))
+            .load(conn)?
+            .into_iter()
+            .collect()
+    };
+    let project_names: HashMap<ProjectId, String> = if project_ids.is_empty() {
+        HashMap::new()
+    } else {
+        projects::table
+            .filter(projects::id.eq_any(project_ids))
+            .select((projects::id, projects::name))
+            .load(conn)?
+            .into_iter()
+            .collect()
+    };
+    Ok(list
+        .into_iter()
+        .map(|asset| AssetCard {
+            client_name: asset
+                .client_id
+                .as_ref()
+                .and_then(|c| client_names.get(c).cloned()),
+            project_name: asset
+                .project_id
+                .as_ref()
+                .and_then(|p| project_names.get(p).cloned()),
+            tags: tags.remove(&asset.id).unwrap_or_default(),
+            asset,
+        })
+        .collect())
+}
+
+fn tags_of(
+    conn: &mut AnyConnection,
+    ids: &[&AssetId],
+) -> QueryResult<HashMap<AssetId, Vec<String>>> {
+    if ids.is_empty() {
+        return Ok(HashMap::new());
+    }
+    let rows: Vec<(AssetId, String)> = asset_tags::table
+        .filter(asset_tags::asset_id.eq_any(ids))
+        .select((asset_tags::asset_id, asset_tags::tag))
+        .order(asset_tags::tag.asc())
+        .load(conn)?;
+    let mut map: HashMap<AssetId, Vec<String>> = HashMap::new();
+    for (id, tag) in rows {
+        map.entry(id).or_default().push(tag);
+    }
+    Ok(map)
+}
+
+/// The gallery's filters.
+#[derive(Debug, Clone, Default, PartialEq)]
+pub struct AssetFilter {
+    pub asset_type: Option<AssetType>,
+    pub category: Option<String>,
+    pub tag: Option<String>,
+    pub client: Option<ClientId>,
+    pub project: Option<ProjectId>,
+    pub search: Option<String>,
+    pub sort: AssetSort,
+}
+
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+pub enum AssetSort {
+    #[default]
+    Newest,
+    Oldest,
+    Largest,
+    Smallest,
+    Name,
+}
+
+impl AssetSort {
+    pub const ALL: [(AssetSort, &'static str, &'static str); 5] = [
+        (AssetSort::Newest, "newest", "Newest first"),
+        (AssetSort::Oldest, "oldest", "Oldest first"),
+        (AssetSort::Largest, "largest", "Largest first"),
+        (AssetSort::Smallest, "smallest", "Smallest first"),
+        (AssetSort::Name, "name", "Name A–Z"),
+    ];
+
+    pub fn parse(text: &str) -> Option<Self> {
+        Self::ALL
+            .iter()
+            .find(|(_, key, _)| *key == text)
+            .map(|(s, _, _)| *s)
+    }
+
+    pub fn key(self) -> &'static str {
+        Self::ALL
+            .iter()
+            .find(|(s, _, _)| *s == self)
+            .map(|(_, k, _)| *k)
+            .unwrap_or("newest")
+    }
+}
+
+/// One page of the owner's assets matching `filter`, and how many match in all.
+pub fn gallery(
+    conn: &mut AnyConnection,
+    user: &UserId,
+    filter: &AssetFilter,
+    offset: i64,
+    limit: i64,
+) -> QueryResult<(Vec<AssetCard>, i64)> {
+    macro_rules! filtered {
+        () => {{
+            let mut query = assets::table
+                .filter(assets::user_id.eq(user))
+                .into_boxed::<crate::db::MultiBackend>();
+            if let Some(kind) = filter.asset_type {
+                query = query.filter(assets::asset_type.eq(kind));
+            }
+            if let Some(category) = &filter.category {
+                query = query.filter(assets::category.eq(category));
+            }
+            if let Some(client) = &filter.client {
+                query = query.filter(assets::client_id.eq(client));
+            }
+            if let Some(project) = &filter.project {
+                query = query.filter(assets::project_id.eq(project));
+            }
+            if let Some(tag) = &filter.tag {
+                query = query.filter(
+                    assets::id.eq_any(
+                        asset_tags::table
+                            .filter(asset_tags::user_id.eq(user))
+                            .filter(asset_tags::tag.eq(tag))
+                            .select(asset_tags::asset_id),
+                    ),
+                );
+            }
+            if let Some(text) = &filter.search {
+                query = query.filter(
+                    lower(assets::name)
+                        .like(crate::db::contains_pattern(text))
+                        .escape('\\'),
+                );
+            }
+            query
+        }};
+    }
+    let total: i64 = filtered!().select(count_star()).first(conn)?;
+    let query = filtered!().select(Asset::as_select());
+    let query = match filter.sort {
+        AssetSort::Newest => query.order((assets::created_at.desc(), assets::id.asc())),
+        AssetSort::Oldest => query.order((assets::created_at.asc(), assets::id.asc())),
+        AssetSort::Largest => query.order((assets::file_size.desc(), assets::id.asc())),
+        AssetSort::Smallest => query.order((assets::file_size.asc(), assets::id.asc())),
+        AssetSort::Name => query.order((lower(assets::name).asc(), assets::id.asc())),
+    };
+    let list = query.offset(offset).limit(limit).load(conn)?;
+    Ok((cards(conn, list)?, total))
+}
+
+/// The owner's tags with how many files carry each, most used first.
+pub fn tag_counts(conn: &mut AnyConnection, user: &UserId) -> QueryResult<Vec<(String, i64)>> {
+    asset_tags::table
+        .filter(asset_tags::user_id.eq(user))
+        .group_by(asset_tags::tag)
+        .select((asset_tags::tag, count_star()))
+        .order((count_star().desc(), asset_tags::tag.asc()))
+        .limit(200)
+        .load(conn)
+}
+
+/// The categories the owner has used, A–Z.
+pub fn categories(conn: &mut AnyConnection, user: &UserId) -> QueryResult<Vec<String>> {
+    assets::table
+        .filter(assets::user_id.eq(user))
+        .filter(assets::category.is_not_null())
+        .select(assets::category.assume_not_null())
+        .distinct()
+        .order(assets::category.asc())
+        .limit(200)
+        .load(conn)
+}
+
+/// The newest assets of a client or project, for their pages, and how many there are.
+pub fn recent_for(
+    conn: &mut AnyConnection,
+    user: &UserId,
+    client: Option<&ClientId>,
+    project: Option<&ProjectId>,
+    limit: i64,
+) -> QueryResult<(Vec<AssetCard>, i64)> {
+    let filter = AssetFilter {
+        client: client.cloned(),
+        project: project.cloned(),
+        ..AssetFilter::default()
+    };
+    gallery(conn, user, &filter, 0, limit)
+}
+
+pub fn update(
+    conn: &mut AnyConnection,
+    user: &UserId,
+    id: &AssetId,
+    fields: &AssetFields,
+) -> QueryResult<bool> {
+    let changed = diesel::update(
+        assets::table
+            .filter(assets::user_id.eq(user))
+            .filter(assets::id.eq(id)),
+    )
+    .set((
+        assets::name.eq(&fields.name),
+        assets::category.eq(&fields.category),
+        assets::client_id.eq(&fields.client_id),
+        assets::project_id.eq(&fields.project_id),
+        assets::updated_at.eq(crate::db::now()),
+    ))
+    .execute(conn)?;
+    if changed == 0 {
+        return Ok(false);
+    }
+    set_tags(conn, user, id, &fields.tags)?;
+    Ok(true)
+}
+
+/// Removes the owner's asset row (tags and block links go with it) and queues its
+/// objects for removal, in the caller's transaction. Returns the queued keys, or
+/// `None` when there is no such asset of this user.
+pub fn delete(
+    conn: &mut AnyConnection,
+    user: &UserId,
+    id: &AssetId,
+) -> QueryResult<Option<Vec<String>>> {
+    let Some(asset) = find(conn, user, id)? else {
+        return Ok(None);
+    };
+    diesel::delete(assets::table.filter(assets::id.eq(&asset.id))).execute(conn)?;
+    let keys: Vec<String> = std::iter::once(asset.storage_path)
+        .chain(asset.thumbnail_path)
+        .collect();
+    for key in &keys {
+        queue_deletion(conn, key)?;
+    }
+    Ok(Some(keys))
+}
+
+pub fn queue_deletion(conn: &mut AnyConnection, key: &str) -> QueryResult<()> {
+    let queued = storage_deletions::table
+        .find(key)
+        .select(storage_deletions::storage_key)
+        .first::<String>(conn)
+        .optional()?;
+    if queued.is_none() {
+        diesel::insert_into(storage_deletions::table)
+            .values((
+                storage_deletions::storage_key.eq(key),
+                storage_deletions::queued_at.eq(crate::db::now()),
+            ))
+            .execute(conn)?;
+    }
+    Ok(())
+}
+
+/// Queued object keys, oldest first.
+pub fn queued_deletions(conn: &mut AnyConnection, limit: i64) -> QueryResult<Vec<String>> {
+    storage_deletions::table
+        .select(storage_deletions::storage_key)
+        .order(storage_deletions::queued_at.asc())
+        .limit(limit)
+        .load(conn)
+}
+
+pub fn deletion_done(conn: &mut AnyConnection, key: &str) -> QueryResult<()> {
+    diesel::delete(storage_deletions::table.find(key))
+        .execute(conn)
+        .map(drop)
+}
+
+pub fn deletion_failed(conn: &mut AnyConnection, key: &str, error: &str) -> QueryResult<()> {
+    diesel::update(storage_deletions::table.find(key))
+        .set((
+            storage_deletions::attempts.eq(storage_deletions::attempts + 1),
+            storage_deletions::last_error.eq(error.chars().take(500).collect::<String>()),
         ))
         .execute(conn)
         .map(drop)
+}
+
+/// Every object key any row points at (for `lauf storage check`), with the asset.
+pub fn all_keys(conn: &mut AnyConnection) -> QueryResult<Vec<(AssetId, String, Option<String>)>> {
+    assets::table
+        .select((assets::id, assets::storage_path, assets::thumbnail_path))
+        .load(conn)
+}
+
+/// Drops a row whose file is gone (repair), tags and links with it.
+pub fn delete_row(conn: &mut AnyConnection, id: &AssetId) -> QueryResult<usize> {
+    diesel::delete(assets::table.filter(assets::id.eq(id))).execute(conn)
+}
+
+/// Forgets a missing thumbnail (repair): the original stays and shows without one.
+pub fn clear_thumbnail(conn: &mut AnyConnection, id: &AssetId) -> QueryResult<usize> {
+    diesel::update(assets::table.filter(assets::id.eq(id)))
+        .set((
+            assets::thumbnail_path.eq(None::<String>),
+            assets::thumbnail_url.eq(None::<String>),
+        ))
+        .execute(conn)
+}
+
+pub fn link_to_task(conn: &mut AnyConnection, task: &TaskId, asset: &AssetId) -> QueryResult<()> {
+    let linked = task_assets::table
+        .filter(task_assets::task_id.eq(task))
+        .filter(task_assets::asset_id.eq(asset))
+        .count()
+        .get_result::<i64>(conn)?;
+    if linked == 0 {
+        diesel::insert_into(task_assets::table)
+            .values((
+                task_assets::task_id.eq(task),
+                task_assets::asset_id.eq(asset),
+                task_assets::created_at.eq(crate::db::now()),
+            ))
+            .execute(conn)?;
+    }
+    Ok(())
+}
+
+pub fn unlink_from_task(
+    conn: &mut AnyConnection,
+    task: &TaskId,
+    asset: &AssetId,
+) -> QueryResult<usize> {
+    diesel::delete(
+        task_assets::table
+            .filter(task_assets::task_id.eq(task))
+            .filter(task_assets::asset_id.eq(asset)),
+    )
+    .execute(conn)
+}
+
+/// A file as a block shows it: enough for a link and an icon.
+#[derive(Debug, Clone, PartialEq)]
+pub struct LinkedFile {
+    pub id: AssetId,
+    pub name: String,
+    pub asset_type: AssetType,
+    pub has_thumbnail: bool,
+}
+
+/// The files linked to each of `task_ids` (the owner's only), in one statement.
+pub fn linked_to_tasks(
+    conn: &mut AnyConnection,
+    user: &UserId,
+    task_ids: &[&TaskId],
+) -> QueryResult<HashMap<TaskId, Vec<LinkedFile>>> {
+    if task_ids.is_empty() {
+        return Ok(HashMap::new());
+    }
+    let rows: Vec<(TaskId, AssetId, String, AssetType, Option<String>)> = task_assets::table
+        .inner_join(assets::table)
+        .filter(assets::user_id.eq(user))
+        .filter(task_assets::task_id.eq_any(task_ids))
+        .select((
+            task_assets::task_id,
+            assets::id,
+            assets::name,
+            assets::asset_type,
+            assets::thumbnail_path,
+        ))
+        .order((task_assets::created_at.asc(), assets::name.asc()))
+        .load(conn)?;
+    let mut map: HashMap<TaskId, Vec<LinkedFile>> = HashMap::new();
+    for (task, id, name, asset_type, thumb) in rows {
+        map.entry(task).or_default().push(LinkedFile {
+            id,
+            name,
+            asset_type,
+            has_thumbnail: thumb.is_some(),
+        });
+    }
+    Ok(map)
+}
+
+/// The blocks an asset is linked to (the owner's), newest first.
+pub fn tasks_of(
+    conn: &mut AnyConnection,
+    user: &UserId,
+    asset: &AssetId,
+) -> QueryResult<Vec<(TaskId, String, Option<chrono::NaiveDate>)>> {
+    task_assets::table
+        .inner_join(tasks::table)
+        .filter(tasks::user_id.eq(user))
+        .filter(task_assets::asset_id.eq(asset))
+        .select((tasks::id, tasks::title, tasks::scheduled_date))
+        .order(tasks::scheduled_date.desc())
+        .limit(100)
+        .load(conn)
+}
+
+/// The owner's newest files, for "attach a file" pickers.
+pub fn recent_names(
+    conn: &mut AnyConnection,
+    user: &UserId,
+    limit: i64,
+) -> QueryResult<Vec<(AssetId, String)>> {
+    assets::table
+        .filter(assets::user_id.eq(user))
+        .select((assets::id, assets::name))
+        .order((assets::created_at.desc(), assets::id.asc()))
+        .limit(limit)
+        .load(conn)
 }

@@ -277,12 +277,7 @@ pub fn search(
         query = query.filter(clients::payment_status.eq(payment));
     }
     if let Some(text) = &filter.search {
-        let escaped = text
-            .to_lowercase()
-            .replace('\\', "\\\\")
-            .replace('%', "\\%")
-            .replace('_', "\\_");
-        let pattern = format!("%{escaped}%");
+        let pattern = crate::db::contains_pattern(text);
         query = query.filter(
             lower(clients::name)
                 .like(pattern.clone())

@@ -619,8 +619,7 @@ pub fn search(
             }
             if let Some(text) = &filter.search {
                 // LIKE is case-sensitive on PostgreSQL and not on SQLite: compare lower case on both.
-                let escaped = text.to_lowercase().replace('\\', "\\\\").replace('%', "\\%").replace('_', "\\_");
-                query = query.filter(lower(tasks::title).like(format!("%{escaped}%")).escape('\\'));
+                query = query.filter(lower(tasks::title).like(crate::db::contains_pattern(text)).escape('\\'));
             }
             query
         }};
@@ -655,4 +654,18 @@ pub fn search(
         .limit(limit)
         .load::<Joined>(conn)?;
     Ok((rows.into_iter().map(into_row).collect(), total))
+}
+
+/// The owner's most recently touched blocks, for "link to a block" pickers.
+pub fn recent_titles(
+    conn: &mut AnyConnection,
+    user: &UserId,
+    limit: i64,
+) -> QueryResult<Vec<(TaskId, String, Option<NaiveDate>)>> {
+    tasks::table
+        .filter(tasks::user_id.eq(user))
+        .select((tasks::id, tasks::title, tasks::scheduled_date))
+        .order((tasks::updated_at.desc(), tasks::id.asc()))
+        .limit(limit)
+        .load(conn)
 }

@@ -1,0 +1,152 @@
+//! Keeping rows and objects in step: removing queued objects after their rows are
+//! gone, and `lauf storage check`, which finds rows without files and files without
+//! rows and can repair both.
+
+use std::collections::{HashMap, HashSet};
+
+use actix_web::web;
+
+use super::{ObjectKey, ObjectStore, Storage};
+use crate::db::DbPool;
+use crate::db::models::assets;
+use crate::domain::AssetId;
+use crate::error::AppError;
+
+/// Objects younger than this without a row may be an upload in flight: left alone.
+const GRACE_SECS: u64 = 3600;
+
+async fn db<F, R>(pool: &DbPool, work: F) -> Result<R, AppError>
+where
+    F: FnOnce(&mut crate::db::AnyConnection) -> Result<R, AppError> + Send + 'static,
+    R: Send + 'static,
+{
+    let pool = pool.clone();
+    web::block(move || {
+        let mut conn = pool.get()?;
+        work(&mut conn)
+    })
+    .await?
+}
+
+/// Removes `keys` (already queued in `storage_deletions`) from storage and the
+/// queue. A failure is recorded on the queue row and logged, for a later retry.
+pub async fn remove_queued(pool: &DbPool, storage: &Storage, keys: &[String]) -> usize {
+    let mut removed = 0;
+    for key in keys {
+        let outcome = match ObjectKey::parse(key) {
+            Some(object) => storage.delete(&object).await.map_err(|e| e.to_string()),
+            // Not a key we make: nothing of ours to delete.
+            None => Ok(()),
+        };
+        let key = key.clone();
+        let recorded = match outcome {
+            Ok(()) => {
+                removed += 1;
+                db(pool, move |conn| Ok(assets::deletion_done(conn, &key)?)).await
+            }
+            Err(error) => {
+                tracing::warn!(key = %key, %error, "could not remove a deleted asset's file; it stays queued");
+                db(pool, move |conn| {
+                    Ok(assets::deletion_failed(conn, &key, &error)?)
+                })
+                .await
+            }
+        };
+        if let Err(e) = recorded {
+            tracing::warn!(error = %e, "could not update the storage deletion queue");
+        }
+    }
+    removed
+}
+
+/// Retries everything in the deletion queue; returns how many objects went.
+pub async fn drain_queue(pool: &DbPool, storage: &Storage) -> Result<usize, AppError> {
+    let keys = db(pool, |conn| Ok(assets::queued_deletions(conn, 1_000)?)).await?;
+    Ok(remove_queued(pool, storage, &keys).await)
+}
+
+/// What `lauf storage check` found.
+#[derive(Debug, Default, PartialEq, Eq)]
+pub struct Report {
+    pub rows: usize,
+    pub objects: usize,
+    /// Assets whose original file is missing.
+    pub rows_without_files: Vec<(AssetId, String)>,
+    /// Assets whose thumbnail is missing (the original is there).
+    pub missing_thumbnails: Vec<(AssetId, String)>,
+    /// Objects no row points at, with their size and age in seconds.
+    pub files_without_rows: Vec<(String, u64, Option<u64>)>,
+    pub queued_deletions: usize,
+    pub repaired: usize,
+}
+
+impl Report {
+    pub fn is_clean(&self) -> bool {
+        self.rows_without_files.is_empty()
+            && self.missing_thumbnails.is_empty()
+            && self.files_without_rows.is_empty()
+            && self.queued_deletions == 0
+    }
+}
+
+/// Compares rows with objects. With `repair`: rows whose file is gone are deleted
+/// (there is nothing left to show), missing thumbnails are forgotten, objects
+/// without a row older than an hour are removed, and the deletion queue is retried.
+pub async fn check(pool: &DbPool, storage: &Storage, repair: bool) -> anyhow::Result<Report> {
+    let mut report = Report::default();
+    if repair {
+        report.repaired += drain_queue(pool, storage).await?;
+    }
+    let listed = storage.list().await?;
+    let rows = db(pool, |conn| Ok(assets::all_keys(conn)?)).await?;
+    let queued: HashSet<String> = db(pool, |conn| Ok(assets::queued_deletions(conn, 100_000)?))
+        .await?
+        .into_iter()
+        .collect();
+    report.queued_deletions = queued.len();
+    report.rows = rows.len();
+    report.objects = listed.len();
+    let present: HashMap<&str, &super::Listed> =
+        listed.iter().map(|l| (l.key.as_str(), l)).collect();
+    let mut referenced: HashSet<&str> = HashSet::new();
+    for (id, original, thumb) in &rows {
+        referenced.insert(original);
+        if !present.contains_key(original.as_str()) {
+            report
+                .rows_without_files
+                .push((id.clone(), original.clone()));
+        }
+        if let Some(thumb) = thumb {
+            referenced.insert(thumb);
+            if !present.contains_key(thumb.as_str()) && present.contains_key(original.as_str()) {
+                report.missing_thumbnails.push((id.clone(), thumb.clone()));
+            }
+        }
+    }
+    for object in &listed {
+        if !referenced.contains(object.key.as_str()) && !queued.contains(&object.key) {
+            report
+                .files_without_rows
+                .push((object.key.clone(), object.size, object.age_secs));
+        }
+    }
+    if repair {
+        for (id, _) in &report.rows_without_files {
+            let id = id.clone();
+            report.repaired += db(pool, move |conn| Ok(assets::delete_row(conn, &id)?)).await?;
+        }
+        for (id, _) in &report.missing_thumbnails {
+            let id = id.clone();
+            report.repaired +=
+                db(pool, move |conn| Ok(assets::clear_thumbnail(conn, &id)?)).await?;
+        }
+        for (key, _, age) in &report.files_without_rows {
+            let old_enough = age.is_none_or(|age| age >= GRACE_SECS);
+            if let (Some(object), true) = (ObjectKey::parse(key), old_enough) {
+                storage.delete(&object).await?;
+                report.repaired += 1;
+            }
+        }
+    }
+    Ok(report)
+}

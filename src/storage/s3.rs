@@ -1,0 +1,300 @@
+//! An S3-compatible bucket (Supabase Storage's S3 endpoint, MinIO, AWS S3). Requests
+//! are signed with SigV4 by `rusty-s3` as short-lived presigned URLs and sent with
+//! `awc`; bodies stream in both directions.
+
+use std::path::Path;
+use std::time::Duration;
+
+use actix_web::body::SizedStream;
+use bytes::BytesMut;
+use futures_util::{StreamExt, TryStreamExt};
+use rusty_s3::actions::{ListObjectsV2, S3Action};
+use rusty_s3::{Bucket, Credentials, UrlStyle};
+use tokio::io::AsyncReadExt;
+
+use super::{Listed, Object, ObjectKey, ObjectStore, StorageError};
+
+/// How long a signed request stays valid: long enough for a 100 MB body on a slow
+/// link, short enough to be useless if it leaked into a log.
+const SIGNED_FOR: Duration = Duration::from_secs(15 * 60);
+const CHUNK: usize = 64 * 1024;
+
+/// `LAUF_S3_*`.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct S3Settings {
+    pub endpoint: String,
+    pub bucket: String,
+    pub region: String,
+    pub access_key_id: String,
+    pub secret_access_key: String,
+    /// Path-style URLs (`endpoint/bucket/key`), which Supabase and MinIO need.
+    pub path_style: bool,
+    /// A fixed prefix inside the bucket (e.g. `lauf/`), so a bucket can be shared.
+    pub prefix: String,
+}
+
+pub struct S3Store {
+    bucket: Bucket,
+    credentials: Credentials,
+    prefix: String,
+}
+
+thread_local! {
+    // awc's client is per thread (it is `!Send`); one per worker keeps its pool.
+    static CLIENT: awc::Client = build_client();
+}
+
+fn build_client() -> awc::Client {
+    let connector = awc::Connector::new().timeout(Duration::from_secs(10));
+    let connector = match tls_connector() {
+        Ok(tls) => connector.openssl(tls),
+        Err(e) => {
+            tracing::warn!(error = %e, "TLS setup for S3 failed; only http:// endpoints will work");
+            connector
+        }
+    };
+    awc::Client::builder()
+        .connector(connector)
+        .timeout(Duration::from_secs(60))
+        .disable_redirects()
+        .finish()
+}
+
+/// OpenSSL is vendored, so it does not know where this system keeps its CA
+/// certificates: look them up the way `openssl-probe` does.
+fn tls_connector() -> Result<openssl::ssl::SslConnector, openssl::error::ErrorStack> {
+    let mut builder = openssl::ssl::SslConnector::builder(openssl::ssl::SslMethod::tls())?;
+    let found = openssl_probe::probe();
+    if let Some(file) = &found.cert_file {
+        builder.set_ca_file(file)?;
+    }
+    builder.set_alpn_protos(b"\x08http/1.1")?;
+    Ok(builder.build())
+}
+
+fn client() -> awc::Client {
+    CLIENT.with(Clone::clone)
+}
+
+fn failed(what: &str, err: impl std::fmt::Display) -> StorageError {
+    StorageError::Failed(format!("{what}: {err}"))
+}
+
+impl S3Store {
+    pub fn new(settings: &S3Settings) -> Result<Self, String> {
+        let endpoint = settings
+            .endpoint
+            .parse()
+            .map_err(|e| format!("LAUF_S3_ENDPOINT is not a URL: {e}"))?;
+        let style = if settings.path_style {
+            UrlStyle::Path
+        } else {
+            UrlStyle::VirtualHost
+        };
+        let bucket = Bucket::new(
+            endpoint,
+            style,
+            settings.bucket.clone(),
+            settings.region.clone(),
+        )
+        .map_err(|e| format!("LAUF_S3_ENDPOINT / LAUF_S3_BUCKET: {e:?}"))?;
+        Ok(S3Store {
+            bucket,
+            credentials: Credentials::new(
+                settings.access_key_id.clone(),
+                settings.secret_access_key.clone(),
+            ),
+            prefix: settings.prefix.clone(),
+        })
+    }
+
+    pub fn describe(&self) -> String {
+        format!(
+            "{} at {} (prefix {:?})",
+            self.bucket.name(),
+            self.bucket.base_url(),
+            self.prefix
+        )
+    }
+
+    fn object(&self, key: &ObjectKey) -> String {
+        format!("{}{}", self.prefix, key.as_str())
+    }
+
+    async fn check(
+        &self,
+        what: &str,
+        mut res: awc::ClientResponse<
+            impl futures_util::Stream<Item = Result<bytes::Bytes, awc::error::PayloadError>> + Unpin,
+        >,
+    ) -> Result<(), StorageError> {
+        if res.status().is_success() {
+            return Ok(());
+        }
+        let status = res.status();
+        let body = res.body().limit(4096).await.unwrap_or_default();
+        let text = String::from_utf8_lossy(&body);
+        if status.as_u16() == 404 {
+            return Err(StorageError::NotFound);
+        }
+        if text.contains("QuotaExceeded") || text.contains("EntityTooLarge") {
+            return Err(StorageError::Full);
+        }
+        Err(failed(what, format!("{status}: {}", text.trim())))
+    }
+}
+
+impl ObjectStore for S3Store {
+    async fn put_file(
+        &self,
+        key: &ObjectKey,
+        path: &Path,
+        content_type: &str,
+    ) -> Result<(), StorageError> {
+        let file = tokio::fs::File::open(path)
+            .await
+            .map_err(StorageError::from_io)?;
+        let len = file.metadata().await.map_err(StorageError::from_io)?.len();
+        let object = self.object(key);
+        let url = self
+            .bucket
+            .put_object(Some(&self.credentials), &object)
+            .sign(SIGNED_FOR);
+        let chunks = futures_util::stream::unfold(Some(file), |file| async move {
+            let mut file = file?;
+            let mut buf = BytesMut::with_capacity(CHUNK);
+            match file.read_buf(&mut buf).await {
+                Ok(0) => None,
+                Ok(_) => Some((Ok::<_, std::io::Error>(buf.freeze()), Some(file))),
+                Err(e) => Some((Err(e), None)),
+            }
+        });
+        let res = client()
+            .put(url.as_str())
+            .insert_header(("Content-Type", content_type.to_string()))
+            .timeout(Duration::from_secs(3600))
+            .send_body(SizedStream::new(len, chunks.boxed_local()))
+            .await
+            .map_err(|e| failed("upload to S3", e))?;
+        self.check("upload to S3", res).await
+    }
+
+    async fn put_bytes(
+        &self,
+        key: &ObjectKey,
+        bytes: Vec<u8>,
+        content_type: &str,
+    ) -> Result<(), StorageError> {
+        let object = self.object(key);
+        let url = self
+            .bucket
+            .put_object(Some(&self.credentials), &object)
+            .sign(SIGNED_FOR);
+        let res = client()
+            .put(url.as_str())
+            .insert_header(("Content-Type", content_type.to_string()))
+            .send_body(bytes)
+            .await
+            .map_err(|e| failed("upload to S3", e))?;
+        self.check("upload to S3", res).await
+    }
+
+    async fn get(&self, key: &ObjectKey) -> Result<Object, StorageError> {
+        let object = self.object(key);
+        let url = self
+            .bucket
+            .get_object(Some(&self.credentials), &object)
+            .sign(SIGNED_FOR);
+        let res = client()
+            .get(url.as_str())
+            .send()
+            .await
+            .map_err(|e| failed("download from S3", e))?;
+        if !res.status().is_success() {
+            self.check("download from S3", res).await?;
+            return Err(StorageError::NotFound);
+        }
+        let len = res
+            .headers()
+            .get("content-length")
+            .and_then(|v| v.to_str().ok())
+            .and_then(|v| v.parse().ok())
+            .ok_or_else(|| failed("download from S3", "no Content-Length"))?;
+        let body = res.map_err(|e| std::io::Error::other(e.to_string()));
+        Ok(Object {
+            len,
+            body: Box::pin(body),
+        })
+    }
+
+    async fn delete(&self, key: &ObjectKey) -> Result<(), StorageError> {
+        let object = self.object(key);
+        let url = self
+            .bucket
+            .delete_object(Some(&self.credentials), &object)
+            .sign(SIGNED_FOR);
+        let res = client()
+            .delete(url.as_str())
+            .send()
+            .await
+            .map_err(|e| failed("delete on S3", e))?;
+        match self.check("delete on S3", res).await {
+            Err(StorageError::NotFound) => Ok(()),
+            other => other,
+        }
+    }
+
+    async fn list(&self) -> Result<Vec<Listed>, StorageError> {
+        let mut found = Vec::new();
+        let mut token: Option<String> = None;
+        loop {
+            let mut action = self.bucket.list_objects_v2(Some(&self.credentials));
+            if !self.prefix.is_empty() {
+                action.with_prefix(self.prefix.as_str());
+            }
+            if let Some(token) = &token {
+                action.with_continuation_token(token.clone());
+            }
+            let url = action.sign(SIGNED_FOR);
+            let mut res = client()
+                .get(url.as_str())
+                .send()
+                .await
+                .map_err(|e| failed("list on S3", e))?;
+            if !res.status().is_success() {
+                self.check("list on S3", res).await?;
+                return Err(failed("list on S3", "unexpected answer"));
+            }
+            let body = res
+                .body()
+                .limit(16 * 1024 * 1024)
+                .await
+                .map_err(|e| failed("list on S3", e))?;
+            let text = String::from_utf8_lossy(&body);
+            let page = ListObjectsV2::parse_response(&text)
+                .map_err(|e| failed("list on S3", format!("{e:?}")))?;
+            for item in page.contents {
+                let Some(key) = item.key.strip_prefix(self.prefix.as_str()) else {
+                    continue;
+                };
+                found.push(Listed {
+                    key: key.to_string(),
+                    size: item.size,
+                    age_secs: age_of(&item.last_modified),
+                });
+            }
+            match page.next_continuation_token {
+                Some(next) => token = Some(next),
+                None => break,
+            }
+        }
+        found.sort_by(|a, b| a.key.cmp(&b.key));
+        Ok(found)
+    }
+}
+
+fn age_of(last_modified: &str) -> Option<u64> {
+    let at = chrono::DateTime::parse_from_rfc3339(last_modified).ok()?;
+    let age = chrono::Utc::now().signed_duration_since(at);
+    u64::try_from(age.num_seconds()).ok()
+}
