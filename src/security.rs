@@ -12,13 +12,13 @@ use askama::Template;
 use crate::error::AppError;
 use crate::startup::AppState;
 
-pub const CSP: &str = "default-src 'none'; script-src 'self'; style-src 'self'; img-src 'self' data:; \
+pub const CSP: &str = "default-src 'none'; script-src 'self'; style-src 'self'; img-src 'self' data:; media-src 'self'; \
 font-src 'self'; connect-src 'self'; form-action 'self'; frame-ancestors 'none'; base-uri 'none'; \
 object-src 'none'; manifest-src 'self'";
 
 /// Over HTTPS the browser also upgrades any stray http:// subresource. Not on plain
 /// http://127.0.0.1, where it would break every asset.
-pub const CSP_HTTPS: &str = "default-src 'none'; script-src 'self'; style-src 'self'; img-src 'self' data:; \
+pub const CSP_HTTPS: &str = "default-src 'none'; script-src 'self'; style-src 'self'; img-src 'self' data:; media-src 'self'; \
 font-src 'self'; connect-src 'self'; form-action 'self'; frame-ancestors 'none'; base-uri 'none'; \
 object-src 'none'; manifest-src 'self'; upgrade-insecure-requests";
 
@@ -70,13 +70,16 @@ pub async fn response_headers(
     }
 
     let headers = res.headers_mut();
+    // A handler serving an uploaded file sets a stricter policy of its own.
+    if !headers.contains_key(header::CONTENT_SECURITY_POLICY) {
+        headers.insert(
+            header::CONTENT_SECURITY_POLICY,
+            HeaderValue::from_static(if secure { CSP_HTTPS } else { CSP }),
+        );
+    }
     let mut set = |name: HeaderName, value: &'static str| {
         headers.insert(name, HeaderValue::from_static(value));
     };
-    set(
-        header::CONTENT_SECURITY_POLICY,
-        if secure { CSP_HTTPS } else { CSP },
-    );
     set(header::X_CONTENT_TYPE_OPTIONS, "nosniff");
     set(header::X_FRAME_OPTIONS, "DENY");
     set(header::REFERRER_POLICY, "strict-origin-when-cross-origin");

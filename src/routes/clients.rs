@@ -521,6 +521,7 @@ pub struct ClientPage {
     pub suggestion: Suggestion,
     pub timeline: Vec<TimelineEntry>,
     pub opportunities: Vec<Opportunity>,
+    pub files: super::assets::FilesSection,
 }
 
 /// One line of a client's history.
@@ -675,15 +676,17 @@ pub async fn show(
     query: web::Query<ShowQuery>,
 ) -> Result<HttpResponse, AppError> {
     let (id, target) = (user.id().clone(), path.into_inner());
-    let (client, projects, history, opportunities) = state
+    let (client, projects, history, opportunities, files) = state
         .db(move |conn| {
             let client = clients::find(conn, &id, &target)?.ok_or(AppError::NotFound)?;
             let projects = projects::for_client(conn, &id, &target)?;
             let history = audit::for_entity(conn, &id, "client", target.as_str(), 50)?;
             let opportunities = opportunities::for_client(conn, &id, &target)?;
-            Ok((client, projects, history, opportunities))
+            let files = super::assets::FilesData::load(conn, &id, Some(&target), None)?;
+            Ok((client, projects, history, opportunities, files))
         })
         .await?;
+    let return_to = format!("/clients/{}", client.id);
     let (today, _) = local_now(&user, state.clock.now());
     let followup_due = client.next_followup.is_some_and(|f| f.date() <= today);
     let suggestion = suggestion_for(&client, &projects, today);
@@ -696,6 +699,7 @@ pub async fn show(
         suggestion,
         timeline: history.into_iter().map(TimelineEntry::from_audit).collect(),
         opportunities,
+        files: super::assets::FilesSection::new(&user, &state, files, return_to),
     };
     html(StatusCode::OK, &page)
 }

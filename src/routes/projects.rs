@@ -536,6 +536,7 @@ pub struct ProjectPage {
     pub blocks: Vec<BlockView>,
     pub blocks_total: i64,
     pub late: bool,
+    pub files: super::assets::FilesSection,
 }
 
 impl ProjectPage {
@@ -564,7 +565,7 @@ pub async fn show(
     path: web::Path<ProjectId>,
 ) -> Result<HttpResponse, AppError> {
     let (id, target) = (user.id().clone(), path.into_inner());
-    let (project, client, (rows, blocks_total)) = state
+    let (project, client, (rows, blocks_total), files) = state
         .db(move |conn| {
             let project = projects::find(conn, &id, &target)?.ok_or(AppError::NotFound)?;
             let client = clients::find(conn, &id, &project.client_id)?.ok_or(AppError::NotFound)?;
@@ -573,9 +574,11 @@ pub async fn show(
                 ..Default::default()
             };
             let blocks = tasks::search(conn, &id, &filter, 0, 50)?;
-            Ok((project, client, blocks))
+            let files = super::assets::FilesData::load(conn, &id, None, Some(&target))?;
+            Ok((project, client, blocks, files))
         })
         .await?;
+    let return_to = format!("/projects/{}", project.id);
     let (today, _) = local_now(&user, state.clock.now());
     let late =
         project.status != ProjectStatus::Launched && project.due_date.is_some_and(|d| d < today);
@@ -586,6 +589,7 @@ pub async fn show(
         blocks: rows.iter().map(BlockView::from_row).collect(),
         blocks_total,
         late,
+        files: super::assets::FilesSection::new(&user, &state, files, return_to),
     };
     html(StatusCode::OK, &page)
 }

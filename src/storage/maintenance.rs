@@ -131,7 +131,15 @@ pub async fn check(pool: &DbPool, storage: &Storage, repair: bool) -> anyhow::Re
         }
     }
     if repair {
+        let thumbs: HashMap<&AssetId, &String> = rows
+            .iter()
+            .filter_map(|(id, _, thumb)| thumb.as_ref().map(|t| (id, t)))
+            .collect();
         for (id, _) in &report.rows_without_files {
+            // The row goes, and with it its thumbnail, which nothing else shows.
+            if let Some(thumb) = thumbs.get(id).and_then(|t| ObjectKey::parse(t)) {
+                storage.delete(&thumb).await?;
+            }
             let id = id.clone();
             report.repaired += db(pool, move |conn| Ok(assets::delete_row(conn, &id)?)).await?;
         }

@@ -8,7 +8,7 @@ use std::time::Duration;
 use actix_web::body::SizedStream;
 use bytes::BytesMut;
 use futures_util::{StreamExt, TryStreamExt};
-use rusty_s3::actions::{ListObjectsV2, S3Action};
+use rusty_s3::actions::S3Action;
 use rusty_s3::{Bucket, Credentials, UrlStyle};
 use tokio::io::AsyncReadExt;
 
@@ -271,21 +271,20 @@ impl ObjectStore for S3Store {
                 .await
                 .map_err(|e| failed("list on S3", e))?;
             let text = String::from_utf8_lossy(&body);
-            let page = ListObjectsV2::parse_response(&text)
-                .map_err(|e| failed("list on S3", format!("{e:?}")))?;
-            for item in page.contents {
-                let Some(key) = item.key.strip_prefix(self.prefix.as_str()) else {
+            let page = parse_listing(&text);
+            for (key, size, modified) in page.objects {
+                let Some(key) = key.strip_prefix(self.prefix.as_str()) else {
                     continue;
                 };
                 found.push(Listed {
                     key: key.to_string(),
-                    size: item.size,
-                    age_secs: age_of(&item.last_modified),
+                    size,
+                    age_secs: modified.as_deref().and_then(age_of),
                 });
             }
-            match page.next_continuation_token {
-                Some(next) => token = Some(next),
-                None => break,
+            match page.next {
+                Some(next) if page.truncated => token = Some(next),
+                _ => break,
             }
         }
         found.sort_by(|a, b| a.key.cmp(&b.key));
@@ -293,8 +292,86 @@ impl ObjectStore for S3Store {
     }
 }
 
+/// One page of a ListObjectsV2 answer: only what we use (key, size, last
+/// modified, continuation), so servers that leave out other fields (ETag, owner)
+/// still list.
+#[derive(Debug, Default, PartialEq)]
+struct ListingPage {
+    objects: Vec<(String, u64, Option<String>)>,
+    truncated: bool,
+    next: Option<String>,
+}
+
+fn element<'a>(xml: &'a str, name: &str) -> Option<&'a str> {
+    let open = format!("<{name}>");
+    let close = format!("</{name}>");
+    let start = xml.find(&open)? + open.len();
+    let end = xml[start..].find(&close)? + start;
+    Some(&xml[start..end])
+}
+
+fn unescape(text: &str) -> String {
+    text.replace("&lt;", "<")
+        .replace("&gt;", ">")
+        .replace("&quot;", "\"")
+        .replace("&apos;", "'")
+        .replace("&amp;", "&")
+}
+
+fn parse_listing(xml: &str) -> ListingPage {
+    let mut page = ListingPage::default();
+    let mut rest = xml;
+    while let Some(start) = rest.find("<Contents>") {
+        let after = &rest[start + "<Contents>".len()..];
+        let Some(end) = after.find("</Contents>") else {
+            break;
+        };
+        let item = &after[..end];
+        if let Some(key) = element(item, "Key") {
+            let size = element(item, "Size")
+                .and_then(|s| s.trim().parse().ok())
+                .unwrap_or(0);
+            let modified = element(item, "LastModified").map(|m| m.trim().to_string());
+            page.objects.push((unescape(key), size, modified));
+        }
+        rest = &after[end..];
+    }
+    page.truncated = element(xml, "IsTruncated").is_some_and(|t| t.trim() == "true");
+    page.next = element(xml, "NextContinuationToken").map(unescape);
+    page
+}
+
 fn age_of(last_modified: &str) -> Option<u64> {
     let at = chrono::DateTime::parse_from_rfc3339(last_modified).ok()?;
     let age = chrono::Utc::now().signed_duration_since(at);
     u64::try_from(age.num_seconds()).ok()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn listings_parse_with_or_without_optional_fields() {
+        let xml = r#"<?xml version="1.0" encoding="UTF-8"?>
+<ListBucketResult xmlns="http://s3.amazonaws.com/doc/2006-03-01/"><Name>b</Name>
+<IsTruncated>true</IsTruncated><NextContinuationToken>abc&amp;d</NextContinuationToken>
+<Contents><Key>lauf/assets/x</Key><LastModified>2026-11-22T10:00:00.000Z</LastModified><ETag>"e"</ETag><Size>42</Size></Contents>
+<Contents><Key>lauf/thumbs/x.jpg</Key><Size>7</Size></Contents></ListBucketResult>"#;
+        let page = parse_listing(xml);
+        assert_eq!(
+            page.objects,
+            vec![
+                (
+                    "lauf/assets/x".to_string(),
+                    42,
+                    Some("2026-11-22T10:00:00.000Z".to_string())
+                ),
+                ("lauf/thumbs/x.jpg".to_string(), 7, None),
+            ]
+        );
+        assert!(page.truncated);
+        assert_eq!(page.next.as_deref(), Some("abc&d"));
+        assert_eq!(parse_listing("<ListBucketResult/>"), ListingPage::default());
+    }
 }

@@ -230,6 +230,10 @@ pub struct TestApp {
     pub pool: DbPool,
     pub db: TestDb,
     pub clock: lauf::clock::Clock,
+    /// `LAUF_DATA_DIR` of this app (uploads spool here; local storage is `files/`).
+    _data_dir: tempfile::TempDir,
+    /// The settings the app was built with.
+    pub settings: Settings,
     server: actix_web::dev::ServerHandle,
 }
 
@@ -270,6 +274,8 @@ async fn spawn(
         DatabaseTarget::Sqlite(path) => path.display().to_string(),
     };
     let data_keys = lauf::crypto::KeyRing::generate("k1").to_list();
+    let data_dir = tempfile::tempdir().unwrap();
+    let data_path = data_dir.path().display().to_string();
     let mut env: HashMap<String, String> = [
         ("LAUF_DATA_KEYS", data_keys.as_str()),
         ("LAUF_DATA_KEY_ACTIVE", "k1"),
@@ -277,6 +283,7 @@ async fn spawn(
         ("LAUF_BIND", "127.0.0.1:0"),
         ("LAUF_DB_POOL_SIZE", "4"),
         ("LAUF_WORKERS", "1"),
+        ("LAUF_DATA_DIR", data_path.as_str()),
     ]
     .iter()
     .map(|(k, v)| (k.to_string(), v.to_string()))
@@ -287,7 +294,7 @@ async fn spawn(
     let settings = Settings::from_lookup(|k| env.get(k).cloned()).unwrap();
     let pool = db::build_pool(&settings.database, &settings.pool).unwrap();
     db::run_migrations(&mut pool.get().unwrap()).unwrap();
-    let app = Application::build_with_clock(settings, pool.clone(), clock.clone()).unwrap();
+    let app = Application::build_with_clock(settings.clone(), pool.clone(), clock.clone()).unwrap();
     let port = app.port();
     let server = app.server_handle();
     actix_web::rt::spawn(app.run_until_stopped());
@@ -297,11 +304,37 @@ async fn spawn(
         pool,
         db,
         clock,
+        _data_dir: data_dir,
+        settings,
         server,
     })
 }
 
 impl TestApp {
+    /// The app's file store, opened the way the app opens it.
+    pub fn storage(&self) -> lauf::storage::Storage {
+        self.settings.open_storage().unwrap()
+    }
+
+    /// Every stored object's key.
+    pub async fn stored_keys(&self) -> Vec<String> {
+        use lauf::storage::ObjectStore;
+        self.storage()
+            .list()
+            .await
+            .unwrap()
+            .into_iter()
+            .map(|l| l.key)
+            .collect()
+    }
+
+    /// Files left in the upload spool directory.
+    pub fn spooled_files(&self) -> usize {
+        std::fs::read_dir(self.settings.upload_dir())
+            .map(|d| d.count())
+            .unwrap_or(0)
+    }
+
     pub fn browser(&self) -> Browser {
         Browser {
             base: self.address.clone(),
@@ -579,6 +612,84 @@ impl Browser {
     }
 
     /// Loads `page`, takes its CSRF token and posts `form` with it.
+    /// A multipart form post (as a browser sends `<input type=file multiple>`):
+    /// text fields first, then each file under `files`.
+    pub async fn upload_files(
+        &self,
+        path: &str,
+        fields: &[(&str, &str)],
+        files: &[(&str, &[u8])],
+    ) -> Response {
+        let boundary = "----lauf-test-boundary-9QpZ2xkTrZu0gW";
+        let mut body = Vec::new();
+        for (name, value) in fields {
+            body.extend_from_slice(
+                format!("--{boundary}\r\nContent-Disposition: form-data; name=\"{name}\"\r\n\r\n{value}\r\n").as_bytes(),
+            );
+        }
+        for (filename, content) in files {
+            body.extend_from_slice(
+                format!("--{boundary}\r\nContent-Disposition: form-data; name=\"files\"; filename=\"{filename}\"\r\nContent-Type: application/octet-stream\r\n\r\n").as_bytes(),
+            );
+            body.extend_from_slice(content);
+            body.extend_from_slice(b"\r\n");
+        }
+        body.extend_from_slice(format!("--{boundary}--\r\n").as_bytes());
+        let mut req = self
+            .client
+            .post(format!("{}{path}", self.base))
+            .insert_header(("Origin", self.base.clone()))
+            .insert_header(("Sec-Fetch-Site", "same-origin"))
+            .insert_header((
+                "Content-Type",
+                format!("multipart/form-data; boundary={boundary}"),
+            ));
+        if let Some(cookies) = self.cookie_header() {
+            req = req.insert_header(("Cookie", cookies));
+        }
+        let mut res = req.send_body(body).await.expect("upload failed");
+        let bytes = res
+            .body()
+            .limit(8 * 1024 * 1024)
+            .await
+            .expect("reading body");
+        let response = Response {
+            status: res.status().as_u16(),
+            headers: res.headers().clone(),
+            body: String::from_utf8_lossy(&bytes).into_owned(),
+        };
+        self.remember(&response);
+        response
+    }
+
+    /// The raw bytes and headers of a GET (files, thumbnails).
+    pub async fn get_bytes(&self, path: &str) -> (u16, awc::http::header::HeaderMap, Vec<u8>) {
+        let mut req = self.client.get(format!("{}{path}", self.base));
+        if let Some(cookies) = self.cookie_header() {
+            req = req.insert_header(("Cookie", cookies));
+        }
+        let mut res = req.send().await.expect("request failed");
+        let bytes = res
+            .body()
+            .limit(64 * 1024 * 1024)
+            .await
+            .expect("reading body");
+        (res.status().as_u16(), res.headers().clone(), bytes.to_vec())
+    }
+
+    /// A form post carrying the CSRF token of a page already fetched.
+    pub async fn post_with_token(
+        &self,
+        page: &Response,
+        action: &str,
+        form: &[(&str, &str)],
+    ) -> Response {
+        let token = page.csrf_token();
+        let mut fields = vec![("csrf_token", token.as_str())];
+        fields.extend_from_slice(form);
+        self.post(action, &fields).await
+    }
+
     pub async fn submit(&self, page: &str, action: &str, form: &[(&str, &str)]) -> Response {
         let token = self.get(page).await.csrf_token();
         let mut fields = vec![("csrf_token", token.as_str())];
@@ -613,5 +724,79 @@ impl Browser {
     pub async fn log_out(&self) -> Response {
         let token = self.get("/settings").await.csrf_token();
         self.post("/logout", &[("csrf_token", &token)]).await
+    }
+}
+
+/// A real S3-compatible server (s3s-fs, files under a temp dir) shared by the whole
+/// test run; each test gets a bucket of its own.
+pub struct S3Server {
+    pub endpoint: String,
+    pub root: PathBuf,
+}
+
+pub const S3_KEY: &str = "lauf-test-key";
+pub const S3_SECRET: &str = "lauf-test-secret-0123456789";
+
+pub fn s3_server() -> &'static S3Server {
+    static SERVER: OnceLock<S3Server> = OnceLock::new();
+    SERVER.get_or_init(|| {
+        let root = std::env::temp_dir().join(format!("lauf-s3-{}", std::process::id()));
+        std::fs::create_dir_all(&root).unwrap();
+        let (tx, rx) = std::sync::mpsc::channel();
+        let serve_root = root.clone();
+        std::thread::spawn(move || {
+            let runtime = tokio::runtime::Builder::new_multi_thread()
+                .worker_threads(2)
+                .enable_all()
+                .build()
+                .unwrap();
+            runtime.block_on(async move {
+                use hyper_util::rt::{TokioExecutor, TokioIo};
+                let fs = s3s_fs::FileSystem::new(serve_root).unwrap();
+                let mut builder = s3s::service::S3ServiceBuilder::new(fs);
+                builder.set_auth(s3s::auth::SimpleAuth::from_single(S3_KEY, S3_SECRET));
+                let service = builder.build();
+                let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
+                tx.send(listener.local_addr().unwrap()).unwrap();
+                let http = hyper_util::server::conn::auto::Builder::new(TokioExecutor::new());
+                loop {
+                    let Ok((socket, _)) = listener.accept().await else {
+                        continue;
+                    };
+                    let conn = http
+                        .serve_connection(TokioIo::new(socket), service.clone())
+                        .into_owned();
+                    tokio::spawn(async move {
+                        let _ = conn.await;
+                    });
+                }
+            });
+        });
+        let addr = rx.recv().unwrap();
+        S3Server {
+            endpoint: format!("http://{addr}"),
+            root,
+        }
+    })
+}
+
+impl S3Server {
+    /// A fresh bucket (a directory, for s3s-fs) and the settings that point at it.
+    pub fn bucket(&self) -> (String, Vec<(String, String)>) {
+        let name = format!("t{}", uuid::Uuid::new_v4().simple());
+        std::fs::create_dir_all(self.root.join(&name)).unwrap();
+        let env = vec![
+            ("LAUF_STORAGE".to_string(), "s3".to_string()),
+            ("LAUF_S3_ENDPOINT".to_string(), self.endpoint.clone()),
+            ("LAUF_S3_BUCKET".to_string(), name.clone()),
+            ("LAUF_S3_REGION".to_string(), "us-east-1".to_string()),
+            ("LAUF_S3_ACCESS_KEY_ID".to_string(), S3_KEY.to_string()),
+            (
+                "LAUF_S3_SECRET_ACCESS_KEY".to_string(),
+                S3_SECRET.to_string(),
+            ),
+            ("LAUF_S3_PREFIX".to_string(), "lauf/".to_string()),
+        ];
+        (name, env)
     }
 }

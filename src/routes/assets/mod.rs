@@ -845,40 +845,60 @@ pub struct FilesSection {
     pub upload: UploadBox,
 }
 
-impl FilesSection {
-    pub async fn load(
-        state: &AppState,
-        user: &CurrentUser,
-        client: Option<ClientId>,
-        project: Option<ProjectId>,
-        return_to: String,
+/// What a files section reads, inside the page's own database call.
+pub struct FilesData {
+    cards: Vec<AssetCard>,
+    total: i64,
+    categories: Vec<String>,
+    client: Option<ClientId>,
+    project: Option<ProjectId>,
+}
+
+impl FilesData {
+    pub fn load(
+        conn: &mut AnyConnection,
+        user: &UserId,
+        client: Option<&ClientId>,
+        project: Option<&ProjectId>,
     ) -> Result<Self, AppError> {
-        let owner = user.id().clone();
-        let (c, p) = (client.clone(), project.clone());
-        let ((cards, total), pickers) = state
-            .db(move |conn| {
-                Ok((
-                    assets::recent_for(conn, &owner, c.as_ref(), p.as_ref(), 12)?,
-                    Pickers::load(conn, &owner)?,
-                ))
-            })
-            .await?;
-        let all_url = match (&project, &client) {
+        let (cards, total) = assets::recent_for(conn, user, client, project, 12)?;
+        Ok(FilesData {
+            cards,
+            total,
+            categories: assets::categories(conn, user)?,
+            client: client.cloned(),
+            project: project.cloned(),
+        })
+    }
+}
+
+impl FilesSection {
+    pub fn new(user: &CurrentUser, state: &AppState, data: FilesData, return_to: String) -> Self {
+        let all_url = match (&data.project, &data.client) {
             (Some(p), _) => format!("/assets?project={p}"),
             (None, Some(c)) => format!("/assets?client={c}"),
             _ => "/assets".into(),
         };
         let form = AssetForm {
-            client_id: client.map(|c| c.to_string()).unwrap_or_default(),
-            project_id: project.map(|p| p.to_string()).unwrap_or_default(),
+            client_id: data.client.map(|c| c.to_string()).unwrap_or_default(),
+            project_id: data.project.map(|p| p.to_string()).unwrap_or_default(),
             return_to,
             ..AssetForm::default()
         };
-        Ok(FilesSection {
-            cards: cards.into_iter().map(|card| CardView { card }).collect(),
-            total,
+        // Client and project are fixed by the page: no pickers to fill.
+        let pickers = Pickers {
+            categories: data.categories,
+            ..Pickers::default()
+        };
+        FilesSection {
+            cards: data
+                .cards
+                .into_iter()
+                .map(|card| CardView { card })
+                .collect(),
+            total: data.total,
             all_url,
             upload: UploadBox::new(user, state, form, pickers),
-        })
+        }
     }
 }

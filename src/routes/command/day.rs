@@ -205,6 +205,12 @@ pub fn load_plan(
         .map(|r| u32::from(r.task.time_block_minutes.get()))
         .sum();
     let overlap_count = blocks.iter().filter(|b| b.overlaps).count();
+    // The files each block needs, in one statement (none when the day is empty).
+    let ids: Vec<&crate::domain::TaskId> = day_rows.iter().map(|r| &r.task.id).collect();
+    let mut files = crate::db::models::assets::linked_to_tasks(conn, user.id(), &ids)?;
+    for block in blocks.iter_mut().chain(anytime.iter_mut()) {
+        block.files = files.remove(&block.id).unwrap_or_default();
+    }
     Ok(DayPlan {
         day,
         today,

@@ -39,6 +39,8 @@ pub struct BlockView {
     /// Grid classes when placed on a timeline (`r-31 h-18 lane-1`).
     pub grid: String,
     pub overlaps: bool,
+    /// The block's context files (on the day plan).
+    pub files: Vec<crate::db::models::assets::LinkedFile>,
 }
 
 impl BlockView {
@@ -61,6 +63,7 @@ impl BlockView {
             goal_title: row.goal_title.clone(),
             grid: String::new(),
             overlaps: false,
+            files: Vec::new(),
         }
     }
 

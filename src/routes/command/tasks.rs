@@ -34,9 +34,23 @@ pub struct TaskFormPage {
     pub projects: Vec<(ProjectId, String, String)>,
     pub goals: Vec<Goal>,
     pub task_id: Option<TaskId>,
+    /// The block's context files, and the owner's other recent files to attach.
+    pub files: Vec<crate::db::models::assets::LinkedFile>,
+    pub attachable: Vec<(AssetId, String)>,
 }
 
 impl TaskFormPage {
+    /// Where the files section's forms come back to: this editor.
+    pub fn here(&self) -> String {
+        match &self.task_id {
+            Some(id) => format!(
+                "/tasks/{id}/edit?return_to={}",
+                crate::error::percent_encode(&self.form.return_to)
+            ),
+            None => self.form.return_to.clone(),
+        }
+    }
+
     pub fn categories(&self) -> &'static [TaskCategory] {
         TaskCategory::ALL
     }
@@ -75,11 +89,27 @@ async fn render_form(
         task_id,
     } = editing;
     let id = user.id().clone();
-    let (projects, goals) = state
+    let editing_id = task_id.clone();
+    let (projects, goals, files, attachable) = state
         .db(move |conn| {
+            use crate::db::models::assets;
+            let (files, attachable) = match &editing_id {
+                Some(task) => {
+                    let mut linked = assets::linked_to_tasks(conn, &id, &[task])?;
+                    let files = linked.remove(task).unwrap_or_default();
+                    let attachable = assets::recent_names(conn, &id, 60)?
+                        .into_iter()
+                        .filter(|(a, _)| !files.iter().any(|f| &f.id == a))
+                        .collect();
+                    (files, attachable)
+                }
+                None => (Vec::new(), Vec::new()),
+            };
             Ok((
                 projects::names_for_user(conn, &id)?,
                 goals::list_for_user(conn, &id)?,
+                files,
+                attachable,
             ))
         })
         .await?;
@@ -98,6 +128,8 @@ async fn render_form(
         projects,
         goals,
         task_id,
+        files,
+        attachable,
     };
     html(status, &page)
 }
