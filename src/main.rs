@@ -33,6 +33,11 @@ enum Command {
     /// Re-encrypt every stored secret under the active key. With the key file in the
     /// data dir (no LAUF_DATA_KEYS), first adds a new key and makes it active.
     RotateKey,
+    /// Uploaded files: compare rows with stored objects.
+    Storage {
+        #[command(subcommand)]
+        action: StorageAction,
+    },
     /// Create demo accounts with a realistic workspace and print how to log in.
     Demo {
         /// How many demo accounts (demo1@…, demo2@… when more than one).
@@ -53,6 +58,17 @@ enum Command {
     },
 }
 
+#[derive(Debug, Subcommand)]
+enum StorageAction {
+    /// List rows whose file is missing and files no row points at (exit 1 if any).
+    Check {
+        /// Repair: delete rows whose file is gone, forget missing thumbnails,
+        /// remove files without a row older than an hour, retry queued deletions.
+        #[arg(long)]
+        repair: bool,
+    },
+}
+
 #[actix_web::main]
 async fn main() -> ExitCode {
     let cli = Cli::parse();
@@ -68,6 +84,9 @@ async fn main() -> ExitCode {
         Command::Serve => serve(settings).await,
         Command::Migrate { revert_all } => migrate(&settings, revert_all),
         Command::RotateKey => rotate_key(&settings),
+        Command::Storage {
+            action: StorageAction::Check { repair },
+        } => storage_check(&settings, repair).await,
         Command::Demo {
             users,
             scale,
@@ -114,6 +133,40 @@ fn migrate(settings: &Settings, revert_all: bool) -> anyhow::Result<()> {
         );
     }
     Ok(())
+}
+
+async fn storage_check(settings: &Settings, repair: bool) -> anyhow::Result<()> {
+    let pool = db::build_pool(&settings.database, &settings.pool)?;
+    let mut conn = pool.get()?;
+    db::run_migrations(&mut conn)?;
+    drop(conn);
+    let storage = settings.open_storage()?;
+    println!("checking {} against the database", storage.describe());
+    let report = lauf::storage::maintenance::check(&pool, &storage, repair).await?;
+    println!("{} asset row(s), {} stored object(s)", report.rows, report.objects);
+    for (id, key) in &report.rows_without_files {
+        println!("row without file: asset {id} ({key})");
+    }
+    for (id, key) in &report.missing_thumbnails {
+        println!("missing thumbnail: asset {id} ({key})");
+    }
+    for (key, size, age) in &report.files_without_rows {
+        let age = age.map_or("age unknown".to_string(), |a| format!("{} min old", a / 60));
+        println!("file without row: {key} ({size} bytes, {age})");
+    }
+    if report.queued_deletions > 0 {
+        println!("{} deleted file(s) still queued for removal", report.queued_deletions);
+    }
+    if repair {
+        println!("repaired {} item(s)", report.repaired);
+        return Ok(());
+    }
+    if report.is_clean() {
+        println!("all rows and files match");
+        Ok(())
+    } else {
+        anyhow::bail!("rows and files are out of step; run `lauf storage check --repair` to fix")
+    }
 }
 
 fn rotate_key(settings: &Settings) -> anyhow::Result<()> {

@@ -69,6 +69,7 @@ pub struct Application {
     server: Server,
     port: u16,
     pool: DbPool,
+    storage: Arc<crate::storage::Storage>,
 }
 
 impl Application {
@@ -113,6 +114,7 @@ impl Application {
         std::fs::create_dir_all(settings.upload_dir())
             .with_context(|| format!("creating {}", settings.upload_dir().display()))?;
         tracing::info!(storage = %storage.describe(), "file storage ready");
+        let app_storage = storage.clone();
         let state = web::Data::new(AppState {
             pool: pool.clone(),
             db_kind,
@@ -144,6 +146,7 @@ impl Application {
             server: server.run(),
             port,
             pool,
+            storage: app_storage,
         })
     }
 
@@ -159,19 +162,26 @@ impl Application {
     /// Serves until SIGTERM / Ctrl-C, then finishes in-flight requests (graceful stop).
     pub async fn run_until_stopped(self) -> std::io::Result<()> {
         let pool = self.pool.clone();
+        let storage = self.storage.clone();
         actix_web::rt::spawn(async move {
             let mut every = actix_web::rt::time::interval(Duration::from_secs(600));
             loop {
                 every.tick().await;
-                let pool = pool.clone();
+                let sweep_pool = pool.clone();
                 let swept = web::block(move || -> Result<usize, AppError> {
-                    let mut conn = pool.get()?;
+                    let mut conn = sweep_pool.get()?;
                     Ok(db::models::sessions::delete_expired(&mut conn, db::now())?)
                 })
                 .await;
                 match swept {
                     Ok(Ok(n)) if n > 0 => tracing::info!(removed = n, "expired sessions removed"),
                     Ok(Err(e)) => tracing::warn!(error = %e, "session sweep failed"),
+                    _ => {}
+                }
+                // Files of deleted assets whose removal failed earlier.
+                match crate::storage::maintenance::drain_queue(&pool, &storage).await {
+                    Ok(n) if n > 0 => tracing::info!(removed = n, "queued file deletions done"),
+                    Err(e) => tracing::warn!(error = %e, "file deletion retry failed"),
                     _ => {}
                 }
             }

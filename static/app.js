@@ -29,6 +29,16 @@
     }
   });
 
+  // Uploads: show progress while the files travel (htmx's upload progress event).
+  document.addEventListener("htmx:xhr:progress", function (event) {
+    var form = event.target.closest ? event.target.closest("form") : null;
+    var bar = form && form.querySelector(".upload-progress");
+    if (!bar || !event.detail.lengthComputable) return;
+    bar.hidden = false;
+    bar.value = Math.round((event.detail.loaded / event.detail.total) * 100);
+    bar.textContent = bar.value + "%";
+  });
+
   // Sign-up: preselect the browser's own time zone if the list has it.
   document.addEventListener("DOMContentLoaded", function () {
     var select = document.querySelector("select[data-detect-timezone]");
