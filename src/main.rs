@@ -143,7 +143,10 @@ async fn storage_check(settings: &Settings, repair: bool) -> anyhow::Result<()> 
     let storage = settings.open_storage()?;
     println!("checking {} against the database", storage.describe());
     let report = lauf::storage::maintenance::check(&pool, &storage, repair).await?;
-    println!("{} asset row(s), {} stored object(s)", report.rows, report.objects);
+    println!(
+        "{} asset row(s), {} stored object(s)",
+        report.rows, report.objects
+    );
     for (id, key) in &report.rows_without_files {
         println!("row without file: asset {id} ({key})");
     }
@@ -155,7 +158,10 @@ async fn storage_check(settings: &Settings, repair: bool) -> anyhow::Result<()> 
         println!("file without row: {key} ({size} bytes, {age})");
     }
     if report.queued_deletions > 0 {
-        println!("{} deleted file(s) still queued for removal", report.queued_deletions);
+        println!(
+            "{} deleted file(s) still queued for removal",
+            report.queued_deletions
+        );
     }
     if repair {
         println!("repaired {} item(s)", report.repaired);
