@@ -40,7 +40,7 @@ async fn migrations_run_up_and_down_and_up_again(backend: Backend) {
     assert!(!table_exists(&mut conn, "tasks"));
 
     let applied = db::run_migrations(&mut conn).unwrap();
-    assert_eq!(applied.len(), 3, "{applied:?}");
+    assert_eq!(applied.len(), 4, "{applied:?}");
     for table in [
         "users",
         "local_credentials",
@@ -57,6 +57,7 @@ async fn migrations_run_up_and_down_and_up_again(backend: Backend) {
         "asset_tags",
         "task_assets",
         "calendar_feeds",
+        "storage_deletions",
     ] {
         assert!(
             table_exists(&mut conn, table),
@@ -69,7 +70,7 @@ async fn migrations_run_up_and_down_and_up_again(backend: Backend) {
     );
 
     let reverted = db::revert_all_migrations(&mut conn).unwrap();
-    assert_eq!(reverted.len(), 3);
+    assert_eq!(reverted.len(), 4);
     for table in ["users", "tasks", "clients", "sessions"] {
         assert!(
             !table_exists(&mut conn, table),
@@ -78,7 +79,7 @@ async fn migrations_run_up_and_down_and_up_again(backend: Backend) {
     }
     assert_eq!(
         db::run_migrations(&mut conn).unwrap().len(),
-        3,
+        4,
         "migrating up again works"
     );
 }
