@@ -577,38 +577,8 @@ impl Browser {
         filename: &str,
         content: &[u8],
     ) -> Response {
-        let boundary = "----lauf-test-boundary-7MA4YWxkTrZu0gW";
-        let mut body = format!(
-            "--{boundary}\r\nContent-Disposition: form-data; name=\"{field}\"; filename=\"{filename}\"\r\nContent-Type: text/csv\r\n\r\n"
-        )
-        .into_bytes();
-        body.extend_from_slice(content);
-        body.extend_from_slice(format!("\r\n--{boundary}--\r\n").as_bytes());
-        let mut req = self
-            .client
-            .post(format!("{}{path}", self.base))
-            .insert_header(("Origin", self.base.clone()))
-            .insert_header(("Sec-Fetch-Site", "same-origin"))
-            .insert_header((
-                "Content-Type",
-                format!("multipart/form-data; boundary={boundary}"),
-            ));
-        if let Some(cookies) = self.cookie_header() {
-            req = req.insert_header(("Cookie", cookies));
-        }
-        let mut res = req.send_body(body).await.expect("upload failed");
-        let bytes = res
-            .body()
-            .limit(8 * 1024 * 1024)
+        self.multipart(path, &[], &[(field, filename, content)])
             .await
-            .expect("reading body");
-        let response = Response {
-            status: res.status().as_u16(),
-            headers: res.headers().clone(),
-            body: String::from_utf8_lossy(&bytes).into_owned(),
-        };
-        self.remember(&response);
-        response
     }
 
     /// Loads `page`, takes its CSRF token and posts `form` with it.
@@ -620,6 +590,20 @@ impl Browser {
         fields: &[(&str, &str)],
         files: &[(&str, &[u8])],
     ) -> Response {
+        let files: Vec<(&str, &str, &[u8])> = files
+            .iter()
+            .map(|(name, bytes)| ("files", *name, *bytes))
+            .collect();
+        self.multipart(path, fields, &files).await
+    }
+
+    /// A multipart post: `fields`, then `(field, filename, content)` file parts.
+    async fn multipart(
+        &self,
+        path: &str,
+        fields: &[(&str, &str)],
+        files: &[(&str, &str, &[u8])],
+    ) -> Response {
         let boundary = "----lauf-test-boundary-9QpZ2xkTrZu0gW";
         let mut body = Vec::new();
         for (name, value) in fields {
@@ -627,9 +611,9 @@ impl Browser {
                 format!("--{boundary}\r\nContent-Disposition: form-data; name=\"{name}\"\r\n\r\n{value}\r\n").as_bytes(),
             );
         }
-        for (filename, content) in files {
+        for (field, filename, content) in files {
             body.extend_from_slice(
-                format!("--{boundary}\r\nContent-Disposition: form-data; name=\"files\"; filename=\"{filename}\"\r\nContent-Type: application/octet-stream\r\n\r\n").as_bytes(),
+                format!("--{boundary}\r\nContent-Disposition: form-data; name=\"{field}\"; filename=\"{filename}\"\r\nContent-Type: application/octet-stream\r\n\r\n").as_bytes(),
             );
             body.extend_from_slice(content);
             body.extend_from_slice(b"\r\n");

@@ -789,25 +789,7 @@ pub async fn link(
     user: CurrentUser,
     form: web::Form<LinkForm>,
 ) -> Result<HttpResponse, AppError> {
-    let owner = user.id().clone();
-    let (Ok(task), Ok(asset)) = (TaskId::parse(&form.task_id), AssetId::parse(&form.asset_id))
-    else {
-        return Err(AppError::Unprocessable(
-            "Choose a block and a file to link.".into(),
-        ));
-    };
-    let (t, a) = (task.clone(), asset.clone());
-    state
-        .db_write(move |conn| {
-            tasks::find(conn, &owner, &t)?.ok_or(AppError::NotFound)?;
-            assets::find(conn, &owner, &a)?.ok_or(AppError::NotFound)?;
-            Ok(assets::link_to_task(conn, &t, &a)?)
-        })
-        .await?;
-    Ok(see_other(
-        &req,
-        &back_to(&form.return_to, format!("/assets/{asset}")),
-    ))
+    change_link(req, state, user, form.into_inner(), true).await
 }
 
 pub async fn unlink(
@@ -815,6 +797,17 @@ pub async fn unlink(
     state: web::Data<AppState>,
     user: CurrentUser,
     form: web::Form<LinkForm>,
+) -> Result<HttpResponse, AppError> {
+    change_link(req, state, user, form.into_inner(), false).await
+}
+
+/// Both the block and the file must be the user's (404 otherwise).
+async fn change_link(
+    req: HttpRequest,
+    state: web::Data<AppState>,
+    user: CurrentUser,
+    form: LinkForm,
+    linked: bool,
 ) -> Result<HttpResponse, AppError> {
     let owner = user.id().clone();
     let (Ok(task), Ok(asset)) = (TaskId::parse(&form.task_id), AssetId::parse(&form.asset_id))
@@ -826,7 +819,12 @@ pub async fn unlink(
         .db_write(move |conn| {
             tasks::find(conn, &owner, &t)?.ok_or(AppError::NotFound)?;
             assets::find(conn, &owner, &a)?.ok_or(AppError::NotFound)?;
-            Ok(assets::unlink_from_task(conn, &t, &a)?)
+            if linked {
+                assets::link_to_task(conn, &t, &a)?;
+            } else {
+                assets::unlink_from_task(conn, &t, &a)?;
+            }
+            Ok(())
         })
         .await?;
     Ok(see_other(
