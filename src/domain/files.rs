@@ -225,7 +225,7 @@ pub fn classify(name: &str, head: &[u8]) -> Result<Detected, Refused> {
     };
     if !matches {
         return Err(Refused(format!(
-            "“{name}” is named as a {} but its content is {}. Nothing was saved.",
+            "“{name}” is named as a {} but its content is {}.",
             format.label,
             describe(head)
         )));

@@ -131,7 +131,7 @@ async fn prepare(spooled: Spooled) -> Result<Prepared, String> {
                 dimensions = Some(dims);
                 thumbnail = Some(thumb);
             }
-            Err(e) => return Err(format!("“{}”: {e}. Nothing was saved.", spooled.name)),
+            Err(e) => return Err(format!("“{}”: {e}.", spooled.name)),
         }
     }
     Ok(Prepared {
