@@ -112,6 +112,9 @@ impl From<crate::storage::StorageError> for AppError {
         use crate::storage::StorageError;
         match err {
             StorageError::NotFound => AppError::NotFound,
+            StorageError::BadRange { .. } => {
+                AppError::BadRequest("That byte range is outside the file.".into())
+            }
             StorageError::Full => AppError::InsufficientStorage,
             StorageError::Failed(why) => AppError::StorageUnavailable(why),
         }

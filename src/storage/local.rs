@@ -7,9 +7,11 @@ use std::path::{Path, PathBuf};
 use std::time::SystemTime;
 
 use bytes::BytesMut;
-use tokio::io::AsyncReadExt;
+use std::io::SeekFrom;
 
-use super::{Listed, Object, ObjectKey, ObjectStore, StorageError};
+use tokio::io::{AsyncReadExt, AsyncSeekExt};
+
+use super::{ByteRange, Listed, Object, ObjectKey, ObjectStore, StorageError};
 
 const CHUNK: usize = 64 * 1024;
 
@@ -93,22 +95,42 @@ impl ObjectStore for LocalStore {
             .map_err(StorageError::from_io)
     }
 
-    async fn get(&self, key: &ObjectKey) -> Result<Object, StorageError> {
-        let file = tokio::fs::File::open(self.path(key))
+    async fn get(&self, key: &ObjectKey, range: Option<ByteRange>) -> Result<Object, StorageError> {
+        let mut file = tokio::fs::File::open(self.path(key))
             .await
             .map_err(StorageError::from_io)?;
-        let len = file.metadata().await.map_err(StorageError::from_io)?.len();
-        let body = futures_util::stream::unfold(Some(file), |file| async move {
+        let total = file.metadata().await.map_err(StorageError::from_io)?.len();
+        let range = match range {
+            Some(asked) => Some(
+                asked
+                    .within(total)
+                    .ok_or(StorageError::BadRange { total })?,
+            ),
+            None => None,
+        };
+        let (start, len) = range.map_or((0, total), |(s, e)| (s, e - s + 1));
+        if start > 0 {
+            file.seek(SeekFrom::Start(start))
+                .await
+                .map_err(StorageError::from_io)?;
+        }
+        let body = futures_util::stream::unfold((Some(file), len), |(file, left)| async move {
             let mut file = file?;
-            let mut buf = BytesMut::with_capacity(CHUNK);
-            match file.read_buf(&mut buf).await {
+            if left == 0 {
+                return None;
+            }
+            let want = usize::try_from(left).unwrap_or(usize::MAX).min(CHUNK);
+            let mut buf = BytesMut::with_capacity(want);
+            match (&mut file).take(want as u64).read_buf(&mut buf).await {
                 Ok(0) => None,
-                Ok(_) => Some((Ok(buf.freeze()), Some(file))),
-                Err(e) => Some((Err(e), None)),
+                Ok(n) => Some((Ok(buf.freeze()), (Some(file), left - n as u64))),
+                Err(e) => Some((Err(e), (None, 0))),
             }
         });
         Ok(Object {
             len,
+            total,
+            range,
             body: Box::pin(body),
         })
     }

@@ -26,10 +26,53 @@ use crate::domain::AssetId;
 /// A file's bytes as they arrive, never the whole file in memory.
 pub type ByteStream = Pin<Box<dyn Stream<Item = Result<Bytes, io::Error>>>>;
 
-/// A stored object opened for reading.
+/// A stored object opened for reading, whole or a byte range of it.
 pub struct Object {
+    /// The length of `body`.
     pub len: u64,
+    /// The whole object's length.
+    pub total: u64,
+    /// The inclusive byte range `body` holds, when a range was asked for.
+    pub range: Option<(u64, u64)>,
     pub body: ByteStream,
+}
+
+/// Bytes `start..=end` of an object (`end` unset: to the end), as an HTTP
+/// `Range: bytes=start-end` asks. Suffix ranges (`bytes=-N`) and lists of ranges
+/// are not supported: the whole object is sent instead, which HTTP allows.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct ByteRange {
+    pub start: u64,
+    pub end: Option<u64>,
+}
+
+impl ByteRange {
+    pub fn parse(header: &str) -> Option<Self> {
+        let spec = header.trim().strip_prefix("bytes=")?;
+        if spec.contains(',') {
+            return None;
+        }
+        let (start, end) = spec.split_once('-')?;
+        let start = start.trim().parse().ok()?;
+        let end = match end.trim() {
+            "" => None,
+            end => Some(end.parse().ok()?),
+        };
+        match end {
+            Some(end) if end < start => None,
+            _ => Some(ByteRange { start, end }),
+        }
+    }
+
+    /// The inclusive range within an object of `total` bytes, or `None` when it
+    /// starts past the end (416).
+    pub fn within(self, total: u64) -> Option<(u64, u64)> {
+        if self.start >= total {
+            return None;
+        }
+        let end = self.end.map_or(total - 1, |e| e.min(total - 1));
+        Some((self.start, end))
+    }
 }
 
 /// One object as a listing shows it.
@@ -45,6 +88,9 @@ pub struct Listed {
 pub enum StorageError {
     #[error("no such object")]
     NotFound,
+    /// The range starts past the end of an object of this length.
+    #[error("range not satisfiable")]
+    BadRange { total: u64 },
     /// The disk (or quota) is full: nothing was kept.
     #[error("storage is full")]
     Full,
@@ -120,7 +166,12 @@ pub trait ObjectStore {
         content_type: &str,
     ) -> impl Future<Output = Result<(), StorageError>>;
 
-    fn get(&self, key: &ObjectKey) -> impl Future<Output = Result<Object, StorageError>>;
+    /// The object, or the part of it `range` names.
+    fn get(
+        &self,
+        key: &ObjectKey,
+        range: Option<ByteRange>,
+    ) -> impl Future<Output = Result<Object, StorageError>>;
 
     /// Removes `key`; an object that is already gone is not an error.
     fn delete(&self, key: &ObjectKey) -> impl Future<Output = Result<(), StorageError>>;
@@ -170,10 +221,10 @@ impl ObjectStore for Storage {
         }
     }
 
-    async fn get(&self, key: &ObjectKey) -> Result<Object, StorageError> {
+    async fn get(&self, key: &ObjectKey, range: Option<ByteRange>) -> Result<Object, StorageError> {
         match self {
-            Storage::Local(s) => s.get(key).await,
-            Storage::S3(s) => s.get(key).await,
+            Storage::Local(s) => s.get(key, range).await,
+            Storage::S3(s) => s.get(key, range).await,
         }
     }
 
@@ -215,6 +266,37 @@ mod tests {
         ] {
             assert_eq!(ObjectKey::parse(bad), None, "{bad:?}");
         }
+    }
+
+    #[test]
+    fn ranges_are_read_the_way_browsers_send_them() {
+        let r = |s| ByteRange::parse(s);
+        assert_eq!(
+            r("bytes=0-"),
+            Some(ByteRange {
+                start: 0,
+                end: None
+            })
+        );
+        assert_eq!(
+            r("bytes=100-199"),
+            Some(ByteRange {
+                start: 100,
+                end: Some(199)
+            })
+        );
+        for unsupported in [
+            "bytes=-500",
+            "bytes=0-1,5-9",
+            "items=0-1",
+            "bytes=9-3",
+            "bytes=a-b",
+        ] {
+            assert_eq!(r(unsupported), None, "{unsupported}");
+        }
+        assert_eq!(r("bytes=100-").unwrap().within(150), Some((100, 149)));
+        assert_eq!(r("bytes=100-10000").unwrap().within(150), Some((100, 149)));
+        assert_eq!(r("bytes=150-").unwrap().within(150), None);
     }
 
     #[test]

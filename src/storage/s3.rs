@@ -12,7 +12,7 @@ use rusty_s3::actions::S3Action;
 use rusty_s3::{Bucket, Credentials, UrlStyle};
 use tokio::io::AsyncReadExt;
 
-use super::{Listed, Object, ObjectKey, ObjectStore, StorageError};
+use super::{ByteRange, Listed, Object, ObjectKey, ObjectStore, StorageError};
 
 /// How long a signed request stays valid: long enough for a 100 MB body on a slow
 /// link, short enough to be useless if it leaked into a log.
@@ -117,6 +117,27 @@ impl S3Store {
         )
     }
 
+    /// An object's length, from a HEAD request.
+    async fn length(&self, object: &str) -> Result<u64, StorageError> {
+        let url = self
+            .bucket
+            .head_object(Some(&self.credentials), object)
+            .sign(SIGNED_FOR);
+        let res = client()
+            .head(url.as_str())
+            .send()
+            .await
+            .map_err(|e| failed("size on S3", e))?;
+        if !res.status().is_success() {
+            return Err(StorageError::NotFound);
+        }
+        res.headers()
+            .get("content-length")
+            .and_then(|v| v.to_str().ok())
+            .and_then(|v| v.parse().ok())
+            .ok_or_else(|| failed("size on S3", "no Content-Length"))
+    }
+
     fn object(&self, key: &ObjectKey) -> String {
         format!("{}{}", self.prefix, key.as_str())
     }
@@ -199,30 +220,63 @@ impl ObjectStore for S3Store {
         self.check("upload to S3", res).await
     }
 
-    async fn get(&self, key: &ObjectKey) -> Result<Object, StorageError> {
+    async fn get(&self, key: &ObjectKey, range: Option<ByteRange>) -> Result<Object, StorageError> {
         let object = self.object(key);
         let url = self
             .bucket
             .get_object(Some(&self.credentials), &object)
             .sign(SIGNED_FOR);
-        let res = client()
-            .get(url.as_str())
+        let mut request = client().get(url.as_str());
+        if let Some(r) = range {
+            let end = r.end.map(|e| e.to_string()).unwrap_or_default();
+            request = request.insert_header(("Range", format!("bytes={}-{end}", r.start)));
+        }
+        let res = request
             .send()
             .await
             .map_err(|e| failed("download from S3", e))?;
+        let header = |name: &str| {
+            res.headers()
+                .get(name)
+                .and_then(|v| v.to_str().ok())
+                .map(str::to_string)
+        };
+        // `bytes 0-99/1234` or, for 416, `bytes */1234`.
+        let content_range = header("content-range");
+        let total_of = |cr: &str| cr.rsplit_once('/').and_then(|(_, t)| t.parse::<u64>().ok());
+        if res.status().as_u16() == 416 {
+            let total = match content_range.as_deref().and_then(total_of) {
+                Some(total) => total,
+                // Some servers leave the length out of a 416: ask for it.
+                None => self.length(&object).await?,
+            };
+            return Err(StorageError::BadRange { total });
+        }
         if !res.status().is_success() {
             self.check("download from S3", res).await?;
             return Err(StorageError::NotFound);
         }
-        let len = res
-            .headers()
-            .get("content-length")
-            .and_then(|v| v.to_str().ok())
+        let len: u64 = header("content-length")
             .and_then(|v| v.parse().ok())
             .ok_or_else(|| failed("download from S3", "no Content-Length"))?;
+        let (total, range) = match (res.status().as_u16(), content_range.as_deref()) {
+            (206, Some(cr)) => {
+                let total =
+                    total_of(cr).ok_or_else(|| failed("download from S3", "bad Content-Range"))?;
+                let start = cr
+                    .strip_prefix("bytes ")
+                    .and_then(|r| r.split_once('-'))
+                    .and_then(|(s, _)| s.parse::<u64>().ok())
+                    .ok_or_else(|| failed("download from S3", "bad Content-Range"))?;
+                (total, Some((start, start + len.saturating_sub(1))))
+            }
+            _ => (len, None),
+        };
         let body = res.map_err(|e| std::io::Error::other(e.to_string()));
         Ok(Object {
             len,
+            total,
+            range,
             body: Box::pin(body),
         })
     }

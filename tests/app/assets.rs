@@ -226,6 +226,25 @@ async fn an_image_uploads_with_a_thumbnail_and_downloads_byte_for_byte(
         .to_str()
         .unwrap();
     assert!(disposition.starts_with("inline"), "{disposition}");
+    // A range, as a video player or a resumed download asks for.
+    let (status, headers, part) = browser
+        .get_bytes_with(&format!("/assets/{id}/file"), &[("Range", "bytes=10-19")])
+        .await;
+    assert_eq!(status, 206);
+    assert_eq!(part, &image[10..20]);
+    assert_eq!(
+        headers.get("content-range").unwrap().to_str().unwrap(),
+        format!("bytes 10-19/{}", image.len())
+    );
+    let past_end = format!("bytes={}-", image.len());
+    let (status, headers, _) = browser
+        .get_bytes_with(&format!("/assets/{id}/file"), &[("Range", &past_end)])
+        .await;
+    assert_eq!(status, 416);
+    assert_eq!(
+        headers.get("content-range").unwrap().to_str().unwrap(),
+        format!("bytes */{}", image.len())
+    );
     let (_, headers, _) = browser
         .get_bytes(&format!("/assets/{id}/file?download=1"))
         .await;

@@ -648,7 +648,18 @@ impl Browser {
 
     /// The raw bytes and headers of a GET (files, thumbnails).
     pub async fn get_bytes(&self, path: &str) -> (u16, awc::http::header::HeaderMap, Vec<u8>) {
+        self.get_bytes_with(path, &[]).await
+    }
+
+    pub async fn get_bytes_with(
+        &self,
+        path: &str,
+        headers: &[(&str, &str)],
+    ) -> (u16, awc::http::header::HeaderMap, Vec<u8>) {
         let mut req = self.client.get(format!("{}{path}", self.base));
+        for (k, v) in headers {
+            req = req.insert_header((*k, *v));
+        }
         if let Some(cookies) = self.cookie_header() {
             req = req.insert_header(("Cookie", cookies));
         }

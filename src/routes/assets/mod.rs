@@ -681,20 +681,34 @@ fn download_name(asset: &assets::Asset) -> String {
     }
 }
 
+/// Streams a stored object with the headers that keep it inert, honouring a
+/// single `Range: bytes=a-b` (video seeking, resumed downloads) with 206.
 async fn stream(
+    req: &HttpRequest,
     state: &AppState,
     key: &str,
     mime: &str,
     disposition: ContentDisposition,
 ) -> Result<HttpResponse, AppError> {
+    use crate::storage::{ByteRange, StorageError};
     let key = ObjectKey::parse(key).ok_or_else(|| {
         AppError::internal(anyhow::anyhow!("asset row holds a malformed storage key"))
     })?;
-    let object = match state.storage.get(&key).await {
+    let range = req
+        .headers()
+        .get(header::RANGE)
+        .and_then(|v| v.to_str().ok())
+        .and_then(ByteRange::parse);
+    let object = match state.storage.get(&key, range).await {
         Ok(object) => object,
-        Err(crate::storage::StorageError::NotFound) => {
+        Err(StorageError::NotFound) => {
             tracing::error!(key = %key, "asset file missing; run `lauf storage check`");
             return Err(AppError::NotFound);
+        }
+        Err(StorageError::BadRange { total }) => {
+            return Ok(HttpResponse::RangeNotSatisfiable()
+                .insert_header((header::CONTENT_RANGE, format!("bytes */{total}")))
+                .finish());
         }
         Err(e) => return Err(e.into()),
     };
@@ -703,7 +717,19 @@ async fn stream(
     } else {
         "; sandbox"
     };
-    Ok(HttpResponse::Ok()
+    let mut response = match object.range {
+        Some((start, end)) => {
+            let mut partial = HttpResponse::PartialContent();
+            partial.insert_header((
+                header::CONTENT_RANGE,
+                format!("bytes {start}-{end}/{}", object.total),
+            ));
+            partial
+        }
+        None => HttpResponse::Ok(),
+    };
+    Ok(response
+        .insert_header((header::ACCEPT_RANGES, "bytes"))
         .insert_header((header::CONTENT_TYPE, mime.to_string()))
         .insert_header(disposition)
         .insert_header(("X-Content-Type-Options", "nosniff"))
@@ -719,6 +745,7 @@ async fn stream(
 /// browser renders without running anything (never SVG or HTML); everything else
 /// downloads.
 pub async fn file(
+    req: HttpRequest,
     state: web::Data<AppState>,
     user: CurrentUser,
     id: web::Path<AssetId>,
@@ -735,6 +762,7 @@ pub async fn file(
         DispositionType::Attachment
     };
     stream(
+        &req,
         &state,
         &asset.storage_path,
         &asset.mime_type,
@@ -744,6 +772,7 @@ pub async fn file(
 }
 
 pub async fn thumbnail(
+    req: HttpRequest,
     state: web::Data<AppState>,
     user: CurrentUser,
     id: web::Path<AssetId>,
@@ -755,6 +784,7 @@ pub async fn thumbnail(
         .await?;
     let key = asset.thumbnail_path.ok_or(AppError::NotFound)?;
     stream(
+        &req,
         &state,
         &key,
         "image/jpeg",
