@@ -154,8 +154,14 @@ async fn storage_check(settings: &Settings, repair: bool) -> anyhow::Result<()> 
         println!("missing thumbnail: asset {id} ({key})");
     }
     for (key, size, age) in &report.files_without_rows {
+        let kept = repair && age.is_some_and(|a| a < 3600);
         let age = age.map_or("age unknown".to_string(), |a| format!("{} min old", a / 60));
-        println!("file without row: {key} ({size} bytes, {age})");
+        let note = if kept {
+            "; kept: under an hour old, it may be an upload in progress"
+        } else {
+            ""
+        };
+        println!("file without row: {key} ({size} bytes, {age}{note})");
     }
     if report.queued_deletions > 0 {
         println!(

@@ -39,6 +39,29 @@
     bar.textContent = bar.value + "%";
   });
 
+  // Uploads: files dropped on an upload form go into its file input.
+  function uploadForm(event) {
+    return event.target.closest ? event.target.closest(".upload-form") : null;
+  }
+  document.addEventListener("dragover", function (event) {
+    var form = uploadForm(event);
+    if (!form) return;
+    event.preventDefault();
+    form.classList.add("is-dragging");
+  });
+  document.addEventListener("dragleave", function (event) {
+    var form = uploadForm(event);
+    if (form && !form.contains(event.relatedTarget)) form.classList.remove("is-dragging");
+  });
+  document.addEventListener("drop", function (event) {
+    var form = uploadForm(event);
+    if (!form || !event.dataTransfer || !event.dataTransfer.files.length) return;
+    event.preventDefault();
+    form.classList.remove("is-dragging");
+    var input = form.querySelector("input[type=file]");
+    if (input) input.files = event.dataTransfer.files;
+  });
+
   // Sign-up: preselect the browser's own time zone if the list has it.
   document.addEventListener("DOMContentLoaded", function () {
     var select = document.querySelector("select[data-detect-timezone]");
