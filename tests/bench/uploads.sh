@@ -23,6 +23,11 @@ make_file() { { printf 'PK\003\004\024\000\000\000\010\000'; head -c "$(($2 - 10
 make_file "$work/big.zip" 100000000
 for i in 1 2 3 4 5 6 7 8; do make_file "$work/part$i.zip" 25000000; done
 
+# The CSRF token of a page, with the cookie jar of the current run.
+csrf() {
+  curl -s -c "$jar" -b "$jar" "$1" | grep -o 'name="csrf_token" value="[^"]*"' | head -n1 | sed 's/.*value="//;s/"//' || true
+}
+
 rss() { grep VmHWM "/proc/$1/status" | awk '{printf "%.1f MB", $2 / 1024}'; }
 
 bench() {
@@ -43,12 +48,14 @@ bench() {
   local origin="http://127.0.0.1:$port" jar="$work/$store.jar"
   for _ in $(seq 1 100); do curl -sf "$origin/readyz" >/dev/null && break; sleep 0.1; done
   echo "   idle RSS: $(rss $pid)"
-  local token
-  token=$(curl -s -c "$jar" -b "$jar" "$origin/signup" | grep -o 'name="csrf_token" value="[^"]*"' | head -n1 | sed 's/.*value="//;s/"//')
-  curl -s -c "$jar" -b "$jar" -o /dev/null -H "Origin: $origin" -X POST "$origin/signup" \
+  local token status
+  token=$(csrf "$origin/signup")
+  status=$(curl -s -c "$jar" -b "$jar" -o /dev/null -w '%{http_code}' -H "Origin: $origin" -X POST "$origin/signup" \
     --data-urlencode "csrf_token=$token" --data-urlencode "name=Bench" --data-urlencode "email=bench@example.com" \
-    --data-urlencode "password=bench passphrase 42" --data-urlencode "timezone=UTC"
-  token=$(curl -s -c "$jar" -b "$jar" "$origin/assets/upload" | grep -o 'name="csrf_token" value="[^"]*"' | head -n1 | sed 's/.*value="//;s/"//')
+    --data-urlencode "password=a long upload passphrase" --data-urlencode "password_confirm=a long upload passphrase" \
+    --data-urlencode "timezone=UTC")
+  [ "$status" = 303 ] || { echo "sign-up failed ($status)"; exit 1; }
+  token=$(csrf "$origin/assets/upload")
   local up="$origin/assets/upload?csrf_token=$token"
   local out
   out=$(curl -s -b "$jar" -H "Origin: $origin" -o /dev/null -w '%{http_code} %{time_total} %{speed_upload}' -F "files=@$work/big.zip" "$up")
