@@ -180,6 +180,7 @@ impl ManageConnection for AnyManager {
                 diesel::PgConnection::establish(url).map(AnyConnection::Postgresql)
             }
             DatabaseTarget::Sqlite(path) => {
+                configure_sqlite_library();
                 diesel::SqliteConnection::establish(&path.to_string_lossy())
                     .map(AnyConnection::Sqlite)
             }
@@ -198,6 +199,41 @@ impl ManageConnection for AnyManager {
     fn has_broken(&self, conn: &mut DbConn) -> bool {
         conn.broken || conn.inner.is_broken()
     }
+}
+
+/// Process-wide SQLite settings, applied once before the first connection opens:
+///
+/// - multi-thread mode instead of serialized: a pooled connection is only ever used
+///   by one thread at a time, so SQLite's per-connection mutexes are pure cost;
+/// - no memory statistics: with them every allocation inside SQLite takes one
+///   global mutex, which all request threads contend on.
+///
+/// Both only take effect before SQLite initialises; later calls are refused by
+/// SQLite (`SQLITE_MISUSE`) and change nothing, so this is safe to call anywhere.
+fn configure_sqlite_library() {
+    static ONCE: std::sync::Once = std::sync::Once::new();
+    ONCE.call_once(|| {
+        // SAFETY: `sqlite3_config` is documented as safe to call before
+        // `sqlite3_initialize` and returns SQLITE_MISUSE (touching nothing) after
+        // it; `Once` keeps this thread the only caller, and both options take a
+        // single int argument as the variadic signature expects.
+        let (threads, memstatus) = unsafe {
+            (
+                libsqlite3_sys::sqlite3_config(libsqlite3_sys::SQLITE_CONFIG_MULTITHREAD),
+                libsqlite3_sys::sqlite3_config(
+                    libsqlite3_sys::SQLITE_CONFIG_MEMSTATUS,
+                    0 as std::os::raw::c_int,
+                ),
+            )
+        };
+        if threads != libsqlite3_sys::SQLITE_OK || memstatus != libsqlite3_sys::SQLITE_OK {
+            tracing::debug!(
+                threads,
+                memstatus,
+                "SQLite was initialised before it could be configured"
+            );
+        }
+    });
 }
 
 /// Per-connection settings applied when the pool opens a connection.
