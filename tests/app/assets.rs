@@ -691,6 +691,11 @@ async fn editing_changes_name_category_tags_and_links(backend: Backend) {
         .first(&mut *app.conn())
         .unwrap();
     assert_eq!(name, "Final logo");
+    // The same bytes uploaded again are pointed out on both pages.
+    let res = upload(&browser, &[], &[("copy.png", &png(10, 10))]).await;
+    assert_eq!(res.status, 303);
+    let page = browser.get(&path).await.text();
+    assert!(page.contains("Same content as copy.png"), "{page}");
 }
 
 async fn files_linked_to_a_block_show_on_the_day(backend: Backend) {

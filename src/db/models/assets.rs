@@ -523,6 +523,25 @@ pub fn tasks_of(
         .load(conn)
 }
 
+/// The owner's other files with the same content (same SHA-256), newest first.
+pub fn same_content(
+    conn: &mut AnyConnection,
+    user: &UserId,
+    asset: &Asset,
+) -> QueryResult<Vec<(AssetId, String)>> {
+    let Some(hash) = &asset.sha256 else {
+        return Ok(Vec::new());
+    };
+    assets::table
+        .filter(assets::user_id.eq(user))
+        .filter(assets::sha256.eq(hash))
+        .filter(assets::id.ne(&asset.id))
+        .select((assets::id, assets::name))
+        .order(assets::created_at.desc())
+        .limit(10)
+        .load(conn)
+}
+
 /// The owner's newest files, for "attach a file" pickers.
 pub fn recent_names(
     conn: &mut AnyConnection,

@@ -462,6 +462,8 @@ pub struct AssetPage {
     pub pickers: Pickers,
     pub blocks: Vec<(TaskId, String, Option<chrono::NaiveDate>)>,
     pub recent_blocks: Vec<(TaskId, String, Option<chrono::NaiveDate>)>,
+    /// Other files of the owner with identical content.
+    pub duplicates: Vec<(AssetId, String)>,
 }
 
 impl AssetPage {
@@ -525,12 +527,19 @@ async fn asset_page(
     edited: Option<(AssetForm, AssetErrors)>,
 ) -> Result<HttpResponse, AppError> {
     let owner = user.id().clone();
-    let (card, pickers, blocks, recent_blocks) = state
+    let (card, pickers, blocks, recent_blocks, duplicates) = state
         .db(move |conn| {
             let card = assets::card(conn, &owner, &id)?.ok_or(AppError::NotFound)?;
             let blocks = assets::tasks_of(conn, &owner, &id)?;
             let recent = tasks::recent_titles(conn, &owner, 30)?;
-            Ok((card, Pickers::load(conn, &owner)?, blocks, recent))
+            let duplicates = assets::same_content(conn, &owner, &card.asset)?;
+            Ok((
+                card,
+                Pickers::load(conn, &owner)?,
+                blocks,
+                recent,
+                duplicates,
+            ))
         })
         .await?;
     let (status, form, errors) = match edited {
@@ -553,6 +562,7 @@ async fn asset_page(
             pickers,
             blocks,
             recent_blocks,
+            duplicates,
         },
     )
 }
