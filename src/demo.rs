@@ -39,6 +39,15 @@ pub struct DemoCounts {
     pub projects: usize,
     pub opportunities: usize,
     pub tasks: usize,
+    pub assets: usize,
+}
+
+/// An object the demo's asset rows point at, for the caller to store.
+#[derive(Debug, Clone)]
+pub struct DemoFile {
+    pub key: crate::storage::ObjectKey,
+    pub bytes: Vec<u8>,
+    pub content_type: &'static str,
 }
 
 #[derive(Debug)]
@@ -46,6 +55,8 @@ pub struct DemoReport {
     pub emails: Vec<String>,
     pub password: String,
     pub per_user: DemoCounts,
+    /// Every file the asset rows point at: store them all (`lauf demo` does).
+    pub files: Vec<DemoFile>,
 }
 
 /// The address of demo account `index` (1-based) out of `users`.
@@ -73,6 +84,7 @@ pub fn build(
         .clone()
         .unwrap_or_else(|| format!("lauf-{}", &crate::auth::session::random_token()[..12]));
     let mut emails = Vec::new();
+    let mut files = Vec::new();
     let mut per_user = DemoCounts::default();
     for index in 1..=options.users {
         let email = demo_email(options.email.as_deref(), index, options.users);
@@ -100,7 +112,11 @@ pub fn build(
         };
         let mut rng = StdRng::seed_from_u64(u64::from(index) * 7919);
         per_user = conn
-            .transaction(|conn| fill_workspace(conn, &user, options, now, &mut rng))
+            .transaction(|conn| {
+                let counts = fill_workspace(conn, &user, options, now, &mut rng)?;
+                let assets = add_assets(conn, &user, options, now, &mut rng, &mut files)?;
+                Ok::<_, anyhow::Error>(DemoCounts { assets, ..counts })
+            })
             .with_context(|| format!("building the workspace of {email}"))?;
         emails.push(email);
     }
@@ -108,7 +124,158 @@ pub fn build(
         emails,
         password,
         per_user,
+        files,
     })
+}
+
+/// One generated file of `lauf demo`.
+struct SampleFile {
+    bytes: Vec<u8>,
+    thumb: Option<Vec<u8>>,
+    asset_type: AssetType,
+    mime: &'static str,
+    dims: Option<(u32, u32)>,
+}
+
+/// Kind 0: a PNG with its thumbnail; 1: a PDF; 2: a Markdown brief; else a Rust snippet.
+fn sample_file(kind: u8, name: &str, rng: &mut StdRng) -> anyhow::Result<SampleFile> {
+    let text = |bytes: Vec<u8>, asset_type| SampleFile {
+        bytes,
+        thumb: None,
+        asset_type,
+        mime: "text/plain; charset=utf-8",
+        dims: None,
+    };
+    Ok(match kind {
+        0 => {
+            let (png, jpeg) = crate::media::demo_image(rng.random(), 160, 100)?;
+            SampleFile {
+                bytes: png,
+                thumb: Some(jpeg),
+                asset_type: AssetType::Image,
+                mime: "image/png",
+                dims: Some((160, 100)),
+            }
+        }
+        1 => SampleFile {
+            bytes: format!(
+                "%PDF-1.4\n%\u{e2}\u{e3}\n1 0 obj << /Title ({name}) >> endobj\ntrailer << >>\n%%EOF\n"
+            )
+            .into_bytes(),
+            mime: "application/pdf",
+            ..text(Vec::new(), AssetType::Document)
+        },
+        2 => text(
+            format!("# Brief\n\nGoals, audience and the pages we agreed on for {name}.\n")
+                .into_bytes(),
+            AssetType::Document,
+        ),
+        _ => text(
+            b"fn price(cents: u64) -> String {\n    format!(\"{}.{:02}\", cents / 100, cents % 100)\n}\n"
+                .to_vec(),
+            AssetType::Code,
+        ),
+    })
+}
+
+/// 12 files per unit of scale: screenshots and logos (small PNGs with thumbnails),
+/// contracts and briefs (PDF, Markdown) and a code snippet, tagged and spread over
+/// the clients and their projects; three are context for today's first blocks.
+fn add_assets(
+    conn: &mut AnyConnection,
+    user: &UserId,
+    options: &DemoOptions,
+    now: DateTime<Utc>,
+    rng: &mut StdRng,
+    files: &mut Vec<DemoFile>,
+) -> anyhow::Result<usize> {
+    use crate::db::models::assets::{self, Asset};
+    use crate::storage::ObjectKey;
+    let clients = clients::list_for_user(conn, user)?;
+    let projects = projects::list_for_user(conn, user)?;
+    let today = options.timezone.today(now);
+    let todays = tasks::in_range(conn, user, today, today)?;
+    let stamp = crate::db::now();
+    let count = 12 * options.scale as usize;
+    let mut rows = Vec::with_capacity(count);
+    for i in 0..count {
+        let id = AssetId::generate();
+        let (client, project) = match projects.get(i % projects.len().max(1)) {
+            Some((p, _)) if i % 3 != 2 => (Some(p.client_id.clone()), Some(p.id.clone())),
+            _ => (
+                clients.get(i % clients.len().max(1)).map(|c| c.id.clone()),
+                None,
+            ),
+        };
+        let (name, kind, category, tags): (String, u8, &str, &[&str]) = match i % 6 {
+            0 => (
+                format!("homepage-screenshot-{i}.png"),
+                0,
+                "screenshot",
+                &["homepage", "launch"],
+            ),
+            1 => (format!("logo-draft-{i}.png"), 0, "logo", &["brand"]),
+            2 => (format!("contract-{i}.pdf"), 1, "contract", &["signed"]),
+            3 => (format!("brief-{i}.md"), 2, "brief", &["kickoff"]),
+            4 => (format!("mockup-{i}.png"), 0, "mockup", &["design", "v2"]),
+            _ => (format!("snippet-{i}.rs"), 3, "export", &["code"]),
+        };
+        let SampleFile {
+            bytes,
+            thumb,
+            asset_type,
+            mime,
+            dims,
+        } = sample_file(kind, &name, rng)?;
+        let sha = {
+            use sha2::Digest;
+            format!("{:x}", sha2::Sha256::digest(&bytes))
+        };
+        let original = ObjectKey::original(&id);
+        let thumb_key = thumb.as_ref().map(|_| ObjectKey::thumbnail(&id));
+        let created = stamp - Duration::hours(i as i64 * 7);
+        rows.push((
+            Asset {
+                id: id.clone(),
+                user_id: user.clone(),
+                project_id: project,
+                client_id: client,
+                asset_type,
+                category: Some(category.into()),
+                name: name.clone(),
+                storage_path: original.to_string(),
+                url: format!("/assets/{id}/file"),
+                thumbnail_url: thumb_key.as_ref().map(|_| format!("/assets/{id}/thumb")),
+                file_size: bytes.len() as i64,
+                mime_type: mime.into(),
+                created_at: created,
+                updated_at: created,
+                sha256: Some(sha),
+                width: dims.map(|(w, _)| w as i32),
+                height: dims.map(|(_, h)| h as i32),
+                thumbnail_path: thumb_key.as_ref().map(ToString::to_string),
+                original_name: Some(name),
+            },
+            tags.iter().map(|t| t.to_string()).collect::<Vec<_>>(),
+        ));
+        files.push(DemoFile {
+            key: original,
+            bytes,
+            content_type: mime,
+        });
+        if let (Some(key), Some(jpeg)) = (thumb_key, thumb) {
+            files.push(DemoFile {
+                key,
+                bytes: jpeg,
+                content_type: "image/jpeg",
+            });
+        }
+    }
+    assets::insert_all(conn, &rows, None)?;
+    for (row, asset) in todays.iter().take(3).zip(&rows) {
+        assets::link_to_task(conn, &row.task.id, &asset.0.id)?;
+    }
+    Ok(rows.len())
 }
 
 const COMPANIES: &[&str] = &[
@@ -531,6 +698,7 @@ fn fill_workspace(
         projects: all_projects.len(),
         opportunities: all_opportunities.len(),
         tasks: all_tasks.len(),
+        assets: 0,
     })
 }
 

@@ -93,7 +93,7 @@ async fn main() -> ExitCode {
             email,
             password,
             timezone,
-        } => demo(&settings, users, scale, email, password, &timezone),
+        } => demo(&settings, users, scale, email, password, &timezone).await,
     };
     match outcome {
         Ok(()) => ExitCode::SUCCESS,
@@ -204,7 +204,7 @@ fn rotate_key(settings: &Settings) -> anyhow::Result<()> {
     Ok(())
 }
 
-fn demo(
+async fn demo(
     settings: &Settings,
     users: u32,
     scale: u32,
@@ -228,9 +228,19 @@ fn demo(
         },
         chrono::Utc::now(),
     )?;
+    drop(conn);
+    // The asset rows are committed; now their files.
+    let storage = settings.open_storage()?;
+    for file in &report.files {
+        use lauf::storage::ObjectStore;
+        storage
+            .put_bytes(&file.key, file.bytes.clone(), file.content_type)
+            .await
+            .map_err(|e| anyhow::anyhow!("storing {}: {e}", file.key))?;
+    }
     let c = &report.per_user;
     println!(
-        "Created {} demo account(s) in {:.1}s, each with {} activities, {} goals, {} clients, {} projects, {} opportunities and {} blocks.",
+        "Created {} demo account(s) in {:.1}s, each with {} activities, {} goals, {} clients, {} projects, {} opportunities, {} blocks and {} files.",
         report.emails.len(),
         started.elapsed().as_secs_f64(),
         c.activities,
@@ -238,7 +248,8 @@ fn demo(
         c.clients,
         c.projects,
         c.opportunities,
-        c.tasks
+        c.tasks,
+        c.assets
     );
     println!();
     println!(

@@ -65,6 +65,33 @@ pub fn thumbnail(path: &Path) -> Result<Vec<u8>, MediaError> {
             .map_err(|e| MediaError::Unreadable(e.to_string()))?
             .thumbnail(THUMB_SIDE, THUMB_SIDE)
     };
+    jpeg_of(&image)
+}
+
+/// A `width` × `height` gradient PNG in a colour picked by `seed`, and its
+/// thumbnail: sample images for `lauf demo`.
+pub fn demo_image(seed: u32, width: u32, height: u32) -> Result<(Vec<u8>, Vec<u8>), MediaError> {
+    let [r, g, b, _] = seed.to_le_bytes();
+    let image =
+        image::DynamicImage::ImageRgba8(image::RgbaImage::from_fn(width, height, |x, y| {
+            Rgba([
+                r.wrapping_add((x * 255 / width) as u8),
+                g.wrapping_add((y * 255 / height) as u8),
+                b,
+                255,
+            ])
+        }));
+    let mut png = Cursor::new(Vec::new());
+    image
+        .write_to(&mut png, image::ImageFormat::Png)
+        .map_err(|e| MediaError::Unreadable(e.to_string()))?;
+    Ok((
+        png.into_inner(),
+        jpeg_of(&image.thumbnail(THUMB_SIDE, THUMB_SIDE))?,
+    ))
+}
+
+fn jpeg_of(image: &image::DynamicImage) -> Result<Vec<u8>, MediaError> {
     let rgba = image.to_rgba8();
     let mut flat = RgbImage::new(rgba.width(), rgba.height());
     for (x, y, Rgba([r, g, b, a])) in rgba.enumerate_pixels() {

@@ -30,6 +30,22 @@ async fn the_demo_workspace_loads_and_its_figures_add_up(backend: Backend) {
         report.per_user
     );
 
+    // 12 files, their objects returned for storing (images with thumbnails).
+    assert_eq!(report.per_user.assets, 12);
+    let storage = app.storage();
+    for file in &report.files {
+        use lauf::storage::ObjectStore;
+        storage
+            .put_bytes(&file.key, file.bytes.clone(), file.content_type)
+            .await
+            .unwrap();
+    }
+    let check = lauf::storage::maintenance::check(&app.pool, &storage, false)
+        .await
+        .unwrap();
+    assert!(check.is_clean(), "every row has its file: {check:?}");
+    assert_eq!((check.rows, check.objects), (12, report.files.len()));
+
     let browser = app.browser();
     assert_eq!(
         browser
@@ -38,6 +54,17 @@ async fn the_demo_workspace_loads_and_its_figures_add_up(backend: Backend) {
             .status,
         303
     );
+    let gallery = browser.get("/assets").await;
+    assert!(
+        gallery.text().contains("Showing 1–12 of 12"),
+        "{}",
+        gallery.text()
+    );
+    let thumb = gallery.body.split("src=\"/assets/").nth(1).unwrap();
+    let thumb = format!("/assets/{}", &thumb[..thumb.find('"').unwrap()]);
+    let (status, headers, _) = browser.get_bytes(&thumb).await;
+    assert_eq!(status, 200, "{thumb}");
+    assert_eq!(headers.get("content-type").unwrap(), "image/jpeg");
     let today = browser.get("/").await;
     assert_eq!(today.status, 200);
     assert!(
