@@ -110,53 +110,19 @@ pub fn card(
     user: &UserId,
     id: &AssetId,
 ) -> QueryResult<Option<AssetCard>> {
-    let Some(asset) = find(conn, user, id)? else {
-        return Ok(None);
-    };
-    Ok(cards(conn, vec![asset])?.pop())
-}
-
-/// Client and project names and tags for `list`, in three statements whatever its length.
-fn cards(conn: &mut AnyConnection, list: Vec<Asset>) -> QueryResult<Vec<AssetCard>> {
-    let ids: Vec<&AssetId> = list.iter().map(|a| &a.id).collect();
-    let client_ids: Vec<&ClientId> = list.iter().filter_map(|a| a.client_id.as_ref()).collect();
-    let project_ids: Vec<&ProjectId> = list.iter().filter_map(|a| a.project_id.as_ref()).collect();
-    let mut tags = tags_of(conn, &ids)?;
-    let client_names: HashMap<ClientId, String> = if client_ids.is_empty() {
-        HashMap::new()
-    } else {
-        clients::table
-            .filter(clients::id.eq_any(client_ids))
-            .select((clients::id, clients::name))
-            .load(conn)?
-            .into_iter()
-            .collect()
-    };
-    let project_names: HashMap<ProjectId, String> = if project_ids.is_empty() {
-        HashMap::new()
-    } else {
-        projects::table
-            .filter(projects::id.eq_any(project_ids))
-            .select((projects::id, projects::name))
-            .load(conn)?
-            .into_iter()
-            .collect()
-    };
-    Ok(list
-        .into_iter()
-        .map(|asset| AssetCard {
-            client_name: asset
-                .client_id
-                .as_ref()
-                .and_then(|c| client_names.get(c).cloned()),
-            project_name: asset
-                .project_id
-                .as_ref()
-                .and_then(|p| project_names.get(p).cloned()),
-            tags: tags.remove(&asset.id).unwrap_or_default(),
-            asset,
-        })
-        .collect())
+    let row = assets::table
+        .left_join(clients::table)
+        .left_join(projects::table)
+        .filter(assets::user_id.eq(user))
+        .filter(assets::id.eq(id))
+        .select((
+            Asset::as_select(),
+            clients::name.nullable(),
+            projects::name.nullable(),
+        ))
+        .first(conn)
+        .optional()?;
+    Ok(with_tags(conn, row.into_iter().collect())?.pop())
 }
 
 fn tags_of(
@@ -234,8 +200,8 @@ pub fn gallery(
     limit: i64,
 ) -> QueryResult<(Vec<AssetCard>, i64)> {
     macro_rules! filtered {
-        () => {{
-            let mut query = assets::table
+        ($source:expr) => {{
+            let mut query = $source
                 .filter(assets::user_id.eq(user))
                 .into_boxed::<crate::db::MultiBackend>();
             if let Some(kind) = filter.asset_type {
@@ -270,8 +236,18 @@ pub fn gallery(
             query
         }};
     }
-    let total: i64 = filtered!().select(count_star()).first(conn)?;
-    let query = filtered!().select(Asset::as_select());
+    // The filters only read `assets`, so the count skips the joins the page needs.
+    let total: i64 = filtered!(assets::table).select(count_star()).first(conn)?;
+    let query = filtered!(
+        assets::table
+            .left_join(clients::table)
+            .left_join(projects::table)
+    )
+    .select((
+        Asset::as_select(),
+        clients::name.nullable(),
+        projects::name.nullable(),
+    ));
     let query = match filter.sort {
         AssetSort::Newest => query.order((assets::created_at.desc(), assets::id.asc())),
         AssetSort::Oldest => query.order((assets::created_at.asc(), assets::id.asc())),
@@ -280,7 +256,26 @@ pub fn gallery(
         AssetSort::Name => query.order((lower(assets::name).asc(), assets::id.asc())),
     };
     let list = query.offset(offset).limit(limit).load(conn)?;
-    Ok((cards(conn, list)?, total))
+    Ok((with_tags(conn, list)?, total))
+}
+
+/// Cards from rows that already carry their client and project names: one more
+/// statement for all their tags.
+fn with_tags(
+    conn: &mut AnyConnection,
+    rows: Vec<(Asset, Option<String>, Option<String>)>,
+) -> QueryResult<Vec<AssetCard>> {
+    let ids: Vec<&AssetId> = rows.iter().map(|(a, _, _)| &a.id).collect();
+    let mut tags = tags_of(conn, &ids)?;
+    Ok(rows
+        .into_iter()
+        .map(|(asset, client_name, project_name)| AssetCard {
+            tags: tags.remove(&asset.id).unwrap_or_default(),
+            client_name,
+            project_name,
+            asset,
+        })
+        .collect())
 }
 
 /// The owner's tags with how many files carry each, most used first.
@@ -539,6 +534,36 @@ pub fn same_content(
         .select((assets::id, assets::name))
         .order(assets::created_at.desc())
         .limit(10)
+        .load(conn)
+}
+
+/// The owner's clients as (id, name), A–Z, for pickers: two columns, not whole rows.
+pub fn client_options(
+    conn: &mut AnyConnection,
+    user: &UserId,
+) -> QueryResult<Vec<(ClientId, String)>> {
+    clients::table
+        .filter(clients::user_id.eq(user))
+        .select((clients::id, clients::name))
+        .order((clients::name.asc(), clients::id.asc()))
+        .load(conn)
+}
+
+/// Every project of the owner (launched ones too: their files matter) as
+/// (id, name, client name), by client then name.
+pub fn project_options(
+    conn: &mut AnyConnection,
+    user: &UserId,
+) -> QueryResult<Vec<(ProjectId, String, String)>> {
+    projects::table
+        .inner_join(clients::table)
+        .filter(clients::user_id.eq(user))
+        .select((projects::id, projects::name, clients::name))
+        .order((
+            clients::name.asc(),
+            projects::name.asc(),
+            projects::id.asc(),
+        ))
         .load(conn)
 }
 

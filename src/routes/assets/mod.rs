@@ -164,14 +164,8 @@ pub struct Pickers {
 impl Pickers {
     pub fn load(conn: &mut AnyConnection, user: &UserId) -> Result<Self, AppError> {
         Ok(Pickers {
-            clients: clients::list_for_user(conn, user)?
-                .into_iter()
-                .map(|c| (c.id, c.name))
-                .collect(),
-            projects: projects::list_for_user(conn, user)?
-                .into_iter()
-                .map(|(p, client)| (p.id, p.name, client))
-                .collect(),
+            clients: assets::client_options(conn, user)?,
+            projects: assets::project_options(conn, user)?,
             categories: assets::categories(conn, user)?,
         })
     }
