@@ -47,10 +47,10 @@ pub fn dimensions(path: &Path) -> Result<(u32, u32), MediaError> {
     Ok((width, height))
 }
 
-/// A JPEG at most `THUMB_SIDE` pixels on its longer side, transparency flattened
-/// onto white. Blocking: call it from a blocking thread.
-pub fn thumbnail(path: &Path) -> Result<Vec<u8>, MediaError> {
-    dimensions(path)?;
+/// The image's pixel size and a JPEG at most `THUMB_SIDE` pixels on its longer
+/// side, transparency flattened onto white. Blocking: call it from a blocking thread.
+pub fn thumbnail(path: &Path) -> Result<((u32, u32), Vec<u8>), MediaError> {
+    let size = dimensions(path)?;
     let mut reader = reader(path)?;
     let mut limits = Limits::default();
     let side = u32::try_from(MAX_PIXELS).unwrap_or(u32::MAX);
@@ -65,7 +65,7 @@ pub fn thumbnail(path: &Path) -> Result<Vec<u8>, MediaError> {
             .map_err(|e| MediaError::Unreadable(e.to_string()))?
             .thumbnail(THUMB_SIDE, THUMB_SIDE)
     };
-    jpeg_of(&image)
+    Ok((size, jpeg_of(&image)?))
 }
 
 /// A `width` × `height` gradient PNG in a colour picked by `seed`, and its
@@ -132,7 +132,8 @@ mod tests {
     fn thumbnails_fit_the_square_and_keep_the_aspect() {
         let file = write(&png(1200, 600));
         assert_eq!(dimensions(file.path()), Ok((1200, 600)));
-        let jpeg = thumbnail(file.path()).unwrap();
+        let (size, jpeg) = thumbnail(file.path()).unwrap();
+        assert_eq!(size, (1200, 600));
         assert!(jpeg.starts_with(&[0xff, 0xd8]));
         let thumb = image::load_from_memory(&jpeg).unwrap();
         assert_eq!(

@@ -6,14 +6,11 @@ use std::io;
 use std::path::{Path, PathBuf};
 use std::time::SystemTime;
 
-use bytes::BytesMut;
 use std::io::SeekFrom;
 
-use tokio::io::{AsyncReadExt, AsyncSeekExt};
+use tokio::io::AsyncSeekExt;
 
 use super::{ByteRange, Listed, Object, ObjectKey, ObjectStore, StorageError};
-
-const CHUNK: usize = 64 * 1024;
 
 pub struct LocalStore {
     root: PathBuf,
@@ -114,24 +111,11 @@ impl ObjectStore for LocalStore {
                 .await
                 .map_err(StorageError::from_io)?;
         }
-        let body = futures_util::stream::unfold((Some(file), len), |(file, left)| async move {
-            let mut file = file?;
-            if left == 0 {
-                return None;
-            }
-            let want = usize::try_from(left).unwrap_or(usize::MAX).min(CHUNK);
-            let mut buf = BytesMut::with_capacity(want);
-            match (&mut file).take(want as u64).read_buf(&mut buf).await {
-                Ok(0) => None,
-                Ok(n) => Some((Ok(buf.freeze()), (Some(file), left - n as u64))),
-                Err(e) => Some((Err(e), (None, 0))),
-            }
-        });
         Ok(Object {
             len,
             total,
             range,
-            body: Box::pin(body),
+            body: super::file_chunks(file, len),
         })
     }
 

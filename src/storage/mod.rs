@@ -26,6 +26,28 @@ use crate::domain::AssetId;
 /// A file's bytes as they arrive, never the whole file in memory.
 pub type ByteStream = Pin<Box<dyn Stream<Item = Result<Bytes, io::Error>>>>;
 
+/// Reads the next `len` bytes of `file` as a stream of chunks of at most 64 KiB.
+pub(crate) fn file_chunks(file: tokio::fs::File, len: u64) -> ByteStream {
+    use tokio::io::AsyncReadExt;
+    const CHUNK: usize = 64 * 1024;
+    Box::pin(futures_util::stream::unfold(
+        (Some(file), len),
+        |(file, left)| async move {
+            let mut file = file?;
+            if left == 0 {
+                return None;
+            }
+            let want = usize::try_from(left).unwrap_or(usize::MAX).min(CHUNK);
+            let mut buf = bytes::BytesMut::with_capacity(want);
+            match (&mut file).take(want as u64).read_buf(&mut buf).await {
+                Ok(0) => None,
+                Ok(n) => Some((Ok(buf.freeze()), (Some(file), left - n as u64))),
+                Err(e) => Some((Err(e), (None, 0))),
+            }
+        },
+    ))
+}
+
 /// A stored object opened for reading, whole or a byte range of it.
 pub struct Object {
     /// The length of `body`.

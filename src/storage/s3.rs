@@ -6,18 +6,15 @@ use std::path::Path;
 use std::time::Duration;
 
 use actix_web::body::SizedStream;
-use bytes::BytesMut;
-use futures_util::{StreamExt, TryStreamExt};
+use futures_util::TryStreamExt;
 use rusty_s3::actions::S3Action;
 use rusty_s3::{Bucket, Credentials, UrlStyle};
-use tokio::io::AsyncReadExt;
 
 use super::{ByteRange, Listed, Object, ObjectKey, ObjectStore, StorageError};
 
 /// How long a signed request stays valid: long enough for a 100 MB body on a slow
 /// link, short enough to be useless if it leaked into a log.
 const SIGNED_FOR: Duration = Duration::from_secs(15 * 60);
-const CHUNK: usize = 64 * 1024;
 
 /// `LAUF_S3_*`.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -181,20 +178,11 @@ impl ObjectStore for S3Store {
             .bucket
             .put_object(Some(&self.credentials), &object)
             .sign(SIGNED_FOR);
-        let chunks = futures_util::stream::unfold(Some(file), |file| async move {
-            let mut file = file?;
-            let mut buf = BytesMut::with_capacity(CHUNK);
-            match file.read_buf(&mut buf).await {
-                Ok(0) => None,
-                Ok(_) => Some((Ok::<_, std::io::Error>(buf.freeze()), Some(file))),
-                Err(e) => Some((Err(e), None)),
-            }
-        });
         let res = client()
             .put(url.as_str())
             .insert_header(("Content-Type", content_type.to_string()))
             .timeout(Duration::from_secs(3600))
-            .send_body(SizedStream::new(len, chunks.boxed_local()))
+            .send_body(SizedStream::new(len, super::file_chunks(file, len)))
             .await
             .map_err(|e| failed("upload to S3", e))?;
         self.check("upload to S3", res).await

@@ -120,12 +120,9 @@ async fn prepare(spooled: Spooled) -> Result<Prepared, String> {
     let (mut dimensions, mut thumbnail) = (None, None);
     if detected.raster {
         let path = spooled.temp.path().to_path_buf();
-        let made = web::block(move || {
-            let dims = media::dimensions(&path)?;
-            Ok::<_, media::MediaError>((dims, media::thumbnail(&path)?))
-        })
-        .await
-        .map_err(|e| format!("“{}” could not be checked: {e}", spooled.name))?;
+        let made = web::block(move || media::thumbnail(&path))
+            .await
+            .map_err(|e| format!("“{}” could not be checked: {e}", spooled.name))?;
         match made {
             Ok((dims, thumb)) => {
                 dimensions = Some(dims);
