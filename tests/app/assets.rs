@@ -134,29 +134,6 @@ fn asset_ids(app: &TestApp) -> Vec<String> {
         .unwrap()
 }
 
-async fn add_client(app: &TestApp, browser: &Browser, name: &str) -> String {
-    let res = browser
-        .submit(
-            "/clients/new",
-            "/clients",
-            &[
-                ("name", name),
-                ("status", "ACTIVE"),
-                ("health_score", "GREEN"),
-                ("payment_status", "CURRENT"),
-                ("followup_cadence_days", "14"),
-            ],
-        )
-        .await;
-    assert_eq!(res.status, 303, "{}", res.text());
-    use lauf::db::schema::clients;
-    clients::table
-        .filter(clients::name.eq(name))
-        .select(clients::id)
-        .first(&mut *app.conn())
-        .unwrap()
-}
-
 async fn an_image_uploads_with_a_thumbnail_and_downloads_byte_for_byte(
     backend: Backend,
     store: Store,
@@ -165,7 +142,7 @@ async fn an_image_uploads_with_a_thumbnail_and_downloads_byte_for_byte(
         return;
     };
     let browser = app.signed_in_user("ana@example.com").await;
-    let client = add_client(&app, &browser, "Northwind").await;
+    let client = app.add_client(&browser, "Northwind").await;
     let image = png(1600, 900);
     let res = upload(
         &browser,
@@ -576,7 +553,7 @@ async fn the_gallery_filters_searches_sorts_and_pages(backend: Backend) {
         return;
     };
     let browser = app.signed_in_user("ana@example.com").await;
-    let client = add_client(&app, &browser, "Acme").await;
+    let client = app.add_client(&browser, "Acme").await;
     for i in 0..50 {
         let name = format!("shot-{i:02}.zip");
         let tags = if i % 10 == 0 { "launch" } else { "misc" };
@@ -634,7 +611,7 @@ async fn editing_changes_name_category_tags_and_links(backend: Backend) {
         return;
     };
     let browser = app.signed_in_user("ana@example.com").await;
-    let client = add_client(&app, &browser, "Globex").await;
+    let client = app.add_client(&browser, "Globex").await;
     let res = upload(&browser, &[("tags", "old")], &[("draft.png", &png(10, 10))]).await;
     assert_eq!(res.status, 303);
     let id = asset_ids(&app).remove(0);
@@ -788,7 +765,7 @@ async fn client_and_project_pages_show_their_files(backend: Backend) {
         return;
     };
     let browser = app.signed_in_user("ana@example.com").await;
-    let client = add_client(&app, &browser, "Initech").await;
+    let client = app.add_client(&browser, "Initech").await;
     let res = browser
         .submit(
             "/projects/new",

@@ -316,6 +316,31 @@ impl TestApp {
         self.settings.open_storage().unwrap()
     }
 
+    /// A healthy, active client made through the form; its id.
+    pub async fn add_client(&self, browser: &Browser, name: &str) -> String {
+        use diesel::prelude::*;
+        use lauf::db::schema::clients;
+        let res = browser
+            .submit(
+                "/clients/new",
+                "/clients",
+                &[
+                    ("name", name),
+                    ("status", "ACTIVE"),
+                    ("health_score", "GREEN"),
+                    ("payment_status", "CURRENT"),
+                    ("followup_cadence_days", "14"),
+                ],
+            )
+            .await;
+        assert_eq!(res.status, 303, "creating client {name}: {}", res.text());
+        clients::table
+            .filter(clients::name.eq(name))
+            .select(clients::id)
+            .first(&mut *self.conn())
+            .unwrap()
+    }
+
     /// Every stored object's key.
     pub async fn stored_keys(&self) -> Vec<String> {
         use lauf::storage::ObjectStore;

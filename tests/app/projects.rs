@@ -2,7 +2,7 @@
 
 use chrono::{DateTime, TimeZone, Utc};
 use diesel::prelude::*;
-use lauf::db::schema::{clients, projects};
+use lauf::db::schema::projects;
 
 use crate::helpers::{Backend, Browser, TestApp, spawn_app_at};
 use crate::on_both_backends;
@@ -16,28 +16,6 @@ on_both_backends!(
 
 fn now() -> DateTime<Utc> {
     Utc.with_ymd_and_hms(2026, 11, 23, 10, 0, 0).unwrap()
-}
-
-async fn client(app: &TestApp, browser: &Browser, name: &str) -> String {
-    let res = browser
-        .submit(
-            "/clients/new",
-            "/clients",
-            &[
-                ("name", name),
-                ("status", "ACTIVE"),
-                ("health_score", "GREEN"),
-                ("payment_status", "CURRENT"),
-                ("followup_cadence_days", "14"),
-            ],
-        )
-        .await;
-    assert_eq!(res.status, 303, "{}", res.text());
-    clients::table
-        .filter(clients::name.eq(name))
-        .select(clients::id)
-        .first(&mut *app.conn())
-        .unwrap()
 }
 
 async fn project(
@@ -75,7 +53,7 @@ async fn a_project_moves_through_the_pipeline_and_the_move_lands_in_the_timeline
         return;
     };
     let browser = app.signed_in_user("ana@example.com").await;
-    let client_id = client(&app, &browser, "Northwind").await;
+    let client_id = app.add_client(&browser, "Northwind").await;
     let id = project(&app, &browser, &client_id, "Northwind website", &[]).await;
     let page = browser.get(&format!("/projects/{id}")).await.text();
     for seen in [
@@ -158,8 +136,8 @@ async fn bad_project_input_answers_422_and_saves_nothing(backend: Backend) {
     };
     let browser = app.signed_in_user("ana@example.com").await;
     let other = app.signed_in_user("bob@example.com").await;
-    let mine = client(&app, &browser, "Mine").await;
-    let bobs = client(&app, &other, "Bob's client").await;
+    let mine = app.add_client(&browser, "Mine").await;
+    let bobs = app.add_client(&other, "Bob's client").await;
     for (field, value, message) in [
         ("client_id", "", "choose a client"),
         ("client_id", bobs.as_str(), "choose one of your clients"),
@@ -191,8 +169,8 @@ async fn every_project_route_answers_404_to_another_user(backend: Backend) {
     };
     let ana = app.signed_in_user("ana@example.com").await;
     let bob = app.signed_in_user("bob@example.com").await;
-    let ana_client = client(&app, &ana, "Ana's client").await;
-    let bob_client = client(&app, &bob, "Bob's client").await;
+    let ana_client = app.add_client(&ana, "Ana's client").await;
+    let bob_client = app.add_client(&bob, "Bob's client").await;
     let id = project(&app, &ana, &ana_client, "Secret project", &[]).await;
     for path in [format!("/projects/{id}"), format!("/projects/{id}/edit")] {
         assert_eq!(bob.get(&path).await.status, 404, "{path}");
@@ -245,8 +223,8 @@ async fn the_board_filters_and_flags_late_projects(backend: Backend) {
         return;
     };
     let browser = app.signed_in_user("ana@example.com").await;
-    let a = client(&app, &browser, "Client A").await;
-    let b = client(&app, &browser, "Client B").await;
+    let a = app.add_client(&browser, "Client A").await;
+    let b = app.add_client(&browser, "Client B").await;
     project(
         &app,
         &browser,
