@@ -39,6 +39,73 @@ pub struct Settings {
     /// `LAUF_STORAGE`: `local` (files under the data dir, the default) or `s3`
     /// (with `LAUF_S3_*`).
     pub storage: StorageTarget,
+    /// `LAUF_AUTH_MODE`: `local` (accounts in our database, the default, no network)
+    /// or `supabase` (Supabase Auth, with `SUPABASE_*`).
+    pub auth: AuthMode,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum AuthMode {
+    Local,
+    Supabase(SupabaseSettings),
+}
+
+/// A Supabase project's Auth, as this server talks to it.
+#[derive(Clone, PartialEq, Eq)]
+pub struct SupabaseSettings {
+    /// `SUPABASE_URL`: `https://<ref>.supabase.co` (http only on a loopback host).
+    pub url: String,
+    /// `SUPABASE_PUBLISHABLE_KEY`: sent as `apikey` (publishable or legacy anon key).
+    pub publishable_key: String,
+    /// `SUPABASE_JWT_ISSUER`: the exact `iss` of access tokens (default `<url>/auth/v1`).
+    pub issuer: String,
+    /// `SUPABASE_JWT_AUDIENCE`: default `authenticated`.
+    pub audience: String,
+    /// `SUPABASE_JWKS_URL`: default `<issuer>/.well-known/jwks.json`.
+    pub jwks_url: String,
+    /// `SUPABASE_LEGACY_JWT_SECRET`: enables HS256 tokens; unset, they are refused.
+    pub legacy_jwt_secret: Option<String>,
+    /// `SUPABASE_ALLOW_ANONYMOUS`: accept `is_anonymous` tokens (default false).
+    pub allow_anonymous: bool,
+    /// `SUPABASE_OAUTH_PROVIDERS`: the sign-in buttons, e.g. `google,github`.
+    pub oauth_providers: Vec<String>,
+}
+
+impl std::fmt::Debug for SupabaseSettings {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("SupabaseSettings")
+            .field("url", &self.url)
+            .field("issuer", &self.issuer)
+            .field("audience", &self.audience)
+            .field("jwks_url", &self.jwks_url)
+            .field("legacy_jwt_secret", &self.legacy_jwt_secret.as_ref().map(|_| "<set>"))
+            .field("allow_anonymous", &self.allow_anonymous)
+            .field("oauth_providers", &self.oauth_providers)
+            .finish_non_exhaustive()
+    }
+}
+
+/// The OAuth providers the login page can offer, with their button labels.
+pub const OAUTH_PROVIDERS: [(&str, &str); 6] = [
+    ("google", "Google"),
+    ("github", "GitHub"),
+    ("gitlab", "GitLab"),
+    ("azure", "Microsoft"),
+    ("apple", "Apple"),
+    ("linkedin_oidc", "LinkedIn"),
+];
+
+/// Whether `url` is http(s) to a loopback host (where plain http is acceptable).
+fn is_loopback_http(url: &str) -> bool {
+    url::Url::parse(url).is_ok_and(|u| {
+        u.scheme() == "http"
+            && match u.host() {
+                Some(url::Host::Domain(d)) => d == "localhost",
+                Some(url::Host::Ipv4(ip)) => ip.is_loopback(),
+                Some(url::Host::Ipv6(ip)) => ip.is_loopback(),
+                None => false,
+            }
+    })
 }
 
 /// Where uploaded files go.
@@ -193,6 +260,67 @@ impl Settings {
             }
         };
 
+        let auth = match get("LAUF_AUTH_MODE").as_deref() {
+            None | Some("local") => AuthMode::Local,
+            Some("supabase") => {
+                let need = |name: &'static str| {
+                    get(name).ok_or_else(|| invalid(name, "required with LAUF_AUTH_MODE=supabase"))
+                };
+                let https_or_loopback = |name: &'static str, url: String| {
+                    let parsed = url::Url::parse(&url)
+                        .map_err(|e| invalid(name, format!("not a URL: {e}")))?;
+                    if parsed.scheme() == "https" || is_loopback_http(&url) {
+                        Ok(url.trim_end_matches('/').to_string())
+                    } else {
+                        Err(invalid(name, "must be https:// (http:// only on a loopback host)"))
+                    }
+                };
+                let url = https_or_loopback("SUPABASE_URL", need("SUPABASE_URL")?)?;
+                let issuer = get("SUPABASE_JWT_ISSUER").unwrap_or_else(|| format!("{url}/auth/v1"));
+                let jwks_url = https_or_loopback(
+                    "SUPABASE_JWKS_URL",
+                    get("SUPABASE_JWKS_URL")
+                        .unwrap_or_else(|| format!("{}/.well-known/jwks.json", issuer.trim_end_matches('/'))),
+                )?;
+                let oauth_providers = get("SUPABASE_OAUTH_PROVIDERS")
+                    .unwrap_or_else(|| "google,github".into())
+                    .split(',')
+                    .map(|p| p.trim().to_lowercase())
+                    .filter(|p| !p.is_empty() && p != "none")
+                    .map(|p| {
+                        if OAUTH_PROVIDERS.iter().any(|(slug, _)| *slug == p) {
+                            Ok(p)
+                        } else {
+                            Err(invalid(
+                                "SUPABASE_OAUTH_PROVIDERS",
+                                format!("unknown provider {p:?}; known: google, github, gitlab, azure, apple, linkedin_oidc, or none"),
+                            ))
+                        }
+                    })
+                    .collect::<Result<Vec<_>, _>>()?;
+                let legacy_jwt_secret = get("SUPABASE_LEGACY_JWT_SECRET");
+                if legacy_jwt_secret.as_ref().is_some_and(|s| s.len() < 32) {
+                    return Err(invalid("SUPABASE_LEGACY_JWT_SECRET", "shorter than 32 characters"));
+                }
+                AuthMode::Supabase(SupabaseSettings {
+                    publishable_key: need("SUPABASE_PUBLISHABLE_KEY")?,
+                    audience: get("SUPABASE_JWT_AUDIENCE").unwrap_or_else(|| "authenticated".into()),
+                    url,
+                    issuer,
+                    jwks_url,
+                    legacy_jwt_secret,
+                    allow_anonymous: flag("SUPABASE_ALLOW_ANONYMOUS", false)?,
+                    oauth_providers,
+                })
+            }
+            Some(other) => {
+                return Err(invalid(
+                    "LAUF_AUTH_MODE",
+                    format!("expected local or supabase, got {other:?}"),
+                ));
+            }
+        };
+
         Ok(Settings {
             bind: get("LAUF_BIND").unwrap_or_else(|| "127.0.0.1:8080".into()),
             data_dir,
@@ -219,6 +347,7 @@ impl Settings {
             data_keys,
             upload_max_bytes: number("LAUF_UPLOAD_MAX_MB", 25, 1..=5_120)? * 1_000_000,
             storage,
+            auth,
         })
     }
 

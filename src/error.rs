@@ -39,6 +39,15 @@ pub enum AppError {
     /// The database cannot be reached right now.
     #[error("service unavailable: {0}")]
     Unavailable(String),
+    /// Supabase Auth (or its signing keys) cannot be reached right now.
+    #[error("sign-in service unavailable")]
+    AuthUnavailable,
+    /// Supabase Auth answered with something we cannot trust or use.
+    #[error("sign-in failed at the identity provider")]
+    AuthFailed,
+    /// A verified sign-in we still refuse (disabled account, identity clash).
+    #[error("sign-in refused: {0}")]
+    AuthRefused(&'static str),
     #[error("internal error: {0:#}")]
     Internal(anyhow::Error),
 }
@@ -77,6 +86,15 @@ impl AppError {
                 "Temporarily unavailable",
                 "The database cannot be reached right now. Nothing was changed; try again in a moment.".into(),
             ),
+            AppError::AuthUnavailable => (
+                "Sign-in service unavailable",
+                "The sign-in service cannot be reached right now. You are still signed in; try again in a moment.".into(),
+            ),
+            AppError::AuthFailed => (
+                "Sign-in failed",
+                "The sign-in service answered in a way we cannot trust, so you were not signed in. Try again; if it keeps happening, tell whoever runs this server.".into(),
+            ),
+            AppError::AuthRefused(why) => ("Sign-in refused", (*why).into()),
             AppError::Internal(_) => (
                 "Something went wrong",
                 "Something went wrong on our side and nothing was changed. Try again; if it keeps happening, check the server log.".into(),
@@ -90,6 +108,17 @@ fn human_wait(secs: u64) -> String {
         0..=1 => "a second".into(),
         2..=119 => format!("{secs} seconds"),
         _ => format!("{} minutes", secs.div_ceil(60)),
+    }
+}
+
+impl AppError {
+    /// Whether this is a unique-constraint violation (a concurrent insert won).
+    pub fn is_unique_violation(&self) -> bool {
+        use diesel::result::{DatabaseErrorKind, Error};
+        matches!(self, AppError::Internal(cause) if matches!(
+            cause.downcast_ref::<Error>(),
+            Some(Error::DatabaseError(DatabaseErrorKind::UniqueViolation, _))
+        ))
     }
 }
 
@@ -162,6 +191,9 @@ impl ResponseError for AppError {
             AppError::StorageUnavailable(_) => StatusCode::SERVICE_UNAVAILABLE,
             AppError::TooManyRequests { .. } => StatusCode::TOO_MANY_REQUESTS,
             AppError::Unavailable(_) => StatusCode::SERVICE_UNAVAILABLE,
+            AppError::AuthUnavailable => StatusCode::SERVICE_UNAVAILABLE,
+            AppError::AuthFailed => StatusCode::BAD_GATEWAY,
+            AppError::AuthRefused(_) => StatusCode::FORBIDDEN,
             AppError::Internal(_) => StatusCode::INTERNAL_SERVER_ERROR,
         }
     }
@@ -190,7 +222,9 @@ impl ResponseError for AppError {
             AppError::TooManyRequests { retry_after_secs } => {
                 response.insert_header((header::RETRY_AFTER, retry_after_secs.to_string()));
             }
-            AppError::Unavailable(_) | AppError::StorageUnavailable(_) => {
+            AppError::Unavailable(_)
+            | AppError::StorageUnavailable(_)
+            | AppError::AuthUnavailable => {
                 response.insert_header((header::RETRY_AFTER, "5"));
             }
             _ => {}

@@ -9,6 +9,7 @@ pub mod demo;
 pub mod domain;
 pub mod error;
 pub mod media;
+pub mod outbound;
 pub mod routes;
 pub mod security;
 pub mod startup;

@@ -27,6 +27,8 @@ pub struct AppState {
     pub keys: Arc<crate::crypto::KeyRing>,
     /// Where uploaded files live (local directory or S3).
     pub storage: Arc<crate::storage::Storage>,
+    /// Supabase Auth, when `LAUF_AUTH_MODE=supabase`; `None` in local mode.
+    pub supabase: Option<Arc<crate::auth::supabase::Supabase>>,
 }
 
 impl AppState {
@@ -70,6 +72,8 @@ pub struct Application {
     port: u16,
     pool: DbPool,
     storage: Arc<crate::storage::Storage>,
+    supabase: Option<Arc<crate::auth::supabase::Supabase>>,
+    clock: Clock,
 }
 
 impl Application {
@@ -115,6 +119,15 @@ impl Application {
             .with_context(|| format!("creating {}", settings.upload_dir().display()))?;
         tracing::info!(storage = %storage.describe(), "file storage ready");
         let app_storage = storage.clone();
+        let supabase = match &settings.auth {
+            crate::config::AuthMode::Local => None,
+            crate::config::AuthMode::Supabase(sb) => {
+                tracing::info!(url = %sb.url, issuer = %sb.issuer, "sign-in through Supabase Auth");
+                Some(Arc::new(crate::auth::supabase::Supabase::new(sb.clone())))
+            }
+        };
+        let app_supabase = supabase.clone();
+        let app_clock = clock.clone();
         let state = web::Data::new(AppState {
             pool: pool.clone(),
             db_kind,
@@ -123,6 +136,7 @@ impl Application {
             clock,
             keys,
             storage,
+            supabase,
         });
         let mut server = HttpServer::new(move || {
             App::new()
@@ -147,6 +161,8 @@ impl Application {
             port,
             pool,
             storage: app_storage,
+            supabase: app_supabase,
+            clock: app_clock,
         })
     }
 
@@ -163,6 +179,13 @@ impl Application {
     pub async fn run_until_stopped(self) -> std::io::Result<()> {
         let pool = self.pool.clone();
         let storage = self.storage.clone();
+        if let Some(supabase) = self.supabase.clone() {
+            // Warm the signing keys; a failure here only means not ready yet.
+            let now = self.clock.now();
+            actix_web::rt::spawn(async move {
+                let _ = supabase.verifier.jwks.refresh_now(now).await;
+            });
+        }
         actix_web::rt::spawn(async move {
             let mut every = actix_web::rt::time::interval(Duration::from_secs(600));
             loop {
@@ -170,7 +193,8 @@ impl Application {
                 let sweep_pool = pool.clone();
                 let swept = web::block(move || -> Result<usize, AppError> {
                     let mut conn = sweep_pool.get()?;
-                    Ok(db::models::sessions::delete_expired(&mut conn, db::now())?)
+                    let flows = db::models::auth_flows::delete_expired(&mut conn, db::now())?;
+                    Ok(db::models::sessions::delete_expired(&mut conn, db::now())? + flows)
                 })
                 .await;
                 match swept {

@@ -7,6 +7,7 @@ use actix_web::middleware::Next;
 use actix_web::{HttpMessage, web};
 
 use super::session::{self, LiveSession};
+use super::supabase::{self, Freshness};
 use super::{SessionState, csrf};
 use crate::error::AppError;
 use crate::startup::AppState;
@@ -47,7 +48,7 @@ async fn load_and_check(req: &mut ServiceRequest) -> Result<(), AppError> {
     let token = req
         .cookie(policy.cookie_name())
         .map(|c| c.value().to_string());
-    let live: Option<LiveSession> = match token {
+    let mut live: Option<LiveSession> = match token {
         Some(token) if session::looks_like_token(&token) => {
             state
                 .db(move |conn| Ok(session::load(conn, &policy, &token, crate::db::now())?))
@@ -55,6 +56,22 @@ async fn load_and_check(req: &mut ServiceRequest) -> Result<(), AppError> {
         }
         _ => None,
     };
+
+    if let (Some(supabase), Some(session)) = (state.supabase.as_ref(), live.as_mut())
+        && session.record.kind == "supabase"
+        && session.user.is_some()
+    {
+        match supabase::ensure_fresh(&state, supabase, session).await? {
+            Freshness::Live => {}
+            Freshness::Unavailable => return Err(AppError::AuthUnavailable),
+            Freshness::Ended => {
+                return Err(AppError::LoginRequired {
+                    next: crate::auth::safe_next(Some(&crate::auth::return_path(req.request()))),
+                    htmx: crate::auth::is_htmx(req.request()),
+                });
+            }
+        }
+    }
 
     if csrf::is_unsafe(req.method()) {
         if !csrf::from_our_origin(req, state.settings.public_url.as_deref()) {

@@ -6,6 +6,7 @@ pub mod local;
 pub mod middleware;
 pub mod password;
 pub mod session;
+pub mod supabase;
 pub mod throttle;
 
 use std::future::{Ready, ready};
@@ -41,7 +42,7 @@ pub fn is_htmx(req: &HttpRequest) -> bool {
 }
 
 /// The path (and query) to come back to after logging in.
-fn return_path(req: &HttpRequest) -> String {
+pub(crate) fn return_path(req: &HttpRequest) -> String {
     if crate::auth::csrf::is_unsafe(req.method()) {
         // Never replay a POST after login; go back to the page instead.
         return req

@@ -105,9 +105,21 @@ pub fn issue(
     meta: &RequestMeta<'_>,
     now: NaiveDateTime,
 ) -> QueryResult<IssuedSession> {
+    issue_as(conn, policy, user, "local", meta, now)
+}
+
+/// As `issue`, for a signed-in session of `kind` (`local` or `supabase`).
+pub fn issue_as(
+    conn: &mut AnyConnection,
+    policy: &SessionPolicy,
+    user: Option<&UserId>,
+    kind: &'static str,
+    meta: &RequestMeta<'_>,
+    now: NaiveDateTime,
+) -> QueryResult<IssuedSession> {
     let token = random_token();
     let (kind, idle, absolute) = match user {
-        Some(_) => ("local", policy.idle(), policy.absolute()),
+        Some(_) => (kind, policy.idle(), policy.absolute()),
         None => ("anon", ANON_LIFETIME, ANON_LIFETIME),
     };
     let record = SessionRecord {
@@ -122,6 +134,7 @@ pub fn issue(
         absolute_expires_at: now + absolute,
         ip: meta.ip.map(|ip| ip.chars().take(64).collect()),
         user_agent: meta.user_agent.map(|ua| ua.chars().take(256).collect()),
+        tokens: Default::default(),
     };
     sessions::insert(conn, &record)?;
     Ok(IssuedSession { token, record })

@@ -82,6 +82,17 @@ diesel::table! {
 }
 
 diesel::table! {
+    auth_flows (id_hash) {
+        id_hash -> Text,
+        verifier -> Text,
+        next_path -> Text,
+        created_at -> Timestamp,
+        expires_at -> Timestamp,
+        consumed_at -> Nullable<Timestamp>,
+    }
+}
+
+diesel::table! {
     calendar_feeds (user_id) {
         user_id -> Text,
         token_hash -> Text,
@@ -210,6 +221,12 @@ diesel::table! {
         absolute_expires_at -> Timestamp,
         ip -> Nullable<Text>,
         user_agent -> Nullable<Text>,
+        sb_session_id -> Nullable<Text>,
+        sb_access_token -> Nullable<Text>,
+        sb_refresh_token -> Nullable<Text>,
+        sb_access_expires_at -> Nullable<Timestamp>,
+        refresh_lease_until -> Nullable<Timestamp>,
+        version -> Integer,
     }
 }
 
@@ -290,6 +307,7 @@ diesel::allow_tables_to_appear_in_same_query!(
     asset_tags,
     assets,
     audit_logs,
+    auth_flows,
     calendar_feeds,
     clients,
     goals,

@@ -22,7 +22,38 @@ pub struct LoginPage {
     pub email: String,
     pub next: String,
     pub error: Option<String>,
+    /// A message that is not an error ("check your inbox").
+    pub notice: Option<String>,
     pub allow_signup: bool,
+    /// Supabase mode: offer the magic link (and `providers`).
+    pub supabase: bool,
+    pub providers: Vec<(&'static str, &'static str)>,
+    pub magic_open: bool,
+}
+
+impl LoginPage {
+    /// The login page of this deployment's mode, empty.
+    pub fn new(state: &AppState, csrf: &str, next: String) -> Self {
+        let providers = match &state.settings.auth {
+            crate::config::AuthMode::Supabase(sb) => crate::config::OAUTH_PROVIDERS
+                .iter()
+                .filter(|(slug, _)| sb.oauth_providers.iter().any(|p| p == slug))
+                .copied()
+                .collect(),
+            crate::config::AuthMode::Local => Vec::new(),
+        };
+        LoginPage {
+            ctx: PageContext::visitor(csrf),
+            email: String::new(),
+            next,
+            error: None,
+            notice: None,
+            allow_signup: state.settings.allow_signup,
+            supabase: state.supabase.is_some(),
+            providers,
+            magic_open: false,
+        }
+    }
 }
 
 #[derive(Template)]
@@ -39,35 +70,35 @@ pub struct SignupPage {
 
 #[derive(Deserialize)]
 pub struct NextQuery {
-    next: Option<String>,
+    pub(super) next: Option<String>,
 }
 
 #[derive(Deserialize)]
 pub struct LoginForm {
     #[serde(default)]
-    email: String,
+    pub(super) email: String,
     #[serde(default)]
-    password: String,
-    next: Option<String>,
+    pub(super) password: String,
+    pub(super) next: Option<String>,
 }
 
 #[derive(Deserialize)]
 pub struct SignupForm {
     #[serde(default)]
-    email: String,
+    pub(super) email: String,
     #[serde(default)]
-    name: String,
+    pub(super) name: String,
     #[serde(default)]
-    password: String,
+    pub(super) password: String,
     #[serde(default)]
-    password_confirm: String,
+    pub(super) password_confirm: String,
     #[serde(default)]
-    timezone: String,
+    pub(super) timezone: String,
 }
 
 /// A visitor's pre-session (its CSRF token protects the login form itself), created
 /// on first sight; returns the token and, when new, the cookie to set.
-async fn visitor_session(
+pub(super) async fn visitor_session(
     state: &web::Data<AppState>,
     req: &HttpRequest,
     existing: MaybeSession,
@@ -99,14 +130,14 @@ async fn visitor_session(
     Ok((issued.record.csrf_token, Some(cookie)))
 }
 
-fn user_agent(req: &HttpRequest) -> Option<String> {
+pub(super) fn user_agent(req: &HttpRequest) -> Option<String> {
     req.headers()
         .get("User-Agent")
         .and_then(|v| v.to_str().ok())
         .map(str::to_string)
 }
 
-fn with_cookie(
+pub(super) fn with_cookie(
     mut response: HttpResponse,
     cookie: Option<Cookie<'static>>,
 ) -> Result<HttpResponse, AppError> {
@@ -127,13 +158,7 @@ pub async fn login_form(
         return Ok(see_other(&req, &next));
     }
     let (csrf, cookie) = visitor_session(&state, &req, session).await?;
-    let page = LoginPage {
-        ctx: PageContext::visitor(&csrf),
-        email: String::new(),
-        next,
-        error: None,
-        allow_signup: state.settings.allow_signup,
-    };
+    let page = LoginPage::new(&state, &csrf, next);
     with_cookie(html(StatusCode::OK, &page)?, cookie)
 }
 
@@ -146,6 +171,10 @@ pub async fn login(
     let form = form.into_inner();
     let next = safe_next(form.next.as_deref());
     let current = session.0.ok_or(AppError::Forbidden("no session"))?;
+    if let Some(supabase) = state.supabase.clone() {
+        return super::supabase_auth::password_login(&state, &supabase, &req, &current, form, next)
+            .await;
+    }
     let ip = client_ip(&req, &state.settings.trusted_proxies);
     let (email, password) = (form.email.clone(), form.password);
     let outcome = state
@@ -158,16 +187,21 @@ pub async fn login(
         LoginOutcome::Invalid => None,
         LoginOutcome::Throttled { retry_after_secs } => Some(retry_after_secs),
     };
-    let page = LoginPage {
-        ctx: PageContext::visitor(&current.record.csrf_token),
-        email: form.email,
-        next,
-        error: Some(match retry {
-            None => "Invalid email or password.".to_string(),
-            Some(secs) => format!("Too many attempts. Try again in {} seconds.", secs),
-        }),
-        allow_signup: state.settings.allow_signup,
-    };
+    let mut page = LoginPage::new(&state, &current.record.csrf_token, next);
+    page.email = form.email;
+    login_refused(page, "Invalid email or password.", retry)
+}
+
+/// The login form again with `error` (422), or the throttle's wait (429).
+pub(super) fn login_refused(
+    mut page: LoginPage,
+    error: &str,
+    retry: Option<u64>,
+) -> Result<HttpResponse, AppError> {
+    page.error = Some(match retry {
+        None => error.to_string(),
+        Some(secs) => format!("Too many attempts. Try again in {} seconds.", secs),
+    });
     match retry {
         None => html(StatusCode::UNPROCESSABLE_ENTITY, &page),
         Some(secs) => {
@@ -216,7 +250,7 @@ async fn sign_in(
     )
 }
 
-fn signup_page(csrf: &str, allow_signup: bool) -> SignupPage {
+pub(super) fn signup_page(csrf: &str, allow_signup: bool) -> SignupPage {
     SignupPage {
         ctx: PageContext::visitor(csrf),
         email: String::new(),
@@ -226,6 +260,20 @@ fn signup_page(csrf: &str, allow_signup: bool) -> SignupPage {
         errors: SignupErrors::default(),
         allow_signup,
     }
+}
+
+/// The sign-up form again, with what was typed (never the password) and `errors`.
+pub(super) fn signup_refused(
+    csrf: &str,
+    form: &SignupForm,
+    errors: SignupErrors,
+) -> Result<HttpResponse, AppError> {
+    let mut page = signup_page(csrf, true);
+    page.email = form.email.clone();
+    page.name = form.name.clone();
+    page.timezone = form.timezone.clone();
+    page.errors = errors;
+    html(StatusCode::UNPROCESSABLE_ENTITY, &page)
 }
 
 pub async fn signup_form(
@@ -257,14 +305,8 @@ pub async fn signup(
         return Err(AppError::NotFound);
     }
     let form = form.into_inner();
-    let render_errors = |errors: SignupErrors| {
-        let mut page = signup_page(&current.record.csrf_token, true);
-        page.email = form.email.clone();
-        page.name = form.name.clone();
-        page.timezone = form.timezone.clone();
-        page.errors = errors;
-        html(StatusCode::UNPROCESSABLE_ENTITY, &page)
-    };
+    let render_errors =
+        |errors: SignupErrors| signup_refused(&current.record.csrf_token, &form, errors);
     let signup = match local::validate_signup(
         &form.email,
         &form.name,
@@ -275,6 +317,9 @@ pub async fn signup(
         Ok(signup) => signup,
         Err(errors) => return render_errors(errors),
     };
+    if let Some(supabase) = state.supabase.clone() {
+        return super::supabase_auth::signup(&state, &supabase, &req, &current, signup, &form).await;
+    }
     let outcome = state
         .db_write(move |conn| {
             let phc = password::hash(&signup.password)
@@ -299,6 +344,11 @@ pub async fn logout(
     session: MaybeSession,
 ) -> Result<HttpResponse, AppError> {
     if let Some(live) = session.0 {
+        if let Some(supabase) = &state.supabase
+            && live.record.kind == "supabase"
+        {
+            crate::auth::supabase::logout(&state, supabase, &live).await;
+        }
         let id_hash = live.record.id_hash.clone();
         let user = live.user.map(|u| u.id);
         state

@@ -9,6 +9,7 @@ pub mod health;
 pub mod projects;
 pub mod settings;
 pub mod static_files;
+pub mod supabase_auth;
 pub mod transfer;
 
 use actix_web::http::StatusCode;
@@ -38,6 +39,18 @@ pub fn configure(cfg: &mut web::ServiceConfig) {
                 .route(web::post().to(auth::signup)),
         )
         .route("/logout", web::post().to(auth::logout))
+        // Supabase mode only (404 in local mode).
+        .route("/login/magic", web::post().to(supabase_auth::magic_link))
+        .route(
+            "/login/oauth/{provider}",
+            web::get().to(supabase_auth::oauth_start),
+        )
+        .service(
+            web::resource("/auth/confirm")
+                .route(web::get().to(supabase_auth::confirm_form))
+                .route(web::post().to(supabase_auth::confirm)),
+        )
+        .route("/auth/callback", web::get().to(supabase_auth::oauth_callback))
         .service(
             web::resource("/settings")
                 .route(web::get().to(settings::show))

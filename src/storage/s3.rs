@@ -42,31 +42,7 @@ thread_local! {
 }
 
 fn build_client() -> awc::Client {
-    let connector = awc::Connector::new().timeout(Duration::from_secs(10));
-    let connector = match tls_connector() {
-        Ok(tls) => connector.openssl(tls),
-        Err(e) => {
-            tracing::warn!(error = %e, "TLS setup for S3 failed; only http:// endpoints will work");
-            connector
-        }
-    };
-    awc::Client::builder()
-        .connector(connector)
-        .timeout(Duration::from_secs(60))
-        .disable_redirects()
-        .finish()
-}
-
-/// OpenSSL is vendored, so it does not know where this system keeps its CA
-/// certificates: look them up the way `openssl-probe` does.
-fn tls_connector() -> Result<openssl::ssl::SslConnector, openssl::error::ErrorStack> {
-    let mut builder = openssl::ssl::SslConnector::builder(openssl::ssl::SslMethod::tls())?;
-    let found = openssl_probe::probe();
-    if let Some(file) = &found.cert_file {
-        builder.set_ca_file(file)?;
-    }
-    builder.set_alpn_protos(b"\x08http/1.1")?;
-    Ok(builder.build())
+    crate::outbound::client(Duration::from_secs(10), Duration::from_secs(60), "S3")
 }
 
 fn client() -> awc::Client {

@@ -35,6 +35,14 @@ pub fn insert_all(conn: &mut AnyConnection, rows: &[Activity]) -> QueryResult<()
     Ok(())
 }
 
+/// How many activities the user has (any state).
+pub fn count_of(conn: &mut AnyConnection, user: &UserId) -> QueryResult<i64> {
+    activities::table
+        .filter(activities::user_id.eq(user))
+        .count()
+        .get_result(conn)
+}
+
 /// The picker's order: `sort_order`, then most used.
 pub fn list_active(conn: &mut AnyConnection, user: &UserId) -> QueryResult<Vec<Activity>> {
     activities::table

@@ -4,6 +4,7 @@
 pub mod activities;
 pub mod assets;
 pub mod audit;
+pub mod auth_flows;
 pub mod clients;
 pub mod credentials;
 pub mod feeds;

@@ -22,6 +22,84 @@ pub struct SessionRecord {
     pub absolute_expires_at: NaiveDateTime,
     pub ip: Option<String>,
     pub user_agent: Option<String>,
+    #[diesel(embed)]
+    pub tokens: SessionTokens,
+}
+
+/// A Supabase session's tokens (encrypted envelopes, see `auth::supabase`), and
+/// the lease and version that let one request in one process refresh them.
+#[derive(Debug, Clone, Default, PartialEq, Queryable, Selectable, Insertable)]
+#[diesel(table_name = sessions)]
+pub struct SessionTokens {
+    pub sb_session_id: Option<String>,
+    pub sb_access_token: Option<String>,
+    pub sb_refresh_token: Option<String>,
+    pub sb_access_expires_at: Option<NaiveDateTime>,
+    pub refresh_lease_until: Option<NaiveDateTime>,
+    pub version: i32,
+}
+
+/// The session's current tokens (re-read after waiting for a refresh).
+pub fn tokens(conn: &mut AnyConnection, id_hash: &str) -> QueryResult<Option<SessionTokens>> {
+    sessions::table
+        .find(id_hash)
+        .select(SessionTokens::as_select())
+        .first(conn)
+        .optional()
+}
+
+/// Takes the refresh lease if nobody holds it and the version is still `version`:
+/// across processes, one refresh at a time per session.
+pub fn take_refresh_lease(
+    conn: &mut AnyConnection,
+    id_hash: &str,
+    version: i32,
+    now: NaiveDateTime,
+    until: NaiveDateTime,
+) -> QueryResult<bool> {
+    diesel::update(
+        sessions::table
+            .find(id_hash)
+            .filter(sessions::version.eq(version))
+            .filter(
+                sessions::refresh_lease_until
+                    .is_null()
+                    .or(sessions::refresh_lease_until.lt(now)),
+            ),
+    )
+    .set((
+        sessions::refresh_lease_until.eq(Some(until)),
+        sessions::version.eq(sessions::version + 1),
+    ))
+    .execute(conn)
+    .map(|n| n == 1)
+}
+
+pub fn release_refresh_lease(conn: &mut AnyConnection, id_hash: &str) -> QueryResult<usize> {
+    diesel::update(sessions::table.find(id_hash))
+        .set(sessions::refresh_lease_until.eq(None::<NaiveDateTime>))
+        .execute(conn)
+}
+
+/// Stores refreshed tokens and frees the lease.
+pub fn store_tokens(
+    conn: &mut AnyConnection,
+    id_hash: &str,
+    session_id: Option<&str>,
+    access: &str,
+    refresh: &str,
+    access_expires_at: NaiveDateTime,
+) -> QueryResult<usize> {
+    diesel::update(sessions::table.find(id_hash))
+        .set((
+            sessions::sb_session_id.eq(session_id),
+            sessions::sb_access_token.eq(access),
+            sessions::sb_refresh_token.eq(refresh),
+            sessions::sb_access_expires_at.eq(access_expires_at),
+            sessions::refresh_lease_until.eq(None::<NaiveDateTime>),
+            sessions::version.eq(sessions::version + 1),
+        ))
+        .execute(conn)
 }
 
 pub fn insert(conn: &mut AnyConnection, session: &SessionRecord) -> QueryResult<()> {
@@ -73,6 +151,11 @@ pub fn delete_expired(conn: &mut AnyConnection, now: NaiveDateTime) -> QueryResu
         ),
     )
     .execute(conn)
+}
+
+/// Ends every session of a user (a disabled account).
+pub fn delete_all_of(conn: &mut AnyConnection, user: &UserId) -> QueryResult<usize> {
+    diesel::delete(sessions::table.filter(sessions::user_id.eq(user))).execute(conn)
 }
 
 /// Ends every other session of a user (after a password change).

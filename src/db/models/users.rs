@@ -93,3 +93,38 @@ pub fn record_login(
         .set(users::last_login_at.eq(at))
         .execute(conn)
 }
+
+/// A Supabase login: the email from the verified token, a name or avatar only where
+/// the account has none yet (the settings page owns the name after that).
+pub fn update_identity(
+    conn: &mut AnyConnection,
+    id: &UserId,
+    email: &str,
+    fill_name: Option<&str>,
+    fill_avatar: Option<&str>,
+    at: NaiveDateTime,
+) -> QueryResult<usize> {
+    let target = users::table.find(id);
+    let mut n = diesel::update(target)
+        .set((
+            users::email.eq(email),
+            users::last_login_at.eq(at),
+            users::updated_at.eq(at),
+        ))
+        .execute(conn)?;
+    if let Some(name) = fill_name {
+        n += diesel::update(target).set(users::name.eq(name)).execute(conn)?;
+    }
+    if let Some(avatar) = fill_avatar {
+        n += diesel::update(target)
+            .set(users::avatar_url.eq(avatar))
+            .execute(conn)?;
+    }
+    Ok(n)
+}
+
+pub fn set_timezone(conn: &mut AnyConnection, id: &UserId, zone: Timezone) -> QueryResult<usize> {
+    diesel::update(users::table.find(id))
+        .set(users::timezone.eq(zone))
+        .execute(conn)
+}

@@ -1,0 +1,553 @@
+//! The Supabase-mode sign-in pages: password, sign-up, magic link (confirmed by a
+//! POST so mail scanners cannot spend it), Google/GitHub with PKCE bound to the
+//! browser that started it. GoTrue is called by the server; every token it hands
+//! back is verified before anyone is signed in.
+
+use actix_web::cookie::{Cookie, SameSite, time};
+use actix_web::http::StatusCode;
+use actix_web::{HttpRequest, HttpResponse, web};
+use askama::Template;
+use base64::Engine;
+use base64::engine::general_purpose::URL_SAFE_NO_PAD;
+use serde::Deserialize;
+use sha2::{Digest, Sha256};
+
+use super::auth::{
+    LoginForm, LoginPage, NextQuery, SignupForm, login_refused, signup_refused, user_agent,
+    visitor_session, with_cookie,
+};
+use super::{PageContext, html, see_other};
+use crate::auth::local::{Signup, SignupErrors};
+use crate::auth::session::{self, LiveSession, RequestMeta};
+use crate::auth::supabase::gotrue::{GoTrueError, SignupResult, TokenGrant};
+use crate::auth::supabase::{self, Supabase};
+use crate::auth::{MaybeSession, client_ip, safe_next, throttle};
+use crate::db::models::auth_flows::{self, AuthFlow};
+use crate::db::models::audit::{self, AuditEvent};
+use crate::error::AppError;
+use crate::startup::AppState;
+
+/// One magic link per address per minute (on top of Supabase's own limits).
+const MAGIC_LINK: throttle::Rule = throttle::Rule {
+    free_failures: 0,
+    window: chrono::Duration::minutes(1),
+    first_delay: chrono::Duration::seconds(60),
+    max_delay: chrono::Duration::seconds(60),
+};
+/// An OAuth sign-in must come back within this long.
+const FLOW_LIFETIME: chrono::Duration = chrono::Duration::minutes(10);
+/// The email link types that sign someone in.
+const LINK_TYPES: [&str; 5] = ["email", "magiclink", "signup", "invite", "email_change"];
+
+fn supabase_of(state: &AppState) -> Result<std::sync::Arc<Supabase>, AppError> {
+    state.supabase.clone().ok_or(AppError::NotFound)
+}
+
+/// Verifies the grant, provisions the user and replaces the browser's pre-session
+/// with a signed-in one; 303 to `next`.
+async fn finish_sign_in(
+    state: &AppState,
+    supabase: &Supabase,
+    req: &HttpRequest,
+    pre_session: Option<String>,
+    grant: TokenGrant,
+    next: &str,
+    timezone: Option<crate::domain::Timezone>,
+) -> Result<HttpResponse, AppError> {
+    let now = state.clock.now();
+    let claims = supabase.verify_grant(&grant, now).await?;
+    let keys = state.keys.clone();
+    let policy = state.sessions.clone();
+    let issuer = supabase.settings.issuer.clone();
+    let ip = client_ip(req, &state.settings.trusted_proxies);
+    let agent = user_agent(req);
+    let issued = state
+        .db_write(move |conn| {
+            let meta = RequestMeta {
+                ip: Some(&ip),
+                user_agent: agent.as_deref(),
+            };
+            let issued = supabase::open_session(
+                conn,
+                &keys,
+                &policy,
+                &issuer,
+                &grant,
+                &claims,
+                pre_session.as_deref(),
+                &meta,
+                now.naive_utc(),
+            )?;
+            if let (Some(zone), Some(user)) = (timezone, &issued.record.user_id) {
+                crate::db::models::users::set_timezone(conn, user, zone)?;
+            }
+            throttle::clear(conn, &throttle::account_key(&claims.email.to_lowercase()))?;
+            Ok(issued)
+        })
+        .await?;
+    let lifetime = issued.record.absolute_expires_at - issued.record.created_at;
+    with_cookie(
+        see_other(req, next),
+        Some(state.sessions.cookie(&issued.token, lifetime)),
+    )
+}
+
+fn unavailable_or(e: GoTrueError, otherwise: impl FnOnce(String) -> AppError) -> AppError {
+    match e {
+        GoTrueError::Unavailable(why) => {
+            tracing::warn!(error = %why, "Supabase Auth unavailable");
+            AppError::AuthUnavailable
+        }
+        GoTrueError::RateLimited => AppError::TooManyRequests {
+            retry_after_secs: 60,
+        },
+        GoTrueError::Refused { code, .. } => otherwise(code),
+    }
+}
+
+pub async fn password_login(
+    state: &web::Data<AppState>,
+    supabase: &Supabase,
+    req: &HttpRequest,
+    current: &LiveSession,
+    form: LoginForm,
+    next: String,
+) -> Result<HttpResponse, AppError> {
+    let ip = client_ip(req, &state.settings.trusted_proxies);
+    let email_lower = form.email.trim().to_lowercase();
+    let mut page = LoginPage::new(state, &current.record.csrf_token, next.clone());
+    page.email = form.email.clone();
+    let (ip_key, account_key) = (throttle::ip_key(&ip), throttle::account_key(&email_lower));
+    let now = crate::db::now();
+    let (ik, ak) = (ip_key.clone(), account_key.clone());
+    let wait = state
+        .db(move |conn| {
+            Ok(throttle::retry_after(conn, &ik, now)?.max(throttle::retry_after(conn, &ak, now)?))
+        })
+        .await?;
+    if wait.is_some() {
+        return login_refused(page, "", wait);
+    }
+    const REFUSED: &str = "Email or password is incorrect, or the account is not confirmed yet. If you just signed up, open the link we emailed you first.";
+    if email_lower.is_empty() || form.password.is_empty() || form.password.len() > 1024 {
+        return login_refused(page, REFUSED, None);
+    }
+    match supabase.gotrue.password(form.email.trim(), &form.password).await {
+        Ok(grant) => {
+            finish_sign_in(
+                state,
+                supabase,
+                req,
+                Some(current.record.id_hash.clone()),
+                grant,
+                &next,
+                None,
+            )
+            .await
+        }
+        Err(GoTrueError::Refused { code, .. }) => {
+            state
+                .db_write(move |conn| {
+                    throttle::record_failure(conn, &ip_key, throttle::PER_IP, now)?;
+                    throttle::record_failure(conn, &account_key, throttle::PER_ACCOUNT, now)?;
+                    audit::record(
+                        conn,
+                        AuditEvent::new("auth.login_failed")
+                            .ip(Some(&ip))
+                            .details(serde_json::json!({ "code": code })),
+                    )?;
+                    Ok(())
+                })
+                .await?;
+            login_refused(page, REFUSED, None)
+        }
+        Err(e) => Err(unavailable_or(e, |_| AppError::AuthFailed)),
+    }
+}
+
+pub async fn signup(
+    state: &web::Data<AppState>,
+    supabase: &Supabase,
+    req: &HttpRequest,
+    current: &LiveSession,
+    signup: Signup,
+    form: &SignupForm,
+) -> Result<HttpResponse, AppError> {
+    let csrf = current.record.csrf_token.clone();
+    let outcome = supabase
+        .gotrue
+        .signup(signup.email.as_str(), &signup.password, signup.name.as_deref())
+        .await;
+    match outcome {
+        Ok(SignupResult::SignedIn(grant)) => {
+            finish_sign_in(
+                state,
+                supabase,
+                req,
+                Some(current.record.id_hash.clone()),
+                grant,
+                "/",
+                Some(signup.timezone),
+            )
+            .await
+        }
+        Ok(SignupResult::ConfirmationSent) => {
+            let mut page = LoginPage::new(state, &csrf, "/".into());
+            page.email = signup.email.as_str().to_string();
+            page.notice = Some(format!(
+                "Almost there: we sent a confirmation link to {}. Open it to finish creating your account.",
+                signup.email.as_str()
+            ));
+            html(StatusCode::OK, &page)
+        }
+        Err(GoTrueError::Refused { code, .. }) => {
+            let errors = match code.as_str() {
+                "user_already_exists" | "email_exists" => SignupErrors {
+                    email: Some("An account with this email already exists. Log in instead.".into()),
+                    ..Default::default()
+                },
+                "email_address_invalid" | "email_address_not_authorized" => SignupErrors {
+                    email: Some("Supabase does not accept this address for sign-up.".into()),
+                    ..Default::default()
+                },
+                "weak_password" => SignupErrors {
+                    password: Some("The sign-in service finds this password too weak; choose a longer one that is not in leaked-password lists.".into()),
+                    ..Default::default()
+                },
+                "signup_disabled" | "email_provider_disabled" => SignupErrors {
+                    email: Some("Sign-up with email is switched off for this project.".into()),
+                    ..Default::default()
+                },
+                other => {
+                    tracing::warn!(code = other, "Supabase refused a sign-up");
+                    SignupErrors {
+                        email: Some("The sign-in service refused this sign-up. Check the address and try again.".into()),
+                        ..Default::default()
+                    }
+                }
+            };
+            signup_refused(&csrf, form, errors)
+        }
+        Err(e) => Err(unavailable_or(e, |_| AppError::AuthFailed)),
+    }
+}
+
+#[derive(Deserialize)]
+pub struct MagicForm {
+    #[serde(default)]
+    email: String,
+}
+
+/// `POST /login/magic`: emails a sign-in link. The answer is the same whether or
+/// not the address has an account.
+pub async fn magic_link(
+    state: web::Data<AppState>,
+    req: HttpRequest,
+    session: MaybeSession,
+    form: web::Form<MagicForm>,
+) -> Result<HttpResponse, AppError> {
+    let supabase = supabase_of(&state)?;
+    let current = session.0.ok_or(AppError::Forbidden("no session"))?;
+    let mut page = LoginPage::new(&state, &current.record.csrf_token, "/".into());
+    page.email = form.email.clone();
+    page.magic_open = true;
+    let Ok(email) = crate::domain::EmailAddress::parse(&form.email) else {
+        return login_refused(page, "Enter the email address of your account.", None);
+    };
+    let key = format!("magic:{}", throttle::account_key(&email.normalized()));
+    let ip_key = format!("magic-{}", throttle::ip_key(&client_ip(&req, &state.settings.trusted_proxies)));
+    let now = crate::db::now();
+    let (k, ik) = (key.clone(), ip_key.clone());
+    let wait = state
+        .db_write(move |conn| {
+            let wait = throttle::retry_after(conn, &k, now)?.max(throttle::retry_after(conn, &ik, now)?);
+            if wait.is_none() {
+                throttle::record_failure(conn, &k, MAGIC_LINK, now)?;
+                throttle::record_failure(conn, &ik, throttle::PER_IP, now)?;
+            }
+            Ok(wait)
+        })
+        .await?;
+    if wait.is_some() {
+        return login_refused(page, "", wait);
+    }
+    match supabase
+        .gotrue
+        .send_magic_link(email.as_str(), state.settings.allow_signup)
+        .await
+    {
+        // "Signups not allowed for otp" for an unknown address is not told apart.
+        Ok(()) | Err(GoTrueError::Refused { .. }) => {
+            page.notice = Some(format!(
+                "If {} has an account, a sign-in link is on its way. It works once; open it on this device.",
+                email.as_str()
+            ));
+            html(StatusCode::OK, &page)
+        }
+        Err(e) => Err(unavailable_or(e, |_| AppError::AuthFailed)),
+    }
+}
+
+#[derive(Template)]
+#[template(path = "auth/confirm.html")]
+pub struct ConfirmPage {
+    pub ctx: PageContext,
+    pub heading: &'static str,
+    pub token_hash: String,
+    pub kind: String,
+    pub error: Option<String>,
+}
+
+#[derive(Deserialize)]
+pub struct ConfirmParams {
+    #[serde(default)]
+    token_hash: String,
+    #[serde(default, rename = "type")]
+    kind: String,
+}
+
+fn link_is_well_formed(params: &ConfirmParams) -> bool {
+    LINK_TYPES.contains(&params.kind.as_str())
+        && !params.token_hash.is_empty()
+        && params.token_hash.len() <= 256
+        && params
+            .token_hash
+            .bytes()
+            .all(|b| b.is_ascii_alphanumeric() || b == b'-' || b == b'_')
+}
+
+fn confirm_page(
+    csrf: &str,
+    params: &ConfirmParams,
+    error: Option<String>,
+    status: StatusCode,
+) -> Result<HttpResponse, AppError> {
+    let page = ConfirmPage {
+        ctx: PageContext::visitor(csrf),
+        heading: if params.kind == "signup" {
+            "Confirm your email"
+        } else {
+            "Continue signing in"
+        },
+        token_hash: params.token_hash.clone(),
+        kind: params.kind.clone(),
+        error,
+    };
+    let mut response = html(status, &page)?;
+    // The URL carries a one-time token: never send it on as a referrer.
+    response.headers_mut().insert(
+        actix_web::http::header::REFERRER_POLICY,
+        actix_web::http::header::HeaderValue::from_static("no-referrer"),
+    );
+    Ok(response)
+}
+
+/// `GET /auth/confirm?token_hash=…&type=…`: the email link lands here. Nothing is
+/// spent on GET; the page asks for a press of a button.
+pub async fn confirm_form(
+    state: web::Data<AppState>,
+    req: HttpRequest,
+    session: MaybeSession,
+    query: web::Query<ConfirmParams>,
+) -> Result<HttpResponse, AppError> {
+    supabase_of(&state)?;
+    let (csrf, cookie) = visitor_session(&state, &req, session).await?;
+    let response = if link_is_well_formed(&query) {
+        confirm_page(&csrf, &query, None, StatusCode::OK)?
+    } else {
+        confirm_page(
+            &csrf,
+            &query,
+            Some("This link is incomplete. Open it again from the email, or request a new one.".into()),
+            StatusCode::BAD_REQUEST,
+        )?
+    };
+    with_cookie(response, cookie)
+}
+
+/// `POST /auth/confirm`: spends the link's token hash and signs in.
+pub async fn confirm(
+    state: web::Data<AppState>,
+    req: HttpRequest,
+    session: MaybeSession,
+    form: web::Form<ConfirmParams>,
+) -> Result<HttpResponse, AppError> {
+    let supabase = supabase_of(&state)?;
+    let current = session.0.ok_or(AppError::Forbidden("no session"))?;
+    let csrf = current.record.csrf_token.clone();
+    if !link_is_well_formed(&form) {
+        return confirm_page(
+            &csrf,
+            &form,
+            Some("This link is incomplete. Open it again from the email, or request a new one.".into()),
+            StatusCode::BAD_REQUEST,
+        );
+    }
+    match supabase.gotrue.verify_link(&form.kind, &form.token_hash).await {
+        Ok(grant) => {
+            let pre = current.user.is_none().then(|| current.record.id_hash.clone());
+            finish_sign_in(&state, &supabase, &req, pre, grant, "/", None).await
+        }
+        Err(GoTrueError::Refused { code, .. }) => {
+            tracing::info!(code, "email link refused");
+            confirm_page(
+                &csrf,
+                &form,
+                Some("This link has expired or was already used. Request a new one from the login page.".into()),
+                StatusCode::UNPROCESSABLE_ENTITY,
+            )
+        }
+        Err(e) => Err(unavailable_or(e, |_| AppError::AuthFailed)),
+    }
+}
+
+fn flow_cookie_name(state: &AppState) -> &'static str {
+    if state.sessions.secure {
+        "__Host-lauf_oauth"
+    } else {
+        "lauf_oauth"
+    }
+}
+
+fn flow_cookie(state: &AppState, value: &str, max_age: i64) -> Cookie<'static> {
+    let mut cookie = Cookie::build(flow_cookie_name(state), value.to_string())
+        .path("/")
+        .http_only(true)
+        .secure(state.sessions.secure)
+        // Lax: it must come back on the top-level GET from supabase.co.
+        .same_site(SameSite::Lax)
+        .max_age(time::Duration::seconds(max_age))
+        .finish();
+    if max_age == 0 {
+        cookie.make_removal();
+    }
+    cookie
+}
+
+/// The origin browsers reach us at: `LAUF_PUBLIC_URL`, else the request's own.
+fn our_origin(state: &AppState, req: &HttpRequest) -> String {
+    match &state.settings.public_url {
+        Some(url) => url.clone(),
+        None => {
+            let info = req.connection_info();
+            format!("{}://{}", info.scheme(), info.host())
+        }
+    }
+}
+
+/// `GET /login/oauth/{provider}`: starts a PKCE sign-in and sends the browser to
+/// Supabase. A link, not a form (CSP `form-action` would block the redirect chain).
+pub async fn oauth_start(
+    state: web::Data<AppState>,
+    req: HttpRequest,
+    provider: web::Path<String>,
+    query: web::Query<NextQuery>,
+) -> Result<HttpResponse, AppError> {
+    let supabase = supabase_of(&state)?;
+    let provider = provider.into_inner();
+    if !supabase.settings.oauth_providers.contains(&provider) {
+        return Err(AppError::NotFound);
+    }
+    let verifier = session::random_token();
+    let challenge = URL_SAFE_NO_PAD.encode(Sha256::digest(verifier.as_bytes()));
+    let flow_token = session::random_token();
+    let id_hash = session::hash_token(&flow_token);
+    let now = crate::db::now();
+    let flow = AuthFlow {
+        verifier: state
+            .keys
+            .encrypt(&verifier, &supabase::flow_aad(&id_hash))
+            .map_err(AppError::internal)?,
+        id_hash,
+        next_path: safe_next(query.next.as_deref()),
+        created_at: now,
+        expires_at: now + FLOW_LIFETIME,
+        consumed_at: None,
+    };
+    state
+        .db_write(move |conn| Ok(auth_flows::insert(conn, &flow)?))
+        .await?;
+    let callback = format!("{}/auth/callback", our_origin(&state, &req));
+    let location = supabase.gotrue.authorize_url(&provider, &callback, &challenge);
+    let mut response = HttpResponse::SeeOther()
+        .insert_header(("Location", location))
+        .finish();
+    response
+        .add_cookie(&flow_cookie(&state, &flow_token, FLOW_LIFETIME.num_seconds()))
+        .map_err(AppError::internal)?;
+    Ok(response)
+}
+
+#[derive(Deserialize)]
+pub struct CallbackParams {
+    code: Option<String>,
+    error: Option<String>,
+    error_description: Option<String>,
+}
+
+/// `GET /auth/callback`: Supabase sends the browser back with a code. Only the
+/// browser holding the flow cookie can spend it, once.
+pub async fn oauth_callback(
+    state: web::Data<AppState>,
+    req: HttpRequest,
+    session: MaybeSession,
+    query: web::Query<CallbackParams>,
+) -> Result<HttpResponse, AppError> {
+    let supabase = supabase_of(&state)?;
+    let cleared = flow_cookie(&state, "", 0);
+    let fail = |message: String| -> Result<HttpResponse, AppError> {
+        let mut response =
+            actix_web::ResponseError::error_response(&AppError::BadRequest(message));
+        response.add_cookie(&cleared).map_err(AppError::internal)?;
+        response.headers_mut().insert(
+            actix_web::http::header::REFERRER_POLICY,
+            actix_web::http::header::HeaderValue::from_static("no-referrer"),
+        );
+        Ok(response)
+    };
+    if let Some(error) = &query.error {
+        let detail = query.error_description.as_deref().unwrap_or(error);
+        let detail: String = detail.chars().take(200).collect();
+        return fail(format!("Sign-in with the provider did not complete ({detail}). Start again from the login page."));
+    }
+    const STALE: &str = "This sign-in was started in another browser, or it expired or was already used. Start again from the login page.";
+    let Some(flow_token) = req
+        .cookie(flow_cookie_name(&state))
+        .map(|c| c.value().to_string())
+        .filter(|t| session::looks_like_token(t))
+    else {
+        return fail(STALE.into());
+    };
+    let Some(code) = query.code.clone().filter(|c| !c.is_empty() && c.len() <= 512) else {
+        return fail("The provider sent no sign-in code. Start again from the login page.".into());
+    };
+    let id_hash = session::hash_token(&flow_token);
+    let now = crate::db::now();
+    let read_hash = id_hash.clone();
+    let Some(flow) = state
+        .db_write(move |conn| Ok(auth_flows::consume(conn, &read_hash, now)?))
+        .await?
+    else {
+        return fail(STALE.into());
+    };
+    let verifier = state
+        .keys
+        .decrypt(&flow.verifier, &supabase::flow_aad(&id_hash))
+        .map_err(AppError::internal)?;
+    let grant = match supabase.gotrue.exchange_code(&code, &verifier).await {
+        Ok(grant) => grant,
+        Err(GoTrueError::Refused { code, .. }) => {
+            tracing::info!(code, "PKCE exchange refused");
+            return fail("The sign-in code expired or was already used. Start again from the login page.".into());
+        }
+        Err(e) => return Err(unavailable_or(e, |_| AppError::AuthFailed)),
+    };
+    let pre = session
+        .0
+        .filter(|s| s.user.is_none())
+        .map(|s| s.record.id_hash);
+    let next = safe_next(Some(&flow.next_path));
+    let mut response = finish_sign_in(&state, &supabase, &req, pre, grant, &next, None).await?;
+    response.add_cookie(&cleared).map_err(AppError::internal)?;
+    Ok(response)
+}
