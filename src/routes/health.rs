@@ -1,4 +1,5 @@
-//! Probes: `/healthz` (the process answers) and `/readyz` (the database answers).
+//! Probes: `/healthz` (the process answers) and `/readyz` (the database answers and,
+//! in Supabase mode, the project's signing keys are usable).
 
 use actix_web::{HttpResponse, web};
 use diesel::RunQueryDsl;
@@ -15,6 +16,15 @@ pub async fn readyz(state: web::Data<AppState>) -> HttpResponse {
     let checked = state
         .db(|conn| Ok(diesel::sql_query("SELECT 1").execute(conn)?))
         .await;
+    if let Some(supabase) = &state.supabase {
+        use crate::auth::supabase::verify::KeysHealth;
+        if supabase.verifier.jwks.health(state.clock.now()) == KeysHealth::Unavailable {
+            return HttpResponse::ServiceUnavailable()
+                .insert_header(("Retry-After", "5"))
+                .content_type("text/plain; charset=utf-8")
+                .body("Supabase signing keys unavailable");
+        }
+    }
     match checked {
         Ok(_) => HttpResponse::Ok()
             .content_type("text/plain; charset=utf-8")

@@ -492,3 +492,377 @@ impl Verifier {
         })
     }
 }
+
+#[cfg(test)]
+mod tests {
+    //! The design's token cases (T1–T15) against a JWKS served by a fake Supabase.
+    use super::super::signing::{SigningKey, assemble, hs256, jwks, user_claims};
+    use super::*;
+    use serde_json::{Value, json};
+    use wiremock::matchers::{method, path};
+    use wiremock::{Mock, MockServer, ResponseTemplate};
+
+    const ISS: &str = "https://proj.supabase.co/auth/v1";
+    const SUB: &str = "6c3e2c6a-2d1f-4d0e-9a57-3f1f0b6f9a10";
+    const LEGACY: &str = "a-legacy-secret-of-at-least-32-characters";
+
+    fn now() -> DateTime<Utc> {
+        DateTime::from_timestamp(1_800_000_000, 0).unwrap()
+    }
+
+    fn claims() -> Value {
+        user_claims(ISS, SUB, "ana@example.com", "2b9d3c1e-0000-4000-8000-000000000001", now(), 3600)
+    }
+
+    fn with(mut claims: Value, key: &str, value: Value) -> Value {
+        claims[key] = value;
+        claims
+    }
+
+    fn without(mut claims: Value, key: &str) -> Value {
+        claims.as_object_mut().unwrap().remove(key);
+        claims
+    }
+
+    async fn jwks_server(set: Value, expected_fetches: u64) -> MockServer {
+        let server = MockServer::start().await;
+        Mock::given(method("GET"))
+            .and(path("/auth/v1/.well-known/jwks.json"))
+            .respond_with(ResponseTemplate::new(200).set_body_json(set))
+            .expect(expected_fetches)
+            .mount(&server)
+            .await;
+        server
+    }
+
+    fn verifier(server: &MockServer, legacy: Option<&str>) -> Verifier {
+        Verifier::new(
+            ISS,
+            "authenticated",
+            &format!("{}/auth/v1/.well-known/jwks.json", server.uri()),
+            legacy,
+            false,
+        )
+    }
+
+    #[actix_web::test]
+    async fn es256_and_rs256_tokens_from_our_keys_are_accepted() {
+        let es = SigningKey::es256("kid-es");
+        let rs = SigningKey::rs256("kid-rs", 2048);
+        let server = jwks_server(jwks(&[&es, &rs]), 1).await;
+        let v = verifier(&server, None);
+        let got = v.verify(&es.sign(&claims()), now()).await.unwrap();
+        assert_eq!(got.subject.to_string(), SUB);
+        assert_eq!(got.session_id.as_deref(), Some("2b9d3c1e-0000-4000-8000-000000000001"));
+        assert_eq!(got.aal.as_deref(), Some("aal1"));
+        assert_eq!(got.email, "ana@example.com");
+        assert_eq!(got.name.as_deref(), Some("Ana Example"));
+        assert!(v.verify(&rs.sign(&claims()), now()).await.is_ok());
+        // An audience list holding ours is fine.
+        let listed = with(claims(), "aud", json!(["authenticated"]));
+        assert!(v.verify(&es.sign(&listed), now()).await.is_ok());
+    }
+
+    #[actix_web::test]
+    async fn alg_none_in_any_case_is_malformed() {
+        let es = SigningKey::es256("kid-es");
+        let server = jwks_server(jwks(&[&es]), 0).await;
+        let v = verifier(&server, Some(LEGACY));
+        for alg in ["none", "None", "NONE"] {
+            let token = assemble(&json!({"alg": alg, "typ": "JWT", "kid": "kid-es"}), &claims(), b"");
+            assert_eq!(v.verify(&token, now()).await, Err(TokenError::Malformed), "{alg}");
+        }
+    }
+
+    #[actix_web::test]
+    async fn hs256_signed_with_the_public_key_is_refused_with_or_without_a_legacy_secret() {
+        let es = SigningKey::es256("kid-es");
+        let server = jwks_server(jwks(&[&es]), 1).await;
+        let forged = hs256(&es.public_bytes, Some("kid-es"), &claims());
+        let forged_json = hs256(es.jwk.to_string().as_bytes(), Some("kid-es"), &claims());
+        let no_legacy = verifier(&server, None);
+        assert_eq!(no_legacy.verify(&forged, now()).await, Err(TokenError::AlgNotAllowed));
+        assert_eq!(no_legacy.verify(&forged_json, now()).await, Err(TokenError::AlgNotAllowed));
+        let legacy = verifier(&server, Some(LEGACY));
+        // Warm the key set so the kid is known to be asymmetric.
+        legacy.verify(&es.sign(&claims()), now()).await.unwrap();
+        assert_eq!(legacy.verify(&forged, now()).await, Err(TokenError::AlgMismatch));
+        // A real legacy token (no kid, our secret) passes only with the secret set.
+        let real = hs256(LEGACY.as_bytes(), None, &claims());
+        assert!(legacy.verify(&real, now()).await.is_ok());
+        assert_eq!(no_legacy.verify(&real, now()).await, Err(TokenError::AlgNotAllowed));
+    }
+
+    #[actix_web::test]
+    async fn rs_and_es_cannot_stand_in_for_each_other() {
+        let es = SigningKey::es256("kid-es");
+        let rs = SigningKey::rs256("kid-rs", 2048);
+        let server = jwks_server(jwks(&[&es, &rs]), 1).await;
+        let v = verifier(&server, None);
+        // An RS256 token naming the EC key's kid (and vice versa) is refused as such.
+        let mut header = rs.header();
+        header.kid = Some("kid-es".into());
+        assert_eq!(v.verify(&rs.sign_with(&header, &claims()), now()).await, Err(TokenError::AlgMismatch));
+        let mut header = es.header();
+        header.kid = Some("kid-rs".into());
+        assert_eq!(v.verify(&es.sign_with(&header, &claims()), now()).await, Err(TokenError::AlgMismatch));
+        // Algorithms we never accept.
+        let token = assemble(&json!({"alg": "PS256", "kid": "kid-rs"}), &claims(), b"sig");
+        assert_eq!(v.verify(&token, now()).await, Err(TokenError::AlgNotAllowed));
+    }
+
+    #[actix_web::test]
+    async fn keys_named_in_the_token_header_are_refused_without_fetching_them() {
+        let es = SigningKey::es256("kid-es");
+        let attacker = SigningKey::es256("kid-es");
+        let server = jwks_server(jwks(&[&es]), 0).await;
+        let evil = MockServer::start().await;
+        Mock::given(method("GET"))
+            .respond_with(ResponseTemplate::new(200).set_body_json(jwks(&[&attacker])))
+            .expect(0)
+            .mount(&evil)
+            .await;
+        let v = verifier(&server, None);
+        for field in ["jku", "x5u"] {
+            let mut header = attacker.header();
+            if field == "jku" {
+                header.jku = Some(format!("{}/jwks.json", evil.uri()));
+            } else {
+                header.x5u = Some(format!("{}/cert.pem", evil.uri()));
+            }
+            let token = attacker.sign_with(&header, &claims());
+            assert_eq!(v.verify(&token, now()).await, Err(TokenError::ForbiddenHeader), "{field}");
+        }
+        let mut header = attacker.header();
+        header.jwk = Some(serde_json::from_value(attacker.jwk.clone()).unwrap());
+        let token = attacker.sign_with(&header, &claims());
+        assert_eq!(v.verify(&token, now()).await, Err(TokenError::ForbiddenHeader));
+    }
+
+    #[actix_web::test]
+    async fn time_claims_are_checked_against_our_clock_with_30_seconds_of_leeway() {
+        let es = SigningKey::es256("kid-es");
+        // The last check is an hour later: past the cache's TTL, one more fetch.
+        let server = jwks_server(jwks(&[&es]), 2).await;
+        let v = verifier(&server, None);
+        let t = now().timestamp();
+        let expired = with(claims(), "exp", json!(t - 120));
+        assert_eq!(v.verify(&es.sign(&expired), now()).await, Err(TokenError::Expired));
+        let just = with(claims(), "exp", json!(t - 10));
+        assert!(v.verify(&es.sign(&just), now()).await.is_ok());
+        let no_exp = without(claims(), "exp");
+        assert!(matches!(v.verify(&es.sign(&no_exp), now()).await, Err(TokenError::Invalid(_))));
+        let early = with(claims(), "nbf", json!(t + 300));
+        assert_eq!(v.verify(&es.sign(&early), now()).await, Err(TokenError::NotYetValid));
+        let future = with(claims(), "iat", json!(t + 300));
+        assert_eq!(v.verify(&es.sign(&future), now()).await, Err(TokenError::BadClaim("iat")));
+        // The same token is fine an hour earlier and expired an hour and a minute later.
+        let token = es.sign(&claims());
+        assert_eq!(
+            v.verify(&token, now() + chrono::Duration::seconds(3661)).await,
+            Err(TokenError::Expired)
+        );
+    }
+
+    #[actix_web::test]
+    async fn audience_issuer_role_and_anonymity_are_enforced() {
+        let es = SigningKey::es256("kid-es");
+        let server = jwks_server(jwks(&[&es]), 1).await;
+        let v = verifier(&server, None);
+        let refused = [
+            with(claims(), "aud", json!("anon")),
+            without(claims(), "aud"),
+            with(claims(), "iss", json!("https://other.supabase.co/auth/v1")),
+            with(claims(), "iss", json!("supabase")),
+            with(claims(), "iss", json!([ISS])),
+            without(claims(), "iss"),
+            without(claims(), "sub"),
+            with(claims(), "sub", json!("not-a-uuid")),
+            with(claims(), "role", json!("service_role")),
+            with(claims(), "role", json!("anon")),
+            with(claims(), "is_anonymous", json!(true)),
+            with(claims(), "aal", json!("aal9")),
+        ];
+        for (i, c) in refused.iter().enumerate() {
+            assert!(v.verify(&es.sign(c), now()).await.is_err(), "case {i}: {c}");
+        }
+        assert_eq!(
+            v.verify(&es.sign(&with(claims(), "role", json!("service_role"))), now()).await,
+            Err(TokenError::WrongRole)
+        );
+        assert_eq!(
+            v.verify(&es.sign(&with(claims(), "is_anonymous", json!(true))), now()).await,
+            Err(TokenError::Anonymous)
+        );
+    }
+
+    #[actix_web::test]
+    async fn a_tampered_payload_or_signature_is_invalid() {
+        let es = SigningKey::es256("kid-es");
+        let server = jwks_server(jwks(&[&es]), 1).await;
+        let v = verifier(&server, None);
+        let token = es.sign(&claims());
+        let parts: Vec<&str> = token.split('.').collect();
+        let other = with(claims(), "sub", json!("00000000-0000-4000-8000-000000000000"));
+        let swapped = format!("{}.{}.{}", parts[0], URL_SAFE_NO_PAD.encode(other.to_string()), parts[2]);
+        assert!(matches!(v.verify(&swapped, now()).await, Err(TokenError::Invalid(_))));
+        let mut sig = URL_SAFE_NO_PAD.decode(parts[2]).unwrap();
+        sig[10] ^= 1;
+        let flipped = format!("{}.{}.{}", parts[0], parts[1], URL_SAFE_NO_PAD.encode(sig));
+        assert!(matches!(v.verify(&flipped, now()).await, Err(TokenError::Invalid(_))));
+    }
+
+    #[actix_web::test]
+    async fn an_unknown_kid_refetches_once_a_minute_at_most() {
+        let es = SigningKey::es256("kid-es");
+        let stranger = SigningKey::es256("kid-unknown");
+        // One fetch to warm up, one for the first unknown kid; none for the second.
+        let server = jwks_server(jwks(&[&es]), 2).await;
+        let v = verifier(&server, None);
+        assert!(v.verify(&es.sign(&claims()), now()).await.is_ok());
+        let token = stranger.sign(&claims());
+        assert_eq!(v.verify(&token, now()).await, Err(TokenError::UnknownKey));
+        assert_eq!(
+            v.verify(&token, now() + chrono::Duration::seconds(30)).await,
+            Err(TokenError::UnknownKey)
+        );
+        server.verify().await;
+    }
+
+    #[actix_web::test]
+    async fn a_redirecting_jwks_endpoint_is_not_followed() {
+        let es = SigningKey::es256("kid-es");
+        let elsewhere = jwks_server(jwks(&[&es]), 0).await;
+        let server = MockServer::start().await;
+        Mock::given(method("GET"))
+            .respond_with(
+                ResponseTemplate::new(302)
+                    .insert_header("Location", format!("{}/auth/v1/.well-known/jwks.json", elsewhere.uri())),
+            )
+            .mount(&server)
+            .await;
+        let v = verifier(&server, None);
+        assert_eq!(v.verify(&es.sign(&claims()), now()).await, Err(TokenError::KeysUnavailable));
+    }
+
+    #[actix_web::test]
+    async fn rotation_adds_keys_on_sight_and_drops_removed_ones_after_the_ttl() {
+        let old = SigningKey::es256("kid-1");
+        let new = SigningKey::es256("kid-2");
+        let server = MockServer::start().await;
+        let v = verifier(&server, None);
+        let jwks_path = || path("/auth/v1/.well-known/jwks.json");
+        let first = Mock::given(method("GET"))
+            .and(jwks_path())
+            .respond_with(ResponseTemplate::new(200).set_body_json(jwks(&[&old])))
+            .mount_as_scoped(&server)
+            .await;
+        assert!(v.verify(&old.sign(&claims()), now()).await.is_ok());
+        drop(first);
+        // kid-2 is published: its first token refetches and is accepted.
+        let both = Mock::given(method("GET"))
+            .and(jwks_path())
+            .respond_with(ResponseTemplate::new(200).set_body_json(jwks(&[&old, &new])))
+            .mount_as_scoped(&server)
+            .await;
+        let t1 = now() + chrono::Duration::seconds(5);
+        assert!(v.verify(&new.sign(&claims()), t1).await.is_ok());
+        assert!(v.verify(&old.sign(&claims()), t1).await.is_ok());
+        drop(both);
+        // kid-1 is revoked: its tokens pass until the cached set expires, not after.
+        Mock::given(method("GET"))
+            .and(jwks_path())
+            .respond_with(ResponseTemplate::new(200).set_body_json(jwks(&[&new])))
+            .mount(&server)
+            .await;
+        let t2 = now() + chrono::Duration::minutes(5);
+        assert!(v.verify(&old.sign(&claims()), t2).await.is_ok());
+        let t3 = now() + chrono::Duration::minutes(11);
+        assert_eq!(v.verify(&old.sign(&claims()), t3).await, Err(TokenError::UnknownKey));
+        assert!(v.verify(&new.sign(&claims()), t3).await.is_ok());
+    }
+
+    #[actix_web::test]
+    async fn a_jwks_outage_uses_the_last_good_keys_for_an_hour_then_fails_closed() {
+        let es = SigningKey::es256("kid-es");
+        let server = MockServer::start().await;
+        let v = verifier(&server, None);
+        let good = Mock::given(method("GET"))
+            .respond_with(ResponseTemplate::new(200).set_body_json(jwks(&[&es])))
+            .mount_as_scoped(&server)
+            .await;
+        let token = |at: DateTime<Utc>| {
+            es.sign(&user_claims(ISS, SUB, "ana@example.com", "s", at, 3600))
+        };
+        assert!(v.verify(&token(now()), now()).await.is_ok());
+        assert_eq!(v.jwks.health(now()), KeysHealth::Fresh);
+        drop(good);
+        for (i, outage) in [
+            ResponseTemplate::new(500),
+            ResponseTemplate::new(200).set_body_string("<html>maintenance</html>"),
+            ResponseTemplate::new(200).set_body_string("x".repeat(10 * 1024 * 1024)),
+        ]
+        .into_iter()
+        .enumerate()
+        {
+            let _down = Mock::given(method("GET"))
+                .respond_with(outage)
+                .mount_as_scoped(&server)
+                .await;
+            let at = now() + chrono::Duration::minutes(11 + i as i64 * 10);
+            assert!(v.verify(&token(at), at).await.is_ok(), "outage {i} within the hour");
+            assert_eq!(v.jwks.health(at), KeysHealth::Stale);
+        }
+        let _down = Mock::given(method("GET"))
+            .respond_with(ResponseTemplate::new(503))
+            .mount_as_scoped(&server)
+            .await;
+        let late = now() + chrono::Duration::minutes(61);
+        assert_eq!(v.verify(&token(late), late).await, Err(TokenError::KeysUnavailable));
+        assert_eq!(v.jwks.health(late), KeysHealth::Unavailable);
+    }
+
+    #[actix_web::test]
+    async fn garbage_never_panics_and_is_refused() {
+        let es = SigningKey::es256("kid-es");
+        let server = MockServer::start().await;
+        Mock::given(method("GET"))
+            .respond_with(ResponseTemplate::new(200).set_body_json(jwks(&[&es])))
+            .expect(0..=1)
+            .mount(&server)
+            .await;
+        let v = verifier(&server, None);
+        let good = es.sign(&claims());
+        let parts: Vec<&str> = good.split('.').collect();
+        for bad in [
+            String::new(),
+            "a.b".into(),
+            "a.b.c.d".into(),
+            "!!!.???.***".into(),
+            format!("{}.{}", parts[0], parts[1]),
+            format!("{good}.{}", parts[2]),
+            "x".repeat(9 * 1024),
+            format!("{}.{}.{}", parts[0], "e30", parts[2]),
+        ] {
+            assert!(v.verify(&bad, now()).await.is_err(), "{bad:.60}");
+        }
+    }
+
+    #[test]
+    fn only_signing_keys_of_accepted_kinds_are_admitted() {
+        let es = SigningKey::es256("es");
+        let weak = SigningKey::rs256("weak", 1024);
+        let mut enc = SigningKey::es256("enc").jwk;
+        enc["use"] = json!("enc");
+        let mut ops = SigningKey::es256("ops").jwk;
+        ops["key_ops"] = json!(["sign"]);
+        let mut nokid = SigningKey::es256("x").jwk;
+        nokid.as_object_mut().unwrap().remove("kid");
+        let oct = json!({"kty": "oct", "kid": "oct", "k": "c2VjcmV0", "alg": "HS256"});
+        let okp = json!({"kty": "OKP", "kid": "okp", "crv": "Ed25519", "x": "11qYAYKxCrfVS_7TyWQHOg7hcvPapiMlrwIaaPcHURo"});
+        let doc = json!({"keys": [es.jwk, weak.jwk, enc, ops, nokid, oct, okp, {"nonsense": true}]});
+        let keys = admit_keys(doc.to_string().as_bytes()).unwrap();
+        assert_eq!(keys.keys().collect::<Vec<_>>(), vec!["es"]);
+        assert!(admit_keys(b"<html>").is_err());
+    }
+}
