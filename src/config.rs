@@ -78,7 +78,10 @@ impl std::fmt::Debug for SupabaseSettings {
             .field("issuer", &self.issuer)
             .field("audience", &self.audience)
             .field("jwks_url", &self.jwks_url)
-            .field("legacy_jwt_secret", &self.legacy_jwt_secret.as_ref().map(|_| "<set>"))
+            .field(
+                "legacy_jwt_secret",
+                &self.legacy_jwt_secret.as_ref().map(|_| "<set>"),
+            )
             .field("allow_anonymous", &self.allow_anonymous)
             .field("oauth_providers", &self.oauth_providers)
             .finish_non_exhaustive()
@@ -272,15 +275,19 @@ impl Settings {
                     if parsed.scheme() == "https" || is_loopback_http(&url) {
                         Ok(url.trim_end_matches('/').to_string())
                     } else {
-                        Err(invalid(name, "must be https:// (http:// only on a loopback host)"))
+                        Err(invalid(
+                            name,
+                            "must be https:// (http:// only on a loopback host)",
+                        ))
                     }
                 };
                 let url = https_or_loopback("SUPABASE_URL", need("SUPABASE_URL")?)?;
                 let issuer = get("SUPABASE_JWT_ISSUER").unwrap_or_else(|| format!("{url}/auth/v1"));
                 let jwks_url = https_or_loopback(
                     "SUPABASE_JWKS_URL",
-                    get("SUPABASE_JWKS_URL")
-                        .unwrap_or_else(|| format!("{}/.well-known/jwks.json", issuer.trim_end_matches('/'))),
+                    get("SUPABASE_JWKS_URL").unwrap_or_else(|| {
+                        format!("{}/.well-known/jwks.json", issuer.trim_end_matches('/'))
+                    }),
                 )?;
                 let oauth_providers = get("SUPABASE_OAUTH_PROVIDERS")
                     .unwrap_or_else(|| "google,github".into())
@@ -300,11 +307,15 @@ impl Settings {
                     .collect::<Result<Vec<_>, _>>()?;
                 let legacy_jwt_secret = get("SUPABASE_LEGACY_JWT_SECRET");
                 if legacy_jwt_secret.as_ref().is_some_and(|s| s.len() < 32) {
-                    return Err(invalid("SUPABASE_LEGACY_JWT_SECRET", "shorter than 32 characters"));
+                    return Err(invalid(
+                        "SUPABASE_LEGACY_JWT_SECRET",
+                        "shorter than 32 characters",
+                    ));
                 }
                 AuthMode::Supabase(SupabaseSettings {
                     publishable_key: need("SUPABASE_PUBLISHABLE_KEY")?,
-                    audience: get("SUPABASE_JWT_AUDIENCE").unwrap_or_else(|| "authenticated".into()),
+                    audience: get("SUPABASE_JWT_AUDIENCE")
+                        .unwrap_or_else(|| "authenticated".into()),
                     url,
                     issuer,
                     jwks_url,
@@ -437,6 +448,73 @@ impl IpNet {
 
 #[cfg(test)]
 mod tests {
+
+    fn supabase(pairs: &[(&str, &str)]) -> Result<AuthMode, ConfigError> {
+        let mut env: std::collections::HashMap<String, String> = pairs
+            .iter()
+            .map(|(k, v)| (k.to_string(), v.to_string()))
+            .collect();
+        env.insert("LAUF_AUTH_MODE".into(), "supabase".into());
+        Settings::from_lookup(|k| env.get(k).cloned()).map(|s| s.auth)
+    }
+
+    #[test]
+    fn supabase_mode_fails_closed_on_missing_or_unsafe_settings() {
+        let missing = supabase(&[("SUPABASE_PUBLISHABLE_KEY", "k")]).unwrap_err();
+        assert!(missing.to_string().contains("SUPABASE_URL"), "{missing}");
+        let no_key = supabase(&[("SUPABASE_URL", "https://abc.supabase.co")]).unwrap_err();
+        assert!(no_key.to_string().contains("SUPABASE_PUBLISHABLE_KEY"));
+        let plain = supabase(&[
+            ("SUPABASE_URL", "http://abc.supabase.co"),
+            ("SUPABASE_PUBLISHABLE_KEY", "k"),
+        ])
+        .unwrap_err();
+        assert!(plain.to_string().contains("https"), "{plain}");
+        let short = supabase(&[
+            ("SUPABASE_URL", "https://abc.supabase.co"),
+            ("SUPABASE_PUBLISHABLE_KEY", "k"),
+            ("SUPABASE_LEGACY_JWT_SECRET", "short"),
+        ])
+        .unwrap_err();
+        assert!(short.to_string().contains("32"));
+        let odd = supabase(&[
+            ("SUPABASE_URL", "https://abc.supabase.co"),
+            ("SUPABASE_PUBLISHABLE_KEY", "k"),
+            ("SUPABASE_OAUTH_PROVIDERS", "google,myspace"),
+        ])
+        .unwrap_err();
+        assert!(odd.to_string().contains("myspace"));
+    }
+
+    #[test]
+    fn supabase_defaults_follow_the_project_url() {
+        let AuthMode::Supabase(sb) = supabase(&[
+            ("SUPABASE_URL", "https://abc.supabase.co/"),
+            ("SUPABASE_PUBLISHABLE_KEY", "sb_publishable_x"),
+        ])
+        .unwrap() else {
+            panic!("not supabase")
+        };
+        assert_eq!(sb.url, "https://abc.supabase.co");
+        assert_eq!(sb.issuer, "https://abc.supabase.co/auth/v1");
+        assert_eq!(
+            sb.jwks_url,
+            "https://abc.supabase.co/auth/v1/.well-known/jwks.json"
+        );
+        assert_eq!(sb.audience, "authenticated");
+        assert_eq!(sb.oauth_providers, vec!["google", "github"]);
+        assert!(sb.legacy_jwt_secret.is_none() && !sb.allow_anonymous);
+        // A local Supabase stack on loopback may use http.
+        assert!(
+            supabase(&[
+                ("SUPABASE_URL", "http://127.0.0.1:54321"),
+                ("SUPABASE_PUBLISHABLE_KEY", "k")
+            ])
+            .is_ok()
+        );
+        assert!(!format!("{sb:?}").contains("sb_publishable_x"));
+    }
+
     use super::*;
     use std::collections::HashMap;
 

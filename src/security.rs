@@ -77,12 +77,19 @@ pub async fn response_headers(
             HeaderValue::from_static(if secure { CSP_HTTPS } else { CSP }),
         );
     }
+    // Pages whose URL carries a one-time token set `no-referrer` themselves.
+    if !headers.contains_key(header::REFERRER_POLICY) {
+        headers.insert(
+            header::REFERRER_POLICY,
+            HeaderValue::from_static("strict-origin-when-cross-origin"),
+        );
+    }
     let mut set = |name: HeaderName, value: &'static str| {
         headers.insert(name, HeaderValue::from_static(value));
     };
     set(header::X_CONTENT_TYPE_OPTIONS, "nosniff");
     set(header::X_FRAME_OPTIONS, "DENY");
-    set(header::REFERRER_POLICY, "strict-origin-when-cross-origin");
+
     set(
         HeaderName::from_static("cross-origin-opener-policy"),
         "same-origin",

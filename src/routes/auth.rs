@@ -318,7 +318,8 @@ pub async fn signup(
         Err(errors) => return render_errors(errors),
     };
     if let Some(supabase) = state.supabase.clone() {
-        return super::supabase_auth::signup(&state, &supabase, &req, &current, signup, &form).await;
+        return super::supabase_auth::signup(&state, &supabase, &req, &current, signup, &form)
+            .await;
     }
     let outcome = state
         .db_write(move |conn| {

@@ -50,7 +50,10 @@ pub fn configure(cfg: &mut web::ServiceConfig) {
                 .route(web::get().to(supabase_auth::confirm_form))
                 .route(web::post().to(supabase_auth::confirm)),
         )
-        .route("/auth/callback", web::get().to(supabase_auth::oauth_callback))
+        .route(
+            "/auth/callback",
+            web::get().to(supabase_auth::oauth_callback),
+        )
         .service(
             web::resource("/settings")
                 .route(web::get().to(settings::show))

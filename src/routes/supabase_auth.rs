@@ -22,8 +22,8 @@ use crate::auth::session::{self, LiveSession, RequestMeta};
 use crate::auth::supabase::gotrue::{GoTrueError, SignupResult, TokenGrant};
 use crate::auth::supabase::{self, Supabase};
 use crate::auth::{MaybeSession, client_ip, safe_next, throttle};
-use crate::db::models::auth_flows::{self, AuthFlow};
 use crate::db::models::audit::{self, AuditEvent};
+use crate::db::models::auth_flows::{self, AuthFlow};
 use crate::error::AppError;
 use crate::startup::AppState;
 
@@ -132,7 +132,11 @@ pub async fn password_login(
     if email_lower.is_empty() || form.password.is_empty() || form.password.len() > 1024 {
         return login_refused(page, REFUSED, None);
     }
-    match supabase.gotrue.password(form.email.trim(), &form.password).await {
+    match supabase
+        .gotrue
+        .password(form.email.trim(), &form.password)
+        .await
+    {
         Ok(grant) => {
             finish_sign_in(
                 state,
@@ -176,7 +180,11 @@ pub async fn signup(
     let csrf = current.record.csrf_token.clone();
     let outcome = supabase
         .gotrue
-        .signup(signup.email.as_str(), &signup.password, signup.name.as_deref())
+        .signup(
+            signup.email.as_str(),
+            &signup.password,
+            signup.name.as_deref(),
+        )
         .await;
     match outcome {
         Ok(SignupResult::SignedIn(grant)) => {
@@ -255,12 +263,16 @@ pub async fn magic_link(
         return login_refused(page, "Enter the email address of your account.", None);
     };
     let key = format!("magic:{}", throttle::account_key(&email.normalized()));
-    let ip_key = format!("magic-{}", throttle::ip_key(&client_ip(&req, &state.settings.trusted_proxies)));
+    let ip_key = format!(
+        "magic-{}",
+        throttle::ip_key(&client_ip(&req, &state.settings.trusted_proxies))
+    );
     let now = crate::db::now();
     let (k, ik) = (key.clone(), ip_key.clone());
     let wait = state
         .db_write(move |conn| {
-            let wait = throttle::retry_after(conn, &k, now)?.max(throttle::retry_after(conn, &ik, now)?);
+            let wait =
+                throttle::retry_after(conn, &k, now)?.max(throttle::retry_after(conn, &ik, now)?);
             if wait.is_none() {
                 throttle::record_failure(conn, &k, MAGIC_LINK, now)?;
                 throttle::record_failure(conn, &ik, throttle::PER_IP, now)?;
@@ -358,7 +370,10 @@ pub async fn confirm_form(
         confirm_page(
             &csrf,
             &query,
-            Some("This link is incomplete. Open it again from the email, or request a new one.".into()),
+            Some(
+                "This link is incomplete. Open it again from the email, or request a new one."
+                    .into(),
+            ),
             StatusCode::BAD_REQUEST,
         )?
     };
@@ -379,13 +394,23 @@ pub async fn confirm(
         return confirm_page(
             &csrf,
             &form,
-            Some("This link is incomplete. Open it again from the email, or request a new one.".into()),
+            Some(
+                "This link is incomplete. Open it again from the email, or request a new one."
+                    .into(),
+            ),
             StatusCode::BAD_REQUEST,
         );
     }
-    match supabase.gotrue.verify_link(&form.kind, &form.token_hash).await {
+    match supabase
+        .gotrue
+        .verify_link(&form.kind, &form.token_hash)
+        .await
+    {
         Ok(grant) => {
-            let pre = current.user.is_none().then(|| current.record.id_hash.clone());
+            let pre = current
+                .user
+                .is_none()
+                .then(|| current.record.id_hash.clone());
             finish_sign_in(&state, &supabase, &req, pre, grant, "/", None).await
         }
         Err(GoTrueError::Refused { code, .. }) => {
@@ -468,12 +493,18 @@ pub async fn oauth_start(
         .db_write(move |conn| Ok(auth_flows::insert(conn, &flow)?))
         .await?;
     let callback = format!("{}/auth/callback", our_origin(&state, &req));
-    let location = supabase.gotrue.authorize_url(&provider, &callback, &challenge);
+    let location = supabase
+        .gotrue
+        .authorize_url(&provider, &callback, &challenge);
     let mut response = HttpResponse::SeeOther()
         .insert_header(("Location", location))
         .finish();
     response
-        .add_cookie(&flow_cookie(&state, &flow_token, FLOW_LIFETIME.num_seconds()))
+        .add_cookie(&flow_cookie(
+            &state,
+            &flow_token,
+            FLOW_LIFETIME.num_seconds(),
+        ))
         .map_err(AppError::internal)?;
     Ok(response)
 }
@@ -496,8 +527,7 @@ pub async fn oauth_callback(
     let supabase = supabase_of(&state)?;
     let cleared = flow_cookie(&state, "", 0);
     let fail = |message: String| -> Result<HttpResponse, AppError> {
-        let mut response =
-            actix_web::ResponseError::error_response(&AppError::BadRequest(message));
+        let mut response = actix_web::ResponseError::error_response(&AppError::BadRequest(message));
         response.add_cookie(&cleared).map_err(AppError::internal)?;
         response.headers_mut().insert(
             actix_web::http::header::REFERRER_POLICY,
@@ -508,7 +538,9 @@ pub async fn oauth_callback(
     if let Some(error) = &query.error {
         let detail = query.error_description.as_deref().unwrap_or(error);
         let detail: String = detail.chars().take(200).collect();
-        return fail(format!("Sign-in with the provider did not complete ({detail}). Start again from the login page."));
+        return fail(format!(
+            "Sign-in with the provider did not complete ({detail}). Start again from the login page."
+        ));
     }
     const STALE: &str = "This sign-in was started in another browser, or it expired or was already used. Start again from the login page.";
     let Some(flow_token) = req
@@ -518,7 +550,11 @@ pub async fn oauth_callback(
     else {
         return fail(STALE.into());
     };
-    let Some(code) = query.code.clone().filter(|c| !c.is_empty() && c.len() <= 512) else {
+    let Some(code) = query
+        .code
+        .clone()
+        .filter(|c| !c.is_empty() && c.len() <= 512)
+    else {
         return fail("The provider sent no sign-in code. Start again from the login page.".into());
     };
     let id_hash = session::hash_token(&flow_token);
@@ -538,7 +574,10 @@ pub async fn oauth_callback(
         Ok(grant) => grant,
         Err(GoTrueError::Refused { code, .. }) => {
             tracing::info!(code, "PKCE exchange refused");
-            return fail("The sign-in code expired or was already used. Start again from the login page.".into());
+            return fail(
+                "The sign-in code expired or was already used. Start again from the login page."
+                    .into(),
+            );
         }
         Err(e) => return Err(unavailable_or(e, |_| AppError::AuthFailed)),
     };

@@ -260,6 +260,15 @@ pub async fn spawn_app_with(backend: Backend, extra_env: &[(&str, &str)]) -> Opt
     spawn(backend, extra_env, lauf::clock::Clock::system()).await
 }
 
+/// With extra environment and the clock the app reads "now" from.
+pub async fn spawn_app_with_clock(
+    backend: Backend,
+    extra_env: &[(&str, &str)],
+    clock: lauf::clock::Clock,
+) -> Option<TestApp> {
+    spawn(backend, extra_env, clock).await
+}
+
 async fn spawn(
     backend: Backend,
     extra_env: &[(&str, &str)],
@@ -310,7 +319,40 @@ async fn spawn(
     })
 }
 
+/// A second app process on the same database, settings and keys (another port):
+/// what a load balancer would send the same browser to.
+pub struct SecondProcess {
+    pub address: String,
+    server: actix_web::dev::ServerHandle,
+}
+
+impl Drop for SecondProcess {
+    fn drop(&mut self) {
+        let handle = self.server.clone();
+        actix_web::rt::spawn(async move { handle.stop(false).await });
+    }
+}
+
 impl TestApp {
+    pub fn second_process(&self) -> SecondProcess {
+        let mut settings = self.settings.clone();
+        settings.bind = "127.0.0.1:0".into();
+        let pool = db::build_pool(&settings.database, &settings.pool).unwrap();
+        let app = Application::build_with_clock(settings, pool, self.clock.clone()).unwrap();
+        let address = format!("http://127.0.0.1:{}", app.port());
+        let server = app.server_handle();
+        actix_web::rt::spawn(app.run_until_stopped());
+        SecondProcess { address, server }
+    }
+
+    /// A browser talking to `address` with a copy of `from`'s cookies.
+    pub fn browser_at(&self, address: &str, from: &Browser) -> Browser {
+        let mut browser = self.browser();
+        browser.base = address.to_string();
+        *browser.jar.lock().unwrap() = from.jar.lock().unwrap().clone();
+        browser
+    }
+
     /// The app's file store, opened the way the app opens it.
     pub fn storage(&self) -> lauf::storage::Storage {
         self.settings.open_storage().unwrap()

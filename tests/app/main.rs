@@ -12,4 +12,5 @@ mod demo;
 mod opportunities;
 mod projects;
 mod shell;
+mod supabase;
 mod transfer;

@@ -160,7 +160,11 @@ impl GoTrue {
     }
 
     /// Spends an email link's `token_hash` for a session.
-    pub async fn verify_link(&self, kind: &str, token_hash: &str) -> Result<TokenGrant, GoTrueError> {
+    pub async fn verify_link(
+        &self,
+        kind: &str,
+        token_hash: &str,
+    ) -> Result<TokenGrant, GoTrueError> {
         let (_, json) = self
             .call(
                 awc::http::Method::POST,
@@ -275,7 +279,8 @@ mod tests {
     #[test]
     fn the_authorize_url_carries_the_challenge_and_our_callback() {
         let gotrue = GoTrue::new("https://abc.supabase.co/", "key");
-        let url = gotrue.authorize_url("google", "https://app.example/auth/callback", "ch_al-lenge");
+        let url =
+            gotrue.authorize_url("google", "https://app.example/auth/callback", "ch_al-lenge");
         assert_eq!(
             url,
             "https://abc.supabase.co/auth/v1/authorize?provider=google&redirect_to=https%3A%2F%2Fapp.example%2Fauth%2Fcallback&code_challenge=ch_al-lenge&code_challenge_method=s256"

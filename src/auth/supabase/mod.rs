@@ -19,11 +19,11 @@ use crate::auth::session::{self, IssuedSession, LiveSession, RequestMeta, Sessio
 use crate::config::SupabaseSettings;
 use crate::crypto::KeyRing;
 use crate::db::AnyConnection;
+use crate::db::Json;
+use crate::db::models::activities;
 use crate::db::models::audit::{self, AuditEvent};
 use crate::db::models::sessions::{self, SessionTokens};
 use crate::db::models::users::{self, NewUser};
-use crate::db::models::activities;
-use crate::db::Json;
 use crate::domain::{EmailAddress, Preferences, Timezone, UserId};
 use crate::error::AppError;
 use crate::startup::AppState;
@@ -154,10 +154,7 @@ pub fn open_session(
     }
     let mut issued = session::issue_as(conn, policy, Some(&user), "supabase", meta, now)?;
     store_grant(conn, keys, &issued.record.id_hash, grant, claims)?;
-    audit::record(
-        conn,
-        AuditEvent::new("auth.login").user(&user).ip(meta.ip),
-    )?;
+    audit::record(conn, AuditEvent::new("auth.login").user(&user).ip(meta.ip))?;
     issued.record.tokens = sessions::tokens(conn, &issued.record.id_hash)?.unwrap_or_default();
     Ok(issued)
 }
@@ -173,10 +170,11 @@ pub fn provision(
     issuer: &str,
     now: NaiveDateTime,
 ) -> Result<UserId, AppError> {
-    let id = UserId::parse(&claims.subject.to_string())
-        .map_err(|_| AppError::AuthFailed)?;
+    let id = UserId::parse(&claims.subject.to_string()).map_err(|_| AppError::AuthFailed)?;
     let email = EmailAddress::parse(&claims.email).map_err(|_| {
-        AppError::AuthRefused("This Supabase account has no usable email address; sign in with one that has.")
+        AppError::AuthRefused(
+            "This Supabase account has no usable email address; sign in with one that has.",
+        )
     })?;
     let attempt = |conn: &mut AnyConnection| {
         conn.transaction::<_, AppError, _>(|conn| {
@@ -398,7 +396,10 @@ async fn refresh(
             let event = if e.code() == "refresh_token_already_used" {
                 // Tokens live only on this server: reuse means our single-flight
                 // failed or a token leaked. Either way, a security event.
-                tracing::error!(code = e.code(), "refresh token reuse detected; session ended");
+                tracing::error!(
+                    code = e.code(),
+                    "refresh token reuse detected; session ended"
+                );
                 "auth.refresh_reuse"
             } else {
                 tracing::info!(code = e.code(), "refresh refused; session ended");

@@ -45,7 +45,8 @@ impl SigningKey {
         let der = PKey::from_ec_key(ec)
             .and_then(|k| k.private_key_to_pkcs8())
             .expect("pkcs8");
-        let b64 = |n: &openssl::bn::BigNum| URL_SAFE_NO_PAD.encode(n.to_vec_padded(32).expect("pad"));
+        let b64 =
+            |n: &openssl::bn::BigNum| URL_SAFE_NO_PAD.encode(n.to_vec_padded(32).expect("pad"));
         SigningKey {
             kid: kid.to_string(),
             alg: Algorithm::ES256,

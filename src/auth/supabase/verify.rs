@@ -165,12 +165,14 @@ pub fn admit_keys(body: &[u8]) -> Result<HashMap<String, VerifyingKey>, String> 
         let admitted = match (jwk.kty.as_str(), jwk.alg.as_deref()) {
             ("EC", None | Some("ES256")) if jwk.crv.as_deref() == Some("P-256") => {
                 match (&jwk.x, &jwk.y) {
-                    (Some(x), Some(y)) => DecodingKey::from_ec_components(x, y)
-                        .ok()
-                        .map(|key| VerifyingKey {
-                            alg: Algorithm::ES256,
-                            key,
-                        }),
+                    (Some(x), Some(y)) => {
+                        DecodingKey::from_ec_components(x, y)
+                            .ok()
+                            .map(|key| VerifyingKey {
+                                alg: Algorithm::ES256,
+                                key,
+                            })
+                    }
                     _ => None,
                 }
             }
@@ -310,10 +312,7 @@ impl JwksCache {
         };
         if due {
             let _one = self.fetching.lock().await;
-            let still_due = self
-                .read()
-                .fetched_at
-                .is_none_or(|at| now - at >= JWKS_TTL);
+            let still_due = self.read().fetched_at.is_none_or(|at| now - at >= JWKS_TTL);
             if still_due {
                 let _ = self.fetch(now).await;
             }
@@ -428,7 +427,11 @@ impl Verifier {
             }
             Algorithm::HS256 => {
                 let secret = self.legacy.as_ref().ok_or(TokenError::AlgNotAllowed)?;
-                if header.kid.as_deref().is_some_and(|kid| self.jwks.knows(kid)) {
+                if header
+                    .kid
+                    .as_deref()
+                    .is_some_and(|kid| self.jwks.knows(kid))
+                {
                     return Err(TokenError::AlgMismatch);
                 }
                 (secret.clone(), Algorithm::HS256)
@@ -485,7 +488,8 @@ impl Verifier {
             subject: claims.sub,
             session_id: claims.session_id,
             email: claims.email.unwrap_or_default(),
-            expires_at: DateTime::from_timestamp(claims.exp, 0).ok_or(TokenError::BadClaim("exp"))?,
+            expires_at: DateTime::from_timestamp(claims.exp, 0)
+                .ok_or(TokenError::BadClaim("exp"))?,
             aal: claims.aal,
             name,
             avatar_url,
@@ -511,7 +515,14 @@ mod tests {
     }
 
     fn claims() -> Value {
-        user_claims(ISS, SUB, "ana@example.com", "2b9d3c1e-0000-4000-8000-000000000001", now(), 3600)
+        user_claims(
+            ISS,
+            SUB,
+            "ana@example.com",
+            "2b9d3c1e-0000-4000-8000-000000000001",
+            now(),
+            3600,
+        )
     }
 
     fn with(mut claims: Value, key: &str, value: Value) -> Value {
@@ -553,7 +564,10 @@ mod tests {
         let v = verifier(&server, None);
         let got = v.verify(&es.sign(&claims()), now()).await.unwrap();
         assert_eq!(got.subject.to_string(), SUB);
-        assert_eq!(got.session_id.as_deref(), Some("2b9d3c1e-0000-4000-8000-000000000001"));
+        assert_eq!(
+            got.session_id.as_deref(),
+            Some("2b9d3c1e-0000-4000-8000-000000000001")
+        );
         assert_eq!(got.aal.as_deref(), Some("aal1"));
         assert_eq!(got.email, "ana@example.com");
         assert_eq!(got.name.as_deref(), Some("Ana Example"));
@@ -569,8 +583,16 @@ mod tests {
         let server = jwks_server(jwks(&[&es]), 0).await;
         let v = verifier(&server, Some(LEGACY));
         for alg in ["none", "None", "NONE"] {
-            let token = assemble(&json!({"alg": alg, "typ": "JWT", "kid": "kid-es"}), &claims(), b"");
-            assert_eq!(v.verify(&token, now()).await, Err(TokenError::Malformed), "{alg}");
+            let token = assemble(
+                &json!({"alg": alg, "typ": "JWT", "kid": "kid-es"}),
+                &claims(),
+                b"",
+            );
+            assert_eq!(
+                v.verify(&token, now()).await,
+                Err(TokenError::Malformed),
+                "{alg}"
+            );
         }
     }
 
@@ -581,16 +603,28 @@ mod tests {
         let forged = hs256(&es.public_bytes, Some("kid-es"), &claims());
         let forged_json = hs256(es.jwk.to_string().as_bytes(), Some("kid-es"), &claims());
         let no_legacy = verifier(&server, None);
-        assert_eq!(no_legacy.verify(&forged, now()).await, Err(TokenError::AlgNotAllowed));
-        assert_eq!(no_legacy.verify(&forged_json, now()).await, Err(TokenError::AlgNotAllowed));
+        assert_eq!(
+            no_legacy.verify(&forged, now()).await,
+            Err(TokenError::AlgNotAllowed)
+        );
+        assert_eq!(
+            no_legacy.verify(&forged_json, now()).await,
+            Err(TokenError::AlgNotAllowed)
+        );
         let legacy = verifier(&server, Some(LEGACY));
         // Warm the key set so the kid is known to be asymmetric.
         legacy.verify(&es.sign(&claims()), now()).await.unwrap();
-        assert_eq!(legacy.verify(&forged, now()).await, Err(TokenError::AlgMismatch));
+        assert_eq!(
+            legacy.verify(&forged, now()).await,
+            Err(TokenError::AlgMismatch)
+        );
         // A real legacy token (no kid, our secret) passes only with the secret set.
         let real = hs256(LEGACY.as_bytes(), None, &claims());
         assert!(legacy.verify(&real, now()).await.is_ok());
-        assert_eq!(no_legacy.verify(&real, now()).await, Err(TokenError::AlgNotAllowed));
+        assert_eq!(
+            no_legacy.verify(&real, now()).await,
+            Err(TokenError::AlgNotAllowed)
+        );
     }
 
     #[actix_web::test]
@@ -602,13 +636,22 @@ mod tests {
         // An RS256 token naming the EC key's kid (and vice versa) is refused as such.
         let mut header = rs.header();
         header.kid = Some("kid-es".into());
-        assert_eq!(v.verify(&rs.sign_with(&header, &claims()), now()).await, Err(TokenError::AlgMismatch));
+        assert_eq!(
+            v.verify(&rs.sign_with(&header, &claims()), now()).await,
+            Err(TokenError::AlgMismatch)
+        );
         let mut header = es.header();
         header.kid = Some("kid-rs".into());
-        assert_eq!(v.verify(&es.sign_with(&header, &claims()), now()).await, Err(TokenError::AlgMismatch));
+        assert_eq!(
+            v.verify(&es.sign_with(&header, &claims()), now()).await,
+            Err(TokenError::AlgMismatch)
+        );
         // Algorithms we never accept.
         let token = assemble(&json!({"alg": "PS256", "kid": "kid-rs"}), &claims(), b"sig");
-        assert_eq!(v.verify(&token, now()).await, Err(TokenError::AlgNotAllowed));
+        assert_eq!(
+            v.verify(&token, now()).await,
+            Err(TokenError::AlgNotAllowed)
+        );
     }
 
     #[actix_web::test]
@@ -631,12 +674,19 @@ mod tests {
                 header.x5u = Some(format!("{}/cert.pem", evil.uri()));
             }
             let token = attacker.sign_with(&header, &claims());
-            assert_eq!(v.verify(&token, now()).await, Err(TokenError::ForbiddenHeader), "{field}");
+            assert_eq!(
+                v.verify(&token, now()).await,
+                Err(TokenError::ForbiddenHeader),
+                "{field}"
+            );
         }
         let mut header = attacker.header();
         header.jwk = Some(serde_json::from_value(attacker.jwk.clone()).unwrap());
         let token = attacker.sign_with(&header, &claims());
-        assert_eq!(v.verify(&token, now()).await, Err(TokenError::ForbiddenHeader));
+        assert_eq!(
+            v.verify(&token, now()).await,
+            Err(TokenError::ForbiddenHeader)
+        );
     }
 
     #[actix_web::test]
@@ -647,19 +697,32 @@ mod tests {
         let v = verifier(&server, None);
         let t = now().timestamp();
         let expired = with(claims(), "exp", json!(t - 120));
-        assert_eq!(v.verify(&es.sign(&expired), now()).await, Err(TokenError::Expired));
+        assert_eq!(
+            v.verify(&es.sign(&expired), now()).await,
+            Err(TokenError::Expired)
+        );
         let just = with(claims(), "exp", json!(t - 10));
         assert!(v.verify(&es.sign(&just), now()).await.is_ok());
         let no_exp = without(claims(), "exp");
-        assert!(matches!(v.verify(&es.sign(&no_exp), now()).await, Err(TokenError::Invalid(_))));
+        assert!(matches!(
+            v.verify(&es.sign(&no_exp), now()).await,
+            Err(TokenError::Invalid(_))
+        ));
         let early = with(claims(), "nbf", json!(t + 300));
-        assert_eq!(v.verify(&es.sign(&early), now()).await, Err(TokenError::NotYetValid));
+        assert_eq!(
+            v.verify(&es.sign(&early), now()).await,
+            Err(TokenError::NotYetValid)
+        );
         let future = with(claims(), "iat", json!(t + 300));
-        assert_eq!(v.verify(&es.sign(&future), now()).await, Err(TokenError::BadClaim("iat")));
+        assert_eq!(
+            v.verify(&es.sign(&future), now()).await,
+            Err(TokenError::BadClaim("iat"))
+        );
         // The same token is fine an hour earlier and expired an hour and a minute later.
         let token = es.sign(&claims());
         assert_eq!(
-            v.verify(&token, now() + chrono::Duration::seconds(3661)).await,
+            v.verify(&token, now() + chrono::Duration::seconds(3661))
+                .await,
             Err(TokenError::Expired)
         );
     }
@@ -687,11 +750,19 @@ mod tests {
             assert!(v.verify(&es.sign(c), now()).await.is_err(), "case {i}: {c}");
         }
         assert_eq!(
-            v.verify(&es.sign(&with(claims(), "role", json!("service_role"))), now()).await,
+            v.verify(
+                &es.sign(&with(claims(), "role", json!("service_role"))),
+                now()
+            )
+            .await,
             Err(TokenError::WrongRole)
         );
         assert_eq!(
-            v.verify(&es.sign(&with(claims(), "is_anonymous", json!(true))), now()).await,
+            v.verify(
+                &es.sign(&with(claims(), "is_anonymous", json!(true))),
+                now()
+            )
+            .await,
             Err(TokenError::Anonymous)
         );
     }
@@ -703,13 +774,28 @@ mod tests {
         let v = verifier(&server, None);
         let token = es.sign(&claims());
         let parts: Vec<&str> = token.split('.').collect();
-        let other = with(claims(), "sub", json!("00000000-0000-4000-8000-000000000000"));
-        let swapped = format!("{}.{}.{}", parts[0], URL_SAFE_NO_PAD.encode(other.to_string()), parts[2]);
-        assert!(matches!(v.verify(&swapped, now()).await, Err(TokenError::Invalid(_))));
+        let other = with(
+            claims(),
+            "sub",
+            json!("00000000-0000-4000-8000-000000000000"),
+        );
+        let swapped = format!(
+            "{}.{}.{}",
+            parts[0],
+            URL_SAFE_NO_PAD.encode(other.to_string()),
+            parts[2]
+        );
+        assert!(matches!(
+            v.verify(&swapped, now()).await,
+            Err(TokenError::Invalid(_))
+        ));
         let mut sig = URL_SAFE_NO_PAD.decode(parts[2]).unwrap();
         sig[10] ^= 1;
         let flipped = format!("{}.{}.{}", parts[0], parts[1], URL_SAFE_NO_PAD.encode(sig));
-        assert!(matches!(v.verify(&flipped, now()).await, Err(TokenError::Invalid(_))));
+        assert!(matches!(
+            v.verify(&flipped, now()).await,
+            Err(TokenError::Invalid(_))
+        ));
     }
 
     #[actix_web::test]
@@ -723,7 +809,8 @@ mod tests {
         let token = stranger.sign(&claims());
         assert_eq!(v.verify(&token, now()).await, Err(TokenError::UnknownKey));
         assert_eq!(
-            v.verify(&token, now() + chrono::Duration::seconds(30)).await,
+            v.verify(&token, now() + chrono::Duration::seconds(30))
+                .await,
             Err(TokenError::UnknownKey)
         );
         server.verify().await;
@@ -735,14 +822,17 @@ mod tests {
         let elsewhere = jwks_server(jwks(&[&es]), 0).await;
         let server = MockServer::start().await;
         Mock::given(method("GET"))
-            .respond_with(
-                ResponseTemplate::new(302)
-                    .insert_header("Location", format!("{}/auth/v1/.well-known/jwks.json", elsewhere.uri())),
-            )
+            .respond_with(ResponseTemplate::new(302).insert_header(
+                "Location",
+                format!("{}/auth/v1/.well-known/jwks.json", elsewhere.uri()),
+            ))
             .mount(&server)
             .await;
         let v = verifier(&server, None);
-        assert_eq!(v.verify(&es.sign(&claims()), now()).await, Err(TokenError::KeysUnavailable));
+        assert_eq!(
+            v.verify(&es.sign(&claims()), now()).await,
+            Err(TokenError::KeysUnavailable)
+        );
     }
 
     #[actix_web::test]
@@ -778,7 +868,10 @@ mod tests {
         let t2 = now() + chrono::Duration::minutes(5);
         assert!(v.verify(&old.sign(&claims()), t2).await.is_ok());
         let t3 = now() + chrono::Duration::minutes(11);
-        assert_eq!(v.verify(&old.sign(&claims()), t3).await, Err(TokenError::UnknownKey));
+        assert_eq!(
+            v.verify(&old.sign(&claims()), t3).await,
+            Err(TokenError::UnknownKey)
+        );
         assert!(v.verify(&new.sign(&claims()), t3).await.is_ok());
     }
 
@@ -791,9 +884,8 @@ mod tests {
             .respond_with(ResponseTemplate::new(200).set_body_json(jwks(&[&es])))
             .mount_as_scoped(&server)
             .await;
-        let token = |at: DateTime<Utc>| {
-            es.sign(&user_claims(ISS, SUB, "ana@example.com", "s", at, 3600))
-        };
+        let token =
+            |at: DateTime<Utc>| es.sign(&user_claims(ISS, SUB, "ana@example.com", "s", at, 3600));
         assert!(v.verify(&token(now()), now()).await.is_ok());
         assert_eq!(v.jwks.health(now()), KeysHealth::Fresh);
         drop(good);
@@ -810,7 +902,10 @@ mod tests {
                 .mount_as_scoped(&server)
                 .await;
             let at = now() + chrono::Duration::minutes(11 + i as i64 * 10);
-            assert!(v.verify(&token(at), at).await.is_ok(), "outage {i} within the hour");
+            assert!(
+                v.verify(&token(at), at).await.is_ok(),
+                "outage {i} within the hour"
+            );
             assert_eq!(v.jwks.health(at), KeysHealth::Stale);
         }
         let _down = Mock::given(method("GET"))
@@ -818,7 +913,10 @@ mod tests {
             .mount_as_scoped(&server)
             .await;
         let late = now() + chrono::Duration::minutes(61);
-        assert_eq!(v.verify(&token(late), late).await, Err(TokenError::KeysUnavailable));
+        assert_eq!(
+            v.verify(&token(late), late).await,
+            Err(TokenError::KeysUnavailable)
+        );
         assert_eq!(v.jwks.health(late), KeysHealth::Unavailable);
     }
 
@@ -860,7 +958,8 @@ mod tests {
         nokid.as_object_mut().unwrap().remove("kid");
         let oct = json!({"kty": "oct", "kid": "oct", "k": "c2VjcmV0", "alg": "HS256"});
         let okp = json!({"kty": "OKP", "kid": "okp", "crv": "Ed25519", "x": "11qYAYKxCrfVS_7TyWQHOg7hcvPapiMlrwIaaPcHURo"});
-        let doc = json!({"keys": [es.jwk, weak.jwk, enc, ops, nokid, oct, okp, {"nonsense": true}]});
+        let doc =
+            json!({"keys": [es.jwk, weak.jwk, enc, ops, nokid, oct, okp, {"nonsense": true}]});
         let keys = admit_keys(doc.to_string().as_bytes()).unwrap();
         assert_eq!(keys.keys().collect::<Vec<_>>(), vec!["es"]);
         assert!(admit_keys(b"<html>").is_err());

@@ -113,7 +113,9 @@ pub fn update_identity(
         ))
         .execute(conn)?;
     if let Some(name) = fill_name {
-        n += diesel::update(target).set(users::name.eq(name)).execute(conn)?;
+        n += diesel::update(target)
+            .set(users::name.eq(name))
+            .execute(conn)?;
     }
     if let Some(avatar) = fill_avatar {
         n += diesel::update(target)
