@@ -877,3 +877,79 @@ async fn local_mode_has_no_supabase_routes_and_calls_nothing(backend: Backend) {
 }
 
 on_both_backends!(local_mode_has_no_supabase_routes_and_calls_nothing);
+
+/// The optional `handle_new_user` script on PostgreSQL (with a stand-in for
+/// Supabase's `auth.users`): sign-ups get a row at once, a broken one never blocks
+/// the sign-up, and the first login completes the row instead of duplicating it.
+#[actix_web::test]
+async fn the_optional_trigger_makes_users_that_the_first_login_completes() {
+    use diesel::connection::SimpleConnection;
+    let Some((app, fake)) = supabase_app(Backend::Postgres).await else {
+        return;
+    };
+    let script = include_str!("../../migrations/optional/supabase_handle_new_user.sql");
+    let sub = fake.sub_of("ana@example.com");
+    app.conn()
+        .batch_execute(
+            "CREATE SCHEMA auth;
+             CREATE TABLE auth.users (id uuid PRIMARY KEY, email text, raw_user_meta_data jsonb);",
+        )
+        .unwrap();
+    app.conn().batch_execute(script).unwrap();
+    app.conn().batch_execute(script).unwrap(); // running it again is harmless
+    app.conn()
+        .batch_execute(&format!(
+            "INSERT INTO auth.users VALUES ('{sub}', 'ana@example.com',
+               '{{\"full_name\": \"Ana From Trigger\", \"avatar_url\": \"javascript:alert(1)\"}}');
+             -- A phone-only sign-up has no email: no LAUF OS row, and no failed sign-up.
+             INSERT INTO auth.users VALUES ('{}', NULL, NULL);",
+            uuid::Uuid::new_v4()
+        ))
+        .unwrap();
+    let rows: Vec<(String, Option<String>, Option<String>, String)> = users::table
+        .select((
+            users::id,
+            users::name,
+            users::avatar_url,
+            users::auth_issuer,
+        ))
+        .load(&mut *app.conn())
+        .unwrap();
+    assert_eq!(
+        rows,
+        vec![(
+            sub.clone(),
+            Some("Ana From Trigger".into()),
+            None,
+            "pending:handle_new_user".into()
+        )]
+    );
+    let browser = app.browser();
+    assert_eq!(
+        log_in(&browser, "ana@example.com", PASSWORD, "/")
+            .await
+            .status,
+        303
+    );
+    let rows: Vec<(String, Option<String>, String)> = users::table
+        .select((users::id, users::name, users::auth_issuer))
+        .load(&mut *app.conn())
+        .unwrap();
+    assert_eq!(
+        rows,
+        vec![(
+            sub.clone(),
+            Some("Ana From Trigger".into()),
+            format!("{}/auth/v1", fake.server.uri())
+        )]
+    );
+    let seeded: i64 = activities::table
+        .filter(activities::user_id.eq(&sub))
+        .count()
+        .get_result(&mut *app.conn())
+        .unwrap();
+    assert!(
+        seeded > 5,
+        "the first login adds the starter catalog: {seeded}"
+    );
+}

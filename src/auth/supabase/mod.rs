@@ -180,14 +180,18 @@ pub fn provision(
         conn.transaction::<_, AppError, _>(|conn| {
             match users::find(conn, &id)? {
                 Some(user) => {
-                    if user.auth_provider != "supabase" || user.auth_issuer != issuer {
+                    if user.auth_provider == "supabase" && user.auth_issuer == TRIGGER_ISSUER {
+                        // Made by the optional `handle_new_user` trigger: same project
+                        // (the trigger runs in its database), now its real issuer.
+                        users::set_issuer(conn, &id, issuer)?;
+                    } else if user.auth_provider != "supabase" || user.auth_issuer != issuer {
                         tracing::warn!(user = %id, "a Supabase sign-in names a user of another identity provider");
                         return Err(AppError::AuthRefused(
                             "This account belongs to another sign-in method.",
                         ));
                     }
                     if user.disabled_at.is_some() {
-                        sessions::delete_all_of(conn, &id)?;
+                        // Its sessions end at their next request (`session::load`).
                         return Err(AppError::AuthRefused("This account is disabled."));
                     }
                     users::update_identity(
@@ -234,6 +238,10 @@ pub fn provision(
     }
     Ok(id)
 }
+
+/// The issuer the optional `handle_new_user` trigger writes (see
+/// `migrations/optional/supabase_handle_new_user.sql`).
+pub const TRIGGER_ISSUER: &str = "pending:handle_new_user";
 
 /// What a Supabase session's tokens allow for this request.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]

@@ -153,11 +153,6 @@ pub fn delete_expired(conn: &mut AnyConnection, now: NaiveDateTime) -> QueryResu
     .execute(conn)
 }
 
-/// Ends every session of a user (a disabled account).
-pub fn delete_all_of(conn: &mut AnyConnection, user: &UserId) -> QueryResult<usize> {
-    diesel::delete(sessions::table.filter(sessions::user_id.eq(user))).execute(conn)
-}
-
 /// Ends every other session of a user (after a password change).
 pub fn delete_others(conn: &mut AnyConnection, user: &UserId, keep: &str) -> QueryResult<usize> {
     diesel::delete(

@@ -130,3 +130,9 @@ pub fn set_timezone(conn: &mut AnyConnection, id: &UserId, zone: Timezone) -> Qu
         .set(users::timezone.eq(zone))
         .execute(conn)
 }
+
+pub fn set_issuer(conn: &mut AnyConnection, id: &UserId, issuer: &str) -> QueryResult<usize> {
+    diesel::update(users::table.find(id))
+        .set(users::auth_issuer.eq(issuer))
+        .execute(conn)
+}
