@@ -40,7 +40,7 @@ async fn migrations_run_up_and_down_and_up_again(backend: Backend) {
     assert!(!table_exists(&mut conn, "tasks"));
 
     let applied = db::run_migrations(&mut conn).unwrap();
-    assert_eq!(applied.len(), 4, "{applied:?}");
+    assert_eq!(applied.len(), 5, "{applied:?}");
     for table in [
         "users",
         "local_credentials",
@@ -58,6 +58,7 @@ async fn migrations_run_up_and_down_and_up_again(backend: Backend) {
         "task_assets",
         "calendar_feeds",
         "storage_deletions",
+        "auth_flows",
     ] {
         assert!(
             table_exists(&mut conn, table),
@@ -70,7 +71,7 @@ async fn migrations_run_up_and_down_and_up_again(backend: Backend) {
     );
 
     let reverted = db::revert_all_migrations(&mut conn).unwrap();
-    assert_eq!(reverted.len(), 4);
+    assert_eq!(reverted.len(), 5);
     for table in ["users", "tasks", "clients", "sessions"] {
         assert!(
             !table_exists(&mut conn, table),
@@ -79,7 +80,7 @@ async fn migrations_run_up_and_down_and_up_again(backend: Backend) {
     }
     assert_eq!(
         db::run_migrations(&mut conn).unwrap().len(),
-        4,
+        5,
         "migrating up again works"
     );
 }
