@@ -305,6 +305,14 @@ impl Settings {
                         }
                     })
                     .collect::<Result<Vec<_>, _>>()?;
+                // OAuth sends browsers back to our callback; behind a proxy the Host header
+                // is not to be trusted for that, so a real deployment names its origin.
+                if public_url.is_none() && !is_loopback_http(&url) {
+                    return Err(invalid(
+                        "LAUF_PUBLIC_URL",
+                        "required with LAUF_AUTH_MODE=supabase (the origin Supabase sends browsers back to)",
+                    ));
+                }
                 let legacy_jwt_secret = get("SUPABASE_LEGACY_JWT_SECRET");
                 if legacy_jwt_secret.as_ref().is_some_and(|s| s.len() < 32) {
                     return Err(invalid(
@@ -455,6 +463,8 @@ mod tests {
             .map(|(k, v)| (k.to_string(), v.to_string()))
             .collect();
         env.insert("LAUF_AUTH_MODE".into(), "supabase".into());
+        env.entry("LAUF_PUBLIC_URL".into())
+            .or_insert_with(|| "https://lauf.example.com".into());
         Settings::from_lookup(|k| env.get(k).cloned()).map(|s| s.auth)
     }
 
@@ -484,6 +494,16 @@ mod tests {
         ])
         .unwrap_err();
         assert!(odd.to_string().contains("myspace"));
+        let no_origin = supabase(&[
+            ("SUPABASE_URL", "https://abc.supabase.co"),
+            ("SUPABASE_PUBLISHABLE_KEY", "k"),
+            ("LAUF_PUBLIC_URL", ""),
+        ])
+        .unwrap_err();
+        assert!(
+            no_origin.to_string().contains("LAUF_PUBLIC_URL"),
+            "{no_origin}"
+        );
     }
 
     #[test]

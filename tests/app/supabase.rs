@@ -38,7 +38,10 @@ struct Account {
 struct FakeState {
     clock: Clock,
     issuer: String,
+    /// Signs new tokens.
     key: Arc<SigningKey>,
+    /// The keys the JWKS publishes.
+    published: Vec<Arc<SigningKey>>,
     accounts: HashMap<String, Account>,
     /// refresh token → (email, session id)
     refresh_tokens: HashMap<String, (String, String)>,
@@ -93,6 +96,11 @@ struct Auth(Arc<Mutex<FakeState>>);
 
 impl Respond for Auth {
     fn respond(&self, req: &Request) -> ResponseTemplate {
+        if req.url.path() == "/auth/v1/.well-known/jwks.json" {
+            let state = self.0.lock().unwrap();
+            let keys: Vec<&SigningKey> = state.published.iter().map(|k| k.as_ref()).collect();
+            return ResponseTemplate::new(200).set_body_json(jwks(&keys));
+        }
         if req.headers.get("apikey").and_then(|v| v.to_str().ok()) != Some(API_KEY) {
             return refuse(401, "no_api_key");
         }
@@ -201,6 +209,7 @@ impl Fake {
             clock: clock.clone(),
             issuer,
             key: key.clone(),
+            published: vec![key.clone()],
             accounts,
             refresh_tokens: HashMap::new(),
             access_ttl: 3600,
@@ -210,10 +219,6 @@ impl Fake {
             confirm_signups: true,
             links: HashMap::new(),
         }));
-        Mock::given(wiremock::matchers::path("/auth/v1/.well-known/jwks.json"))
-            .respond_with(ResponseTemplate::new(200).set_body_json(jwks(&[&key])))
-            .mount(&server)
-            .await;
         Mock::given(wiremock::matchers::any())
             .respond_with(Auth(state.clone()))
             .mount(&server)
@@ -540,6 +545,50 @@ async fn a_refresh_outage_keeps_the_session_and_answers_503_once_the_token_expir
     assert_eq!(browser.get("/").await.status, 200);
 }
 
+async fn a_revoked_signing_key_moves_the_session_to_the_new_key(backend: Backend) {
+    let Some((app, fake)) = supabase_app(backend).await else {
+        return;
+    };
+    let browser = app.browser();
+    assert_eq!(
+        log_in(&browser, "ana@example.com", PASSWORD, "/")
+            .await
+            .status,
+        303
+    );
+    assert_eq!(browser.get("/").await.status, 200);
+    // Supabase rotates: a new key signs, the old one is revoked (no longer published).
+    let next = Arc::new(SigningKey::es256("rotated-key"));
+    fake.set(|s| {
+        s.key = next.clone();
+        s.published = vec![next.clone()];
+    });
+    // Within the key set's 10-minute cache the verified token still serves.
+    app.clock.advance(chrono::Duration::minutes(5));
+    assert_eq!(browser.get("/").await.status, 200);
+    assert!(
+        fake.calls("/auth/v1/token", Some("refresh_token"))
+            .await
+            .is_empty()
+    );
+    // Past it, the old token's key is gone: one refresh brings a token of the new key.
+    app.clock.advance(chrono::Duration::minutes(6));
+    assert_eq!(browser.get("/").await.status, 200);
+    assert_eq!(
+        fake.calls("/auth/v1/token", Some("refresh_token"))
+            .await
+            .len(),
+        1
+    );
+    assert_eq!(browser.get("/").await.status, 200);
+    assert_eq!(
+        fake.calls("/auth/v1/token", Some("refresh_token"))
+            .await
+            .len(),
+        1
+    );
+}
+
 async fn magic_links_are_spent_only_by_a_post(backend: Backend) {
     let Some((app, fake)) = supabase_app(backend).await else {
         return;
@@ -844,6 +893,7 @@ on_both_backends!(
     concurrent_requests_refresh_once_and_all_succeed,
     a_refused_refresh_ends_the_session,
     a_refresh_outage_keeps_the_session_and_answers_503_once_the_token_expired,
+    a_revoked_signing_key_moves_the_session_to_the_new_key,
     magic_links_are_spent_only_by_a_post,
     oauth_sign_in_is_bound_to_the_browser_that_started_it,
     logout_ends_both_sessions_even_when_supabase_fails,

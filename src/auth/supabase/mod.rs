@@ -44,7 +44,21 @@ pub struct Supabase {
     /// One refresh at a time per session inside this process (the database lease
     /// does it across processes); entries go when nobody holds them.
     refreshing: Mutex<HashMap<String, Weak<tokio::sync::Mutex<()>>>>,
+    /// Stored tokens this process has verified, by session and token version: the
+    /// same token is not checked again (an ES256 signature costs ~0.4 ms) while it
+    /// is unexpired and its key is still in a key set younger than the TTL. Lost on
+    /// restart and bounded; another process simply verifies for itself.
+    verified: std::sync::RwLock<HashMap<(String, i32), Verified>>,
 }
+
+#[derive(Debug, Clone)]
+struct Verified {
+    kid: Option<String>,
+    subject: String,
+}
+
+/// The verified-token memo is cleared when it grows past this many sessions.
+const VERIFIED_MEMO_MAX: usize = 20_000;
 
 impl Supabase {
     pub fn new(settings: SupabaseSettings) -> Self {
@@ -64,6 +78,7 @@ impl Supabase {
             ),
             settings,
             refreshing: Mutex::new(HashMap::new()),
+            verified: std::sync::RwLock::new(HashMap::new()),
         }
     }
 
@@ -290,6 +305,24 @@ async fn verify_stored(
     live: &LiveSession,
     now: DateTime<Utc>,
 ) -> Result<(), TokenError> {
+    let owner = live.record.user_id.as_ref().map(UserId::as_str);
+    let memo_key = (live.record.id_hash.clone(), live.record.tokens.version);
+    let seen = supabase
+        .verified
+        .read()
+        .unwrap_or_else(|p| p.into_inner())
+        .get(&memo_key)
+        .cloned();
+    if let Some(seen) = seen {
+        let key_still_current = seen
+            .kid
+            .as_deref()
+            .is_none_or(|kid| supabase.verifier.jwks.is_current(kid, now));
+        // The caller checked the expiry; the key must still be published.
+        if key_still_current && owner == Some(seen.subject.as_str()) {
+            return Ok(());
+        }
+    }
     let envelope = live
         .record
         .tokens
@@ -301,10 +334,21 @@ async fn verify_stored(
         .decrypt(envelope, &access_aad(&live.record.id_hash))
         .map_err(|_| TokenError::Malformed)?;
     let claims = supabase.verifier.verify(&token, now).await?;
-    let owner = live.record.user_id.as_ref().map(UserId::as_str);
-    if owner != Some(claims.subject.to_string().as_str()) {
+    let subject = claims.subject.to_string();
+    if owner != Some(subject.as_str()) {
         return Err(TokenError::BadClaim("sub"));
     }
+    let mut memo = supabase.verified.write().unwrap_or_else(|p| p.into_inner());
+    if memo.len() >= VERIFIED_MEMO_MAX {
+        memo.clear();
+    }
+    memo.insert(
+        memo_key,
+        Verified {
+            kid: claims.kid,
+            subject,
+        },
+    );
     Ok(())
 }
 

@@ -75,6 +75,8 @@ impl TokenError {
 /// The claims of a verified token that the app uses.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct VerifiedClaims {
+    /// The key that signed it (`None` for a legacy HS256 token).
+    pub kid: Option<String>,
     pub subject: uuid::Uuid,
     pub session_id: Option<String>,
     pub email: String,
@@ -263,6 +265,13 @@ impl JwksCache {
             Some(_) if state.last_attempt_failed => KeysHealth::Stale,
             Some(_) => KeysHealth::Fresh,
         }
+    }
+
+    /// Whether `kid` is in a key set fetched within the TTL: a token verified with
+    /// it before may be trusted again without redoing the signature check.
+    pub fn is_current(&self, kid: &str, now: DateTime<Utc>) -> bool {
+        let state = self.read();
+        state.fetched_at.is_some_and(|at| now - at < JWKS_TTL) && state.keys.contains_key(kid)
     }
 
     /// Whether `kid` names one of our asymmetric keys (an HS256 token claiming it
@@ -485,6 +494,10 @@ impl Verifier {
             .or_else(|| text("picture", 500))
             .filter(|u| u.starts_with("https://"));
         Ok(VerifiedClaims {
+            kid: match alg {
+                Algorithm::HS256 => None,
+                _ => header.kid,
+            },
             subject: claims.sub,
             session_id: claims.session_id,
             email: claims.email.unwrap_or_default(),
