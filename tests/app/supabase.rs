@@ -441,6 +441,40 @@ async fn a_token_that_does_not_verify_signs_nobody_in(backend: Backend) {
         let res = log_in(&browser, "ana@example.com", PASSWORD, evil).await;
         assert_eq!(res.header("location").as_deref(), Some("/"), "{evil}");
     }
+    // Nor after an OAuth round trip (`next` is checked when stored and when used).
+    let browser = app.browser();
+    browser.get("/login/oauth/github?next=%2F%2Fevil.com").await;
+    let res = browser.get("/auth/callback?code=good-code").await;
+    assert_eq!(res.header("location").as_deref(), Some("/"));
+}
+
+async fn concurrent_first_logins_make_one_user(backend: Backend) {
+    let Some((app, _fake)) = supabase_app(backend).await else {
+        return;
+    };
+    let browsers: Vec<Browser> = (0..4).map(|_| app.browser()).collect();
+    let forms = futures_util::future::join_all(browsers.iter().map(|b| b.get("/login"))).await;
+    let logins = futures_util::future::join_all(browsers.iter().zip(&forms).map(|(b, form)| {
+        b.post_with_token(
+            form,
+            "/login",
+            &[("email", "ana@example.com"), ("password", PASSWORD)],
+        )
+    }))
+    .await;
+    for res in &logins {
+        assert_eq!(res.status, 303, "{}", res.text());
+    }
+    assert_eq!(app.count("users"), 1);
+    let seeded: i64 = activities::table
+        .count()
+        .get_result(&mut *app.conn())
+        .unwrap();
+    assert_eq!(
+        seeded as usize,
+        lauf::domain::catalog::STARTER_SET.len(),
+        "one starter catalog, not four"
+    );
 }
 
 async fn concurrent_requests_refresh_once_and_all_succeed(backend: Backend) {
@@ -890,6 +924,7 @@ on_both_backends!(
     password_login_provisions_the_user_once_and_keeps_tokens_off_the_browser,
     refused_logins_look_the_same_and_sign_nobody_in,
     a_token_that_does_not_verify_signs_nobody_in,
+    concurrent_first_logins_make_one_user,
     concurrent_requests_refresh_once_and_all_succeed,
     a_refused_refresh_ends_the_session,
     a_refresh_outage_keeps_the_session_and_answers_503_once_the_token_expired,
