@@ -234,6 +234,13 @@ impl Fake {
         self.state.lock().unwrap().accounts[email].sub.clone()
     }
 
+    /// How many refresh grants GoTrue served.
+    async fn refreshes(&self) -> usize {
+        self.calls("/auth/v1/token", Some("refresh_token"))
+            .await
+            .len()
+    }
+
     /// Requests GoTrue received at `path` (with `grant` as its grant type, if given).
     async fn calls(&self, path: &str, grant: Option<&str>) -> Vec<Request> {
         self.server
@@ -274,6 +281,15 @@ async fn supabase_app(backend: Backend) -> Option<(TestApp, Fake)> {
     )
     .await?;
     Some((app, fake))
+}
+
+/// The app and its fake Supabase, with Ana signed in by password in a browser.
+async fn signed_in(backend: Backend) -> Option<(TestApp, Fake, Browser)> {
+    let (app, fake) = supabase_app(backend).await?;
+    let browser = app.browser();
+    let res = log_in(&browser, "ana@example.com", PASSWORD, "/").await;
+    assert_eq!(res.status, 303, "{}", res.text());
+    Some((app, fake, browser))
 }
 
 async fn log_in(
@@ -496,36 +512,19 @@ async fn concurrent_requests_refresh_once_and_all_succeed(backend: Backend) {
     for page in &pages {
         assert_eq!(page.status, 200, "{}", page.text());
     }
-    assert_eq!(
-        fake.calls("/auth/v1/token", Some("refresh_token"))
-            .await
-            .len(),
-        1
-    );
+    assert_eq!(fake.refreshes().await, 1);
     let after = session_rows(&app)[0].3.clone();
     assert_ne!(before, after, "the new tokens are stored");
     // The new token lasts: no further refresh for a while.
     app.clock.advance(chrono::Duration::seconds(20));
     assert_eq!(browser.get("/").await.status, 200);
-    assert_eq!(
-        fake.calls("/auth/v1/token", Some("refresh_token"))
-            .await
-            .len(),
-        1
-    );
+    assert_eq!(fake.refreshes().await, 1);
 }
 
 async fn a_refused_refresh_ends_the_session(backend: Backend) {
-    let Some((app, fake)) = supabase_app(backend).await else {
+    let Some((app, fake, browser)) = signed_in(backend).await else {
         return;
     };
-    let browser = app.browser();
-    assert_eq!(
-        log_in(&browser, "ana@example.com", PASSWORD, "/")
-            .await
-            .status,
-        303
-    );
     fake.set(|s| s.refresh_mode = RefreshMode::Refuse("refresh_token_already_used"));
     app.clock
         .advance(chrono::Duration::minutes(59) + chrono::Duration::seconds(30));
@@ -552,16 +551,9 @@ async fn a_refused_refresh_ends_the_session(backend: Backend) {
 async fn a_refresh_outage_keeps_the_session_and_answers_503_once_the_token_expired(
     backend: Backend,
 ) {
-    let Some((app, fake)) = supabase_app(backend).await else {
+    let Some((app, fake, browser)) = signed_in(backend).await else {
         return;
     };
-    let browser = app.browser();
-    assert_eq!(
-        log_in(&browser, "ana@example.com", PASSWORD, "/")
-            .await
-            .status,
-        303
-    );
     fake.set(|s| s.refresh_mode = RefreshMode::Down);
     // 30 s left: the refresh fails, the still-valid token serves the request.
     app.clock
@@ -580,16 +572,9 @@ async fn a_refresh_outage_keeps_the_session_and_answers_503_once_the_token_expir
 }
 
 async fn a_revoked_signing_key_moves_the_session_to_the_new_key(backend: Backend) {
-    let Some((app, fake)) = supabase_app(backend).await else {
+    let Some((app, fake, browser)) = signed_in(backend).await else {
         return;
     };
-    let browser = app.browser();
-    assert_eq!(
-        log_in(&browser, "ana@example.com", PASSWORD, "/")
-            .await
-            .status,
-        303
-    );
     assert_eq!(browser.get("/").await.status, 200);
     // Supabase rotates: a new key signs, the old one is revoked (no longer published).
     let next = Arc::new(SigningKey::es256("rotated-key"));
@@ -608,19 +593,9 @@ async fn a_revoked_signing_key_moves_the_session_to_the_new_key(backend: Backend
     // Past it, the old token's key is gone: one refresh brings a token of the new key.
     app.clock.advance(chrono::Duration::minutes(6));
     assert_eq!(browser.get("/").await.status, 200);
-    assert_eq!(
-        fake.calls("/auth/v1/token", Some("refresh_token"))
-            .await
-            .len(),
-        1
-    );
+    assert_eq!(fake.refreshes().await, 1);
     assert_eq!(browser.get("/").await.status, 200);
-    assert_eq!(
-        fake.calls("/auth/v1/token", Some("refresh_token"))
-            .await
-            .len(),
-        1
-    );
+    assert_eq!(fake.refreshes().await, 1);
 }
 
 async fn magic_links_are_spent_only_by_a_post(backend: Backend) {
@@ -764,16 +739,9 @@ async fn oauth_sign_in_is_bound_to_the_browser_that_started_it(backend: Backend)
 }
 
 async fn logout_ends_both_sessions_even_when_supabase_fails(backend: Backend) {
-    let Some((app, fake)) = supabase_app(backend).await else {
+    let Some((app, fake, browser)) = signed_in(backend).await else {
         return;
     };
-    let browser = app.browser();
-    assert_eq!(
-        log_in(&browser, "ana@example.com", PASSWORD, "/")
-            .await
-            .status,
-        303
-    );
     let cookie = browser.cookie("lauf_session").unwrap();
     let res = browser.log_out().await;
     assert_eq!(res.status, 303);
@@ -886,28 +854,16 @@ async fn two_processes_serve_the_same_browser(backend: Backend) {
     }))
     .await;
     assert!(pages.iter().all(|p| p.status == 200));
-    assert_eq!(
-        fake.calls("/auth/v1/token", Some("refresh_token"))
-            .await
-            .len(),
-        1
-    );
+    assert_eq!(fake.refreshes().await, 1);
     // Logging out on B ends the session on A.
     assert_eq!(there.log_out().await.status, 303);
     assert_eq!(browser.get("/").await.status, 303);
 }
 
 async fn a_disabled_account_cannot_sign_in(backend: Backend) {
-    let Some((app, fake)) = supabase_app(backend).await else {
+    let Some((app, fake, browser)) = signed_in(backend).await else {
         return;
     };
-    let browser = app.browser();
-    assert_eq!(
-        log_in(&browser, "ana@example.com", PASSWORD, "/")
-            .await
-            .status,
-        303
-    );
     let sub = fake.sub_of("ana@example.com");
     diesel::update(users::table.find(&sub))
         .set(users::disabled_at.eq(Some(start_time().naive_utc())))
