@@ -598,6 +598,20 @@ async fn a_revoked_signing_key_moves_the_session_to_the_new_key(backend: Backend
     assert_eq!(fake.refreshes().await, 1);
 }
 
+/// Presses "Continue" on the email-link page (`pkce_0123abcd`, type `email`).
+async fn continue_from(
+    browser: &Browser,
+    page: &crate::helpers::Response,
+) -> crate::helpers::Response {
+    browser
+        .post_with_token(
+            page,
+            "/auth/confirm",
+            &[("token_hash", "pkce_0123abcd"), ("type", "email")],
+        )
+        .await
+}
+
 async fn magic_links_are_spent_only_by_a_post(backend: Backend) {
     let Some((app, fake)) = supabase_app(backend).await else {
         return;
@@ -639,13 +653,7 @@ async fn magic_links_are_spent_only_by_a_post(backend: Backend) {
         fake.calls("/auth/v1/verify", None).await.is_empty(),
         "GET spends nothing"
     );
-    let res = landing
-        .post_with_token(
-            &page,
-            "/auth/confirm",
-            &[("token_hash", "pkce_0123abcd"), ("type", "email")],
-        )
-        .await;
+    let res = continue_from(&landing, &page).await;
     assert_eq!(res.status, 303, "{}", res.text());
     let verify = fake.calls("/auth/v1/verify", None).await;
     assert_eq!(verify.len(), 1);
@@ -660,13 +668,7 @@ async fn magic_links_are_spent_only_by_a_post(backend: Backend) {
     let page = other
         .get("/auth/confirm?token_hash=pkce_0123abcd&type=email")
         .await;
-    let res = other
-        .post_with_token(
-            &page,
-            "/auth/confirm",
-            &[("token_hash", "pkce_0123abcd"), ("type", "email")],
-        )
-        .await;
+    let res = continue_from(&other, &page).await;
     assert_eq!(res.status, 422);
     assert!(res.text().contains("expired or was already used"));
 }
