@@ -5,6 +5,7 @@ mod helpers;
 
 mod assets;
 mod auth;
+mod browser;
 mod clients;
 mod command;
 mod data_layer;
