@@ -599,3 +599,112 @@ async fn every_page_passes_in_the_browser_and_the_image_shows_its_thumbnail(back
 }
 
 on_both_backends!(every_page_passes_in_the_browser_and_the_image_shows_its_thumbnail);
+
+/// The CRM: a follow-up that is due leaves the Command Center once the contact is
+/// logged, a suggested health score is applied, and a project moves along the
+/// pipeline in place.
+async fn follow_up_health_and_pipeline(backend: Backend) {
+    let Some(app) = spawn_app(backend).await else {
+        return;
+    };
+    let Some(mut chrome) = Chrome::start(&app, &format!("crm-{backend:?}"), true).await else {
+        return;
+    };
+    chrome.sign_up("crm@example.com").await;
+    chrome.visit("/clients/new").await;
+    chrome
+        .fill_and_press(
+            "form.stack",
+            &[
+                ("name", "Overdue Co"),
+                ("next_followup", "2026-01-05"),
+                ("payment_status", "OVERDUE"),
+            ],
+            "button[type=submit]",
+        )
+        .await;
+    let client_page = chrome.path().await;
+    chrome.visit("/").await;
+    let attention = chrome.text(".attention").await;
+    assert!(
+        attention.contains("Follow-ups due") && attention.contains("Overdue Co"),
+        "{attention}"
+    );
+
+    chrome.visit(&client_page).await;
+    chrome
+        .fill_and_press(
+            "form[action$=\"/contact\"]",
+            &[("note", "Called about the invoice")],
+            "button[type=submit]",
+        )
+        .await;
+    assert!(chrome.text("main").await.contains("Contact logged"));
+    chrome.visit("/").await;
+    assert!(
+        !chrome.text(".attention").await.contains("Follow-ups due"),
+        "the follow-up left the panel"
+    );
+
+    // The suggested health score, applied.
+    chrome.visit(&client_page).await;
+    let offer = chrome.text("button[value=apply]").await;
+    let suggested = offer.trim_start_matches("Apply ").to_string();
+    chrome.click("button[value=apply]").await;
+    let badge = chrome.text(".page-header .health").await;
+    assert_eq!(badge, suggested, "the badge shows the applied score");
+
+    // A project moves one stage forward without a page load.
+    chrome.visit("/projects/new").await;
+    let client_id = client_page.trim_start_matches("/clients/").to_string();
+    chrome
+        .fill_and_press(
+            "form.card.stack",
+            &[("client_id", &client_id), ("name", "Invoice portal")],
+            "button[type=submit]",
+        )
+        .await;
+    chrome.visit("/projects").await;
+    let stage_of = |chrome: &Chrome| {
+        let client = chrome.client.clone();
+        async move {
+            client
+                .execute(
+                    "const card = [...document.querySelectorAll('.pipe-card')]
+                       .find(c => c.textContent.includes('Invoice portal'));
+                     return card.closest('.pipe-col').querySelector('h2').id;",
+                    vec![],
+                )
+                .await
+                .unwrap()
+        }
+    };
+    let before = stage_of(&chrome).await;
+    chrome
+        .client
+        .execute("window.__sameDocument = true; return true", vec![])
+        .await
+        .unwrap();
+    chrome
+        .click("button[aria-label=\"Move Invoice portal forward\"]")
+        .await;
+    let after = stage_of(&chrome).await;
+    assert_ne!(before, after, "the card moved to the next stage");
+    assert_eq!(
+        chrome
+            .client
+            .execute("return window.__sameDocument === true", vec![])
+            .await
+            .unwrap(),
+        Value::Bool(true)
+    );
+    chrome.visit("/projects").await;
+    assert_eq!(
+        stage_of(&chrome).await,
+        after,
+        "and stays there after a reload"
+    );
+    chrome.client.clone().close().await.unwrap();
+}
+
+on_both_backends!(follow_up_health_and_pipeline);
