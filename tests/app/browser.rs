@@ -295,7 +295,17 @@ impl Chrome {
                 self.expected_error = None;
             }
         }
-        assert!(severe.is_empty(), "console errors on {label}: {severe:#?}");
+        if !severe.is_empty() {
+            let shown = self
+                .client
+                .execute(
+                    "return [...document.querySelectorAll('.field-error, .form-error, .form-errors')].map(e => e.textContent.trim())",
+                    vec![],
+                )
+                .await
+                .unwrap_or_default();
+            panic!("console errors on {label}: {severe:#?}\nthe page says: {shown}");
+        }
 
         // axe needs scripts; the journeys with JavaScript on cover accessibility.
         let found = if !self.javascript {
@@ -708,3 +718,110 @@ async fn follow_up_health_and_pipeline(backend: Backend) {
 }
 
 on_both_backends!(follow_up_health_and_pipeline);
+
+/// Yesterday's unfinished block is carried to today, then moved to another day
+/// from the week view.
+async fn carry_over_and_move_in_the_week_view(backend: Backend) {
+    let Some(app) = spawn_app(backend).await else {
+        return;
+    };
+    let Some(mut chrome) = Chrome::start(&app, &format!("week-{backend:?}"), true).await else {
+        return;
+    };
+    chrome.sign_up("week@example.com").await;
+    let today = chrono::Utc::now()
+        .with_timezone(&chrono_tz::Europe::Berlin)
+        .date_naive();
+    let yesterday = today - chrono::Duration::days(1);
+    let tomorrow = today + chrono::Duration::days(1);
+    chrome
+        .visit(&format!("/tasks/new?date={yesterday}&return_to=/"))
+        .await;
+    chrome
+        .fill_and_press(
+            ".task-editor form",
+            &[
+                ("title", "Unfinished proposal"),
+                ("category", "CLIENT"),
+                ("scheduled_time", "10:00"),
+            ],
+            "button.primary",
+        )
+        .await;
+    chrome.visit("/").await;
+    assert!(
+        !chrome
+            .text("#day-plan .timeline")
+            .await
+            .contains("Unfinished proposal"),
+        "not on today before carrying over"
+    );
+    chrome.click(".carry-over button").await;
+    assert!(
+        chrome
+            .text(".timeline, #day-plan")
+            .await
+            .contains("Unfinished proposal"),
+        "carried to today: {}",
+        chrome.text("#day-plan").await
+    );
+
+    chrome.visit("/command/calendar").await;
+    let today_col = format!("section[aria-labelledby=\"wk-{today}\"]");
+    assert!(
+        chrome
+            .text(&today_col)
+            .await
+            .contains("Unfinished proposal")
+    );
+    // The week's move menu offers this week's days: tomorrow, or on the week's
+    // last day the day before.
+    let options = chrome
+        .client
+        .execute(
+            &format!("return [...document.querySelectorAll('{today_col} select[name=date] option')].map(o => o.value)"),
+            vec![],
+        )
+        .await
+        .unwrap();
+    let target = if options
+        .as_array()
+        .unwrap()
+        .contains(&json!(tomorrow.to_string()))
+    {
+        tomorrow
+    } else {
+        today - chrono::Duration::days(1)
+    };
+    chrome
+        .fill_and_press(
+            &format!("{today_col} form.move-form"),
+            &[("date", &target.to_string())],
+            "button",
+        )
+        .await;
+    assert!(
+        !chrome
+            .text(&today_col)
+            .await
+            .contains("Unfinished proposal"),
+        "it left today"
+    );
+    let target_col = format!("section[aria-labelledby=\"wk-{target}\"]");
+    assert!(
+        chrome
+            .text(&target_col)
+            .await
+            .contains("Unfinished proposal")
+    );
+    chrome.visit(&format!("/?date={target}")).await;
+    assert!(
+        chrome
+            .text("#day-plan")
+            .await
+            .contains("Unfinished proposal")
+    );
+    chrome.client.clone().close().await.unwrap();
+}
+
+on_both_backends!(carry_over_and_move_in_the_week_view);
