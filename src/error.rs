@@ -131,6 +131,13 @@ impl From<diesel::result::Error> for AppError {
                 DatabaseErrorKind::ClosedConnection | DatabaseErrorKind::UnableToSendCommand,
                 info,
             ) => AppError::Unavailable(info.message().to_string()),
+            // SQLite: another process held the write lock past the busy timeout.
+            Error::DatabaseError(_, info)
+                if info.message().contains("database is locked")
+                    || info.message().contains("database is busy") =>
+            {
+                AppError::Unavailable(format!("SQLite busy: {}", info.message()))
+            }
             other => AppError::Internal(other.into()),
         }
     }

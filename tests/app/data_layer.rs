@@ -320,3 +320,40 @@ async fn deleting_a_user_takes_their_workspace_with_them(backend: Backend) {
     let res = browser.get("/").await;
     assert_eq!(res.status, 303, "the deleted user's browser is logged out");
 }
+
+/// Another process holding SQLite's write lock: a write waits the busy timeout,
+/// then answers a readable 503 and saves nothing; once the lock is gone the same
+/// form saves once.
+#[actix_web::test]
+async fn a_busy_sqlite_database_answers_503_and_saves_nothing() {
+    use diesel::connection::SimpleConnection;
+    let app = crate::helpers::spawn_app(Backend::Sqlite).await.unwrap();
+    let browser = app.signed_in_user("busy@example.com").await;
+    let lauf::db::DatabaseTarget::Sqlite(path) = &app.settings.database else {
+        unreachable!()
+    };
+    let mut holder = diesel::SqliteConnection::establish(&path.display().to_string()).unwrap();
+    holder.batch_execute("BEGIN IMMEDIATE").unwrap();
+    let form = browser.get("/clients/new").await;
+    let fields = [
+        ("name", "Locked Out Ltd"),
+        ("status", "ACTIVE"),
+        ("health_score", "GREEN"),
+        ("payment_status", "CURRENT"),
+        ("followup_cadence_days", "14"),
+    ];
+    let started = std::time::Instant::now();
+    let res = browser.post_with_token(&form, "/clients", &fields).await;
+    assert_eq!(res.status, 503, "{}", res.text());
+    assert!(
+        started.elapsed() >= std::time::Duration::from_secs(4),
+        "it waited for the lock"
+    );
+    assert!(res.text().contains("Nothing was changed"), "{}", res.text());
+    assert_eq!(res.header("retry-after").as_deref(), Some("5"));
+    holder.batch_execute("ROLLBACK").unwrap();
+    assert_eq!(app.count("clients"), 0, "nothing half-saved");
+    let res = browser.post_with_token(&form, "/clients", &fields).await;
+    assert_eq!(res.status, 303, "{}", res.text());
+    assert_eq!(app.count("clients"), 1);
+}
