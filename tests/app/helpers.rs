@@ -739,6 +739,28 @@ impl Browser {
         (res.status().as_u16(), res.headers().clone(), bytes.to_vec())
     }
 
+    /// A same-origin POST of raw bytes (malformed bodies, invalid UTF-8), with the
+    /// session's CSRF token in the header as htmx sends it.
+    pub async fn post_raw(&self, path: &str, token: &str, body: Vec<u8>) -> Response {
+        let mut req = self
+            .client
+            .post(format!("{}{path}", self.base))
+            .insert_header(("Origin", self.base.clone()))
+            .insert_header(("Sec-Fetch-Site", "same-origin"))
+            .insert_header(("X-CSRF-Token", token.to_string()))
+            .content_type("application/x-www-form-urlencoded");
+        if let Some(cookies) = self.cookie_header() {
+            req = req.insert_header(("Cookie", cookies));
+        }
+        let mut res = req.send_body(body).await.expect("request failed");
+        let bytes = res.body().limit(8 * 1024 * 1024).await.unwrap_or_default();
+        Response {
+            status: res.status().as_u16(),
+            headers: res.headers().clone(),
+            body: String::from_utf8_lossy(&bytes).into_owned(),
+        }
+    }
+
     /// A form post carrying the CSRF token of a page already fetched.
     pub async fn post_with_token(
         &self,
