@@ -11,6 +11,8 @@ pub mod ids;
 pub mod money;
 pub mod plan;
 pub mod preferences;
+#[cfg(test)]
+mod random_input;
 pub mod suggestions;
 pub mod time;
 
