@@ -68,6 +68,14 @@ fn ids_of(app: &TestApp, user: &str) -> Ids {
     }
 }
 
+type TaskRow = (
+    String,
+    String,
+    String,
+    Option<chrono::NaiveDate>,
+    Option<String>,
+);
+
 /// Everything of `user` that a request could change, as text.
 fn snapshot(app: &TestApp, user: &str) -> String {
     let mut conn = app.conn();
@@ -77,13 +85,7 @@ fn snapshot(app: &TestApp, user: &str) -> String {
         .select(lauf::db::models::clients::Client::as_select())
         .load(&mut *conn)
         .unwrap();
-    let tasks: Vec<(
-        String,
-        String,
-        String,
-        Option<chrono::NaiveDate>,
-        Option<String>,
-    )> = tasks::table
+    let tasks: Vec<TaskRow> = tasks::table
         .filter(tasks::user_id.eq(user))
         .order(tasks::id)
         .select((
