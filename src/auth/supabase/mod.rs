@@ -279,9 +279,8 @@ pub async fn ensure_fresh(
     live: &mut LiveSession,
 ) -> Result<Freshness, AppError> {
     let now = state.clock.now();
-    let id_hash = live.record.id_hash.clone();
     let Some(expires) = live.record.tokens.sb_access_expires_at else {
-        return end(state, &id_hash, "auth.session_without_tokens").await;
+        return end(state, live, "auth.session_without_tokens").await;
     };
     if expires.and_utc() - REFRESH_AHEAD > now {
         match verify_stored(state, supabase, live, now).await {
@@ -292,7 +291,7 @@ pub async fn ensure_fresh(
             }
             Err(e) => {
                 tracing::warn!(error = %e, "stored access token refused");
-                return end(state, &id_hash, "auth.token_refused").await;
+                return end(state, live, "auth.token_refused").await;
             }
         }
     }
@@ -352,11 +351,16 @@ async fn verify_stored(
     Ok(())
 }
 
-async fn end(state: &AppState, id_hash: &str, event: &'static str) -> Result<Freshness, AppError> {
-    let id_hash = id_hash.to_string();
+/// Deletes the session and records why, for its user.
+async fn end(
+    state: &AppState,
+    live: &LiveSession,
+    event: &'static str,
+) -> Result<Freshness, AppError> {
+    let id_hash = live.record.id_hash.clone();
+    let user = live.record.user_id.clone();
     state
         .db_write(move |conn| {
-            let user = sessions::find_with_user(conn, &id_hash)?.and_then(|(s, _)| s.user_id);
             sessions::delete(conn, &id_hash)?;
             let mut e = AuditEvent::new(event);
             if let Some(user) = &user {
@@ -439,7 +443,7 @@ async fn refresh(
         .as_deref()
         .and_then(|env| state.keys.decrypt(env, &refresh_aad(&id_hash)).ok());
     let Some(refresh_token) = refresh_token else {
-        return end(state, &id_hash, "auth.session_without_tokens").await;
+        return end(state, live, "auth.session_without_tokens").await;
     };
     let outcome = supabase.gotrue.refresh(&refresh_token).await;
     let grant = match outcome {
@@ -457,7 +461,7 @@ async fn refresh(
                 tracing::info!(code = e.code(), "refresh refused; session ended");
                 "auth.refresh_failed"
             };
-            return end(state, &id_hash, event).await;
+            return end(state, live, event).await;
         }
         Err(e) => {
             tracing::warn!(error = %e, "refresh failed for now");
@@ -477,7 +481,7 @@ async fn refresh(
         }
         Err(e) => {
             tracing::warn!(error = %e, "refreshed access token does not verify; session ended");
-            return end(state, &id_hash, "auth.token_refused").await;
+            return end(state, live, "auth.token_refused").await;
         }
     };
     let same_user = live.record.user_id.as_ref().map(UserId::as_str)
@@ -488,7 +492,7 @@ async fn refresh(
     };
     if !same_user || !same_session {
         tracing::error!("refresh returned a token for another user or session; session ended");
-        return end(state, &id_hash, "auth.token_refused").await;
+        return end(state, live, "auth.token_refused").await;
     }
     let keys = state.keys.clone();
     let store_hash = id_hash.clone();
