@@ -18,7 +18,9 @@ pub async fn readyz(state: web::Data<AppState>) -> HttpResponse {
         .await;
     if let Some(supabase) = &state.supabase {
         use crate::auth::supabase::verify::KeysHealth;
-        if supabase.verifier.jwks.health(state.clock.now()) == KeysHealth::Unavailable {
+        let now = state.clock.now();
+        supabase.verifier.jwks.refresh_if_due(now).await;
+        if supabase.verifier.jwks.health(now) == KeysHealth::Unavailable {
             return HttpResponse::ServiceUnavailable()
                 .insert_header(("Retry-After", "5"))
                 .content_type("text/plain; charset=utf-8")

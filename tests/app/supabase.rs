@@ -878,7 +878,20 @@ async fn a_disabled_account_cannot_sign_in(backend: Backend) {
     assert!(session_rows(&app).iter().all(|s| s.1.is_none()));
 }
 
+async fn an_idle_process_stays_ready(backend: Backend) {
+    let Some((app, _fake)) = supabase_app(backend).await else {
+        return;
+    };
+    let probe = app.browser();
+    assert_eq!(probe.get("/readyz").await.status, 200);
+    // Two hours with no one signed in: the probe itself keeps the keys fresh.
+    app.clock.advance(chrono::Duration::hours(2));
+    let res = probe.get("/readyz").await;
+    assert_eq!(res.status, 200, "{}", res.body);
+}
+
 on_both_backends!(
+    an_idle_process_stays_ready,
     password_login_provisions_the_user_once_and_keeps_tokens_off_the_browser,
     refused_logins_look_the_same_and_sign_nobody_in,
     a_token_that_does_not_verify_signs_nobody_in,

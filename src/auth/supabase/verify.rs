@@ -307,9 +307,10 @@ impl JwksCache {
         }
     }
 
-    /// The key for `kid`: from the cached set while it is younger than the TTL,
-    /// refetched when older (or, at most once a minute, when `kid` is unknown).
-    pub async fn key(&self, kid: &str, now: DateTime<Utc>) -> Result<VerifyingKey, TokenError> {
+    /// Refetches the set when it is older than the TTL (one fetch at a time; after
+    /// a failure, not again for 15 s): for verification, and for `/readyz`, so an
+    /// idle process keeps its keys fresh and stays ready.
+    pub async fn refresh_if_due(&self, now: DateTime<Utc>) {
         let due = {
             let state = self.read();
             let expired = state.fetched_at.is_none_or(|at| now - at >= JWKS_TTL);
@@ -326,6 +327,12 @@ impl JwksCache {
                 let _ = self.fetch(now).await;
             }
         }
+    }
+
+    /// The key for `kid`: from the cached set while it is younger than the TTL,
+    /// refetched when older (or, at most once a minute, when `kid` is unknown).
+    pub async fn key(&self, kid: &str, now: DateTime<Utc>) -> Result<VerifyingKey, TokenError> {
+        self.refresh_if_due(now).await;
         {
             let state = self.read();
             match state.fetched_at {
@@ -931,6 +938,23 @@ mod tests {
             Err(TokenError::KeysUnavailable)
         );
         assert_eq!(v.jwks.health(late), KeysHealth::Unavailable);
+    }
+
+    #[actix_web::test]
+    async fn an_idle_cache_refreshes_when_asked_and_stays_usable() {
+        let es = SigningKey::es256("kid-es");
+        let server = jwks_server(jwks(&[&es]), 2).await;
+        let v = verifier(&server, None);
+        v.jwks.refresh_if_due(now()).await;
+        assert_eq!(v.jwks.health(now()), KeysHealth::Fresh);
+        // Two hours without a token to verify: a readiness check refetches.
+        let later = now() + chrono::Duration::hours(2);
+        v.jwks.refresh_if_due(later).await;
+        assert_eq!(v.jwks.health(later), KeysHealth::Fresh);
+        // Within the TTL it does not fetch again (`expect(2)`).
+        v.jwks
+            .refresh_if_due(later + chrono::Duration::minutes(5))
+            .await;
     }
 
     #[actix_web::test]
