@@ -36,6 +36,8 @@ const MAGIC_LINK: throttle::Rule = throttle::Rule {
 };
 /// An OAuth sign-in must come back within this long.
 const FLOW_LIFETIME: chrono::Duration = chrono::Duration::minutes(10);
+const INCOMPLETE_LINK: &str =
+    "This link is incomplete. Open it again from the email, or request a new one.";
 /// The email link types that sign someone in.
 const LINK_TYPES: [&str; 5] = ["email", "magiclink", "signup", "invite", "email_change"];
 
@@ -92,7 +94,9 @@ async fn finish_sign_in(
     )
 }
 
-fn unavailable_or(e: GoTrueError, otherwise: impl FnOnce(String) -> AppError) -> AppError {
+/// A GoTrue failure the page has no answer of its own for: down (503), rate
+/// limited (429), or a refusal nobody expected (502, its code logged).
+fn gotrue_failure(e: GoTrueError) -> AppError {
     match e {
         GoTrueError::Unavailable(why) => {
             tracing::warn!(error = %why, "Supabase Auth unavailable");
@@ -101,7 +105,10 @@ fn unavailable_or(e: GoTrueError, otherwise: impl FnOnce(String) -> AppError) ->
         GoTrueError::RateLimited => AppError::TooManyRequests {
             retry_after_secs: 60,
         },
-        GoTrueError::Refused { code, .. } => otherwise(code),
+        GoTrueError::Refused { code, .. } => {
+            tracing::warn!(code, "Supabase Auth refused unexpectedly");
+            AppError::AuthFailed
+        }
     }
 }
 
@@ -165,7 +172,7 @@ pub async fn password_login(
                 .await?;
             login_refused(page, REFUSED, None)
         }
-        Err(e) => Err(unavailable_or(e, |_| AppError::AuthFailed)),
+        Err(e) => Err(gotrue_failure(e)),
     }
 }
 
@@ -236,7 +243,7 @@ pub async fn signup(
             };
             signup_refused(&csrf, form, errors)
         }
-        Err(e) => Err(unavailable_or(e, |_| AppError::AuthFailed)),
+        Err(e) => Err(gotrue_failure(e)),
     }
 }
 
@@ -296,7 +303,7 @@ pub async fn magic_link(
             ));
             html(StatusCode::OK, &page)
         }
-        Err(e) => Err(unavailable_or(e, |_| AppError::AuthFailed)),
+        Err(e) => Err(gotrue_failure(e)),
     }
 }
 
@@ -370,10 +377,7 @@ pub async fn confirm_form(
         confirm_page(
             &csrf,
             &query,
-            Some(
-                "This link is incomplete. Open it again from the email, or request a new one."
-                    .into(),
-            ),
+            Some(INCOMPLETE_LINK.into()),
             StatusCode::BAD_REQUEST,
         )?
     };
@@ -394,10 +398,7 @@ pub async fn confirm(
         return confirm_page(
             &csrf,
             &form,
-            Some(
-                "This link is incomplete. Open it again from the email, or request a new one."
-                    .into(),
-            ),
+            Some(INCOMPLETE_LINK.into()),
             StatusCode::BAD_REQUEST,
         );
     }
@@ -422,7 +423,7 @@ pub async fn confirm(
                 StatusCode::UNPROCESSABLE_ENTITY,
             )
         }
-        Err(e) => Err(unavailable_or(e, |_| AppError::AuthFailed)),
+        Err(e) => Err(gotrue_failure(e)),
     }
 }
 
@@ -579,7 +580,7 @@ pub async fn oauth_callback(
                     .into(),
             );
         }
-        Err(e) => return Err(unavailable_or(e, |_| AppError::AuthFailed)),
+        Err(e) => return Err(gotrue_failure(e)),
     };
     let pre = session
         .0

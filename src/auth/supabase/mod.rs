@@ -167,10 +167,9 @@ pub fn open_session(
     if let Some(pre) = pre_session {
         sessions::delete(conn, pre)?;
     }
-    let mut issued = session::issue_as(conn, policy, Some(&user), "supabase", meta, now)?;
+    let issued = session::issue_as(conn, policy, Some(&user), "supabase", meta, now)?;
     store_grant(conn, keys, &issued.record.id_hash, grant, claims)?;
     audit::record(conn, AuditEvent::new("auth.login").user(&user).ip(meta.ip))?;
-    issued.record.tokens = sessions::tokens(conn, &issued.record.id_hash)?.unwrap_or_default();
     Ok(issued)
 }
 
