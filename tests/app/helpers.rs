@@ -360,21 +360,27 @@ impl TestApp {
 
     /// A healthy, active client made through the form; its id.
     pub async fn add_client(&self, browser: &Browser, name: &str) -> String {
+        self.add_client_with(browser, name, &[]).await
+    }
+
+    /// As `add_client`, with more form fields (a retainer, a follow-up date …).
+    pub async fn add_client_with(
+        &self,
+        browser: &Browser,
+        name: &str,
+        extra: &[(&str, &str)],
+    ) -> String {
         use diesel::prelude::*;
         use lauf::db::schema::clients;
-        let res = browser
-            .submit(
-                "/clients/new",
-                "/clients",
-                &[
-                    ("name", name),
-                    ("status", "ACTIVE"),
-                    ("health_score", "GREEN"),
-                    ("payment_status", "CURRENT"),
-                    ("followup_cadence_days", "14"),
-                ],
-            )
-            .await;
+        let mut fields = vec![
+            ("name", name),
+            ("status", "ACTIVE"),
+            ("health_score", "GREEN"),
+            ("payment_status", "CURRENT"),
+            ("followup_cadence_days", "14"),
+        ];
+        fields.extend_from_slice(extra);
+        let res = browser.submit("/clients/new", "/clients", &fields).await;
         assert_eq!(res.status, 303, "creating client {name}: {}", res.text());
         clients::table
             .filter(clients::name.eq(name))

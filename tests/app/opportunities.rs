@@ -1,7 +1,7 @@
 //! Opportunities: by hand, suggested by the rules, dismissed, converted once.
 
 use diesel::prelude::*;
-use lauf::db::schema::{clients, opportunities, projects};
+use lauf::db::schema::{opportunities, projects};
 
 use crate::helpers::{Backend, Browser, TestApp, spawn_app};
 use crate::on_both_backends;
@@ -13,26 +13,8 @@ on_both_backends!(
 );
 
 async fn client(app: &TestApp, browser: &Browser, name: &str, retainer: &str) -> String {
-    let res = browser
-        .submit(
-            "/clients/new",
-            "/clients",
-            &[
-                ("name", name),
-                ("status", "ACTIVE"),
-                ("health_score", "GREEN"),
-                ("payment_status", "CURRENT"),
-                ("followup_cadence_days", "14"),
-                ("monthly_retainer", retainer),
-            ],
-        )
-        .await;
-    assert_eq!(res.status, 303, "{}", res.text());
-    clients::table
-        .filter(clients::name.eq(name))
-        .select(clients::id)
-        .first(&mut *app.conn())
-        .unwrap()
+    app.add_client_with(browser, name, &[("monthly_retainer", retainer)])
+        .await
 }
 
 fn opportunity(app: &TestApp, title: &str) -> String {
