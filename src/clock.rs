@@ -3,7 +3,7 @@
 
 use std::sync::{Arc, RwLock};
 
-use chrono::{DateTime, Duration, Utc};
+use chrono::{DateTime, Duration, NaiveDateTime, SubsecRound, Utc};
 
 #[derive(Debug, Clone, Default)]
 pub struct Clock {
@@ -27,6 +27,13 @@ impl Clock {
             None => Utc::now(),
             Some(at) => *at.read().unwrap_or_else(|poisoned| poisoned.into_inner()),
         }
+    }
+
+    /// `now` as stored in the database (UTC, microseconds), the one time source for
+    /// sessions, sign-in throttles and auth flows: they are written and checked
+    /// against the same clock, so a pinned clock cannot disagree with the wall.
+    pub fn stamp(&self) -> NaiveDateTime {
+        self.now().naive_utc().trunc_subsecs(6)
     }
 
     /// Moves a pinned clock to `at`; the system clock cannot be moved.

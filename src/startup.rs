@@ -179,6 +179,7 @@ impl Application {
     pub async fn run_until_stopped(self) -> std::io::Result<()> {
         let pool = self.pool.clone();
         let storage = self.storage.clone();
+        let sweep_clock = self.clock.clone();
         if let Some(supabase) = self.supabase.clone() {
             // Warm the signing keys; a failure here only means not ready yet.
             let now = self.clock.now();
@@ -191,10 +192,11 @@ impl Application {
             loop {
                 every.tick().await;
                 let sweep_pool = pool.clone();
+                let now = sweep_clock.stamp();
                 let swept = web::block(move || -> Result<usize, AppError> {
                     let mut conn = sweep_pool.get()?;
-                    let flows = db::models::auth_flows::delete_expired(&mut conn, db::now())?;
-                    Ok(db::models::sessions::delete_expired(&mut conn, db::now())? + flows)
+                    let flows = db::models::auth_flows::delete_expired(&mut conn, now)?;
+                    Ok(db::models::sessions::delete_expired(&mut conn, now)? + flows)
                 })
                 .await;
                 match swept {

@@ -45,13 +45,14 @@ async fn load_and_check(req: &mut ServiceRequest) -> Result<(), AppError> {
         .cloned()
         .ok_or_else(|| AppError::internal(anyhow::anyhow!("AppState missing")))?;
     let policy = state.sessions.clone();
+    let now = state.clock.stamp();
     let token = req
         .cookie(policy.cookie_name())
         .map(|c| c.value().to_string());
     let mut live: Option<LiveSession> = match token {
         Some(token) if session::looks_like_token(&token) => {
             state
-                .db(move |conn| Ok(session::load(conn, &policy, &token, crate::db::now())?))
+                .db(move |conn| Ok(session::load(conn, &policy, &token, now)?))
                 .await?
         }
         _ => None,

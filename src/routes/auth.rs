@@ -109,19 +109,14 @@ pub(super) async fn visitor_session(
     let policy = state.sessions.clone();
     let ip = client_ip(req, &state.settings.trusted_proxies);
     let agent = user_agent(req);
+    let now = state.clock.stamp();
     let issued = state
         .db(move |conn| {
             let meta = RequestMeta {
                 ip: Some(&ip),
                 user_agent: agent.as_deref(),
             };
-            Ok(session::issue(
-                conn,
-                &policy,
-                None,
-                &meta,
-                crate::db::now(),
-            )?)
+            Ok(session::issue(conn, &policy, None, &meta, now)?)
         })
         .await?;
     let cookie = state
@@ -177,8 +172,9 @@ pub async fn login(
     }
     let ip = client_ip(&req, &state.settings.trusted_proxies);
     let (email, password) = (form.email.clone(), form.password);
+    let now = state.clock.stamp();
     let outcome = state
-        .db_write(move |conn| local::authenticate(conn, &email, &password, &ip, crate::db::now()))
+        .db_write(move |conn| local::authenticate(conn, &email, &password, &ip, now))
         .await?;
     let retry = match outcome {
         LoginOutcome::SignedIn(user) => {
@@ -227,6 +223,7 @@ async fn sign_in(
     let pre_session = pre_session.to_string();
     let ip = client_ip(req, &state.settings.trusted_proxies);
     let agent = user_agent(req);
+    let now = state.clock.stamp();
     let issued = state
         .db_write(move |conn| {
             sessions::delete(conn, &pre_session)?;
@@ -234,13 +231,7 @@ async fn sign_in(
                 ip: Some(&ip),
                 user_agent: agent.as_deref(),
             };
-            Ok(session::issue(
-                conn,
-                &policy,
-                Some(&user),
-                &meta,
-                crate::db::now(),
-            )?)
+            Ok(session::issue(conn, &policy, Some(&user), &meta, now)?)
         })
         .await?;
     let lifetime = issued.record.absolute_expires_at - issued.record.created_at;
@@ -321,11 +312,12 @@ pub async fn signup(
         return super::supabase_auth::signup(&state, &supabase, &req, &current, signup, &form)
             .await;
     }
+    let now = state.clock.stamp();
     let outcome = state
         .db_write(move |conn| {
             let phc = password::hash(&signup.password)
                 .map_err(|e| AppError::internal(anyhow::anyhow!("hashing: {e}")))?;
-            local::create_account(conn, &signup, &phc, crate::db::now())
+            local::create_account(conn, &signup, &phc, now)
         })
         .await?;
     match outcome {

@@ -125,7 +125,7 @@ pub async fn password_login(
     let mut page = LoginPage::new(state, &current.record.csrf_token, next.clone());
     page.email = form.email.clone();
     let (ip_key, account_key) = (throttle::ip_key(&ip), throttle::account_key(&email_lower));
-    let now = crate::db::now();
+    let now = state.clock.stamp();
     let (ik, ak) = (ip_key.clone(), account_key.clone());
     let wait = state
         .db(move |conn| {
@@ -274,7 +274,7 @@ pub async fn magic_link(
         "magic-{}",
         throttle::ip_key(&client_ip(&req, &state.settings.trusted_proxies))
     );
-    let now = crate::db::now();
+    let now = state.clock.stamp();
     let (k, ik) = (key.clone(), ip_key.clone());
     let wait = state
         .db_write(move |conn| {
@@ -478,7 +478,7 @@ pub async fn oauth_start(
     let challenge = URL_SAFE_NO_PAD.encode(Sha256::digest(verifier.as_bytes()));
     let flow_token = session::random_token();
     let id_hash = session::hash_token(&flow_token);
-    let now = crate::db::now();
+    let now = state.clock.stamp();
     let flow = AuthFlow {
         verifier: state
             .keys
@@ -559,7 +559,7 @@ pub async fn oauth_callback(
         return fail("The provider sent no sign-in code. Start again from the login page.".into());
     };
     let id_hash = session::hash_token(&flow_token);
-    let now = crate::db::now();
+    let now = state.clock.stamp();
     let read_hash = id_hash.clone();
     let Some(flow) = state
         .db_write(move |conn| Ok(auth_flows::consume(conn, &read_hash, now)?))
