@@ -4,9 +4,23 @@
 
 use std::time::Duration;
 
+/// Initialises the vendored OpenSSL without its exit handler. Call it before the
+/// first TLS use of the process: this module's clients and libpq (whose TLS to
+/// PostgreSQL runs on the same OpenSSL) both do.
+///
+/// Left to initialise itself on first use, as libpq lets it, OpenSSL registers an
+/// `atexit` cleanup that frees its global tables while other threads (actix workers,
+/// the thread-local clients below) may still be dropping their TLS contexts: the
+/// process then aborts on exit with `free(): invalid pointer`. The first
+/// initialisation decides, and `openssl::init` asks for no exit handler.
+pub fn init_openssl() {
+    openssl::init();
+}
+
 /// An awc client for one thread (awc's client is `!Send`), with a connect timeout
 /// and `timeout` for the whole request.
 pub fn client(connect_timeout: Duration, timeout: Duration, purpose: &str) -> awc::Client {
+    init_openssl();
     let connector = awc::Connector::new().timeout(connect_timeout);
     let connector = match tls_connector() {
         Ok(tls) => connector.openssl(tls),

@@ -177,6 +177,7 @@ impl ManageConnection for AnyManager {
     fn connect(&self) -> Result<DbConn, Self::Error> {
         let conn = match &self.target {
             DatabaseTarget::Postgres(url) => {
+                crate::outbound::init_openssl();
                 diesel::PgConnection::establish(url).map(AnyConnection::Postgresql)
             }
             DatabaseTarget::Sqlite(path) => {
