@@ -45,16 +45,18 @@ pub fn count_of(conn: &mut AnyConnection, user: &UserId) -> QueryResult<i64> {
 
 /// The picker's order: `sort_order`, then most used.
 pub fn list_active(conn: &mut AnyConnection, user: &UserId) -> QueryResult<Vec<Activity>> {
-    activities::table
-        .filter(activities::user_id.eq(user))
-        .filter(activities::is_active.eq(true))
-        .order((
-            activities::sort_order.asc(),
-            activities::times_used.desc(),
-            activities::title.asc(),
-        ))
-        .select(Activity::as_select())
-        .load(conn)
+    crate::per_backend!(conn, |c| {
+        activities::table
+            .filter(activities::user_id.eq(user))
+            .filter(activities::is_active.eq(true))
+            .order((
+                activities::sort_order.asc(),
+                activities::times_used.desc(),
+                activities::title.asc(),
+            ))
+            .select(Activity::as_select())
+            .load(c)
+    })
 }
 
 /// Sets the usage figures (the demo builder; completion adjusts them one at a time).

@@ -477,21 +477,26 @@ pub fn linked_to_tasks(
     if task_ids.is_empty() {
         return Ok(HashMap::new());
     }
-    let rows: Vec<(TaskId, AssetId, String, AssetType, Option<String>)> = task_assets::table
-        .inner_join(assets::table)
-        .filter(assets::user_id.eq(user))
-        .filter(task_assets::task_id.eq_any(task_ids))
-        .select((
-            task_assets::task_id,
-            assets::id,
-            assets::name,
-            assets::asset_type,
-            assets::thumbnail_path,
-        ))
-        .order((task_assets::created_at.asc(), assets::name.asc()))
-        .load(conn)?;
+    // Driven by the links' primary key (task_id, asset_id), the assets joined by
+    // theirs. Filtering on assets.user_id in SQL lets SQLite's planner start from
+    // every asset of the user instead (2,000 of them: 1.5 ms); the tasks are the
+    // user's already, and the owner check stays, on the rows that come back.
+    let rows: Vec<(TaskId, AssetId, String, AssetType, Option<String>, UserId)> =
+        task_assets::table
+            .inner_join(assets::table)
+            .filter(task_assets::task_id.eq_any(task_ids))
+            .select((
+                task_assets::task_id,
+                assets::id,
+                assets::name,
+                assets::asset_type,
+                assets::thumbnail_path,
+                assets::user_id,
+            ))
+            .order((task_assets::created_at.asc(), assets::name.asc()))
+            .load(conn)?;
     let mut map: HashMap<TaskId, Vec<LinkedFile>> = HashMap::new();
-    for (task, id, name, asset_type, thumb) in rows {
+    for (task, id, name, asset_type, thumb, _) in rows.into_iter().filter(|r| &r.5 == user) {
         map.entry(task).or_default().push(LinkedFile {
             id,
             name,

@@ -53,16 +53,18 @@ pub fn find(conn: &mut AnyConnection, user: &UserId, id: &GoalId) -> QueryResult
 
 /// The user's goals, open ones first, then by due date.
 pub fn list_for_user(conn: &mut AnyConnection, user: &UserId) -> QueryResult<Vec<Goal>> {
-    goals::table
-        .filter(goals::user_id.eq(user))
-        .order((
-            goals::completed_at.is_not_null().asc(),
-            goals::due_date.is_null().asc(),
-            goals::due_date.asc(),
-            goals::title.asc(),
-        ))
-        .select(Goal::as_select())
-        .load(conn)
+    crate::per_backend!(conn, |c| {
+        goals::table
+            .filter(goals::user_id.eq(user))
+            .order((
+                goals::completed_at.is_not_null().asc(),
+                goals::due_date.is_null().asc(),
+                goals::due_date.asc(),
+                goals::title.asc(),
+            ))
+            .select(Goal::as_select())
+            .load(c)
+    })
 }
 
 pub fn create(

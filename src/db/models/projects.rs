@@ -82,21 +82,38 @@ pub fn for_client(
         .load(conn)
 }
 
-/// Unlaunched projects due on or before `until` (late ones included), soonest first.
+/// What the Command Center's "Between blocks" panel shows of a project due soon.
+#[derive(Debug, Clone, PartialEq, Queryable)]
+pub struct DueProject {
+    pub id: ProjectId,
+    pub name: String,
+    pub due_date: Option<NaiveDate>,
+    pub client_name: String,
+}
+
+/// Unlaunched projects of the user due by `until` (late ones included), soonest
+/// first, at most 20; only the columns the panel shows.
 pub fn due_by(
     conn: &mut AnyConnection,
     user: &UserId,
     until: NaiveDate,
-) -> QueryResult<Vec<(Project, String)>> {
-    projects::table
-        .inner_join(clients::table)
-        .filter(clients::user_id.eq(user))
-        .filter(projects::status.ne(ProjectStatus::Launched))
-        .filter(projects::due_date.le(until))
-        .order((projects::due_date.asc(), projects::name.asc()))
-        .limit(20)
-        .select((Project::as_select(), clients::name))
-        .load(conn)
+) -> QueryResult<Vec<DueProject>> {
+    crate::per_backend!(conn, |c| {
+        projects::table
+            .inner_join(clients::table)
+            .filter(clients::user_id.eq(user))
+            .filter(projects::status.ne(ProjectStatus::Launched))
+            .filter(projects::due_date.le(until))
+            .order((projects::due_date.asc(), projects::name.asc()))
+            .limit(20)
+            .select((
+                projects::id,
+                projects::name,
+                projects::due_date,
+                clients::name,
+            ))
+            .load(c)
+    })
 }
 
 /// The user's projects by name, for pickers.

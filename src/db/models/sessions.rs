@@ -114,12 +114,14 @@ pub fn find_with_user(
     conn: &mut AnyConnection,
     id_hash: &str,
 ) -> QueryResult<Option<(SessionRecord, Option<User>)>> {
-    sessions::table
-        .left_join(users::table)
-        .filter(sessions::id_hash.eq(id_hash))
-        .select((SessionRecord::as_select(), Option::<User>::as_select()))
-        .first(conn)
-        .optional()
+    crate::per_backend!(conn, |c| {
+        sessions::table
+            .left_join(users::table)
+            .filter(sessions::id_hash.eq(id_hash))
+            .select((SessionRecord::as_select(), Option::<User>::as_select()))
+            .first(c)
+    })
+    .optional()
 }
 
 /// Slides the idle expiry; callers do this at most once a minute per session.

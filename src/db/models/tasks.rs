@@ -226,32 +226,36 @@ pub fn in_range(
     from: NaiveDate,
     to: NaiveDate,
 ) -> QueryResult<Vec<TaskRow>> {
-    with_names!(tasks::table)
-        .filter(tasks::user_id.eq(user))
-        .filter(tasks::scheduled_date.ge(from))
-        .filter(tasks::scheduled_date.le(to))
-        .order((
-            tasks::scheduled_date.asc(),
-            tasks::scheduled_time.is_null().asc(),
-            tasks::scheduled_time.asc(),
-            tasks::created_at.asc(),
-        ))
-        .select(names!())
-        .load::<Joined>(conn)
-        .map(|rows| rows.into_iter().map(into_row).collect())
+    crate::per_backend!(conn, |c| {
+        with_names!(tasks::table)
+            .filter(tasks::user_id.eq(user))
+            .filter(tasks::scheduled_date.ge(from))
+            .filter(tasks::scheduled_date.le(to))
+            .order((
+                tasks::scheduled_date.asc(),
+                tasks::scheduled_time.is_null().asc(),
+                tasks::scheduled_time.asc(),
+                tasks::created_at.asc(),
+            ))
+            .select(names!())
+            .load::<Joined>(c)
+    })
+    .map(|rows| rows.into_iter().map(into_row).collect())
 }
 
 /// Unfinished blocks without a day, most urgent first.
 pub fn backlog(conn: &mut AnyConnection, user: &UserId, limit: i64) -> QueryResult<Vec<TaskRow>> {
-    with_names!(tasks::table)
-        .filter(tasks::user_id.eq(user))
-        .filter(tasks::scheduled_date.is_null())
-        .filter(unfinished())
-        .order((tasks::created_at.desc(), tasks::id.asc()))
-        .limit(limit)
-        .select(names!())
-        .load::<Joined>(conn)
-        .map(|rows| rows.into_iter().map(into_row).collect())
+    crate::per_backend!(conn, |c| {
+        with_names!(tasks::table)
+            .filter(tasks::user_id.eq(user))
+            .filter(tasks::scheduled_date.is_null())
+            .filter(unfinished())
+            .order((tasks::created_at.desc(), tasks::id.asc()))
+            .limit(limit)
+            .select(names!())
+            .load::<Joined>(c)
+    })
+    .map(|rows| rows.into_iter().map(into_row).collect())
 }
 
 /// How many unfinished blocks sit on days before `today`.
@@ -260,12 +264,14 @@ pub fn unfinished_before(
     user: &UserId,
     today: NaiveDate,
 ) -> QueryResult<i64> {
-    tasks::table
-        .filter(tasks::user_id.eq(user))
-        .filter(tasks::scheduled_date.lt(today))
-        .filter(unfinished())
-        .select(count_star())
-        .first(conn)
+    crate::per_backend!(conn, |c| {
+        tasks::table
+            .filter(tasks::user_id.eq(user))
+            .filter(tasks::scheduled_date.lt(today))
+            .filter(unfinished())
+            .select(count_star())
+            .first(c)
+    })
 }
 
 /// Booked and done minutes of one day: (booked, done).

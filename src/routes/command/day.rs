@@ -12,9 +12,9 @@ use super::{BlockView, GoalCard, goal_cards, local_now};
 use crate::auth::CurrentUser;
 use crate::db::AnyConnection;
 use crate::db::models::activities::{self, Activity};
-use crate::db::models::clients::{self, Client};
+use crate::db::models::clients::{self, AttentionClient};
 use crate::db::models::goals;
-use crate::db::models::projects::{self, Project};
+use crate::db::models::projects::{self, DueProject};
 use crate::db::models::tasks;
 use crate::domain::plan::{self, Capacity, Span};
 use crate::domain::{HealthScore, PaymentStatus, TaskStatus, TimeOfDay};
@@ -236,10 +236,10 @@ pub fn load_plan(
 
 /// What to check between blocks.
 pub struct Attention {
-    pub followups: Vec<Client>,
-    pub at_risk: Vec<Client>,
-    pub overdue_payments: Vec<Client>,
-    pub projects_due: Vec<(Project, String)>,
+    pub followups: Vec<AttentionClient>,
+    pub at_risk: Vec<AttentionClient>,
+    pub overdue_payments: Vec<AttentionClient>,
+    pub projects_due: Vec<DueProject>,
     pub today: NaiveDate,
 }
 
@@ -251,7 +251,7 @@ impl Attention {
             && self.projects_due.is_empty()
     }
 
-    pub fn late(&self, project: &Project) -> bool {
+    pub fn late(&self, project: &DueProject) -> bool {
         project.due_date.is_some_and(|d| d < self.today)
     }
 }
