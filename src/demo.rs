@@ -26,6 +26,8 @@ use crate::domain::*;
 pub struct DemoOptions {
     pub users: u32,
     pub scale: u32,
+    /// Files per account; `None` gives 12 per unit of scale.
+    pub files: Option<u32>,
     pub email: Option<String>,
     pub password: Option<String>,
     pub timezone: Timezone,
@@ -137,8 +139,17 @@ struct SampleFile {
     dims: Option<(u32, u32)>,
 }
 
+/// Distinct pictures per account: larger file counts reuse their bytes (each file
+/// still has its own object), so `--files 2000` does not spend minutes encoding.
+const DISTINCT_IMAGES: usize = 8;
+
 /// Kind 0: a PNG with its thumbnail; 1: a PDF; 2: a Markdown brief; else a Rust snippet.
-fn sample_file(kind: u8, name: &str, rng: &mut StdRng) -> anyhow::Result<SampleFile> {
+fn sample_file(
+    kind: u8,
+    name: &str,
+    rng: &mut StdRng,
+    images: &mut Vec<(Vec<u8>, Vec<u8>)>,
+) -> anyhow::Result<SampleFile> {
     let text = |bytes: Vec<u8>, asset_type| SampleFile {
         bytes,
         thumb: None,
@@ -148,7 +159,13 @@ fn sample_file(kind: u8, name: &str, rng: &mut StdRng) -> anyhow::Result<SampleF
     };
     Ok(match kind {
         0 => {
-            let (png, jpeg) = crate::media::demo_image(rng.random(), 160, 100)?;
+            let (png, jpeg) = if images.len() < DISTINCT_IMAGES {
+                let made = crate::media::demo_image(rng.random(), 160, 100)?;
+                images.push(made.clone());
+                made
+            } else {
+                images[rng.random_range(0..images.len())].clone()
+            };
             SampleFile {
                 bytes: png,
                 thumb: Some(jpeg),
@@ -178,7 +195,7 @@ fn sample_file(kind: u8, name: &str, rng: &mut StdRng) -> anyhow::Result<SampleF
     })
 }
 
-/// 12 files per unit of scale: screenshots and logos (small PNGs with thumbnails),
+/// 12 files per unit of scale unless `--files` says otherwise: screenshots and logos (small PNGs with thumbnails),
 /// contracts and briefs (PDF, Markdown) and a code snippet, tagged and spread over
 /// the clients and their projects; three are context for today's first blocks.
 fn add_assets(
@@ -196,7 +213,10 @@ fn add_assets(
     let today = options.timezone.today(now);
     let todays = tasks::in_range(conn, user, today, today)?;
     let stamp = crate::db::now();
-    let count = 12 * options.scale as usize;
+    let count = options
+        .files
+        .map_or(12 * options.scale as usize, |n| n as usize);
+    let mut images = Vec::new();
     let mut rows = Vec::with_capacity(count);
     for i in 0..count {
         let id = AssetId::generate();
@@ -226,7 +246,7 @@ fn add_assets(
             asset_type,
             mime,
             dims,
-        } = sample_file(kind, &name, rng)?;
+        } = sample_file(kind, &name, rng, &mut images)?;
         let sha = {
             use sha2::Digest;
             format!("{:x}", sha2::Sha256::digest(&bytes))

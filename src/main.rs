@@ -46,6 +46,9 @@ enum Command {
         /// Multiplies the data per account: 15×M clients; M > 1 adds ~6,650×(M−1) past blocks.
         #[arg(long, default_value_t = 1)]
         scale: u32,
+        /// Files per account (default 12 × scale).
+        #[arg(long)]
+        files: Option<u32>,
         /// The demo account's address (default demo@example.com).
         #[arg(long)]
         email: Option<String>,
@@ -90,10 +93,24 @@ async fn main() -> ExitCode {
         Command::Demo {
             users,
             scale,
+            files,
             email,
             password,
             timezone,
-        } => demo(&settings, users, scale, email, password, &timezone).await,
+        } => match Timezone::parse(&timezone) {
+            Ok(timezone) => {
+                let options = DemoOptions {
+                    users,
+                    scale,
+                    files,
+                    email,
+                    password,
+                    timezone,
+                };
+                demo(&settings, &options).await
+            }
+            Err(e) => Err(anyhow::anyhow!("--timezone: {e}")),
+        },
     };
     match outcome {
         Ok(()) => ExitCode::SUCCESS,
@@ -204,30 +221,12 @@ fn rotate_key(settings: &Settings) -> anyhow::Result<()> {
     Ok(())
 }
 
-async fn demo(
-    settings: &Settings,
-    users: u32,
-    scale: u32,
-    email: Option<String>,
-    password: Option<String>,
-    timezone: &str,
-) -> anyhow::Result<()> {
-    let timezone = Timezone::parse(timezone).map_err(|e| anyhow::anyhow!("--timezone: {e}"))?;
+async fn demo(settings: &Settings, options: &DemoOptions) -> anyhow::Result<()> {
     let pool = db::build_pool(&settings.database, &settings.pool)?;
     let mut conn = pool.get()?;
     db::run_migrations(&mut conn)?;
     let started = std::time::Instant::now();
-    let report = demo::build(
-        &mut conn,
-        &DemoOptions {
-            users,
-            scale,
-            email,
-            password,
-            timezone,
-        },
-        chrono::Utc::now(),
-    )?;
+    let report = demo::build(&mut conn, options, chrono::Utc::now())?;
     drop(conn);
     // The asset rows are committed; now their files.
     let storage = settings.open_storage()?;

@@ -260,6 +260,7 @@ async fn every_form_route_survives_hostile_input(backend: Backend) {
     let options = DemoOptions {
         users: 2,
         scale: 1,
+        files: None,
         email: Some("owner@example.com".into()),
         password: Some("demo passphrase".into()),
         timezone: Timezone::parse("Europe/Berlin").unwrap(),
