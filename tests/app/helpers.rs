@@ -42,6 +42,13 @@ fn admin_url() -> String {
         .unwrap_or_else(|_| "postgres://postgres@127.0.0.1:5432/postgres".into())
 }
 
+/// A connection to the server's maintenance database (creating and dropping the
+/// tests' databases), after OpenSSL is initialised the way the app does it.
+fn admin_connection() -> diesel::ConnectionResult<PgConnection> {
+    lauf::outbound::init_openssl();
+    PgConnection::establish(&admin_url())
+}
+
 fn in_ci() -> bool {
     std::env::var("CI").is_ok_and(|v| v == "true" || v == "1")
 }
@@ -50,7 +57,7 @@ fn in_ci() -> bool {
 /// themselves, except under CI=true, where a missing server fails the run.
 fn postgres_available() -> bool {
     static AVAILABLE: OnceLock<bool> = OnceLock::new();
-    *AVAILABLE.get_or_init(|| match PgConnection::establish(&admin_url()) {
+    *AVAILABLE.get_or_init(|| match admin_connection() {
         Ok(_) => true,
         Err(e) if in_ci() => panic!(
             "CI=true but PostgreSQL at {} is unreachable: {e}",
@@ -99,7 +106,7 @@ fn postgres_template() -> String {
                 }
             }
             let name = format!("lauf_tpl_{fingerprint:016x}");
-            let mut admin = PgConnection::establish(&admin_url()).unwrap();
+            let mut admin = admin_connection().unwrap();
             admin
                 .batch_execute("SELECT pg_advisory_lock(73101520)")
                 .unwrap();
@@ -154,7 +161,7 @@ pub enum TestDb {
 }
 
 impl TestDb {
-    fn create(backend: Backend) -> Option<(TestDb, DatabaseTarget)> {
+    pub fn create(backend: Backend) -> Option<(TestDb, DatabaseTarget)> {
         match backend {
             Backend::Sqlite => {
                 let dir = tempfile::tempdir().unwrap();
@@ -167,7 +174,7 @@ impl TestDb {
                 }
                 let template = postgres_template();
                 let name = format!("lauf_t_{}", uuid::Uuid::new_v4().simple());
-                let mut admin = PgConnection::establish(&admin_url()).unwrap();
+                let mut admin = admin_connection().unwrap();
                 let mut attempt = 0;
                 // Two clones of one template at the same instant can collide; retry.
                 while let Err(e) =
@@ -192,7 +199,7 @@ impl TestDb {
                     return None;
                 }
                 let name = format!("lauf_t_{}", uuid::Uuid::new_v4().simple());
-                let mut admin = PgConnection::establish(&admin_url()).unwrap();
+                let mut admin = admin_connection().unwrap();
                 admin
                     .batch_execute(&format!("CREATE DATABASE {name}"))
                     .unwrap();
@@ -206,7 +213,7 @@ impl TestDb {
 
     pub fn drop_now(&self) {
         if let TestDb::Postgres { name } = self
-            && let Ok(mut admin) = PgConnection::establish(&admin_url())
+            && let Ok(mut admin) = admin_connection()
         {
             let _ = admin.batch_execute(&format!("DROP DATABASE IF EXISTS {name} WITH (FORCE)"));
         }
@@ -409,14 +416,7 @@ impl TestApp {
     }
 
     pub fn browser(&self) -> Browser {
-        Browser {
-            base: self.address.clone(),
-            client: awc::Client::builder()
-                .disable_redirects()
-                .timeout(Duration::from_secs(30))
-                .finish(),
-            jar: Mutex::new(HashMap::new()),
-        }
+        Browser::new(&self.address)
     }
 
     pub fn conn(&self) -> Conn {
@@ -539,6 +539,18 @@ pub struct Browser {
 }
 
 impl Browser {
+    /// A browser with no cookies talking to the app at `address` (`http://host:port`).
+    pub fn new(address: &str) -> Browser {
+        Browser {
+            base: address.to_string(),
+            client: awc::Client::builder()
+                .disable_redirects()
+                .timeout(Duration::from_secs(30))
+                .finish(),
+            jar: Mutex::new(HashMap::new()),
+        }
+    }
+
     fn cookie_header(&self) -> Option<String> {
         let jar = self.jar.lock().unwrap();
         (!jar.is_empty()).then(|| {
@@ -575,7 +587,17 @@ impl Browser {
             .insert(name.to_string(), value.to_string());
     }
 
-    async fn send(&self, mut req: awc::ClientRequest, body: Option<String>) -> Response {
+    async fn send(&self, req: awc::ClientRequest, body: Option<String>) -> Response {
+        self.try_send(req, body).await.expect("request failed")
+    }
+
+    /// Sends a request; `None` when no answer came (the server is gone, the
+    /// connection broke).
+    async fn try_send(
+        &self,
+        mut req: awc::ClientRequest,
+        body: Option<String>,
+    ) -> Option<Response> {
         if let Some(cookies) = self.cookie_header() {
             req = req.insert_header(("Cookie", cookies));
         }
@@ -587,19 +609,32 @@ impl Browser {
             }
             None => req.send().await,
         }
-        .expect("request failed");
-        let bytes = res
-            .body()
-            .limit(8 * 1024 * 1024)
-            .await
-            .expect("reading body");
+        .ok()?;
+        let bytes = res.body().limit(8 * 1024 * 1024).await.ok()?;
         let response = Response {
             status: res.status().as_u16(),
             headers: res.headers().clone(),
             body: String::from_utf8_lossy(&bytes).into_owned(),
         };
         self.remember(&response);
-        response
+        Some(response)
+    }
+
+    /// A GET that may find nobody answering.
+    pub async fn try_get(&self, path: &str) -> Option<Response> {
+        self.try_send(self.client.get(format!("{}{path}", self.base)), None)
+            .await
+    }
+
+    /// A same-origin form post that may find nobody answering.
+    pub async fn try_post(&self, path: &str, form: &[(&str, &str)]) -> Option<Response> {
+        let req = self
+            .client
+            .post(format!("{}{path}", self.base))
+            .insert_header(("Origin", self.base.clone()))
+            .insert_header(("Sec-Fetch-Site", "same-origin"));
+        self.try_send(req, Some(serde_urlencoded::to_string(form).unwrap()))
+            .await
     }
 
     pub async fn get(&self, path: &str) -> Response {

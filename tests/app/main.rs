@@ -11,6 +11,7 @@ mod clients;
 mod command;
 mod data_layer;
 mod demo;
+mod faults;
 mod opportunities;
 mod projects;
 mod shell;
