@@ -1,0 +1,116 @@
+#!/usr/bin/env bash
+# Load benchmark against the targets of issue 7, on SQLite and on PostgreSQL. Not part
+# of `cargo test`: run it by hand on a quiet machine (it takes ~35 minutes with the
+# defaults, most of it the 10-minute soak per backend).
+#
+#   bash tests/bench/load.sh            # both backends
+#   bash tests/bench/load.sh sqlite     # one backend
+#
+# For each backend it builds the data set with `lauf demo` (BENCH_USERS accounts, each
+# with ~20,000 blocks, 60 clients, ~150 projects, ~300 opportunities and BENCH_FILES
+# files), starts the release binary, signs every account in, then drives wrk
+# (tests/bench/load.lua spreads the requests over all the accounts) at each of
+# BENCH_CONNECTIONS against `/`, `/command/calendar`, `/clients`, `/projects` and an
+# htmx block completion, printing requests/s, p50, p99 and the responses that were not
+# 2xx/3xx. Then a mix of all five for BENCH_SOAK_SECONDS, and the server's peak RSS.
+#
+# Settings (environment): BENCH_USERS (50), BENCH_SCALE (4), BENCH_FILES (2000),
+# BENCH_CONNECTIONS ("16 64"), BENCH_SECONDS (20 per figure), BENCH_SOAK_SECONDS (600),
+# BENCH_POOL (64: at least the highest concurrency), BENCH_PORT (18480),
+# BENCH_PG_URL (postgres://postgres@127.0.0.1:5432/postgres).
+# Needs wrk (installed from Debian's packages if missing).
+set -euo pipefail
+cd "$(dirname "$0")/../.."
+which="${1:-both}"
+users="${BENCH_USERS:-50}"
+scale="${BENCH_SCALE:-4}"
+files="${BENCH_FILES:-2000}"
+connections="${BENCH_CONNECTIONS:-16 64}"
+duration="${BENCH_SECONDS:-20}"
+soak="${BENCH_SOAK_SECONDS:-600}"
+pool="${BENCH_POOL:-64}"
+port="${BENCH_PORT:-18480}"
+admin_url="${BENCH_PG_URL:-postgres://postgres@127.0.0.1:5432/postgres}"
+password="bench passphrase 42"
+origin="http://127.0.0.1:$port"
+
+command -v wrk >/dev/null || { apt-get update -qq && apt-get install -y -qq wrk >/dev/null; }
+cargo build --release --quiet
+bin="$PWD/target/release/lauf"
+script="$PWD/tests/bench/load.lua"
+work="$(mktemp -d)"
+trap 'kill $(jobs -p) 2>/dev/null || true; rm -rf "$work"' EXIT
+
+# Signs every demo account in; writes "cookie csrf id,id,…" per account to $1.
+sign_in_all() {
+  local out="$1" jar="$work/jar" i email token page
+  : > "$out"
+  for i in $(seq 1 "$users"); do
+    if [ "$users" = 1 ]; then email="bench@example.com"; else email="bench$i@example.com"; fi
+    rm -f "$jar"
+    token=$(curl -s -c "$jar" -b "$jar" "$origin/login" | grep -o 'name="csrf_token" value="[^"]*"' | head -n1 | sed 's/.*value="//;s/"//')
+    curl -s -c "$jar" -b "$jar" -o /dev/null -H "Origin: $origin" -X POST "$origin/login" \
+      --data-urlencode "csrf_token=$token" --data-urlencode "email=$email" --data-urlencode "password=$password"
+    local cookie
+    cookie="lauf_session=$(awk '$6 == "lauf_session" { print $7 }' "$jar")"
+    page=$(curl -s -H "Cookie: $cookie" "$origin/")
+    token=$(grep -o 'name="csrf_token" value="[^"]*"' <<<"$page" | head -n1 | sed 's/.*value="//;s/"//')
+    [ -n "$token" ] || { echo "signing in $email failed"; exit 1; }
+    local ids
+    ids=$(grep -o 'action="/tasks/[^/"]*/status"' <<<"$page" | sed 's#action="/tasks/##;s#/status"##' | sort -u | paste -sd, -)
+    echo "$cookie $token $ids" >> "$out"
+  done
+}
+
+# One wrk run: prints "target  conns  req/s  p50  p99  not-2xx/3xx".
+measure() {
+  local target="$1" conns="$2" seconds="$3" out
+  out=$(BENCH_TARGET="$target" wrk -t2 -c"$conns" -d"${seconds}s" --latency -s "$script" "$origin" 2>&1)
+  local rps p50 p99 bad
+  rps=$(awk '/^Requests\/sec/ { print $2 }' <<<"$out")
+  p50=$(awk '$1 == "50%" { print $2 }' <<<"$out")
+  p99=$(awk '$1 == "99%" { print $2 }' <<<"$out")
+  bad=$(awk '/Non-2xx or 3xx/ { print $NF }' <<<"$out")
+  printf '   %-18s %4s conns  %9s req/s   p50 %8s   p99 %8s   not 2xx/3xx: %s\n' \
+    "$target" "$conns" "$rps" "$p50" "$p99" "${bad:-0}"
+  grep -E 'Socket errors' <<<"$out" | sed 's/^/     /' || true
+}
+
+bench() {
+  local name="$1" url="$2"
+  echo "== $name"
+  export DATABASE_URL="$url" LAUF_DATA_DIR="$work/$name" LAUF_BIND="127.0.0.1:$port" \
+    LAUF_DB_POOL_SIZE="$pool" RUST_LOG=warn BENCH_ORIGIN="$origin" BENCH_SESSIONS="$work/$name.sessions"
+  local started; started=$(date +%s.%N)
+  "$bin" demo --users "$users" --scale "$scale" --files "$files" \
+    --email bench@example.com --password "$password" | head -n 1
+  echo "   data built in $(echo "$(date +%s.%N) - $started" | bc) s"
+  "$bin" > "$work/$name.log" 2>&1 &
+  local pid=$!
+  for _ in $(seq 1 100); do curl -sf "$origin/readyz" >/dev/null && break; sleep 0.1; done
+  sign_in_all "$BENCH_SESSIONS"
+  echo "   $(wc -l < "$BENCH_SESSIONS") accounts signed in; RSS $(grep VmRSS /proc/$pid/status | awk '{print $2, $3}')"
+  for conns in $connections; do
+    for target in / /command/calendar /clients /projects complete; do
+      BENCH_TARGET="$target" wrk -t2 -c"$conns" -d3s -s "$script" "$origin" >/dev/null
+      measure "$target" "$conns" "$duration"
+    done
+  done
+  echo "   -- mix for ${soak}s at 16 connections"
+  measure mix 16 "$soak"
+  echo "   peak RSS: $(grep VmHWM /proc/$pid/status | awk '{print $2, $3}'), now $(grep VmRSS /proc/$pid/status | awk '{print $2, $3}')"
+  if grep -qiE 'panicked|ERROR' "$work/$name.log"; then
+    echo "   server log has errors:"; grep -iE 'panicked|ERROR' "$work/$name.log" | head -n 5
+  fi
+  kill "$pid"; wait "$pid" 2>/dev/null || true
+}
+
+if [ "$which" = sqlite ] || [ "$which" = both ]; then
+  bench sqlite ""
+fi
+if [ "$which" = postgres ] || [ "$which" = both ]; then
+  db="lauf_bench_$$"
+  psql "$admin_url" -qc "CREATE DATABASE $db" >/dev/null
+  bench postgres "${admin_url%/*}/$db"
+  psql "$admin_url" -qc "DROP DATABASE $db WITH (FORCE)" >/dev/null
+fi
