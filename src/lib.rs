@@ -1,6 +1,7 @@
 //! LAUF OS: a freelancer's Command Center and Client CRM in one binary.
 
 pub mod auth;
+pub mod cache;
 pub mod clock;
 pub mod config;
 pub mod crypto;

@@ -29,6 +29,8 @@ pub struct AppState {
     pub storage: Arc<crate::storage::Storage>,
     /// Supabase Auth, when `LAUF_AUTH_MODE=supabase`; `None` in local mode.
     pub supabase: Option<Arc<crate::auth::supabase::Supabase>>,
+    /// Day pages' data by user and data version.
+    pub day_cache: Arc<crate::routes::command::day::DayCache>,
 }
 
 impl AppState {
@@ -137,6 +139,9 @@ impl Application {
             keys,
             storage,
             supabase,
+            day_cache: Arc::new(crate::cache::VersionedCache::new(
+                crate::routes::command::day::CACHED_USERS,
+            )),
         });
         let mut server = HttpServer::new(move || {
             App::new()

@@ -280,6 +280,7 @@ diesel::table! {
         last_login_at -> Nullable<Timestamp>,
         created_at -> Timestamp,
         updated_at -> Timestamp,
+        data_version -> BigInt,
     }
 }
 

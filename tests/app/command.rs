@@ -3,7 +3,7 @@
 
 use chrono::{DateTime, NaiveDate, TimeZone, Utc};
 use diesel::prelude::*;
-use lauf::db::schema::{activities, goals, tasks};
+use lauf::db::schema::{activities, clients, goals, projects, tasks, users};
 
 use crate::helpers::{Backend, Browser, TestApp, spawn_app, spawn_app_at};
 use crate::on_both_backends;
@@ -22,6 +22,7 @@ on_both_backends!(
     the_tasks_list_filters_searches_and_pages,
     the_catalog_can_be_extended_reordered_and_archived,
     blocks_are_placed_on_the_timeline_and_overlaps_flagged,
+    the_day_page_shows_changes_made_anywhere_else,
 );
 
 fn utc(y: i32, m: u32, d: u32, h: u32, mi: u32) -> DateTime<Utc> {
@@ -963,5 +964,130 @@ async fn blocks_are_placed_on_the_timeline_and_overlaps_flagged(backend: Backend
     assert!(
         text.contains("3 h 30 min booked of 8 h work hours"),
         "{text}"
+    );
+}
+
+/// The day page is served from memory while the user's data version stands. Every
+/// change must show on the next load, whoever made it: this process, a second one,
+/// or SQL run beside the app (the data version is kept by triggers).
+async fn the_day_page_shows_changes_made_anywhere_else(backend: Backend) {
+    // 09:00 UTC is 10:00 in Berlin: today is 23 November.
+    let Some(app) = spawn_app_at(backend, utc(2026, 11, 23, 9, 0)).await else {
+        return;
+    };
+    let browser = app.signed_in_user("ana@example.com").await;
+    let user = app.user_id("ana@example.com");
+    let version = || -> i64 {
+        users::table
+            .find(&user)
+            .select(users::data_version)
+            .first(&mut *app.conn())
+            .unwrap()
+    };
+    let block = add_block(&app, &browser, "Write the proposal", &[]).await;
+    add_goal(&app, &browser, "Ship the redesign", "5").await;
+    let client = app.add_client(&browser, "Acme Studio").await;
+    let res = browser
+        .submit(
+            "/projects/new",
+            "/projects",
+            &[
+                ("client_id", client.as_str()),
+                ("name", "Brand refresh"),
+                ("project_type", "WEBSITE"),
+                ("status", "PLANNING"),
+                ("priority", "MEDIUM"),
+                ("budget", ""),
+                ("paid_amount", "0"),
+                ("due_date", "2027-03-01"),
+            ],
+        )
+        .await;
+    assert_eq!(res.status, 303, "{}", res.text());
+
+    let first = browser.get("/").await.text();
+    assert!(first.contains("Write the proposal"), "{first}");
+    assert!(first.contains("Ship the redesign"));
+    assert!(
+        !first.contains("Acme Studio"),
+        "nothing needs attention yet"
+    );
+    assert!(
+        !first.contains("Brand refresh"),
+        "due in March, not this week"
+    );
+    assert!(!first.contains("Reopen"), "nothing is done yet");
+    assert_eq!(
+        browser.get("/").await.text(),
+        first,
+        "an unchanged day stays the same"
+    );
+
+    // SQL beside the app, one table at a time; each bumps the version and shows.
+    let mut conn = app.conn();
+    let before = version();
+    diesel::update(tasks::table.find(&block))
+        .set(tasks::title.eq("Proposal, second draft"))
+        .execute(&mut *conn)
+        .unwrap();
+    drop(conn);
+    assert!(version() > before, "a changed block bumps the version");
+    let page = browser.get("/").await.text();
+    assert!(page.contains("Proposal, second draft"));
+    assert!(!page.contains("Write the proposal"));
+
+    diesel::update(goals::table.filter(goals::user_id.eq(&user)))
+        .set(goals::title.eq("Ship the new site"))
+        .execute(&mut *app.conn())
+        .unwrap();
+    assert!(browser.get("/").await.text().contains("Ship the new site"));
+
+    let activity: String = activities::table
+        .filter(activities::user_id.eq(&user))
+        .filter(activities::is_active.eq(true))
+        .select(activities::id)
+        .first(&mut *app.conn())
+        .unwrap();
+    diesel::update(activities::table.find(&activity))
+        .set(activities::title.eq("Renamed in the catalog"))
+        .execute(&mut *app.conn())
+        .unwrap();
+    assert!(
+        browser
+            .get("/")
+            .await
+            .text()
+            .contains("Renamed in the catalog")
+    );
+
+    diesel::update(clients::table.find(&client))
+        .set(clients::next_followup.eq(Some(day(2026, 11, 20).and_hms_opt(9, 0, 0).unwrap())))
+        .execute(&mut *app.conn())
+        .unwrap();
+    let page = browser.get("/").await.text();
+    assert!(page.contains("Acme Studio"), "the overdue follow-up shows");
+    assert!(page.contains("overdue since Nov 20"));
+
+    // A project has no owner column: its client's owner is bumped.
+    diesel::update(projects::table.filter(projects::name.eq("Brand refresh")))
+        .set(projects::due_date.eq(Some(day(2026, 11, 25))))
+        .execute(&mut *app.conn())
+        .unwrap();
+    assert!(browser.get("/").await.text().contains("Brand refresh"));
+
+    // A second process completes the block; this one shows it done.
+    let other = app.second_process();
+    let elsewhere = app.browser_at(&other.address, &browser);
+    assert_eq!(set_status(&elsewhere, &block, "DONE").await.status, 303);
+    let page = browser.get("/").await.text();
+    let done: String = tasks::table
+        .find(&block)
+        .select(tasks::status)
+        .first(&mut *app.conn())
+        .unwrap();
+    assert_eq!(done, "DONE");
+    assert!(
+        page.contains("work hours · 1 h 30 min done") && page.contains("Done Reopen"),
+        "the block shows as done on this process: {page}"
     );
 }

@@ -40,7 +40,7 @@ async fn migrations_run_up_and_down_and_up_again(backend: Backend) {
     assert!(!table_exists(&mut conn, "tasks"));
 
     let applied = db::run_migrations(&mut conn).unwrap();
-    assert_eq!(applied.len(), 5, "{applied:?}");
+    assert_eq!(applied.len(), 6, "{applied:?}");
     for table in [
         "users",
         "local_credentials",
@@ -71,7 +71,7 @@ async fn migrations_run_up_and_down_and_up_again(backend: Backend) {
     );
 
     let reverted = db::revert_all_migrations(&mut conn).unwrap();
-    assert_eq!(reverted.len(), 5);
+    assert_eq!(reverted.len(), 6);
     for table in ["users", "tasks", "clients", "sessions"] {
         assert!(
             !table_exists(&mut conn, table),
@@ -80,7 +80,7 @@ async fn migrations_run_up_and_down_and_up_again(backend: Backend) {
     }
     assert_eq!(
         db::run_migrations(&mut conn).unwrap().len(),
-        5,
+        6,
         "migrating up again works"
     );
 }

@@ -24,6 +24,9 @@ pub struct User {
     pub last_login_at: Option<NaiveDateTime>,
     pub created_at: NaiveDateTime,
     pub updated_at: NaiveDateTime,
+    /// Bumped (by triggers) with every change to the user's blocks, goals,
+    /// activities, clients, projects, files and links: what cached pages key on.
+    pub data_version: i64,
 }
 
 impl User {
@@ -72,6 +75,14 @@ pub fn find(conn: &mut AnyConnection, id: &UserId) -> QueryResult<Option<User>> 
         .select(User::as_select())
         .first(conn)
         .optional()
+}
+
+/// The user's data version (see `crate::cache`).
+pub fn data_version(conn: &mut AnyConnection, id: &UserId) -> QueryResult<i64> {
+    users::table
+        .find(id)
+        .select(users::data_version)
+        .first(conn)
 }
 
 pub fn update_settings(

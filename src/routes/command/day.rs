@@ -2,22 +2,28 @@
 //! capacity live in one `#day-plan` section that block actions re-render; the side
 //! panels show goals, the activity catalog and what needs attention between blocks.
 
+use std::collections::HashMap;
+use std::sync::Arc;
+
 use actix_web::http::StatusCode;
 use actix_web::{HttpRequest, HttpResponse, web};
 use askama::Template;
-use chrono::{Duration, NaiveDate, TimeZone};
+use chrono::{Duration, NaiveDate, NaiveDateTime, TimeZone};
 use serde::Deserialize;
 
 use super::{BlockView, GoalCard, goal_cards, local_now};
 use crate::auth::CurrentUser;
+use crate::cache::VersionedCache;
 use crate::db::AnyConnection;
 use crate::db::models::activities::{self, Activity};
+use crate::db::models::assets::{self, LinkedFile};
 use crate::db::models::clients::{self, AttentionClient};
-use crate::db::models::goals;
+use crate::db::models::goals::{self, Goal};
 use crate::db::models::projects::{self, DueProject};
-use crate::db::models::tasks;
+use crate::db::models::tasks::{self, TaskRow};
+use crate::db::models::users;
 use crate::domain::plan::{self, Capacity, Span};
-use crate::domain::{HealthScore, PaymentStatus, TaskStatus, TimeOfDay};
+use crate::domain::{HealthScore, PaymentStatus, TaskId, TaskStatus, TimeOfDay, UserId};
 use crate::error::AppError;
 use crate::routes::{PageContext, html};
 use crate::startup::AppState;
@@ -98,24 +104,128 @@ impl DayPlan {
     }
 }
 
-/// Loads the plan of `day`: one query for the week around it (the day's blocks and
-/// the strip's counts), one for the backlog, one for the carry-over count.
-pub fn load_plan(
-    conn: &mut AnyConnection,
-    user: &CurrentUser,
+/// What the day page's reads depend on besides the user's data: the week shown,
+/// the day in it, and today (the carry-over and what needs attention).
+#[derive(Debug, Clone, PartialEq)]
+pub struct DayKey {
+    week_start: NaiveDate,
     day: NaiveDate,
     today: NaiveDate,
-) -> Result<DayPlan, AppError> {
-    let prefs = &user.user.preferences.0;
-    let week_start = plan::week_start(day, prefs.week_starts_on.weekday());
-    let week_end = week_start + Duration::days(6);
-    let rows = tasks::in_range(conn, user.id(), week_start, week_end)?;
-    let backlog = tasks::backlog(conn, user.id(), 50)?;
-    let carry_over = if day == today {
-        tasks::unfinished_before(conn, user.id(), today)?
+    /// The end of the user's today in UTC: follow-ups due by then need attention.
+    due_by: NaiveDateTime,
+}
+
+impl DayKey {
+    pub fn new(user: &CurrentUser, day: NaiveDate, today: NaiveDate) -> DayKey {
+        let prefs = &user.user.preferences.0;
+        // "Due today" means before the end of the user's local day, stored in UTC.
+        let end_of_today = (today + Duration::days(1))
+            .and_hms_opt(0, 0, 0)
+            .unwrap_or_default();
+        let due_by = user
+            .user
+            .timezone
+            .tz()
+            .from_local_datetime(&end_of_today)
+            .earliest()
+            .map(|t| t.naive_utc())
+            .unwrap_or(end_of_today);
+        DayKey {
+            week_start: plan::week_start(day, prefs.week_starts_on.weekday()),
+            day,
+            today,
+            due_by,
+        }
+    }
+}
+
+/// Everything the day page reads from the database, for one user at one data
+/// version: eight statements, run only when that version has not been read yet.
+pub struct DayData {
+    /// The blocks of the week around the day, in order.
+    rows: Vec<TaskRow>,
+    backlog: Vec<TaskRow>,
+    carry_over: i64,
+    /// The files linked to the day's blocks.
+    files: HashMap<TaskId, Vec<LinkedFile>>,
+    goals: Vec<Goal>,
+    catalog: Vec<Activity>,
+    attention_clients: Vec<AttentionClient>,
+    projects_due: Vec<DueProject>,
+}
+
+/// Users whose day page is kept in memory; a page is a few dozen kilobytes.
+pub const CACHED_USERS: usize = 256;
+
+pub type DayCache = VersionedCache<DayKey, DayData>;
+
+fn load_data(conn: &mut AnyConnection, user: &UserId, key: &DayKey) -> Result<DayData, AppError> {
+    let week_end = key.week_start + Duration::days(6);
+    let rows = tasks::in_range(conn, user, key.week_start, week_end)?;
+    let backlog = tasks::backlog(conn, user, 50)?;
+    let carry_over = if key.day == key.today {
+        tasks::unfinished_before(conn, user, key.today)?
     } else {
         0
     };
+    // The files each block of the day needs, in one statement (none when it is empty).
+    let ids: Vec<&TaskId> = rows
+        .iter()
+        .filter(|r| r.task.scheduled_date == Some(key.day))
+        .map(|r| &r.task.id)
+        .collect();
+    let files = assets::linked_to_tasks(conn, user, &ids)?;
+    Ok(DayData {
+        rows,
+        backlog,
+        carry_over,
+        files,
+        goals: goals::list_for_user(conn, user)?,
+        catalog: activities::list_active(conn, user)?,
+        attention_clients: clients::needing_attention(conn, user, key.due_by)?,
+        projects_due: projects::due_by(conn, user, key.today + Duration::days(7))?,
+    })
+}
+
+/// The day's data at `version`: from the cache when it holds that version, else
+/// read (and cached). Without a version, it is read first: a request that has just
+/// written cannot use the one its session was loaded with.
+async fn day_data(
+    state: &web::Data<AppState>,
+    user: &CurrentUser,
+    key: DayKey,
+    version: Option<i64>,
+) -> Result<Arc<DayData>, AppError> {
+    if let Some(hit) = version.and_then(|v| state.day_cache.get(user.id(), v, &key)) {
+        return Ok(hit);
+    }
+    let cache = state.day_cache.clone();
+    let id = user.id().clone();
+    state
+        .db(move |conn| {
+            let version = match version {
+                Some(v) => v,
+                None => {
+                    let v = users::data_version(conn, &id)?;
+                    if let Some(hit) = cache.get(&id, v, &key) {
+                        return Ok(hit);
+                    }
+                    v
+                }
+            };
+            let data = Arc::new(load_data(conn, &id, &key)?);
+            cache.put(id, version, key, data.clone());
+            Ok(data)
+        })
+        .await
+}
+
+/// The plan of `day` from the week's data.
+pub fn plan_from(data: &DayData, user: &CurrentUser, day: NaiveDate, today: NaiveDate) -> DayPlan {
+    let prefs = &user.user.preferences.0;
+    let week_start = plan::week_start(day, prefs.week_starts_on.weekday());
+    let rows = &data.rows;
+    let carry_over = data.carry_over;
 
     let week = (0..7)
         .map(|i| {
@@ -205,13 +315,10 @@ pub fn load_plan(
         .map(|r| u32::from(r.task.time_block_minutes.get()))
         .sum();
     let overlap_count = blocks.iter().filter(|b| b.overlaps).count();
-    // The files each block needs, in one statement (none when the day is empty).
-    let ids: Vec<&crate::domain::TaskId> = day_rows.iter().map(|r| &r.task.id).collect();
-    let mut files = crate::db::models::assets::linked_to_tasks(conn, user.id(), &ids)?;
     for block in blocks.iter_mut().chain(anytime.iter_mut()) {
-        block.files = files.remove(&block.id).unwrap_or_default();
+        block.files = data.files.get(&block.id).cloned().unwrap_or_default();
     }
-    Ok(DayPlan {
+    DayPlan {
         day,
         today,
         week,
@@ -221,7 +328,7 @@ pub fn load_plan(
         blocks,
         anytime,
         slots,
-        backlog: backlog.iter().map(BlockView::from_row).collect(),
+        backlog: data.backlog.iter().map(BlockView::from_row).collect(),
         capacity: Capacity {
             booked,
             capacity: u32::from(prefs.work_hours().minutes()),
@@ -231,7 +338,7 @@ pub fn load_plan(
         carry_over,
         return_to: format!("/?date={day}"),
         csrf: user.csrf_token.clone(),
-    })
+    }
 }
 
 /// What to check between blocks.
@@ -256,28 +363,11 @@ impl Attention {
     }
 }
 
-fn load_attention(
-    conn: &mut AnyConnection,
-    user: &CurrentUser,
-    today: NaiveDate,
-) -> Result<Attention, AppError> {
-    // "Due today" means before the end of the user's local day, stored in UTC.
-    let end_of_today = (today + Duration::days(1))
-        .and_hms_opt(0, 0, 0)
-        .unwrap_or_default();
-    let due_by = user
-        .user
-        .timezone
-        .tz()
-        .from_local_datetime(&end_of_today)
-        .earliest()
-        .map(|t| t.naive_utc())
-        .unwrap_or(end_of_today);
-    let clients = clients::needing_attention(conn, user.id(), due_by)?;
-    let projects_due = projects::due_by(conn, user.id(), today + Duration::days(7))?;
+fn attention_from(data: &DayData, key: &DayKey) -> Attention {
+    let clients = &data.attention_clients;
     let followups = clients
         .iter()
-        .filter(|c| c.next_followup.is_some_and(|f| f <= due_by))
+        .filter(|c| c.next_followup.is_some_and(|f| f <= key.due_by))
         .cloned()
         .collect();
     let at_risk = clients
@@ -290,13 +380,13 @@ fn load_attention(
         .filter(|c| c.payment_status == PaymentStatus::Overdue)
         .cloned()
         .collect();
-    Ok(Attention {
+    Attention {
         followups,
         at_risk,
         overdue_payments,
-        projects_due,
-        today,
-    })
+        projects_due: data.projects_due.clone(),
+        today: key.today,
+    }
 }
 
 #[derive(Template)]
@@ -334,22 +424,15 @@ pub async fn show(
     let now = state.clock.now();
     let (today, _) = local_now(&user, now);
     let day = chosen_day(query.date.as_deref(), today)?;
-    let who = user.clone();
-    let (plan, goals, catalog, attention) = state
-        .db(move |conn| {
-            let plan = load_plan(conn, &who, day, today)?;
-            let goals = goals::list_for_user(conn, who.id())?;
-            let catalog = activities::list_active(conn, who.id())?;
-            let attention = load_attention(conn, &who, today)?;
-            Ok((plan, goals, catalog, attention))
-        })
-        .await?;
+    let key = DayKey::new(&user, day, today);
+    // Nothing was written in this request: the version read with the session holds.
+    let data = day_data(&state, &user, key.clone(), Some(user.user.data_version)).await?;
     let page = DayPage {
         ctx: PageContext::for_user(&user, "today"),
-        plan,
-        goals: goal_cards(goals, &user, now),
-        catalog,
-        attention,
+        plan: plan_from(&data, &user, day, today),
+        goals: goal_cards(data.goals.clone(), &user, now),
+        catalog: data.catalog.clone(),
+        attention: attention_from(&data, &key),
         plan_oob: false,
         goals_oob: false,
     };
@@ -377,20 +460,13 @@ pub async fn fragment(
     let now = state.clock.now();
     let (today, _) = local_now(user, now);
     let day = day.unwrap_or(today);
-    let who = user.clone();
-    let (plan, goals) = state
-        .db(move |conn| {
-            Ok((
-                load_plan(conn, &who, day, today)?,
-                goals::list_for_user(conn, who.id())?,
-            ))
-        })
-        .await?;
+    // This request has just written: the version is read again.
+    let data = day_data(state, user, DayKey::new(user, day, today), None).await?;
     html(
         StatusCode::OK,
         &DayFragment {
-            plan,
-            goals: goal_cards(goals, user, now),
+            plan: plan_from(&data, user, day, today),
+            goals: goal_cards(data.goals.clone(), user, now),
             plan_oob: from_editor,
             goals_oob: true,
         },

@@ -1,0 +1,12 @@
+DROP TRIGGER IF EXISTS activities_data_version ON activities;
+DROP TRIGGER IF EXISTS goals_data_version ON goals;
+DROP TRIGGER IF EXISTS clients_data_version ON clients;
+DROP TRIGGER IF EXISTS projects_data_version ON projects;
+DROP TRIGGER IF EXISTS tasks_data_version ON tasks;
+DROP TRIGGER IF EXISTS assets_data_version ON assets;
+DROP TRIGGER IF EXISTS task_assets_data_version ON task_assets;
+DROP FUNCTION IF EXISTS lauf_link_changed();
+DROP FUNCTION IF EXISTS lauf_project_changed();
+DROP FUNCTION IF EXISTS lauf_data_changed();
+DROP FUNCTION IF EXISTS lauf_bump_data_version(TEXT);
+ALTER TABLE users DROP COLUMN data_version;
