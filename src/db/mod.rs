@@ -271,6 +271,9 @@ unsafe extern "C" fn stable_query_plans(
     }
 }
 
+/// How long a SQLite writer waits for the write lock before the request gets a 503.
+pub const SQLITE_BUSY_TIMEOUT: std::time::Duration = std::time::Duration::from_secs(5);
+
 /// Per-connection settings applied when the pool opens a connection.
 #[derive(Debug)]
 struct ConnectionSetup;
@@ -280,10 +283,11 @@ impl CustomizeConnection<DbConn, diesel::r2d2::Error> for ConnectionSetup {
         let setup = match &mut conn.inner {
             // WAL lets readers work while one writer commits; busy_timeout makes a
             // second writer wait instead of failing with SQLITE_BUSY.
-            AnyConnection::Sqlite(c) => c.batch_execute(
-                "PRAGMA journal_mode = WAL; PRAGMA busy_timeout = 5000; \
+            AnyConnection::Sqlite(c) => c.batch_execute(&format!(
+                "PRAGMA journal_mode = WAL; PRAGMA busy_timeout = {}; \
                  PRAGMA foreign_keys = ON; PRAGMA synchronous = NORMAL;",
-            ),
+                SQLITE_BUSY_TIMEOUT.as_millis()
+            )),
             // A runaway query must not hold a connection (and a request) forever.
             AnyConnection::Postgresql(c) => c.batch_execute("SET statement_timeout = '15s'"),
         };
