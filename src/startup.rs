@@ -117,6 +117,7 @@ pub struct Application {
     storage: Arc<crate::storage::Storage>,
     supabase: Option<Arc<crate::auth::supabase::Supabase>>,
     clock: Clock,
+    db_kind: DbKind,
 }
 
 impl Application {
@@ -210,6 +211,7 @@ impl Application {
             storage: app_storage,
             supabase: app_supabase,
             clock: app_clock,
+            db_kind,
         })
     }
 
@@ -232,6 +234,23 @@ impl Application {
             let now = self.clock.now();
             actix_web::rt::spawn(async move {
                 let _ = supabase.verifier.jwks.refresh_now(now).await;
+            });
+        }
+        if self.db_kind == DbKind::Sqlite {
+            let checkpoint_pool = self.pool.clone();
+            actix_web::rt::spawn(async move {
+                let mut every = actix_web::rt::time::interval(Duration::from_secs(1));
+                loop {
+                    every.tick().await;
+                    let pool = checkpoint_pool.clone();
+                    let done = web::block(move || -> Result<(), AppError> {
+                        Ok(db::checkpoint(&mut *pool.get()?)?)
+                    })
+                    .await;
+                    if let Ok(Err(e)) = done {
+                        tracing::debug!(error = %e, "WAL checkpoint skipped");
+                    }
+                }
             });
         }
         actix_web::rt::spawn(async move {
