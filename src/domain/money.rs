@@ -66,15 +66,22 @@ impl Money {
         if !well_formed {
             return Err(MoneyError::NotANumber);
         }
-        // Longer than any NUMERIC(10,2) value: refuse before Decimal overflows.
-        if digits
-            .split('.')
-            .next()
-            .is_some_and(|whole| whole.trim_start_matches('0').len() > 8)
-        {
+        // Only what can change the amount reaches Decimal: the whole part without
+        // its leading zeros (longer than any NUMERIC(10,2) value is refused before
+        // Decimal overflows) and three decimals, all that rounding half away from
+        // zero to cents looks at. Decimal's parser recurses once per digit, so a
+        // field of thousands of zeros would otherwise overflow the stack.
+        let (whole, fraction) = digits.split_once('.').unwrap_or((&digits, ""));
+        let whole = whole.trim_start_matches('0');
+        if whole.len() > 8 {
             return Err(MoneyError::TooLarge);
         }
-        let amount = Decimal::from_str(&digits).map_err(|_| MoneyError::NotANumber)?;
+        let fraction = &fraction[..fraction.len().min(3)];
+        let amount = Decimal::from_str(&format!(
+            "{}.{fraction}",
+            if whole.is_empty() { "0" } else { whole }
+        ))
+        .map_err(|_| MoneyError::NotANumber)?;
         Self::new(if negative { -amount } else { amount })
     }
 
@@ -189,6 +196,22 @@ mod tests {
         ] {
             assert_eq!(Money::parse(bad), Err(MoneyError::NotANumber), "{bad:?}");
         }
+    }
+
+    #[test]
+    fn thousands_of_digits_neither_overflow_nor_change_the_rounding() {
+        let zeros = "0".repeat(100_000);
+        assert_eq!(money(&format!("{zeros}12.5")), "12.50");
+        assert_eq!(money(&format!("7.{zeros}")), "7.00");
+        assert_eq!(money(&format!("7.004{}9", "9".repeat(100_000))), "7.00");
+        assert_eq!(money(&format!("7.005{zeros}")), "7.01");
+        assert_eq!(
+            money(&format!("1{zeros}")),
+            "error: amounts must be below 100,000,000.00"
+        );
+        assert_eq!(money("0.5"), "0.50");
+        assert_eq!(money(".5"), "0.50");
+        assert_eq!(money("5."), "5.00");
     }
 
     #[test]

@@ -202,6 +202,22 @@ fn bodies() -> Vec<(&'static str, Vec<u8>)> {
         ("year 9999", with("9999-12-31")),
         ("nul and controls", with("a\u{0}b\u{1b}[31m")),
         ("long field", with(&"x".repeat(20_000))),
+        // Within the 64 KB form limit: thousands of digits reach the amount parser.
+        (
+            "long amounts",
+            serde_urlencoded::to_string(
+                [
+                    "budget",
+                    "paid_amount",
+                    "contract_value",
+                    "monthly_retainer",
+                    "value",
+                ]
+                .map(|f| (f, format!("{}1.{}5", "0".repeat(6_000), "0".repeat(6_000)))),
+            )
+            .unwrap()
+            .into_bytes(),
+        ),
         ("oversize body", with(&"y".repeat(400_000))),
     ]
 }
