@@ -227,6 +227,7 @@ pub struct ProjectForm {
 pub struct ProjectErrors {
     pub client_id: Option<String>,
     pub name: Option<String>,
+    pub description: Option<String>,
     pub choice: Option<String>,
     pub dates: Option<String>,
     pub money: Option<String>,
@@ -254,7 +255,7 @@ impl ProjectForm {
         }
     }
 
-    fn parse(&self) -> Result<ProjectFields, Box<ProjectErrors>> {
+    pub(crate) fn parse(&self) -> Result<ProjectFields, Box<ProjectErrors>> {
         let mut e = ProjectErrors::default();
         let client_id = ClientId::parse(&self.client_id)
             .map_err(|_| e.client_id = Some("choose a client".into()))
@@ -263,7 +264,9 @@ impl ProjectForm {
             .and_then(|n| n.ok_or_else(|| "Name is required".to_string()))
             .map_err(|m| e.name = Some(m))
             .ok();
-        let description = text(&self.description, "Description", 5000).unwrap_or(None);
+        let description = text(&self.description, "Description", 5000)
+            .map_err(|m| e.description = Some(m))
+            .ok();
         let kind = ProjectType::parse(&self.project_type)
             .map_err(|_| e.choice = Some("choose a type".into()))
             .ok();
@@ -298,11 +301,21 @@ impl ProjectForm {
         }
         let [repository_url, staging_url, production_url] = urls.map(|u| u.unwrap_or(None));
         match (
-            client_id, name, kind, status, priority, start, due, budget, paid,
+            client_id,
+            name,
+            description,
+            kind,
+            status,
+            priority,
+            start,
+            due,
+            budget,
+            paid,
         ) {
             (
                 Some(client_id),
                 Some(name),
+                Some(description),
                 Some(project_type),
                 Some(status),
                 Some(priority),

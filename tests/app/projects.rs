@@ -138,7 +138,14 @@ async fn bad_project_input_answers_422_and_saves_nothing(backend: Backend) {
     let other = app.signed_in_user("bob@example.com").await;
     let mine = app.add_client(&browser, "Mine").await;
     let bobs = app.add_client(&other, "Bob's client").await;
+    // Was saved without its description, the text silently dropped.
+    let long = "d".repeat(5_001);
     for (field, value, message) in [
+        (
+            "description",
+            long.as_str(),
+            "Description can be at most 5000 characters",
+        ),
         ("client_id", "", "choose a client"),
         ("client_id", bobs.as_str(), "choose one of your clients"),
         ("name", "", "Name is required"),
@@ -159,6 +166,13 @@ async fn bad_project_input_answers_422_and_saves_nothing(backend: Backend) {
         let res = browser.submit("/projects/new", "/projects", &form).await;
         assert_eq!(res.status, 422, "{field}={value}");
         assert!(res.text().contains(message), "{field}: {}", res.text());
+        // A client id that is not one of yours is not offered again.
+        if field != "client_id" {
+            assert!(
+                res.body.contains(value),
+                "{field}: the form keeps what was typed"
+            );
+        }
     }
     assert_eq!(app.count("projects"), 0);
 }
