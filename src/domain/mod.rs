@@ -12,7 +12,7 @@ pub mod money;
 pub mod plan;
 pub mod preferences;
 #[cfg(test)]
-mod random_input;
+pub(crate) mod properties;
 pub mod suggestions;
 pub mod time;
 

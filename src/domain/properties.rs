@@ -1,13 +1,15 @@
-//! Randomised input for every parser the forms and imports go through: random
-//! bytes, strings from the alphabet these formats use (digits, separators,
-//! signs, zone names, addresses, Unicode that is easy to get wrong), and mutations
-//! of valid values. No input may panic, and what is accepted must hold its
-//! promises (round trips, safe file names and redirect targets). The number of
-//! cases per run is `LAUF_RANDOM_CASES` (default 20,000); the seed is printed so a
-//! failure can be replayed with `LAUF_RANDOM_SEED`.
+//! Property tests for every parser the forms and imports go through (the forms
+//! themselves are in `routes::properties`): random bytes, strings from the
+//! alphabet these formats use (digits, separators, signs, zone names, addresses,
+//! Unicode that is easy to get wrong), and mutations of valid values. No input may
+//! panic, and what is accepted must hold its promises (round trips, safe file
+//! names and redirect targets). proptest shrinks a failure to a minimal input and
+//! keeps it beside this file (`*.proptest-regressions`) to be tried first next
+//! time. Cases per property: `PROPTEST_CASES`, 20,000 unless set.
 
-use rand::rngs::StdRng;
-use rand::{Rng, SeedableRng};
+use proptest::prelude::*;
+use proptest::sample::{Index, select};
+use proptest::test_runner::FileFailurePersistence;
 
 use super::files::{classify, clean_file_name, parse_tags};
 use super::*;
@@ -75,35 +77,47 @@ const PIECES: &[&str] = &[
     "=cmd|' /C calc'!A0",
 ];
 
-fn random_text(rng: &mut StdRng) -> String {
-    match rng.random_range(0..4) {
-        0 => {
-            let len = rng.random_range(0..48);
-            let bytes: Vec<u8> = (0..len).map(|_| rng.random()).collect();
-            String::from_utf8_lossy(&bytes).into_owned()
-        }
-        1 => (0..rng.random_range(0..6))
-            .map(|_| PIECES[rng.random_range(0..PIECES.len())])
-            .collect(),
-        2 => {
-            // A valid-looking value with one character changed, dropped or added.
-            let mut chars: Vec<char> = PIECES[rng.random_range(0..PIECES.len())].chars().collect();
-            if !chars.is_empty() {
-                let at = rng.random_range(0..chars.len());
-                match rng.random_range(0..3) {
-                    0 => chars[at] = char::from_u32(rng.random_range(0..0x11_0000)).unwrap_or('?'),
-                    1 => {
-                        chars.remove(at);
+/// Text a parser may be handed: raw bytes (lossily decoded), pieces of valid
+/// values run together, a valid piece with one character changed, dropped or
+/// added, and long runs of arbitrary characters.
+pub(crate) fn hostile_text() -> impl Strategy<Value = String> {
+    prop_oneof![
+        4 => prop::collection::vec(any::<u8>(), 0..48)
+            .prop_map(|bytes| String::from_utf8_lossy(&bytes).into_owned()),
+        4 => prop::collection::vec(select(PIECES), 0..6).prop_map(|pieces| pieces.concat()),
+        4 => (select(PIECES), any::<Index>(), 0..3u8, any::<char>()).prop_map(
+            |(piece, at, how, c)| {
+                let mut chars: Vec<char> = piece.chars().collect();
+                if !chars.is_empty() {
+                    let at = at.index(chars.len());
+                    match how {
+                        0 => chars[at] = c,
+                        1 => {
+                            chars.remove(at);
+                        }
+                        _ => chars.insert(at, c),
                     }
-                    _ => chars.insert(at, ['0', ':', '-', '.', ' ', '@'][rng.random_range(0..6)]),
                 }
+                chars.into_iter().collect()
             }
-            chars.into_iter().collect()
-        }
-        _ => (0..rng.random_range(0..300))
-            .map(|_| char::from_u32(rng.random_range(0..0x3000)).unwrap_or(' '))
-            .collect(),
+        ),
+        4 => prop::collection::vec(any::<char>(), 0..300).prop_map(|chars| chars.into_iter().collect()),
+        // Past every field's limit (the longest, notes, is 10,000 characters).
+        1 => (select(PIECES), 1..12_000usize).prop_map(|(piece, n)| piece.repeat(n / piece.len().max(1))),
+    ]
+}
+
+/// 20,000 cases per property unless `PROPTEST_CASES` says otherwise; failures
+/// are kept beside the source file.
+pub(crate) fn config() -> ProptestConfig {
+    let mut config = ProptestConfig::default();
+    if std::env::var_os("PROPTEST_CASES").is_none() {
+        config.cases = 20_000;
     }
+    config.failure_persistence = Some(Box::new(FileFailurePersistence::WithSource(
+        "proptest-regressions",
+    )));
+    config
 }
 
 fn check(text: &str) {
@@ -164,20 +178,11 @@ fn check(text: &str) {
     let _ = ical::escape(text);
 }
 
-#[test]
-fn random_input_never_panics_and_accepted_values_keep_their_promises() {
-    let cases: u64 = std::env::var("LAUF_RANDOM_CASES")
-        .ok()
-        .and_then(|n| n.parse().ok())
-        .unwrap_or(20_000);
-    let seed: u64 = std::env::var("LAUF_RANDOM_SEED")
-        .ok()
-        .and_then(|n| n.parse().ok())
-        .unwrap_or_else(|| rand::rng().random());
-    eprintln!("random input: {cases} cases, LAUF_RANDOM_SEED={seed}");
-    let mut rng = StdRng::seed_from_u64(seed);
-    for _ in 0..cases {
-        let text = random_text(&mut rng);
+proptest! {
+    #![proptest_config(config())]
+
+    #[test]
+    fn parsers_never_panic_and_accepted_values_keep_their_promises(text in hostile_text()) {
         check(&text);
     }
 }

@@ -68,7 +68,7 @@ impl ClientsPage {
     }
 }
 
-fn parse_list(q: &ListQuery) -> ClientFilter {
+pub(crate) fn parse_list(q: &ListQuery) -> ClientFilter {
     ClientFilter {
         status: ClientStatus::parse(&q.status).ok(),
         health: HealthScore::parse(&q.health).ok(),

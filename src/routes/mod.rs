@@ -7,6 +7,8 @@ pub mod clients;
 pub mod command;
 pub mod health;
 pub mod projects;
+#[cfg(test)]
+mod properties;
 pub mod settings;
 pub mod static_files;
 pub mod supabase_auth;

@@ -96,7 +96,7 @@ fn span(start: &str, end: &str) -> Result<DaySpan, String> {
 }
 
 /// Parses the whole form, reporting every bad field at once.
-fn validate(
+pub(crate) fn validate(
     form: &SettingsForm,
     current: &Preferences,
 ) -> Result<(Option<String>, Timezone, Preferences), SettingsErrors> {

@@ -269,7 +269,7 @@ fn gallery_pairs(q: &GalleryQuery) -> Vec<(&'static str, String)> {
 }
 
 /// Reads the gallery's query: each bad value is reported and ignored.
-fn parse_gallery(q: &GalleryQuery) -> (AssetFilter, Vec<String>) {
+pub(crate) fn parse_gallery(q: &GalleryQuery) -> (AssetFilter, Vec<String>) {
     let mut problems = Vec::new();
     let mut filter = AssetFilter::default();
     fn some(s: &str) -> Option<&str> {
