@@ -77,13 +77,16 @@ impl AppState {
         .await
     }
 
-    /// Runs blocking database work on actix's blocking pool, never on a worker.
+    /// Runs blocking database work that only reads on actix's blocking pool, never on
+    /// a worker. On SQLite the connection refuses writes (`db::read_only`): every
+    /// write goes through `db_write`.
     pub async fn db<F, R>(&self, work: F) -> Result<R, AppError>
     where
         F: FnOnce(&mut AnyConnection) -> Result<R, AppError> + Send + 'static,
         R: Send + 'static,
     {
-        self.on_connection(work).await
+        self.on_connection(move |conn| db::read_only(conn, work))
+            .await
     }
 
     async fn on_connection<F, R>(&self, work: F) -> Result<R, AppError>

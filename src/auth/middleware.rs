@@ -51,9 +51,20 @@ async fn load_and_check(req: &mut ServiceRequest) -> Result<(), AppError> {
         .map(|c| c.value().to_string());
     let mut live: Option<LiveSession> = match token {
         Some(token) if session::looks_like_token(&token) => {
-            state
-                .db(move |conn| Ok(session::load(conn, &policy, &token, now)?))
-                .await?
+            let found = state
+                .db(move |conn| Ok(session::look_up(conn, &policy, &token, now)?))
+                .await?;
+            if let Some(upkeep) = found.upkeep {
+                // Housekeeping: the request is answered either way (an expired
+                // session is absent already; the next request touches again).
+                let kept = state
+                    .db_write(move |conn| Ok(session::keep_up(conn, &upkeep)?))
+                    .await;
+                if let Err(e) = kept {
+                    tracing::warn!(error = %e, "session upkeep skipped");
+                }
+            }
+            found.session
         }
         _ => None,
     };

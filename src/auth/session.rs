@@ -147,34 +147,76 @@ pub struct LiveSession {
     pub user: Option<User>,
 }
 
-/// Looks the token up; an expired session, or one whose user is disabled, is deleted
-/// and treated as absent. Slides the idle expiry at most once a minute.
-pub fn load(
+/// What looking a session up found, and the write it calls for.
+pub struct Lookup {
+    /// The live session, or none for an unknown, expired or disabled one.
+    pub session: Option<LiveSession>,
+    pub upkeep: Option<Upkeep>,
+}
+
+/// The write a lookup calls for, made separately in a write transaction (`keep_up`).
+pub enum Upkeep {
+    /// An expired session, or one whose user is disabled, is deleted.
+    End { id_hash: String },
+    /// The idle expiry slides at most once a minute.
+    Touch {
+        id_hash: String,
+        seen: NaiveDateTime,
+        idle_expires: NaiveDateTime,
+    },
+}
+
+/// Looks the token up (reads only); an expired session, or one whose user is
+/// disabled, is absent. The returned session already carries the slid expiry.
+pub fn look_up(
     conn: &mut AnyConnection,
     policy: &SessionPolicy,
     token: &str,
     now: NaiveDateTime,
-) -> QueryResult<Option<LiveSession>> {
+) -> QueryResult<Lookup> {
+    let absent = |upkeep| Lookup {
+        session: None,
+        upkeep,
+    };
     if !looks_like_token(token) {
-        return Ok(None);
+        return Ok(absent(None));
     }
     let id_hash = hash_token(token);
     let Some((mut record, user)) = sessions::find_with_user(conn, &id_hash)? else {
-        return Ok(None);
+        return Ok(absent(None));
     };
     let expired = now >= record.idle_expires_at || now >= record.absolute_expires_at;
     let disabled = user.as_ref().is_some_and(|u| u.disabled_at.is_some());
     if expired || disabled {
-        sessions::delete(conn, &id_hash)?;
-        return Ok(None);
+        return Ok(absent(Some(Upkeep::End { id_hash })));
     }
+    let mut upkeep = None;
     if record.user_id.is_some() && now - record.last_seen_at >= TOUCH_EVERY {
         let idle_expires = (now + policy.idle()).min(record.absolute_expires_at);
-        sessions::touch(conn, &id_hash, now, idle_expires)?;
         record.last_seen_at = now;
         record.idle_expires_at = idle_expires;
+        upkeep = Some(Upkeep::Touch {
+            id_hash,
+            seen: now,
+            idle_expires,
+        });
     }
-    Ok(Some(LiveSession { record, user }))
+    Ok(Lookup {
+        session: Some(LiveSession { record, user }),
+        upkeep,
+    })
+}
+
+/// Makes the write a lookup called for.
+pub fn keep_up(conn: &mut AnyConnection, upkeep: &Upkeep) -> QueryResult<()> {
+    match upkeep {
+        Upkeep::End { id_hash } => sessions::delete(conn, id_hash).map(drop),
+        Upkeep::Touch {
+            id_hash,
+            seen,
+            idle_expires,
+        } => sessions::touch(conn, id_hash, *seen, *idle_expires).map(drop),
+    }
 }
 
 #[cfg(test)]

@@ -441,6 +441,36 @@ where
     result
 }
 
+/// Runs `work` on a connection that refuses writes, on SQLite (`PRAGMA
+/// query_only`): this process's writers take turns in `AppState::db_write`, and a
+/// write that slipped past that queue would wait in SQLite's busy handler, losing
+/// every race to the queued writers (a page load once waited the whole busy timeout
+/// behind a stream of completions to touch its session). Such a write now fails
+/// where it is made. PostgreSQL needs nothing: its writers wait on row locks.
+pub fn read_only<T, E, F>(conn: &mut AnyConnection, work: F) -> Result<T, E>
+where
+    F: FnOnce(&mut AnyConnection) -> Result<T, E>,
+    E: From<diesel::result::Error>,
+{
+    let AnyConnection::Sqlite(c) = conn else {
+        return work(conn);
+    };
+    c.batch_execute("PRAGMA query_only = 1")?;
+    let result = std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| work(&mut *conn)));
+    // Back to writable before the connection returns to the pool, even after a panic.
+    let reset = match conn {
+        AnyConnection::Sqlite(c) => c.batch_execute("PRAGMA query_only = 0"),
+        AnyConnection::Postgresql(_) => Ok(()),
+    };
+    match result {
+        Ok(result) => {
+            reset?;
+            result
+        }
+        Err(panic) => std::panic::resume_unwind(panic),
+    }
+}
+
 /// A `LIKE … ESCAPE '\\'` pattern matching `text` anywhere, lower-cased (compare it
 /// with `lower(column)`: LIKE is case-sensitive on PostgreSQL and not on SQLite), with
 /// `%`, `_` and `\\` searched literally.
@@ -462,6 +492,38 @@ pub fn now() -> NaiveDateTime {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn read_only_work_cannot_write_on_sqlite_and_leaves_the_connection_writable() {
+        let mut conn =
+            AnyConnection::Sqlite(diesel::SqliteConnection::establish(":memory:").unwrap());
+        conn.batch_execute("CREATE TABLE t (x INTEGER)").unwrap();
+        let count = |conn: &mut AnyConnection| {
+            diesel::select(diesel::dsl::sql::<diesel::sql_types::BigInt>(
+                "(SELECT count(*) FROM t)",
+            ))
+            .get_result::<i64>(conn)
+            .unwrap()
+        };
+        let refused = read_only(&mut conn, |c| c.batch_execute("INSERT INTO t VALUES (1)"));
+        assert!(
+            refused.unwrap_err().to_string().contains("readonly"),
+            "a write inside read_only fails"
+        );
+        assert_eq!(
+            read_only(&mut conn, |c| Ok::<_, diesel::result::Error>(count(c))).unwrap(),
+            0
+        );
+        conn.batch_execute("INSERT INTO t VALUES (1)").unwrap();
+        let panicked = std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| {
+            read_only(&mut conn, |_| -> QueryResult<()> {
+                panic!("work panicked")
+            })
+        }));
+        assert!(panicked.is_err());
+        conn.batch_execute("INSERT INTO t VALUES (2)").unwrap();
+        assert_eq!(count(&mut conn), 2, "writable again after a panic");
+    }
 
     #[test]
     fn picks_the_backend_from_the_url() {

@@ -111,7 +111,7 @@ pub(super) async fn visitor_session(
     let agent = user_agent(req);
     let now = state.clock.stamp();
     let issued = state
-        .db(move |conn| {
+        .db_write(move |conn| {
             let meta = RequestMeta {
                 ip: Some(&ip),
                 user_agent: agent.as_deref(),

@@ -205,7 +205,7 @@ pub fn provision(
                         ));
                     }
                     if user.disabled_at.is_some() {
-                        // Its sessions end at their next request (`session::load`).
+                        // Its sessions end at their next request (`session::look_up`).
                         return Err(AppError::AuthRefused("This account is disabled."));
                     }
                     users::update_identity(
