@@ -257,6 +257,13 @@ impl Application {
             });
         }
         actix_web::rt::spawn(async move {
+            let mut every = actix_web::rt::time::interval(Duration::from_secs(10));
+            loop {
+                every.tick().await;
+                let _ = web::block(trim_heap).await;
+            }
+        });
+        actix_web::rt::spawn(async move {
             let mut every = actix_web::rt::time::interval(Duration::from_secs(600));
             loop {
                 every.tick().await;
@@ -282,5 +289,17 @@ impl Application {
             }
         });
         self.server.await
+    }
+}
+
+/// Hands the memory freed inside malloc's heaps back to the kernel. glibc returns
+/// only a heap's free top by itself: after a burst of load (at 64 connections, as
+/// many blocking threads with their buffers) the freed middle stayed resident and
+/// the process kept its peak.
+fn trim_heap() {
+    #[cfg(all(target_os = "linux", target_env = "gnu"))]
+    // SAFETY: malloc_trim takes the allocator's own locks; it frees nothing in use.
+    unsafe {
+        libc::malloc_trim(0);
     }
 }
