@@ -83,7 +83,7 @@ bench() {
     LAUF_DB_POOL_SIZE="$pool" RUST_LOG=warn BENCH_ORIGIN="$origin" BENCH_SESSIONS="$work/$name.sessions"
   local started; started=$(date +%s.%N)
   "$bin" demo --users "$users" --scale "$scale" --files "$files" \
-    --email bench@example.com --password "$password" | head -n 1
+    --email bench@example.com --password "$password" | sed -n 1p
   echo "   data built in $(echo "$(date +%s.%N) - $started" | bc) s"
   "$bin" > "$work/$name.log" 2>&1 &
   local pid=$!
