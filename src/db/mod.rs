@@ -447,6 +447,8 @@ where
 /// every race to the queued writers (a page load once waited the whole busy timeout
 /// behind a stream of completions to touch its session). Such a write now fails
 /// where it is made. PostgreSQL needs nothing: its writers wait on row locks.
+/// Each switch of the pragma expires the connection's prepared statements, so this
+/// is a check for debug builds and tests, not for serving.
 pub fn read_only<T, E, F>(conn: &mut AnyConnection, work: F) -> Result<T, E>
 where
     F: FnOnce(&mut AnyConnection) -> Result<T, E>,
