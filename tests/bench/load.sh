@@ -12,7 +12,9 @@
 # (tests/bench/load.lua spreads the requests over all the accounts) at each of
 # BENCH_CONNECTIONS against `/`, `/command/calendar`, `/clients`, `/projects` and an
 # htmx block completion, printing requests/s, p50, p99 and the responses that were not
-# 2xx/3xx. Then a mix of all five for BENCH_SOAK_SECONDS, and the server's peak RSS.
+# 2xx/3xx. At 16 connections (the targets') a mix of all five follows for
+# BENCH_SOAK_SECONDS and the server's peak RSS is read, then the other concurrencies run
+# and the peak is read again.
 #
 # Settings (environment): BENCH_USERS (50), BENCH_SCALE (4), BENCH_FILES (2000),
 # BENCH_CONNECTIONS ("16 64"), BENCH_SECONDS (20 per figure), BENCH_SOAK_SECONDS (600),
@@ -76,6 +78,20 @@ measure() {
   grep -E 'Socket errors' <<<"$out" | sed 's/^/     /' || true
 }
 
+# The five figures at $1 connections, each after a 3-second warm-up.
+pages() {
+  local target
+  for target in / /command/calendar /clients /projects complete; do
+    BENCH_TARGET="$target" wrk -t2 -c"$1" -d3s -s "$script" "$origin" >/dev/null
+    measure "$target" "$1" "$duration"
+  done
+}
+
+# A field of the server's /proc status ("VmHWM" is the peak resident set).
+rss() {
+  grep "$1" "/proc/$pid/status" | awk '{print $2, $3}'
+}
+
 bench() {
   local name="$1" url="$2"
   echo "== $name"
@@ -86,19 +102,21 @@ bench() {
     --email bench@example.com --password "$password" | sed -n 1p
   echo "   data built in $(echo "$(date +%s.%N) - $started" | bc) s"
   "$bin" > "$work/$name.log" 2>&1 &
-  local pid=$!
+  pid=$!
   for _ in $(seq 1 100); do curl -sf "$origin/readyz" >/dev/null && break; sleep 0.1; done
   sign_in_all "$BENCH_SESSIONS"
-  echo "   $(wc -l < "$BENCH_SESSIONS") accounts signed in; RSS $(grep VmRSS /proc/$pid/status | awk '{print $2, $3}')"
-  for conns in $connections; do
-    for target in / /command/calendar /clients /projects complete; do
-      BENCH_TARGET="$target" wrk -t2 -c"$conns" -d3s -s "$script" "$origin" >/dev/null
-      measure "$target" "$conns" "$duration"
-    done
-  done
+  echo "   $(wc -l < "$BENCH_SESSIONS") accounts signed in; RSS $(rss VmRSS)"
+  # The targets are at 16 connections, so the five figures and the soak at 16 come
+  # first and the peak RSS is read after them; the other concurrencies follow, with the
+  # peak read again.
+  pages 16
   echo "   -- mix for ${soak}s at 16 connections"
   measure mix 16 "$soak"
-  echo "   peak RSS: $(grep VmHWM /proc/$pid/status | awk '{print $2, $3}'), now $(grep VmRSS /proc/$pid/status | awk '{print $2, $3}')"
+  echo "   peak RSS after the 16-connection figures and the soak: $(rss VmHWM), now $(rss VmRSS)"
+  for conns in $connections; do
+    [ "$conns" = 16 ] || pages "$conns"
+  done
+  echo "   peak RSS after all: $(rss VmHWM), now $(rss VmRSS)"
   if grep -qiE 'panicked|ERROR' "$work/$name.log"; then
     echo "   server log has errors:"; grep -iE 'panicked|ERROR' "$work/$name.log" | head -n 5
   fi
