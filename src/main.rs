@@ -84,7 +84,11 @@ async fn main() -> ExitCode {
         }
     };
     lauf::telemetry::init(settings.log_json);
-    let outcome = match cli.command.unwrap_or(Command::Serve) {
+    let command = cli.command.unwrap_or(Command::Serve);
+    if !matches!(command, Command::Serve) {
+        end_quietly_on_closed_pipe();
+    }
+    let outcome = match command {
         Command::Serve => serve(settings).await,
         Command::Migrate { revert_all } => migrate(&settings, revert_all),
         Command::RotateKey => rotate_key(&settings),
@@ -263,6 +267,20 @@ async fn demo(settings: &Settings, options: &DemoOptions) -> anyhow::Result<()> 
     }
     println!("  password: {}", report.password);
     Ok(())
+}
+
+/// Rust ignores SIGPIPE, so a report printed into a pipe whose reader has gone
+/// (`lauf demo | head -n1`) panicked. The commands other than the server take the
+/// Unix default and end quietly at that point instead, as `ls | head` does (the
+/// demo prints its report only once its data is committed).
+/// The server keeps ignoring it: a client that hangs up must never stop it.
+fn end_quietly_on_closed_pipe() {
+    #[cfg(unix)]
+    // SAFETY: sets the disposition of one signal to its default before any other
+    // thread of ours writes to a pipe; no handler runs.
+    unsafe {
+        libc::signal(libc::SIGPIPE, libc::SIG_DFL);
+    }
 }
 
 /// glibc's malloc raises its mmap threshold to the largest block freed (up to

@@ -128,3 +128,28 @@ async fn the_demo_workspace_loads_and_its_figures_add_up(backend: Backend) {
         .to_string();
     assert!(again.contains("already has an account"), "{again}");
 }
+
+/// `lauf demo | head -n1`: the reader goes before the report is written. The
+/// command ends as any Unix tool does, with its data saved, never with a panic.
+#[test]
+fn the_demo_into_a_closed_pipe_saves_its_data_and_ends_quietly() {
+    use std::process::{Command, Stdio};
+    let dir = tempfile::tempdir().unwrap();
+    let mut child = Command::new(env!("CARGO_BIN_EXE_lauf"))
+        .args(["demo", "--users", "1", "--scale", "1", "--files", "0"])
+        .env("DATABASE_URL", "")
+        .env("LAUF_DATA_DIR", dir.path())
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        .spawn()
+        .expect("starting the lauf binary");
+    drop(child.stdout.take());
+    let output = child.wait_with_output().unwrap();
+    let stderr = String::from_utf8_lossy(&output.stderr);
+    assert!(!stderr.contains("panicked"), "{stderr}");
+
+    let mut conn = SqliteConnection::establish(&dir.path().join("lauf.db").display().to_string())
+        .expect("the demo's database");
+    let planned: i64 = tasks::table.count().get_result(&mut conn).unwrap();
+    assert!(planned >= 30, "the demo's blocks are saved: {planned}");
+}
