@@ -15,7 +15,7 @@ pub struct Settings {
     pub data_dir: PathBuf,
     /// `DATABASE_URL`: unset for SQLite in the data dir, or `postgres://…`.
     pub database: DatabaseTarget,
-    /// `LAUF_DB_POOL_SIZE`: connections per process; keep it ≥ expected concurrency.
+    /// `LAUF_DB_POOL_SIZE`: connections per process (default two per core, 4 to 32).
     pub pool: PoolOptions,
     /// `LAUF_PUBLIC_URL`: the origin browsers use, e.g. `https://lauf.example.com`.
     /// When it is https, cookies are `Secure` and `__Host-` prefixed.
@@ -345,7 +345,11 @@ impl Settings {
             data_dir,
             database,
             pool: PoolOptions {
-                max_size: number("LAUF_DB_POOL_SIZE", 16, 1..=512)? as u32,
+                max_size: number(
+                    "LAUF_DB_POOL_SIZE",
+                    u64::from(PoolOptions::default_size()),
+                    1..=512,
+                )? as u32,
                 connection_timeout: Duration::from_secs(number(
                     "LAUF_DB_TIMEOUT_SECONDS",
                     5,
@@ -557,6 +561,15 @@ mod tests {
         assert!(!s.secure_cookies());
         assert!(s.allow_signup);
         assert_eq!(s.session_idle, Duration::from_secs(4 * 3600));
+    }
+
+    #[test]
+    fn the_pool_defaults_to_two_connections_per_core_within_bounds() {
+        let cores = std::thread::available_parallelism().unwrap().get() as u32;
+        let size = settings(&[]).unwrap().pool.max_size;
+        assert_eq!(size, (2 * cores).clamp(4, 32), "{cores} cores");
+        let set = settings(&[("LAUF_DB_POOL_SIZE", "40")]).unwrap();
+        assert_eq!(set.pool.max_size, 40);
     }
 
     #[test]
