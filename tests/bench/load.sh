@@ -11,7 +11,7 @@
 # files), starts the release binary, signs every account in, then drives wrk
 # (tests/bench/load.lua spreads the requests over all the accounts) at each of
 # BENCH_CONNECTIONS against `/`, `/command/calendar`, `/clients`, `/projects` and an
-# htmx block completion, printing requests/s, p50, p99 and the responses that were not
+# htmx block completion, printing requests/s, p50, p99, the slowest and the responses that were not
 # 2xx/3xx. At 16 connections (the targets') a mix of all five follows for
 # BENCH_SOAK_SECONDS and the server's peak RSS is read, then the other concurrencies run
 # and the peak is read again.
@@ -64,17 +64,18 @@ sign_in_all() {
   done
 }
 
-# One wrk run: prints "target  conns  req/s  p50  p99  not-2xx/3xx".
+# One wrk run: prints "target  conns  req/s  p50  p99  max  not-2xx/3xx".
 measure() {
   local target="$1" conns="$2" seconds="$3" out
   out=$(BENCH_TARGET="$target" wrk -t2 -c"$conns" -d"${seconds}s" --latency -s "$script" "$origin" 2>&1)
-  local rps p50 p99 bad
+  local rps p50 p99 max bad
   rps=$(awk '/^Requests\/sec/ { print $2 }' <<<"$out")
   p50=$(awk '$1 == "50%" { print $2 }' <<<"$out")
   p99=$(awk '$1 == "99%" { print $2 }' <<<"$out")
+  max=$(awk '$1 == "Latency" { print $4; exit }' <<<"$out")
   bad=$(awk '/Non-2xx or 3xx/ { print $NF }' <<<"$out")
-  printf '   %-18s %4s conns  %9s req/s   p50 %8s   p99 %8s   not 2xx/3xx: %s\n' \
-    "$target" "$conns" "$rps" "$p50" "$p99" "${bad:-0}"
+  printf '   %-18s %4s conns  %9s req/s   p50 %8s   p99 %8s   max %8s   not 2xx/3xx: %s\n' \
+    "$target" "$conns" "$rps" "$p50" "$p99" "$max" "${bad:-0}"
   grep -E 'Socket errors' <<<"$out" | sed 's/^/     /' || true
 }
 
