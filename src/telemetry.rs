@@ -101,22 +101,12 @@ mod tests {
         )
         .await;
 
-        test::call_service(
-            &app,
-            test::TestRequest::get()
-                .uri("/quick?token=secret")
-                .to_request(),
-        )
-        .await;
+        let get = |uri| test::TestRequest::get().uri(uri).to_request();
+
+        test::call_service(&app, get("/quick?token=secret")).await;
         assert_eq!(String::from_utf8_lossy(&captured.0.lock().unwrap()), "");
 
-        test::call_service(
-            &app,
-            test::TestRequest::get()
-                .uri("/slow?token=secret")
-                .to_request(),
-        )
-        .await;
+        test::call_service(&app, get("/slow?token=secret")).await;
         let log = String::from_utf8_lossy(&captured.0.lock().unwrap()).into_owned();
         assert!(log.contains("WARN"), "{log}");
         assert!(log.contains("slow request"), "{log}");
