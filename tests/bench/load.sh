@@ -131,7 +131,8 @@ bench() {
   echo "   peak RSS after all: $(rss VmHWM), now $(rss VmRSS)"
   local slow; slow=$(grep -c 'slow request' "$work/$name.log" || true)
   echo "   requests the server took over 1 s for: $slow"
-  [ "$slow" = 0 ] || grep 'slow request' "$work/$name.log" | head -n 5 | sed 's/^/     /'
+  [ "$slow" = 0 ] || grep 'slow request' "$work/$name.log" | head -n 5 \
+    | sed 's/\x1b\[[0-9;]*m//g; s/^/     /'
   if grep -qiE 'panicked|ERROR' "$work/$name.log"; then
     echo "   server log has errors:"; grep -iE 'panicked|ERROR' "$work/$name.log" | head -n 5
   fi
