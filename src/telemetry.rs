@@ -1,5 +1,6 @@
 //! Structured logs: `tracing` to stdout as text or JSON, and one line per request.
 
+use std::io::IsTerminal;
 use std::time::Instant;
 
 use actix_web::body::MessageBody;
@@ -8,11 +9,14 @@ use actix_web::middleware::Next;
 use tracing_subscriber::EnvFilter;
 
 /// Installs the global subscriber; `RUST_LOG` overrides the default `info` filter.
+/// Text logs are coloured only on a terminal: a file, a pipe or journald gets plain
+/// lines that grep and log shippers read as they are.
 pub fn init(json: bool) {
     let filter = EnvFilter::try_from_default_env().unwrap_or_else(|_| EnvFilter::new("info"));
     let builder = tracing_subscriber::fmt()
         .with_env_filter(filter)
-        .with_target(false);
+        .with_target(false)
+        .with_ansi(std::io::stdout().is_terminal());
     let result = if json {
         builder.json().try_init()
     } else {
