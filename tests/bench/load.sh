@@ -11,10 +11,10 @@
 # files), starts the release binary, signs every account in, then drives wrk
 # (tests/bench/load.lua spreads the requests over all the accounts) at each of
 # BENCH_CONNECTIONS against `/`, `/command/calendar`, `/clients`, `/projects` and an
-# htmx block completion, printing requests/s, p50, p99, the slowest and the responses that were not
-# 2xx/3xx. At 16 connections (the targets') a mix of all five follows for
-# BENCH_SOAK_SECONDS and the server's peak RSS is read, then the other concurrencies run
-# and the peak is read again.
+# htmx block completion, printing requests/s, p50, p99, the slowest response and the
+# responses that were not 2xx/3xx. At 16 connections (the targets') a mix of all five
+# follows for BENCH_SOAK_SECONDS and the server's peak RSS is read, then the other
+# concurrencies run and the peak is read again.
 #
 # Settings (environment): BENCH_USERS (50), BENCH_SCALE (4), BENCH_FILES (2000),
 # BENCH_CONNECTIONS ("16 64"), BENCH_SECONDS (20 per figure), BENCH_SOAK_SECONDS (600),
@@ -131,8 +131,7 @@ bench() {
   echo "   peak RSS after all: $(rss VmHWM), now $(rss VmRSS)"
   local slow; slow=$(grep -c 'slow request' "$work/$name.log" || true)
   echo "   requests the server took over 1 s for: $slow"
-  [ "$slow" = 0 ] || grep 'slow request' "$work/$name.log" | head -n 5 \
-    | sed 's/\x1b\[[0-9;]*m//g; s/^/     /'
+  [ "$slow" = 0 ] || grep 'slow request' "$work/$name.log" | head -n 5 | sed 's/^/     /'
   if grep -qiE 'panicked|ERROR' "$work/$name.log"; then
     echo "   server log has errors:"; grep -iE 'panicked|ERROR' "$work/$name.log" | head -n 5
   fi
