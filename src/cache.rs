@@ -10,7 +10,14 @@
 use std::collections::HashMap;
 use std::sync::{Arc, Mutex};
 
+use crate::db::day::{DayData, DayKey};
 use crate::domain::UserId;
+
+/// The day page's reads by user, at the version they were read for.
+pub type DayCache = VersionedCache<DayKey, DayData>;
+
+/// Users whose day page is kept in memory; a page is a few dozen kilobytes.
+pub const CACHED_USERS: usize = 256;
 
 /// One value per user: the latest view that user asked for (the day they look at),
 /// at the version it was read for. Bounded by `capacity` users; the least recently

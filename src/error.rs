@@ -1,13 +1,11 @@
-//! `AppError`: every way a request can fail, turned into a readable page (or an htmx
-//! fragment, see `security::htmx_error_fragments`). Internal causes are logged with
-//! context and never shown.
+//! `AppError`: every way a request can fail, with its status and the words a person
+//! reads. The bottom layer: it imports nothing of ours, so every other layer can
+//! return it. Internal causes are logged with their place and never shown; the web
+//! layer (`web::error_pages`) turns the error into a page or an htmx fragment.
 
 use actix_web::http::StatusCode;
 use actix_web::http::header::{self, HeaderValue};
 use actix_web::{HttpResponse, ResponseError};
-use askama::Template;
-
-use crate::routes::PageContext;
 
 #[derive(Debug, thiserror::Error)]
 pub enum AppError {
@@ -143,20 +141,6 @@ impl From<diesel::result::Error> for AppError {
     }
 }
 
-impl From<crate::storage::StorageError> for AppError {
-    fn from(err: crate::storage::StorageError) -> Self {
-        use crate::storage::StorageError;
-        match err {
-            StorageError::NotFound => AppError::NotFound,
-            StorageError::BadRange { .. } => {
-                AppError::BadRequest("That byte range is outside the file.".into())
-            }
-            StorageError::Full => AppError::InsufficientStorage,
-            StorageError::Failed(why) => AppError::StorageUnavailable(why),
-        }
-    }
-}
-
 impl From<r2d2::Error> for AppError {
     fn from(err: r2d2::Error) -> Self {
         AppError::Unavailable(err.to_string())
@@ -173,15 +157,6 @@ impl From<askama::Error> for AppError {
     fn from(err: askama::Error) -> Self {
         AppError::Internal(anyhow::anyhow!("template: {err}"))
     }
-}
-
-#[derive(Template)]
-#[template(path = "error.html")]
-pub struct ErrorPage {
-    pub ctx: PageContext,
-    pub status: u16,
-    pub title: &'static str,
-    pub message: String,
 }
 
 impl ResponseError for AppError {
@@ -236,37 +211,29 @@ impl ResponseError for AppError {
             }
             _ => {}
         }
+        // Plain words; `web::error_pages` renders the page (or the htmx fragment)
+        // for every response that carries an `AppError`.
         let (title, message) = self.user_message();
-        let page = ErrorPage {
-            ctx: PageContext::anonymous(),
-            status: status.as_u16(),
-            title,
-            message,
-        };
-        match page.render() {
-            Ok(html) => response.content_type("text/html; charset=utf-8").body(html),
-            Err(_) => response
-                .insert_header((
-                    header::CONTENT_TYPE,
-                    HeaderValue::from_static("text/plain; charset=utf-8"),
-                ))
-                .body(title),
-        }
+        response
+            .insert_header((
+                header::CONTENT_TYPE,
+                HeaderValue::from_static("text/plain; charset=utf-8"),
+            ))
+            .body(format!("{title}. {message}"))
     }
 }
 
+/// What `percent_encode` leaves as it is: the unreserved characters and `/`.
+const QUERY_VALUE: &percent_encoding::AsciiSet = &percent_encoding::NON_ALPHANUMERIC
+    .remove(b'-')
+    .remove(b'_')
+    .remove(b'.')
+    .remove(b'~')
+    .remove(b'/');
+
 /// Percent-encodes a path for a query parameter (only unreserved characters and `/` pass).
 pub fn percent_encode(text: &str) -> String {
-    let mut out = String::with_capacity(text.len());
-    for byte in text.bytes() {
-        match byte {
-            b'A'..=b'Z' | b'a'..=b'z' | b'0'..=b'9' | b'-' | b'_' | b'.' | b'~' | b'/' => {
-                out.push(byte as char)
-            }
-            _ => out.push_str(&format!("%{byte:02X}")),
-        }
-    }
-    out
+    percent_encoding::utf8_percent_encode(text, QUERY_VALUE).to_string()
 }
 
 #[cfg(test)]

@@ -162,9 +162,10 @@ async fn storage_check(settings: &Settings, repair: bool) -> anyhow::Result<()> 
     let mut conn = pool.get()?;
     db::run_migrations(&mut conn)?;
     drop(conn);
+    let database = db::Database::new(pool)?;
     let storage = settings.open_storage()?;
     println!("checking {} against the database", storage.describe());
-    let report = lauf::storage::maintenance::check(&pool, &storage, repair).await?;
+    let report = lauf::storage::maintenance::check(&database, &storage, repair).await?;
     println!(
         "{} asset row(s), {} stored object(s)",
         report.rows, report.objects

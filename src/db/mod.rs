@@ -1,9 +1,13 @@
 //! The data layer: one connection type over SQLite and PostgreSQL chosen at run time,
 //! its pool, the embedded migrations, and the models.
 
+pub mod day;
+mod handle;
 pub mod models;
 pub mod schema;
 pub mod types;
+
+pub use handle::Database;
 
 use std::path::{Path, PathBuf};
 use std::time::Duration;

@@ -9,6 +9,7 @@ pub mod health;
 pub mod ical;
 pub mod ids;
 pub mod money;
+pub mod paths;
 pub mod plan;
 pub mod preferences;
 #[cfg(test)]

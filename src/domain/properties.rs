@@ -167,7 +167,7 @@ fn check(text: &str) {
         "file name {name:?} from {text:?}"
     );
     let _ = classify(text, text.as_bytes());
-    let next = crate::auth::safe_next(Some(text));
+    let next = crate::domain::paths::safe_next(Some(text));
     assert!(
         next.starts_with('/')
             && !next.starts_with("//")

@@ -98,6 +98,12 @@ impl TimeOfDay {
         Self::from_minutes(self.minutes.checked_add(minutes)?)
     }
 
+    /// Whether a block of `minutes` starting now ends by midnight (ending exactly
+    /// at midnight is fine): a block never runs into the next day.
+    pub fn ends_by_midnight(self, minutes: u16) -> bool {
+        u32::from(self.minutes) + u32::from(minutes) <= 24 * 60
+    }
+
     pub fn to_naive(self) -> NaiveTime {
         NaiveTime::from_hms_opt(self.hour().into(), self.minute().into(), 0)
             .unwrap_or(NaiveTime::MIN)
@@ -269,6 +275,14 @@ impl Timezone {
         }
     }
 
+    /// The instant (UTC, as stored) the local day `date` ends: what is due "by the
+    /// end of today" is due before it. A midnight that a DST change skips is read as
+    /// `to_utc` reads any time in a gap.
+    pub fn end_of_day(self, date: NaiveDate) -> NaiveDateTime {
+        let next = date.succ_opt().unwrap_or(date);
+        self.to_utc(next.and_time(NaiveTime::MIN)).naive_utc()
+    }
+
     /// Every zone name, for the settings picker.
     pub fn all_names() -> impl Iterator<Item = &'static str> {
         chrono_tz::TZ_VARIANTS.iter().map(|tz| tz.name())
@@ -401,5 +415,31 @@ mod tests {
             berlin.to_utc(at(2026, 10, 25, 2, 30)),
             Utc.with_ymd_and_hms(2026, 10, 25, 0, 30, 0).unwrap()
         );
+    }
+
+    #[test]
+    fn a_block_may_end_at_midnight_but_not_run_past_it() {
+        let t = |text| TimeOfDay::parse(text).unwrap();
+        assert!(t("22:30").ends_by_midnight(90));
+        assert!(!t("23:00").ends_by_midnight(90));
+        assert!(t("00:00").ends_by_midnight(720));
+        assert!(!t("23:59").ends_by_midnight(5));
+    }
+
+    #[test]
+    fn the_local_day_ends_at_the_next_local_midnight_in_utc() {
+        let day = |y, m, d| NaiveDate::from_ymd_opt(y, m, d).unwrap();
+        let utc = |y, m, d, h| day(y, m, d).and_hms_opt(h, 0, 0).unwrap();
+        let new_york = Timezone::parse("America/New_York").unwrap();
+        // Dec 4 in New York ends at 05:00 UTC on Dec 5 (EST, UTC-5).
+        assert_eq!(new_york.end_of_day(day(2026, 12, 4)), utc(2026, 12, 5, 5));
+        // In summer (EDT, UTC-4) an hour earlier.
+        assert_eq!(new_york.end_of_day(day(2026, 7, 4)), utc(2026, 7, 5, 4));
+        let tokyo = Timezone::parse("Asia/Tokyo").unwrap();
+        assert_eq!(tokyo.end_of_day(day(2026, 12, 4)), utc(2026, 12, 4, 15));
+        // Santiago skips midnight when summer time starts (Sep 6, 2026): the day
+        // ends at the first instant of Sep 6 that exists, 01:00 local = 04:00 UTC.
+        let santiago = Timezone::parse("America/Santiago").unwrap();
+        assert_eq!(santiago.end_of_day(day(2026, 9, 5)), utc(2026, 9, 6, 4));
     }
 }

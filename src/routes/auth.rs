@@ -6,14 +6,15 @@ use actix_web::{HttpRequest, HttpResponse, web};
 use askama::Template;
 use serde::Deserialize;
 
-use super::{PageContext, html, see_other};
 use crate::auth::local::{self, LoginOutcome, SignupErrors, SignupOutcome};
+use crate::auth::password;
 use crate::auth::session::{self, RequestMeta};
-use crate::auth::{MaybeSession, client_ip, password, safe_next};
 use crate::db::models::sessions;
 use crate::domain::{Timezone, UserId};
 use crate::error::AppError;
-use crate::startup::AppState;
+use crate::state::AppState;
+use crate::web::{MaybeSession, client_ip, safe_next};
+use crate::web::{PageContext, html, see_other};
 
 #[derive(Template)]
 #[template(path = "auth/login.html")]
@@ -340,7 +341,7 @@ pub async fn logout(
         if let Some(supabase) = &state.supabase
             && live.record.kind == "supabase"
         {
-            crate::auth::supabase::logout(&state, supabase, &live).await;
+            crate::auth::supabase::logout(&state.supabase_env(), supabase, &live).await;
         }
         let id_hash = live.record.id_hash.clone();
         let user = live.user.map(|u| u.id);

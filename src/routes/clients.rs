@@ -8,9 +8,7 @@ use askama::Template;
 use chrono::NaiveDateTime;
 use serde::Deserialize;
 
-use super::command::forms::{amount, date, text, web_url as url};
 use super::command::local_now;
-use super::{PageContext, html, see_other};
 use crate::auth::CurrentUser;
 use crate::db::models::audit::{self, AuditEntry, AuditEvent};
 use crate::db::models::clients::{
@@ -24,7 +22,9 @@ use crate::domain::money::group_thousands;
 use crate::domain::suggestions::{ClientContext, ProjectFacts, Rules, Suggester};
 use crate::domain::*;
 use crate::error::AppError;
-use crate::startup::AppState;
+use crate::state::AppState;
+use crate::web::forms::{amount, date, text, web_url as url};
+use crate::web::{PageContext, html, see_other};
 
 #[derive(Debug, Default, Clone, Deserialize)]
 #[serde(default)]
@@ -937,7 +937,7 @@ pub async fn reveal_credentials(
     path: web::Path<ClientId>,
 ) -> Result<HttpResponse, AppError> {
     let (id, target) = (user.id().clone(), path.into_inner());
-    let ip = crate::auth::client_ip(&req, &state.settings.trusted_proxies);
+    let ip = crate::web::client_ip(&req, &state.settings.trusted_proxies);
     let client = state
         .db_write(move |conn| {
             let client = clients::find(conn, &id, &target)?.ok_or(AppError::NotFound)?;

@@ -4,7 +4,7 @@
 use actix_web::{HttpResponse, web};
 use diesel::RunQueryDsl;
 
-use crate::startup::AppState;
+use crate::state::AppState;
 
 pub async fn healthz() -> HttpResponse {
     HttpResponse::Ok()

@@ -14,12 +14,9 @@ pub mod static_files;
 pub mod supabase_auth;
 pub mod transfer;
 
-use actix_web::http::StatusCode;
-use actix_web::{HttpRequest, HttpResponse, web};
-use askama::Template;
+use actix_web::web;
 
-use crate::auth::CurrentUser;
-use crate::error::AppError;
+use crate::web::extract::form_config_limit;
 
 pub fn configure(cfg: &mut web::ServiceConfig) {
     cfg.route("/healthz", web::get().to(health::healthz))
@@ -217,113 +214,4 @@ pub fn configure(cfg: &mut web::ServiceConfig) {
         .route("/assets/{id}/file", web::get().to(assets::file))
         .route("/assets/{id}/thumb", web::get().to(assets::thumbnail))
         .route("/assets/{id}/delete", web::post().to(assets::delete));
-}
-
-/// What every page's layout needs: who is signed in, the CSRF token for forms and
-/// htmx, and which navigation entry is current.
-#[derive(Debug, Clone, Default)]
-pub struct PageContext {
-    pub user_name: Option<String>,
-    pub csrf: Option<String>,
-    pub nav: &'static str,
-    /// Render only the page's content block (an htmx swap), without the layout.
-    pub fragment: bool,
-}
-
-impl PageContext {
-    pub fn anonymous() -> Self {
-        PageContext::default()
-    }
-
-    /// A page for a visitor holding a pre-session (login, sign-up).
-    pub fn visitor(csrf: &str) -> Self {
-        PageContext {
-            csrf: Some(csrf.to_string()),
-            ..Default::default()
-        }
-    }
-
-    pub fn for_user(user: &CurrentUser, nav: &'static str) -> Self {
-        PageContext {
-            user_name: Some(user.user.display_name().to_string()),
-            csrf: Some(user.csrf_token.clone()),
-            nav,
-            fragment: false,
-        }
-    }
-
-    pub fn as_fragment(mut self, fragment: bool) -> Self {
-        self.fragment = fragment;
-        self
-    }
-
-    /// The versioned URL of an embedded static file.
-    pub fn asset(&self, path: &str) -> String {
-        static_files::url(path)
-    }
-
-    pub fn csrf_token(&self) -> &str {
-        self.csrf.as_deref().unwrap_or_default()
-    }
-
-    /// `aria-current` for the navigation entry of this page.
-    pub fn current(&self, nav: &str) -> &'static str {
-        if self.nav == nav { "page" } else { "false" }
-    }
-}
-
-/// Renders a template with a status (200 for pages, 422 for a form with errors).
-pub fn html(status: StatusCode, template: &impl Template) -> Result<HttpResponse, AppError> {
-    Ok(HttpResponse::build(status)
-        .content_type("text/html; charset=utf-8")
-        .body(template.render()?))
-}
-
-/// After a successful POST: 303 to `location`; for htmx, the same via `HX-Location`-free
-/// redirect header so the whole page is fetched.
-pub fn see_other(req: &HttpRequest, location: &str) -> HttpResponse {
-    if crate::auth::is_htmx(req) {
-        HttpResponse::Ok()
-            .insert_header(("HX-Redirect", location.to_string()))
-            .finish()
-    } else {
-        HttpResponse::SeeOther()
-            .insert_header(("Location", location.to_string()))
-            .finish()
-    }
-}
-
-pub async fn not_found() -> Result<HttpResponse, AppError> {
-    Err(AppError::NotFound)
-}
-
-pub fn form_config() -> web::FormConfig {
-    form_config_limit(64 * 1024)
-}
-
-/// Form bodies up to `limit` bytes; larger ones answer 413.
-pub fn form_config_limit(limit: usize) -> web::FormConfig {
-    web::FormConfig::default()
-        .limit(limit)
-        .error_handler(|err, _| {
-            let too_large = matches!(err, actix_web::error::UrlencodedError::Overflow { .. });
-            if too_large {
-                AppError::PayloadTooLarge.into()
-            } else {
-                AppError::BadRequest(
-                    "The form could not be read; reload the page and try again.".into(),
-                )
-                .into()
-            }
-        })
-}
-
-pub fn path_config() -> web::PathConfig {
-    web::PathConfig::default().error_handler(|_, _| AppError::NotFound.into())
-}
-
-pub fn query_config() -> web::QueryConfig {
-    web::QueryConfig::default().error_handler(|_, _| {
-        AppError::BadRequest("That link has a malformed query; check the address.".into()).into()
-    })
 }

@@ -8,9 +8,7 @@ use askama::Template;
 use chrono::NaiveDate;
 use serde::Deserialize;
 
-use super::command::forms::{amount, date, text, web_url};
 use super::command::{BlockView, htmx_target, local_now};
-use super::{PageContext, html, see_other};
 use crate::auth::CurrentUser;
 use crate::db::models::audit::{self, AuditEvent};
 use crate::db::models::clients::{self, Client, ClientFilter};
@@ -18,7 +16,9 @@ use crate::db::models::projects::{self, BoardFilter, Project, ProjectFields};
 use crate::db::models::tasks::{self, TaskFilter};
 use crate::domain::*;
 use crate::error::AppError;
-use crate::startup::AppState;
+use crate::state::AppState;
+use crate::web::forms::{amount, date, text, web_url};
+use crate::web::{PageContext, html, see_other};
 
 /// A project card: the project, its client, and what the board shows about money.
 pub struct Card {

@@ -7,7 +7,6 @@ use askama::Template;
 use chrono::NaiveDateTime;
 use serde::Deserialize;
 
-use super::{PageContext, html, see_other};
 use crate::auth::CurrentUser;
 use crate::db::Json;
 use crate::db::models::audit::{self, AuditEvent};
@@ -16,7 +15,8 @@ use crate::db::models::users::{self, SettingsChange};
 use crate::domain::account::parse_display_name;
 use crate::domain::{DaySpan, Preferences, TimeOfDay, Timezone, WeekStart};
 use crate::error::AppError;
-use crate::startup::AppState;
+use crate::state::AppState;
+use crate::web::{PageContext, html, see_other};
 
 #[derive(Debug, Default, Clone, Deserialize)]
 pub struct SettingsForm {

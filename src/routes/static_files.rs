@@ -1,40 +1,12 @@
-//! Static files (CSS, JS, icons, vendored htmx), embedded in the binary and served
-//! with a content hash in the URL so they can be cached for a year.
+//! `/static/…` and `/favicon.ico`: the embedded files (`web::embedded`), served with
+//! a content hash in the URL so they can be cached for a year.
 
 use std::collections::HashMap;
-use std::sync::OnceLock;
 
 use actix_web::http::header;
 use actix_web::{HttpRequest, HttpResponse, web};
 
-#[derive(rust_embed::Embed)]
-#[folder = "static/"]
-struct Embedded;
-
-/// Short content hashes of every embedded file, computed once.
-fn versions() -> &'static HashMap<String, String> {
-    static VERSIONS: OnceLock<HashMap<String, String>> = OnceLock::new();
-    VERSIONS.get_or_init(|| {
-        Embedded::iter()
-            .filter_map(|path| {
-                let file = Embedded::get(&path)?;
-                let hash: String = file.metadata.sha256_hash()[..6]
-                    .iter()
-                    .map(|b| format!("{b:02x}"))
-                    .collect();
-                Some((path.into_owned(), hash))
-            })
-            .collect()
-    })
-}
-
-/// `/static/app.css?v=1a2b3c4d5e6f`.
-pub fn url(path: &str) -> String {
-    match versions().get(path) {
-        Some(v) => format!("/static/{path}?v={v}"),
-        None => format!("/static/{path}"),
-    }
-}
+use crate::web::embedded::{Embedded, url, versions};
 
 pub async fn serve(req: HttpRequest, path: web::Path<String>) -> HttpResponse {
     let path = path.into_inner();

@@ -16,16 +16,17 @@ use super::auth::{
     LoginForm, LoginPage, NextQuery, SignupForm, login_refused, signup_refused, user_agent,
     visitor_session, with_cookie,
 };
-use super::{PageContext, html, see_other};
 use crate::auth::local::{Signup, SignupErrors};
 use crate::auth::session::{self, LiveSession, RequestMeta};
 use crate::auth::supabase::gotrue::{GoTrueError, SignupResult, TokenGrant};
 use crate::auth::supabase::{self, Supabase};
-use crate::auth::{MaybeSession, client_ip, safe_next, throttle};
+use crate::auth::throttle;
 use crate::db::models::audit::{self, AuditEvent};
 use crate::db::models::auth_flows::{self, AuthFlow};
 use crate::error::AppError;
-use crate::startup::AppState;
+use crate::state::AppState;
+use crate::web::{MaybeSession, client_ip, safe_next};
+use crate::web::{PageContext, html, see_other};
 
 /// One magic link per address per minute (on top of Supabase's own limits).
 const MAGIC_LINK: throttle::Rule = throttle::Rule {
@@ -528,7 +529,7 @@ pub async fn oauth_callback(
     let supabase = supabase_of(&state)?;
     let cleared = flow_cookie(&state, "", 0);
     let fail = |message: String| -> Result<HttpResponse, AppError> {
-        let mut response = actix_web::ResponseError::error_response(&AppError::BadRequest(message));
+        let mut response = HttpResponse::from_error(AppError::BadRequest(message));
         response.add_cookie(&cleared).map_err(AppError::internal)?;
         response.headers_mut().insert(
             actix_web::http::header::REFERRER_POLICY,

@@ -10,13 +10,13 @@ use futures_util::StreamExt;
 use serde::Deserialize;
 
 use super::clients::{ClientErrors, ClientForm};
-use super::{PageContext, html, see_other};
 use crate::auth::CurrentUser;
 use crate::db::models::audit::{self, AuditEvent};
 use crate::db::models::clients::{self, ClientFields, ClientFilter};
 use crate::db::models::projects::{self, BoardFilter};
 use crate::error::AppError;
-use crate::startup::AppState;
+use crate::state::AppState;
+use crate::web::{PageContext, html, see_other};
 
 /// Imports larger than this are refused (a freelancer's client list is far smaller).
 pub const MAX_IMPORT_BYTES: usize = 200 * 1024;

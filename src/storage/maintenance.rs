@@ -4,10 +4,8 @@
 
 use std::collections::{HashMap, HashSet};
 
-use actix_web::web;
-
 use super::{ObjectKey, ObjectStore, Storage};
-use crate::db::DbPool;
+use crate::db::Database;
 use crate::db::models::assets;
 use crate::domain::AssetId;
 use crate::error::AppError;
@@ -15,22 +13,9 @@ use crate::error::AppError;
 /// Objects younger than this without a row may be an upload in flight: left alone.
 const GRACE_SECS: u64 = 3600;
 
-async fn db<F, R>(pool: &DbPool, work: F) -> Result<R, AppError>
-where
-    F: FnOnce(&mut crate::db::AnyConnection) -> Result<R, AppError> + Send + 'static,
-    R: Send + 'static,
-{
-    let pool = pool.clone();
-    web::block(move || {
-        let mut conn = pool.get()?;
-        work(&mut conn)
-    })
-    .await?
-}
-
 /// Removes `keys` (already queued in `storage_deletions`) from storage and the
 /// queue. A failure is recorded on the queue row and logged, for a later retry.
-pub async fn remove_queued(pool: &DbPool, storage: &Storage, keys: &[String]) -> usize {
+pub async fn remove_queued(database: &Database, storage: &Storage, keys: &[String]) -> usize {
     let mut removed = 0;
     for key in keys {
         let outcome = match ObjectKey::parse(key) {
@@ -42,14 +27,15 @@ pub async fn remove_queued(pool: &DbPool, storage: &Storage, keys: &[String]) ->
         let recorded = match outcome {
             Ok(()) => {
                 removed += 1;
-                db(pool, move |conn| Ok(assets::deletion_done(conn, &key)?)).await
+                database
+                    .write(move |conn| Ok(assets::deletion_done(conn, &key)?))
+                    .await
             }
             Err(error) => {
                 tracing::warn!(key = %key, %error, "could not remove a deleted asset's file; it stays queued");
-                db(pool, move |conn| {
-                    Ok(assets::deletion_failed(conn, &key, &error)?)
-                })
-                .await
+                database
+                    .write(move |conn| Ok(assets::deletion_failed(conn, &key, &error)?))
+                    .await
             }
         };
         if let Err(e) = recorded {
@@ -60,9 +46,11 @@ pub async fn remove_queued(pool: &DbPool, storage: &Storage, keys: &[String]) ->
 }
 
 /// Retries everything in the deletion queue; returns how many objects went.
-pub async fn drain_queue(pool: &DbPool, storage: &Storage) -> Result<usize, AppError> {
-    let keys = db(pool, |conn| Ok(assets::queued_deletions(conn, 1_000)?)).await?;
-    Ok(remove_queued(pool, storage, &keys).await)
+pub async fn drain_queue(database: &Database, storage: &Storage) -> Result<usize, AppError> {
+    let keys = database
+        .read(|conn| Ok(assets::queued_deletions(conn, 1_000)?))
+        .await?;
+    Ok(remove_queued(database, storage, &keys).await)
 }
 
 /// What `lauf storage check` found.
@@ -92,14 +80,15 @@ impl Report {
 /// Compares rows with objects. With `repair`: rows whose file is gone are deleted
 /// (there is nothing left to show), missing thumbnails are forgotten, objects
 /// without a row older than an hour are removed, and the deletion queue is retried.
-pub async fn check(pool: &DbPool, storage: &Storage, repair: bool) -> anyhow::Result<Report> {
+pub async fn check(database: &Database, storage: &Storage, repair: bool) -> anyhow::Result<Report> {
     let mut report = Report::default();
     if repair {
-        report.repaired += drain_queue(pool, storage).await?;
+        report.repaired += drain_queue(database, storage).await?;
     }
     let listed = storage.list().await?;
-    let rows = db(pool, |conn| Ok(assets::all_keys(conn)?)).await?;
-    let queued: HashSet<String> = db(pool, |conn| Ok(assets::queued_deletions(conn, 100_000)?))
+    let rows = database.read(|conn| Ok(assets::all_keys(conn)?)).await?;
+    let queued: HashSet<String> = database
+        .read(|conn| Ok(assets::queued_deletions(conn, 100_000)?))
         .await?
         .into_iter()
         .collect();
@@ -141,12 +130,15 @@ pub async fn check(pool: &DbPool, storage: &Storage, repair: bool) -> anyhow::Re
                 storage.delete(&thumb).await?;
             }
             let id = id.clone();
-            report.repaired += db(pool, move |conn| Ok(assets::delete_row(conn, &id)?)).await?;
+            report.repaired += database
+                .write(move |conn| Ok(assets::delete_row(conn, &id)?))
+                .await?;
         }
         for (id, _) in &report.missing_thumbnails {
             let id = id.clone();
-            report.repaired +=
-                db(pool, move |conn| Ok(assets::clear_thumbnail(conn, &id)?)).await?;
+            report.repaired += database
+                .write(move |conn| Ok(assets::clear_thumbnail(conn, &id)?))
+                .await?;
         }
         for (key, _, age) in &report.files_without_rows {
             let old_enough = age.is_none_or(|age| age >= GRACE_SECS);

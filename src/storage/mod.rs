@@ -22,6 +22,7 @@ pub use local::LocalStore;
 pub use s3::{S3Settings, S3Store};
 
 use crate::domain::AssetId;
+use crate::error::AppError;
 
 /// A file's bytes as they arrive, never the whole file in memory.
 pub type ByteStream = Pin<Box<dyn Stream<Item = Result<Bytes, io::Error>>>>;
@@ -127,6 +128,19 @@ impl StorageError {
             io::ErrorKind::StorageFull | io::ErrorKind::QuotaExceeded => StorageError::Full,
             _ if err.raw_os_error() == Some(28) => StorageError::Full,
             _ => StorageError::Failed(err.to_string()),
+        }
+    }
+}
+
+impl From<StorageError> for AppError {
+    fn from(err: StorageError) -> Self {
+        match err {
+            StorageError::NotFound => AppError::NotFound,
+            StorageError::BadRange { .. } => {
+                AppError::BadRequest("That byte range is outside the file.".into())
+            }
+            StorageError::Full => AppError::InsufficientStorage,
+            StorageError::Failed(why) => AppError::StorageUnavailable(why),
         }
     }
 }

@@ -462,7 +462,7 @@ async fn storage_check_finds_and_repairs_rows_and_files_out_of_step(
     let ids = asset_ids(&app);
     let (keep, lost) = (&ids[0], &ids[1]);
     let storage = app.storage();
-    let report = check(&app.pool, &storage, false).await.unwrap();
+    let report = check(&app.database(), &storage, false).await.unwrap();
     assert!(report.is_clean(), "{report:?}");
     assert_eq!((report.rows, report.objects), (2, 4));
 
@@ -484,7 +484,7 @@ async fn storage_check_finds_and_repairs_rows_and_files_out_of_step(
         .execute(&mut *app.conn())
         .unwrap();
 
-    let report = check(&app.pool, &storage, false).await.unwrap();
+    let report = check(&app.database(), &storage, false).await.unwrap();
     assert_eq!(report.rows_without_files.len(), 1);
     assert_eq!(report.rows_without_files[0].0.as_str(), lost.as_str());
     assert_eq!(report.files_without_rows.len(), 1);
@@ -492,13 +492,13 @@ async fn storage_check_finds_and_repairs_rows_and_files_out_of_step(
     assert_eq!(report.queued_deletions, 1);
     assert_eq!(app.count("assets"), 2, "checking changes nothing");
 
-    let report = check(&app.pool, &storage, true).await.unwrap();
+    let report = check(&app.database(), &storage, true).await.unwrap();
     assert!(report.repaired >= 2, "{report:?}");
     assert_eq!(asset_ids(&app), vec![keep.clone()]);
     assert_eq!(app.count("storage_deletions"), 0);
     // The stray object is fresh (under an hour old), so it is reported but kept:
     // it may be an upload whose row is about to commit.
-    let after = check(&app.pool, &storage, false).await.unwrap();
+    let after = check(&app.database(), &storage, false).await.unwrap();
     assert!(after.rows_without_files.is_empty() && after.missing_thumbnails.is_empty());
     assert_eq!(after.files_without_rows.len(), 1);
 }

@@ -41,7 +41,7 @@ async fn the_demo_workspace_loads_and_its_figures_add_up(backend: Backend) {
             .await
             .unwrap();
     }
-    let check = lauf::storage::maintenance::check(&app.pool, &storage, false)
+    let check = lauf::storage::maintenance::check(&app.database(), &storage, false)
         .await
         .unwrap();
     assert!(check.is_clean(), "every row has its file: {check:?}");

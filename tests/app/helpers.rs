@@ -341,6 +341,11 @@ impl Drop for SecondProcess {
 }
 
 impl TestApp {
+    /// The app's database as its jobs and commands reach it.
+    pub fn database(&self) -> db::Database {
+        db::Database::new(self.pool.clone()).unwrap()
+    }
+
     pub fn second_process(&self) -> SecondProcess {
         let mut settings = self.settings.clone();
         settings.bind = "127.0.0.1:0".into();

@@ -200,7 +200,7 @@ async fn every_response_carries_the_security_headers(backend: Backend) {
         let res = browser.get(path).await;
         assert_eq!(
             res.header("content-security-policy").as_deref(),
-            Some(lauf::security::CSP),
+            Some(lauf::web::security::CSP),
             "{path}"
         );
         assert_eq!(

@@ -13,8 +13,6 @@ use actix_web::{HttpRequest, HttpResponse, web};
 use askama::Template;
 use serde::Deserialize;
 
-use super::command::forms;
-use super::{PageContext, html, see_other};
 use crate::auth::CurrentUser;
 use crate::db::AnyConnection;
 use crate::db::models::assets::{self, AssetCard, AssetFields, AssetFilter, AssetSort};
@@ -22,8 +20,9 @@ use crate::db::models::{clients, projects, tasks};
 use crate::domain::files::{self, human_size};
 use crate::domain::*;
 use crate::error::AppError;
-use crate::startup::AppState;
+use crate::state::AppState;
 use crate::storage::{ObjectKey, ObjectStore};
+use crate::web::{PageContext, html, see_other};
 
 pub const PAGE_SIZE: i64 = 48;
 
@@ -94,11 +93,11 @@ pub fn check_form(
     form: &AssetForm,
 ) -> Result<Result<CheckedForm, AssetErrors>, AppError> {
     let mut errors = AssetErrors::default();
-    let name = forms::text(&form.name, "Name", 255).unwrap_or_else(|e| {
+    let name = crate::web::forms::text(&form.name, "Name", 255).unwrap_or_else(|e| {
         errors.name = Some(e);
         None
     });
-    let category = forms::text(&form.category, "Category", 64)
+    let category = crate::web::forms::text(&form.category, "Category", 64)
         .map(|c| c.map(|c| c.to_lowercase()))
         .unwrap_or_else(|e| {
             errors.category = Some(e);
@@ -431,7 +430,7 @@ pub async fn gallery(
     let pages = ((total + PAGE_SIZE - 1) / PAGE_SIZE).max(1);
     let page = GalleryPage {
         ctx: PageContext::for_user(&user, "assets")
-            .as_fragment(crate::auth::is_htmx(&req) && req.headers().contains_key("HX-Target")),
+            .as_fragment(crate::web::is_htmx(&req) && req.headers().contains_key("HX-Target")),
         list_view: query.view == "list",
         upload: UploadBox::new(&user, &state, AssetForm::default(), pickers),
         query,
@@ -624,8 +623,8 @@ pub async fn delete(
     // The row is gone and its objects are queued in the same transaction; remove
     // them now. A failure stays queued and is retried (and `lauf storage check`
     // reports it): no row ever points at a missing file.
-    crate::storage::maintenance::remove_queued(&state.pool, &state.storage, &keys).await;
-    let back = crate::auth::safe_next(Some(form.return_to.as_str()).filter(|r| !r.is_empty()));
+    crate::storage::maintenance::remove_queued(&state.database, &state.storage, &keys).await;
+    let back = crate::web::safe_next(Some(form.return_to.as_str()).filter(|r| !r.is_empty()));
     let back = if back == "/" {
         "/assets".to_string()
     } else {
@@ -812,7 +811,7 @@ fn back_to(form_return: &str, fallback: String) -> String {
     if form_return.is_empty() {
         fallback
     } else {
-        crate::auth::safe_next(Some(form_return))
+        crate::web::safe_next(Some(form_return))
     }
 }
 

@@ -21,9 +21,9 @@ use crate::domain::files::{self, Detected, SNIFF_BYTES};
 use crate::domain::*;
 use crate::error::AppError;
 use crate::media;
-use crate::routes::{PageContext, html, see_other};
-use crate::startup::AppState;
+use crate::state::AppState;
 use crate::storage::{ObjectKey, ObjectStore, StorageError};
+use crate::web::{PageContext, html, see_other};
 
 /// Files per request.
 pub const MAX_FILES: usize = 20;
@@ -161,7 +161,7 @@ async fn refuse(
     let pickers = state.db(move |conn| Pickers::load(conn, &owner)).await?;
     let mut upload = UploadBox::new(user, state, form, pickers);
     upload.errors = errors;
-    let fragment = crate::auth::is_htmx(req);
+    let fragment = crate::web::is_htmx(req);
     html(
         StatusCode::UNPROCESSABLE_ENTITY,
         &UploadPage {
@@ -180,7 +180,7 @@ pub async fn form(
     let owner = user.id().clone();
     let pickers = state.db(move |conn| Pickers::load(conn, &owner)).await?;
     let form = AssetForm {
-        return_to: crate::auth::safe_next(Some(query.return_to.as_str()).filter(|r| !r.is_empty())),
+        return_to: crate::web::safe_next(Some(query.return_to.as_str()).filter(|r| !r.is_empty())),
         ..query.into_inner()
     };
     html(
@@ -349,7 +349,7 @@ pub async fn upload(
         return Err(e);
     }
     let back = match (form.return_to.is_empty(), single, first) {
-        (false, _, _) => crate::auth::safe_next(Some(&form.return_to)),
+        (false, _, _) => crate::web::safe_next(Some(&form.return_to)),
         (true, true, Some(id)) => format!("/assets/{id}"),
         _ => "/assets".to_string(),
     };

@@ -10,8 +10,8 @@ use crate::auth::CurrentUser;
 use crate::db::models::activities::{self, Activity};
 use crate::domain::*;
 use crate::error::AppError;
-use crate::routes::{PageContext, html};
-use crate::startup::AppState;
+use crate::state::AppState;
+use crate::web::{PageContext, html};
 
 #[derive(Template)]
 #[template(path = "command/activities.html")]

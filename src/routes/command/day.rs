@@ -2,31 +2,26 @@
 //! capacity live in one `#day-plan` section that block actions re-render; the side
 //! panels show goals, the activity catalog and what needs attention between blocks.
 
-use std::collections::HashMap;
 use std::sync::Arc;
 
 use actix_web::http::StatusCode;
 use actix_web::{HttpRequest, HttpResponse, web};
 use askama::Template;
-use chrono::{Duration, NaiveDate, NaiveDateTime, TimeZone};
+use chrono::{Duration, NaiveDate};
 use serde::Deserialize;
 
 use super::{BlockView, GoalCard, goal_cards, local_now};
 use crate::auth::CurrentUser;
-use crate::cache::VersionedCache;
-use crate::db::AnyConnection;
-use crate::db::models::activities::{self, Activity};
-use crate::db::models::assets::{self, LinkedFile};
-use crate::db::models::clients::{self, AttentionClient};
-use crate::db::models::goals::{self, Goal};
-use crate::db::models::projects::{self, DueProject};
-use crate::db::models::tasks::{self, TaskRow};
+use crate::db::day::{DayData, DayKey};
+use crate::db::models::activities::Activity;
+use crate::db::models::clients::AttentionClient;
+use crate::db::models::projects::DueProject;
 use crate::db::models::users;
 use crate::domain::plan::{self, Capacity, Span};
-use crate::domain::{HealthScore, PaymentStatus, TaskId, TaskStatus, TimeOfDay, UserId};
+use crate::domain::{HealthScore, PaymentStatus, TaskStatus, TimeOfDay};
 use crate::error::AppError;
-use crate::routes::{PageContext, html};
-use crate::startup::AppState;
+use crate::state::AppState;
+use crate::web::{PageContext, html};
 
 #[derive(Debug, Clone)]
 pub struct WeekCell {
@@ -104,89 +99,6 @@ impl DayPlan {
     }
 }
 
-/// What the day page's reads depend on besides the user's data: the week shown,
-/// the day in it, and today (the carry-over and what needs attention).
-#[derive(Debug, Clone, PartialEq)]
-pub struct DayKey {
-    week_start: NaiveDate,
-    day: NaiveDate,
-    today: NaiveDate,
-    /// The end of the user's today in UTC: follow-ups due by then need attention.
-    due_by: NaiveDateTime,
-}
-
-impl DayKey {
-    pub fn new(user: &CurrentUser, day: NaiveDate, today: NaiveDate) -> DayKey {
-        let prefs = &user.user.preferences.0;
-        // "Due today" means before the end of the user's local day, stored in UTC.
-        let end_of_today = (today + Duration::days(1))
-            .and_hms_opt(0, 0, 0)
-            .unwrap_or_default();
-        let due_by = user
-            .user
-            .timezone
-            .tz()
-            .from_local_datetime(&end_of_today)
-            .earliest()
-            .map(|t| t.naive_utc())
-            .unwrap_or(end_of_today);
-        DayKey {
-            week_start: plan::week_start(day, prefs.week_starts_on.weekday()),
-            day,
-            today,
-            due_by,
-        }
-    }
-}
-
-/// Everything the day page reads from the database, for one user at one data
-/// version: eight statements, run only when that version has not been read yet.
-pub struct DayData {
-    /// The blocks of the week around the day, in order.
-    rows: Vec<TaskRow>,
-    backlog: Vec<TaskRow>,
-    carry_over: i64,
-    /// The files linked to the day's blocks.
-    files: HashMap<TaskId, Vec<LinkedFile>>,
-    goals: Vec<Goal>,
-    catalog: Vec<Activity>,
-    attention_clients: Vec<AttentionClient>,
-    projects_due: Vec<DueProject>,
-}
-
-/// Users whose day page is kept in memory; a page is a few dozen kilobytes.
-pub const CACHED_USERS: usize = 256;
-
-pub type DayCache = VersionedCache<DayKey, DayData>;
-
-fn load_data(conn: &mut AnyConnection, user: &UserId, key: &DayKey) -> Result<DayData, AppError> {
-    let week_end = key.week_start + Duration::days(6);
-    let rows = tasks::in_range(conn, user, key.week_start, week_end)?;
-    let backlog = tasks::backlog(conn, user, 50)?;
-    let carry_over = if key.day == key.today {
-        tasks::unfinished_before(conn, user, key.today)?
-    } else {
-        0
-    };
-    // The files each block of the day needs, in one statement (none when it is empty).
-    let ids: Vec<&TaskId> = rows
-        .iter()
-        .filter(|r| r.task.scheduled_date == Some(key.day))
-        .map(|r| &r.task.id)
-        .collect();
-    let files = assets::linked_to_tasks(conn, user, &ids)?;
-    Ok(DayData {
-        rows,
-        backlog,
-        carry_over,
-        files,
-        goals: goals::list_for_user(conn, user)?,
-        catalog: activities::list_active(conn, user)?,
-        attention_clients: clients::needing_attention(conn, user, key.due_by)?,
-        projects_due: projects::due_by(conn, user, key.today + Duration::days(7))?,
-    })
-}
-
 /// The day's data at `version`: from the cache when it holds that version, else
 /// read (and cached). Without a version, it is read first: a request that has just
 /// written cannot use the one its session was loaded with.
@@ -213,7 +125,7 @@ async fn day_data(
                     v
                 }
             };
-            let data = Arc::new(load_data(conn, &id, &key)?);
+            let data = Arc::new(DayData::load(conn, &id, &key)?);
             cache.put(id, version, key, data.clone());
             Ok(data)
         })
@@ -410,7 +322,7 @@ pub struct DayQuery {
 pub fn chosen_day(raw: Option<&str>, today: NaiveDate) -> Result<NaiveDate, AppError> {
     match raw.map(str::trim).filter(|s| !s.is_empty()) {
         None => Ok(today),
-        Some(text) => super::forms::date(text)
+        Some(text) => crate::web::forms::date(text)
             .map_err(|e| AppError::BadRequest(format!("That is not a day to show: {e}.")))
             .map(|day| day.unwrap_or(today)),
     }
@@ -424,7 +336,7 @@ pub async fn show(
     let now = state.clock.now();
     let (today, _) = local_now(&user, now);
     let day = chosen_day(query.date.as_deref(), today)?;
-    let key = DayKey::new(&user, day, today);
+    let key = DayKey::new(&user.user, day, today);
     // Nothing was written in this request: the version read with the session holds.
     let data = day_data(&state, &user, key.clone(), Some(user.user.data_version)).await?;
     let page = DayPage {
@@ -461,7 +373,7 @@ pub async fn fragment(
     let (today, _) = local_now(user, now);
     let day = day.unwrap_or(today);
     // This request has just written: the version is read again.
-    let data = day_data(state, user, DayKey::new(user, day, today), None).await?;
+    let data = day_data(state, user, DayKey::new(&user.user, day, today), None).await?;
     html(
         StatusCode::OK,
         &DayFragment {

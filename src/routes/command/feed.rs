@@ -16,8 +16,8 @@ use crate::db::models::{feeds, tasks, users};
 use crate::domain::ical::{self, Event, When};
 use crate::domain::{TaskStatus, Timezone};
 use crate::error::AppError;
-use crate::routes::{PageContext, html};
-use crate::startup::AppState;
+use crate::state::AppState;
+use crate::web::{PageContext, html};
 
 #[derive(Deserialize)]
 pub struct FeedQuery {
@@ -176,5 +176,5 @@ pub async fn revoke(
             Ok(())
         })
         .await?;
-    Ok(crate::routes::see_other(&req, "/settings/calendar"))
+    Ok(crate::web::see_other(&req, "/settings/calendar"))
 }

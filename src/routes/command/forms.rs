@@ -4,89 +4,13 @@
 // boxing them would only add noise.
 #![allow(clippy::result_large_err)]
 
-use chrono::NaiveDate;
 use serde::Deserialize;
 
 use crate::db::models::activities::ActivityFields;
 use crate::db::models::goals::GoalFields;
 use crate::db::models::tasks::TaskFields;
 use crate::domain::*;
-
-pub fn text(raw: &str, field: &str, max: usize) -> Result<Option<String>, String> {
-    let value = raw.trim();
-    if value.chars().count() > max {
-        return Err(format!("{field} can be at most {max} characters"));
-    }
-    Ok((!value.is_empty()).then(|| value.to_string()))
-}
-
-pub fn required(raw: &str, field: &str, max: usize) -> Result<String, String> {
-    text(raw, field, max)?.ok_or_else(|| format!("{field} is required"))
-}
-
-/// A calendar date as YYYY-MM-DD, between the years 1900 and 2199: dates the
-/// plan can hold, far from the calendar's limits (where date arithmetic overflows).
-pub fn date(raw: &str) -> Result<Option<NaiveDate>, String> {
-    let value = raw.trim();
-    if value.is_empty() {
-        return Ok(None);
-    }
-    let day = NaiveDate::parse_from_str(value, "%Y-%m-%d")
-        .map_err(|_| "enter a date as YYYY-MM-DD".to_string())?;
-    if !(1900..=2199).contains(&chrono::Datelike::year(&day)) {
-        return Err("enter a date between the years 1900 and 2199".into());
-    }
-    Ok(Some(day))
-}
-
-pub fn time(raw: &str) -> Result<Option<TimeOfDay>, String> {
-    let value = raw.trim();
-    if value.is_empty() {
-        return Ok(None);
-    }
-    TimeOfDay::parse(value).map(Some).map_err(|e| e.to_string())
-}
-
-/// A link that will be rendered as an `href`: http(s) only, so no `javascript:` URL
-/// can hide in one.
-pub fn web_url(raw: &str) -> Result<Option<String>, String> {
-    let value = raw.trim();
-    if value.is_empty() {
-        return Ok(None);
-    }
-    let lower = value.to_ascii_lowercase();
-    let valid = (lower.starts_with("https://") || lower.starts_with("http://"))
-        && value.len() <= 500
-        && value.len() > "https://".len()
-        && !value
-            .chars()
-            .any(|c| c.is_whitespace() || c.is_control() || c == '"' || c == '<' || c == '>');
-    if valid {
-        Ok(Some(value.to_string()))
-    } else {
-        Err(format!("{value:?} is not a web address (https://…)"))
-    }
-}
-
-/// An optional amount of money, zero or more.
-pub fn amount(raw: &str) -> Result<Option<Money>, String> {
-    if raw.trim().is_empty() {
-        return Ok(None);
-    }
-    match Money::parse(raw) {
-        Ok(m) if m.is_negative() => Err("enter an amount of zero or more".into()),
-        Ok(m) => Ok(Some(m)),
-        Err(e) => Err(e.to_string()),
-    }
-}
-
-pub fn id<T>(raw: &str, parse: fn(&str) -> Result<T, BadId>) -> Result<Option<T>, String> {
-    let value = raw.trim();
-    if value.is_empty() {
-        return Ok(None);
-    }
-    parse(value).map(Some).map_err(|e| e.to_string())
-}
+use crate::web::forms::{date, id, required, text, time};
 
 /// Field messages of a block form; empty means valid.
 #[derive(Debug, Default, Clone, PartialEq, Eq)]
@@ -406,18 +330,6 @@ mod tests {
             ..task_form()
         };
         assert!(last.parse().is_ok());
-    }
-
-    #[test]
-    fn dates_stay_far_from_the_calendars_limits() {
-        assert_eq!(
-            date("2026-11-23").unwrap().unwrap().to_string(),
-            "2026-11-23"
-        );
-        assert!(date("+262143-12-31").is_err());
-        assert!(date("1899-12-31").is_err());
-        assert!(date("2026-13-01").is_err());
-        assert_eq!(date(" "), Ok(None));
     }
 
     #[test]

@@ -12,8 +12,8 @@ use crate::auth::CurrentUser;
 use crate::db::models::goals;
 use crate::domain::*;
 use crate::error::AppError;
-use crate::routes::{PageContext, html};
-use crate::startup::AppState;
+use crate::state::AppState;
+use crate::web::{PageContext, html};
 
 #[derive(Template)]
 #[template(path = "command/goals.html")]

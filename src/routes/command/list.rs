@@ -5,15 +5,15 @@ use actix_web::{HttpRequest, HttpResponse, web};
 use askama::Template;
 use serde::Deserialize;
 
-use super::{BlockView, forms};
+use super::BlockView;
 use crate::auth::CurrentUser;
 use crate::db::models::goals::{self, Goal};
 use crate::db::models::projects;
 use crate::db::models::tasks::{self, TaskFilter, TaskSort};
 use crate::domain::*;
 use crate::error::AppError;
-use crate::routes::{PageContext, html};
-use crate::startup::AppState;
+use crate::state::AppState;
+use crate::web::{PageContext, html};
 
 pub const PAGE_SIZE: i64 = 50;
 
@@ -110,11 +110,17 @@ fn filter_of(q: &ListQuery) -> (TaskFilter, Vec<String>) {
         status: keep(p, opt(&q.status, TaskStatus::parse)),
         category: keep(p, opt(&q.category, TaskCategory::parse)),
         priority: keep(p, opt(&q.priority, Priority::parse)),
-        from: keep(p, forms::date(&q.from).map_err(|e| format!("From: {e}"))),
-        to: keep(p, forms::date(&q.to).map_err(|e| format!("To: {e}"))),
-        project: keep(p, forms::id(&q.project, ProjectId::parse)),
-        goal: keep(p, forms::id(&q.goal, GoalId::parse)),
-        search: forms::text(&q.q, "Search", 200).ok().flatten(),
+        from: keep(
+            p,
+            crate::web::forms::date(&q.from).map_err(|e| format!("From: {e}")),
+        ),
+        to: keep(
+            p,
+            crate::web::forms::date(&q.to).map_err(|e| format!("To: {e}")),
+        ),
+        project: keep(p, crate::web::forms::id(&q.project, ProjectId::parse)),
+        goal: keep(p, crate::web::forms::id(&q.goal, GoalId::parse)),
+        search: crate::web::forms::text(&q.q, "Search", 200).ok().flatten(),
         sort: match q.sort.as_str() {
             "date" => TaskSort::DateAsc,
             "priority" => TaskSort::PriorityDesc,

@@ -13,11 +13,12 @@ pub mod week;
 use actix_web::{HttpRequest, HttpResponse};
 use chrono::{NaiveDate, NaiveDateTime, Weekday};
 
-use crate::auth::{CurrentUser, is_htmx, safe_next};
+use crate::auth::CurrentUser;
 use crate::db::models::goals::Goal;
 use crate::db::models::tasks::TaskRow;
 use crate::domain::plan::{self, Pace, Placement};
 use crate::domain::*;
+use crate::web::{is_htmx, safe_next};
 
 /// A block as every view shows it.
 #[derive(Debug, Clone)]
@@ -232,5 +233,5 @@ pub fn htmx_target(req: &HttpRequest) -> Option<String> {
 
 /// After a change: for htmx, a full reload of `path` via `HX-Redirect`; otherwise 303.
 pub fn back_to(req: &HttpRequest, path: &str) -> HttpResponse {
-    super::see_other(req, path)
+    crate::web::see_other(req, path)
 }

@@ -18,8 +18,8 @@ use crate::db::models::projects;
 use crate::db::models::tasks::{self, BadLink, TaskFields};
 use crate::domain::*;
 use crate::error::AppError;
-use crate::routes::{PageContext, html};
-use crate::startup::AppState;
+use crate::state::AppState;
+use crate::web::{PageContext, html};
 
 /// The block form, as a page (no JavaScript) or as the `#editor` fragment (htmx).
 #[derive(Template)]
@@ -117,7 +117,7 @@ async fn render_form(
         .into_iter()
         .filter(|g| g.completed_at.is_none() || Some(g.id.as_str()) == Some(form.goal_id.as_str()))
         .collect();
-    let fragment = crate::auth::is_htmx(req);
+    let fragment = crate::web::is_htmx(req);
     let page = TaskFormPage {
         ctx: PageContext::for_user(user, "today").as_fragment(fragment),
         fragment,
@@ -478,7 +478,7 @@ pub async fn move_task(
         "today" => Some(today),
         "backlog" => None,
         "" => Some(
-            super::forms::date(&form.date)
+            crate::web::forms::date(&form.date)
                 .map_err(AppError::Unprocessable)?
                 .ok_or_else(|| {
                     AppError::Unprocessable("choose a day to move the block to".into())
@@ -490,7 +490,7 @@ pub async fn move_task(
             )));
         }
     };
-    let time = super::forms::time(&form.time).map_err(AppError::Unprocessable)?;
+    let time = crate::web::forms::time(&form.time).map_err(AppError::Unprocessable)?;
     let keep_time = form.keep_time == "keep"
         || (form.when == "tomorrow" || form.when == "today") && form.time.is_empty();
     let id = user.id().clone();

@@ -12,8 +12,8 @@ use crate::auth::CurrentUser;
 use crate::db::models::tasks;
 use crate::domain::plan::{self, Capacity};
 use crate::error::AppError;
-use crate::routes::{PageContext, html};
-use crate::startup::AppState;
+use crate::state::AppState;
+use crate::web::{PageContext, html};
 
 pub struct DayColumn {
     pub date: NaiveDate,

@@ -6,11 +6,12 @@ use actix_web::dev::{ServiceRequest, ServiceResponse};
 use actix_web::middleware::Next;
 use actix_web::{HttpMessage, web};
 
-use super::session::{self, LiveSession};
-use super::supabase::{self, Freshness};
+use super::extract::login_required;
 use super::{SessionState, csrf};
+use crate::auth::session::{self, LiveSession};
+use crate::auth::supabase::{self, Freshness};
 use crate::error::AppError;
-use crate::startup::AppState;
+use crate::state::AppState;
 
 /// Paths that never need a session: static files and probes.
 fn sessionless(path: &str) -> bool {
@@ -73,15 +74,10 @@ async fn load_and_check(req: &mut ServiceRequest) -> Result<(), AppError> {
         && session.record.kind == "supabase"
         && session.user.is_some()
     {
-        match supabase::ensure_fresh(&state, supabase, session).await? {
+        match supabase::ensure_fresh(&state.supabase_env(), supabase, session).await? {
             Freshness::Live => {}
             Freshness::Unavailable => return Err(AppError::AuthUnavailable),
-            Freshness::Ended => {
-                return Err(AppError::LoginRequired {
-                    next: crate::auth::safe_next(Some(&crate::auth::return_path(req.request()))),
-                    htmx: crate::auth::is_htmx(req.request()),
-                });
-            }
+            Freshness::Ended => return Err(login_required(req.request())),
         }
     }
 

@@ -1,0 +1,89 @@
+//! What the day page (`/`) reads, for one user at one data version: eight
+//! statements, run only when the per-user cache (`crate::cache::DayCache`) does
+//! not hold that version yet.
+
+use std::collections::HashMap;
+
+use chrono::{Duration, NaiveDate, NaiveDateTime};
+
+use super::AnyConnection;
+use super::models::activities::{self, Activity};
+use super::models::assets::{self, LinkedFile};
+use super::models::clients::{self, AttentionClient};
+use super::models::goals::{self, Goal};
+use super::models::projects::{self, DueProject};
+use super::models::tasks::{self, TaskRow};
+use super::models::users::User;
+use crate::domain::plan;
+use crate::domain::{TaskId, UserId};
+
+/// What the day page's reads depend on besides the user's data: the week shown,
+/// the day in it, and today (the carry-over and what needs attention).
+#[derive(Debug, Clone, PartialEq)]
+pub struct DayKey {
+    pub week_start: NaiveDate,
+    pub day: NaiveDate,
+    pub today: NaiveDate,
+    /// The end of the user's today in UTC: follow-ups due by then need attention.
+    pub due_by: NaiveDateTime,
+}
+
+impl DayKey {
+    pub fn new(user: &User, day: NaiveDate, today: NaiveDate) -> DayKey {
+        let prefs = &user.preferences.0;
+        DayKey {
+            week_start: plan::week_start(day, prefs.week_starts_on.weekday()),
+            day,
+            today,
+            due_by: user.timezone.end_of_day(today),
+        }
+    }
+}
+
+/// Everything the day page reads from the database.
+pub struct DayData {
+    /// The blocks of the week around the day, in order.
+    pub rows: Vec<TaskRow>,
+    pub backlog: Vec<TaskRow>,
+    pub carry_over: i64,
+    /// The files linked to the day's blocks.
+    pub files: HashMap<TaskId, Vec<LinkedFile>>,
+    pub goals: Vec<Goal>,
+    pub catalog: Vec<Activity>,
+    pub attention_clients: Vec<AttentionClient>,
+    pub projects_due: Vec<DueProject>,
+}
+
+impl DayData {
+    pub fn load(
+        conn: &mut AnyConnection,
+        user: &UserId,
+        key: &DayKey,
+    ) -> diesel::QueryResult<Self> {
+        let week_end = key.week_start + Duration::days(6);
+        let rows = tasks::in_range(conn, user, key.week_start, week_end)?;
+        let backlog = tasks::backlog(conn, user, 50)?;
+        let carry_over = if key.day == key.today {
+            tasks::unfinished_before(conn, user, key.today)?
+        } else {
+            0
+        };
+        // The files each block of the day needs, in one statement (none when it is empty).
+        let ids: Vec<&TaskId> = rows
+            .iter()
+            .filter(|r| r.task.scheduled_date == Some(key.day))
+            .map(|r| &r.task.id)
+            .collect();
+        let files = assets::linked_to_tasks(conn, user, &ids)?;
+        Ok(DayData {
+            rows,
+            backlog,
+            carry_over,
+            files,
+            goals: goals::list_for_user(conn, user)?,
+            catalog: activities::list_active(conn, user)?,
+            attention_clients: clients::needing_attention(conn, user, key.due_by)?,
+            projects_due: projects::due_by(conn, user, key.today + Duration::days(7))?,
+        })
+    }
+}

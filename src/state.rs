@@ -1,0 +1,66 @@
+//! `AppState`: what every request shares (the database, settings, keys, storage,
+//! clock and caches), nothing per user. Above `auth`, `db`, `storage` and `cache`,
+//! below `web` and `routes`: it imports no route.
+
+use std::sync::Arc;
+
+use crate::auth::session::SessionPolicy;
+use crate::auth::supabase::{SessionEnv, Supabase};
+use crate::cache::DayCache;
+use crate::clock::Clock;
+use crate::config::Settings;
+use crate::crypto::KeyRing;
+use crate::db::{AnyConnection, Database, DbKind};
+use crate::error::AppError;
+use crate::storage::Storage;
+
+pub struct AppState {
+    pub database: Database,
+    pub settings: Arc<Settings>,
+    pub sessions: SessionPolicy,
+    /// The one clock: every timestamp the app writes or compares comes from it.
+    pub clock: Clock,
+    /// Keys for secrets at rest (client credentials, Supabase tokens).
+    pub keys: Arc<KeyRing>,
+    /// Where uploaded files live (local directory or S3).
+    pub storage: Arc<Storage>,
+    /// Supabase Auth, when `LAUF_AUTH_MODE=supabase`; `None` in local mode.
+    pub supabase: Option<Arc<Supabase>>,
+    /// Day pages' data by user and data version.
+    pub day_cache: Arc<DayCache>,
+}
+
+impl AppState {
+    pub fn db_kind(&self) -> DbKind {
+        self.database.kind()
+    }
+
+    /// Reads, on the blocking pool (`Database::read`).
+    #[track_caller]
+    pub fn db<F, R>(&self, work: F) -> impl Future<Output = Result<R, AppError>> + use<F, R>
+    where
+        F: FnOnce(&mut AnyConnection) -> Result<R, AppError> + Send + 'static,
+        R: Send + 'static,
+    {
+        self.database.read(work)
+    }
+
+    /// One write transaction, queued on SQLite (`Database::write`).
+    #[track_caller]
+    pub fn db_write<F, R>(&self, work: F) -> impl Future<Output = Result<R, AppError>> + use<F, R>
+    where
+        F: FnOnce(&mut AnyConnection) -> Result<R, AppError> + Send + 'static,
+        R: Send + 'static,
+    {
+        self.database.write(work)
+    }
+
+    /// What a Supabase session's upkeep needs of the app.
+    pub fn supabase_env(&self) -> SessionEnv<'_> {
+        SessionEnv {
+            db: &self.database,
+            keys: &self.keys,
+            clock: &self.clock,
+        }
+    }
+}

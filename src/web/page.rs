@@ -1,0 +1,56 @@
+//! `PageContext`: what every page's layout needs.
+
+use crate::auth::CurrentUser;
+
+/// Who is signed in, the CSRF token for forms and htmx, and which navigation entry
+/// is current.
+#[derive(Debug, Clone, Default)]
+pub struct PageContext {
+    pub user_name: Option<String>,
+    pub csrf: Option<String>,
+    pub nav: &'static str,
+    /// Render only the page's content block (an htmx swap), without the layout.
+    pub fragment: bool,
+}
+
+impl PageContext {
+    pub fn anonymous() -> Self {
+        PageContext::default()
+    }
+
+    /// A page for a visitor holding a pre-session (login, sign-up).
+    pub fn visitor(csrf: &str) -> Self {
+        PageContext {
+            csrf: Some(csrf.to_string()),
+            ..Default::default()
+        }
+    }
+
+    pub fn for_user(user: &CurrentUser, nav: &'static str) -> Self {
+        PageContext {
+            user_name: Some(user.user.display_name().to_string()),
+            csrf: Some(user.csrf_token.clone()),
+            nav,
+            fragment: false,
+        }
+    }
+
+    pub fn as_fragment(mut self, fragment: bool) -> Self {
+        self.fragment = fragment;
+        self
+    }
+
+    /// The versioned URL of an embedded static file.
+    pub fn asset(&self, path: &str) -> String {
+        super::embedded::url(path)
+    }
+
+    pub fn csrf_token(&self) -> &str {
+        self.csrf.as_deref().unwrap_or_default()
+    }
+
+    /// `aria-current` for the navigation entry of this page.
+    pub fn current(&self, nav: &str) -> &'static str {
+        if self.nav == nav { "page" } else { "false" }
+    }
+}
