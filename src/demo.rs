@@ -293,7 +293,13 @@ fn add_assets(
     }
     assets::insert_all(conn, &rows, None)?;
     for (row, asset) in todays.iter().take(3).zip(&rows) {
-        assets::link_to_task(conn, &row.task.id, &asset.0.id)?;
+        assets::link_to_task(
+            conn,
+            &row.task.user_id,
+            &row.task.id,
+            &asset.0.id,
+            asset.0.created_at,
+        )?;
     }
     Ok(rows.len())
 }

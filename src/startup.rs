@@ -13,7 +13,7 @@ use crate::clock::Clock;
 use crate::config::Settings;
 use crate::db::{self, Database, DbPool};
 use crate::state::AppState;
-use crate::{jobs, routes, web as our_web};
+use crate::{jobs, web as our_web};
 
 pub struct Application {
     server: Server,
@@ -92,7 +92,7 @@ impl Application {
                 .app_data(web::PayloadConfig::new(256 * 1024))
                 .app_data(our_web::extract::path_config())
                 .app_data(our_web::extract::query_config())
-                .configure(routes::configure)
+                .configure(configure)
                 .default_service(web::to(our_web::not_found))
                 .wrap(from_fn(our_web::session_gate::session_gate))
                 .wrap(from_fn(our_web::error_pages::render_errors))
@@ -143,4 +143,199 @@ impl Application {
         );
         self.server.await
     }
+}
+
+/// The route table: every URL, its method and its handler. Files under `routes/`
+/// follow these URLs.
+pub fn configure(cfg: &mut web::ServiceConfig) {
+    use crate::routes::*;
+    use web::{get, post, resource};
+    cfg
+        // Probes and the embedded static files.
+        .route("/healthz", get().to(health::healthz))
+        .route("/readyz", get().to(health::readyz))
+        .service(
+            resource("/static/{path:.*}")
+                .route(get().to(static_files::serve))
+                .route(web::head().to(static_files::serve)),
+        )
+        .route("/favicon.ico", get().to(static_files::favicon))
+        // Signing in: both modes, then Supabase mode only (404 in local mode).
+        .service(
+            resource("/login")
+                .route(get().to(auth::login_form))
+                .route(post().to(auth::login)),
+        )
+        .service(
+            resource("/signup")
+                .route(get().to(auth::signup_form))
+                .route(post().to(auth::signup)),
+        )
+        .route("/logout", post().to(auth::logout))
+        .route("/login/magic", post().to(auth::supabase::magic_link))
+        .route(
+            "/login/oauth/{provider}",
+            get().to(auth::supabase::oauth_start),
+        )
+        .service(
+            resource("/auth/confirm")
+                .route(get().to(auth::supabase::confirm_form))
+                .route(post().to(auth::supabase::confirm)),
+        )
+        .route("/auth/callback", get().to(auth::supabase::oauth_callback))
+        // Settings.
+        .service(
+            resource("/settings")
+                .route(get().to(settings::show))
+                .route(post().to(settings::save)),
+        )
+        .route("/settings/sessions", get().to(settings::sessions::list))
+        .route(
+            "/settings/sessions/others/revoke",
+            post().to(settings::sessions::revoke_others),
+        )
+        .route(
+            "/settings/sessions/{id}/revoke",
+            post().to(settings::sessions::revoke),
+        )
+        .service(
+            resource("/settings/calendar")
+                .route(get().to(settings::calendar::show))
+                .route(post().to(settings::calendar::regenerate)),
+        )
+        .route(
+            "/settings/calendar/revoke",
+            post().to(settings::calendar::revoke),
+        )
+        .route("/calendar.ics", get().to(calendar_ics::ics))
+        // The Command Center.
+        .route("/", get().to(command::day::show))
+        .route("/command/calendar", get().to(command::calendar::show))
+        .route("/command/tasks", get().to(command::tasks::show))
+        .service(
+            resource("/command/goals")
+                .route(get().to(command::goals::list))
+                .route(post().to(command::goals::create)),
+        )
+        .route("/command/goals/{id}/edit", get().to(command::goals::edit))
+        .route("/command/goals/{id}", post().to(command::goals::update))
+        .route(
+            "/command/goals/{id}/{action}",
+            post().to(command::goals::act),
+        )
+        .route("/goals", post().to(command::goals::moved))
+        .route("/goals/{rest:.*}", post().to(command::goals::moved))
+        // Blocks.
+        .route("/tasks/new", get().to(tasks::form::new))
+        .route("/tasks", post().to(tasks::form::create))
+        .route("/tasks/carry-over", post().to(tasks::actions::carry_over))
+        .route("/tasks/{id}/edit", get().to(tasks::form::edit))
+        .route("/tasks/{id}", post().to(tasks::form::update))
+        .route("/tasks/{id}/delete", post().to(tasks::actions::delete))
+        .route("/tasks/{id}/status", post().to(tasks::actions::set_status))
+        .route("/tasks/{id}/move", post().to(tasks::actions::move_task))
+        // The activity catalog.
+        .service(
+            resource("/activities")
+                .route(get().to(activities::list))
+                .route(post().to(activities::create)),
+        )
+        .route("/activities/{id}/edit", get().to(activities::edit))
+        .route("/activities/{id}", post().to(activities::update))
+        .route("/activities/{id}/{action}", post().to(activities::arrange))
+        // Clients; the CSV routes before `/clients/{id}`, which would take them as ids.
+        .service(
+            resource("/clients")
+                .route(get().to(clients::list::list))
+                .route(post().to(clients::form::create)),
+        )
+        .route("/clients/new", get().to(clients::form::new))
+        .route("/clients.csv", get().to(clients::csv::export_clients))
+        .service(
+            resource("/clients/import")
+                .route(get().to(clients::csv::import_form))
+                .route(post().to(clients::csv::import_upload)),
+        )
+        .service(
+            resource("/clients/import/commit")
+                .app_data(crate::web::extract::form_config_limit(256 * 1024))
+                .route(post().to(clients::csv::import_commit)),
+        )
+        .service(
+            resource("/clients/{id}")
+                .route(get().to(clients::show::show))
+                .route(post().to(clients::form::update)),
+        )
+        .route("/clients/{id}/edit", get().to(clients::form::edit))
+        .service(
+            resource("/clients/{id}/delete")
+                .route(get().to(clients::form::confirm_delete))
+                .route(post().to(clients::form::delete)),
+        )
+        .route(
+            "/clients/{id}/contact",
+            post().to(clients::followup::log_contact),
+        )
+        .route(
+            "/clients/{id}/followup-block",
+            post().to(clients::followup::followup_block),
+        )
+        .route(
+            "/clients/{id}/health",
+            post().to(clients::health::decide_health),
+        )
+        .route(
+            "/clients/{id}/credentials",
+            post().to(clients::credentials::save_credentials),
+        )
+        .route(
+            "/clients/{id}/credentials/reveal",
+            post().to(clients::credentials::reveal_credentials),
+        )
+        // Opportunities.
+        .route("/clients/{id}/opportunities", post().to(opportunities::add))
+        .route(
+            "/clients/{id}/opportunities/suggest",
+            post().to(opportunities::suggest),
+        )
+        .route(
+            "/opportunities/{id}/dismiss",
+            post().to(opportunities::dismiss),
+        )
+        .route(
+            "/opportunities/{id}/convert",
+            post().to(opportunities::convert),
+        )
+        // Projects.
+        .service(
+            resource("/projects")
+                .route(get().to(projects::board::board))
+                .route(post().to(projects::form::create)),
+        )
+        .route("/projects.csv", get().to(projects::csv::export))
+        .route("/projects/new", get().to(projects::form::new))
+        .service(
+            resource("/projects/{id}")
+                .route(get().to(projects::show::show))
+                .route(post().to(projects::form::update)),
+        )
+        .route("/projects/{id}/edit", get().to(projects::form::edit))
+        .route("/projects/{id}/move", post().to(projects::board::step))
+        // Assets.
+        .route("/assets", get().to(assets::gallery::gallery))
+        .service(
+            resource("/assets/upload")
+                .route(get().to(assets::upload::form))
+                .route(post().to(assets::upload::upload)),
+        )
+        .route("/assets/link", post().to(assets::links::link))
+        .route("/assets/unlink", post().to(assets::links::unlink))
+        .service(
+            resource("/assets/{id}")
+                .route(get().to(assets::show::show))
+                .route(post().to(assets::show::update)),
+        )
+        .route("/assets/{id}/file", get().to(assets::file::file))
+        .route("/assets/{id}/thumb", get().to(assets::file::thumbnail))
+        .route("/assets/{id}/delete", post().to(assets::show::delete));
 }

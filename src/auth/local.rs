@@ -12,6 +12,7 @@ use crate::db::models::audit::{self, AuditEvent};
 use crate::db::models::credentials::{self, LocalCredential};
 use crate::db::models::users::{self, NewUser};
 use crate::db::{AnyConnection, Json};
+use crate::domain::AuditAction;
 use crate::domain::account::parse_display_name;
 use crate::domain::catalog::STARTER_SET;
 use crate::domain::{AccountError, ActivityId, EmailAddress, Preferences, Timezone, UserId};
@@ -127,7 +128,7 @@ pub fn create_account(
             },
         )?;
         activities::insert_all(conn, &starter_catalog(&id, now))?;
-        audit::record(conn, AuditEvent::new("auth.signup").user(&id))?;
+        audit::record(conn, AuditEvent::new(AuditAction::Signup, now).user(&id))?;
         Ok(SignupOutcome::Created(id.clone()))
     });
     match result {
@@ -187,7 +188,10 @@ pub fn authenticate(
         now,
     )?);
     if let Some(retry_after_secs) = wait {
-        audit::record(conn, AuditEvent::new("auth.login_throttled").ip(Some(ip)))?;
+        audit::record(
+            conn,
+            AuditEvent::new(AuditAction::LoginThrottled, now).ip(Some(ip)),
+        )?;
         return Ok(LoginOutcome::Throttled { retry_after_secs });
     }
     let credential = if email_lower.is_empty() || password.len() > password::MAX_BYTES {
@@ -213,14 +217,16 @@ pub fn authenticate(
             }
             audit::record(
                 conn,
-                AuditEvent::new("auth.login").user(&c.user_id).ip(Some(ip)),
+                AuditEvent::new(AuditAction::Login, now)
+                    .user(&c.user_id)
+                    .ip(Some(ip)),
             )?;
             Ok(LoginOutcome::SignedIn(c.user_id))
         }
         found => {
             throttle::record_failure(conn, &ip_key, throttle::PER_IP, now)?;
             throttle::record_failure(conn, &account_key, throttle::PER_ACCOUNT, now)?;
-            let event = AuditEvent::new("auth.login_failed").ip(Some(ip));
+            let event = AuditEvent::new(AuditAction::LoginFailed, now).ip(Some(ip));
             let user_id = found.map(|c| c.user_id);
             audit::record(
                 conn,

@@ -8,6 +8,8 @@ pub mod session;
 pub mod supabase;
 pub mod throttle;
 
+use chrono::{DateTime, NaiveDate, NaiveDateTime, Utc};
+
 use crate::db::models::users::User;
 
 /// The signed-in user, as the session gate found it (`web::extract` makes it an
@@ -22,5 +24,15 @@ pub struct CurrentUser {
 impl CurrentUser {
     pub fn id(&self) -> &crate::domain::UserId {
         &self.user.id
+    }
+
+    /// The user's calendar date at `now`, in their time zone.
+    pub fn today(&self, now: DateTime<Utc>) -> NaiveDate {
+        self.user.timezone.today(now)
+    }
+
+    /// The user's wall-clock date and time at `now`.
+    pub fn local_now(&self, now: DateTime<Utc>) -> NaiveDateTime {
+        now.with_timezone(&self.user.timezone.tz()).naive_local()
     }
 }

@@ -32,6 +32,14 @@ macro_rules! text_enum {
                 match self { $($name::$variant => $label,)+ }
             }
 
+            /// Every value as `(stored text, label)`, for a `<select>`.
+            pub fn choices() -> Vec<(String, String)> {
+                Self::ALL
+                    .iter()
+                    .map(|v| (v.as_str().to_string(), v.label().to_string()))
+                    .collect()
+            }
+
             /// Parses the stored text exactly (`"DEEP_WORK"`), never a label or lower case.
             pub fn parse(text: &str) -> Result<Self, UnknownValue> {
                 match text {

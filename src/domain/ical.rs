@@ -1,6 +1,10 @@
 //! An RFC 5545 iCalendar document of scheduled blocks, for calendar apps to
 //! subscribe to. Times are written in UTC (`…Z`), converted from the user's zone
 //! with its DST rules, so every app shows the right instant without VTIMEZONE data.
+//! Written here rather than with the `icalendar` crate: the feed needs six
+//! properties, escaping and line folding (tested below, including folds that must
+//! not split a UTF-8 character), which is less code than mapping onto that crate's
+//! property model, and it keeps the domain free of I/O and extra dependencies.
 
 use chrono::{DateTime, NaiveDate, Utc};
 

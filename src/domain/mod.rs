@@ -2,6 +2,7 @@
 //! untrusted text into a value that is valid by construction.
 
 pub mod account;
+pub mod audit;
 pub mod catalog;
 pub mod enums;
 pub mod files;
@@ -18,6 +19,7 @@ pub mod suggestions;
 pub mod time;
 
 pub use account::{AccountError, EmailAddress};
+pub use audit::AuditAction;
 pub use enums::*;
 pub use ids::*;
 pub use money::{Money, MoneyError};

@@ -14,17 +14,25 @@ use serde::de::DeserializeOwned;
 use crate::domain::Preferences;
 use crate::domain::properties::{config, hostile_text};
 
-use super::assets::{AssetForm, GalleryQuery, LinkForm};
+use super::activities::ActivityForm;
+use super::assets::AssetForm;
+use super::assets::gallery::GalleryQuery;
+use super::assets::links::LinkForm;
+use super::auth::supabase::MagicForm;
 use super::auth::{LoginForm, SignupForm};
-use super::clients::{
-    ClientForm, ContactForm, CredentialsForm, DismissForm, HealthForm, ListQuery, OpportunityForm,
-};
-use super::command::forms::{ActivityForm, GoalForm, TaskForm};
-use super::command::tasks::{MoveForm, StatusForm};
-use super::projects::{BoardQuery, ProjectForm, StepForm};
+use super::clients::credentials::CredentialsForm;
+use super::clients::csv::{CommitForm, parse_import};
+use super::clients::followup::ContactForm;
+use super::clients::form::ClientForm;
+use super::clients::health::HealthForm;
+use super::clients::list::ListQuery;
+use super::command::goals::GoalForm;
+use super::opportunities::{DismissForm, OpportunityForm};
+use super::projects::board::{BoardQuery, StepForm};
+use super::projects::form::ProjectForm;
 use super::settings::SettingsForm;
-use super::supabase_auth::MagicForm;
-use super::transfer::{CommitForm, parse_import};
+use super::tasks::actions::{MoveForm, StatusForm};
+use super::tasks::form::TaskForm;
 
 type Fields = &'static [(&'static str, &'static str)];
 
@@ -354,10 +362,10 @@ proptest! {
         let _ = decode::<AssetForm>(&body);
         let _ = decode::<LinkForm>(&body);
         if let Some(query) = decode::<ListQuery>(&body) {
-            let _ = super::clients::parse_list(&query);
+            let _ = super::clients::list::parse_list(&query);
         }
         if let Some(query) = decode::<GalleryQuery>(&body) {
-            let _ = super::assets::parse_gallery(&query);
+            let _ = super::assets::gallery::parse_gallery(&query);
         }
         let _ = decode::<BoardQuery>(&body);
     }

@@ -5,6 +5,11 @@ use chrono::NaiveDate;
 
 use crate::domain::{BadId, Money, TimeOfDay};
 
+/// Keeps a field's parsed value, or puts its message where the form shows it.
+pub fn check<T>(slot: &mut Option<String>, parsed: Result<T, String>) -> Option<T> {
+    parsed.map_err(|message| *slot = Some(message)).ok()
+}
+
 pub fn text(raw: &str, field: &str, max: usize) -> Result<Option<String>, String> {
     let value = raw.trim();
     if value.chars().count() > max {

@@ -4,6 +4,7 @@
 //! `db` and `domain`; never `routes` or `startup`.
 
 pub mod csrf;
+pub mod csv;
 pub mod embedded;
 pub mod error_pages;
 pub mod extract;

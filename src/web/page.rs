@@ -9,8 +9,6 @@ pub struct PageContext {
     pub user_name: Option<String>,
     pub csrf: Option<String>,
     pub nav: &'static str,
-    /// Render only the page's content block (an htmx swap), without the layout.
-    pub fragment: bool,
 }
 
 impl PageContext {
@@ -31,13 +29,7 @@ impl PageContext {
             user_name: Some(user.user.display_name().to_string()),
             csrf: Some(user.csrf_token.clone()),
             nav,
-            fragment: false,
         }
-    }
-
-    pub fn as_fragment(mut self, fragment: bool) -> Self {
-        self.fragment = fragment;
-        self
     }
 
     /// The versioned URL of an embedded static file.

@@ -67,7 +67,7 @@ async fn add_goal(app: &TestApp, browser: &Browser, title: &str, target: &str) -
     let res = browser
         .submit(
             "/command/goals",
-            "/goals",
+            "/command/goals",
             &[
                 ("title", title),
                 ("goal_type", "WEEKLY"),
@@ -497,7 +497,10 @@ async fn someone_elses_blocks_and_goals_answer_404(backend: Backend) {
         .first(&mut *app.conn())
         .unwrap();
     assert_eq!(bob.get(&format!("/tasks/{block}/edit")).await.status, 404);
-    assert_eq!(bob.get(&format!("/goals/{goal}/edit")).await.status, 404);
+    assert_eq!(
+        bob.get(&format!("/command/goals/{goal}/edit")).await.status,
+        404
+    );
     let token = bob.get("/").await.csrf_token();
     for (path, form) in [
         (format!("/tasks/{block}/status"), vec![("status", "DONE")]),
@@ -513,8 +516,8 @@ async fn someone_elses_blocks_and_goals_answer_404(backend: Backend) {
                 ("time_block_minutes", "30"),
             ],
         ),
-        (format!("/goals/{goal}/complete"), vec![]),
-        (format!("/goals/{goal}/delete"), vec![]),
+        (format!("/command/goals/{goal}/complete"), vec![]),
+        (format!("/command/goals/{goal}/delete"), vec![]),
         (format!("/activities/{activity}/archive"), vec![]),
     ] {
         let mut fields = vec![("csrf_token", token.as_str())];

@@ -126,7 +126,7 @@ async fn add_goal(browser: &Browser, title: &str) {
     let res = browser
         .submit(
             "/command/goals",
-            "/goals",
+            "/command/goals",
             &[
                 ("title", title),
                 ("goal_type", "WEEKLY"),

@@ -27,6 +27,7 @@ use crate::db::models::activities;
 use crate::db::models::audit::{self, AuditEvent};
 use crate::db::models::sessions;
 use crate::db::models::users::{self, NewUser};
+use crate::domain::AuditAction;
 use crate::domain::{EmailAddress, Preferences, Timezone, UserId};
 use crate::error::AppError;
 use gotrue::{GoTrue, TokenGrant};
@@ -171,7 +172,12 @@ pub fn open_session(
     }
     let issued = session::issue_as(conn, policy, Some(&user), "supabase", meta, now)?;
     store_grant(conn, keys, &issued.record.id_hash, grant, claims)?;
-    audit::record(conn, AuditEvent::new("auth.login").user(&user).ip(meta.ip))?;
+    audit::record(
+        conn,
+        AuditEvent::new(AuditAction::Login, now)
+            .user(&user)
+            .ip(meta.ip),
+    )?;
     Ok(issued)
 }
 
@@ -241,7 +247,7 @@ pub fn provision(
                     )?;
                     users::record_login(conn, &id, now)?;
                     activities::insert_all(conn, &crate::auth::local::starter_catalog(&id, now))?;
-                    audit::record(conn, AuditEvent::new("auth.signup").user(&id))?;
+                    audit::record(conn, AuditEvent::new(AuditAction::Signup, now).user(&id))?;
                 }
             }
             Ok(())

@@ -18,7 +18,7 @@ use crate::crypto::KeyRing;
 use crate::db::Database;
 use crate::db::models::audit::{self, AuditEvent};
 use crate::db::models::sessions::{self, SessionTokens};
-use crate::domain::UserId;
+use crate::domain::{AuditAction, UserId};
 use crate::error::AppError;
 
 /// What keeping a session fresh needs of the app.
@@ -50,7 +50,7 @@ pub async fn ensure_fresh(
 ) -> Result<Freshness, AppError> {
     let now = env.clock.now();
     let Some(expires) = live.record.tokens.sb_access_expires_at else {
-        return end(env, live, "auth.session_without_tokens").await;
+        return end(env, live, AuditAction::SessionWithoutTokens).await;
     };
     if expires.and_utc() - REFRESH_AHEAD > now {
         match verify_stored(env, supabase, live, now).await {
@@ -61,7 +61,7 @@ pub async fn ensure_fresh(
             }
             Err(e) => {
                 tracing::warn!(error = %e, "stored access token refused");
-                return end(env, live, "auth.token_refused").await;
+                return end(env, live, AuditAction::TokenRefused).await;
             }
         }
     }
@@ -125,14 +125,15 @@ async fn verify_stored(
 async fn end(
     env: &SessionEnv<'_>,
     live: &LiveSession,
-    event: &'static str,
+    event: AuditAction,
 ) -> Result<Freshness, AppError> {
     let id_hash = live.record.id_hash.clone();
     let user = live.record.user_id.clone();
+    let now = env.clock.stamp();
     env.db
         .write(move |conn| {
             sessions::delete(conn, &id_hash)?;
-            let mut e = AuditEvent::new(event);
+            let mut e = AuditEvent::new(event, now);
             if let Some(user) = &user {
                 e = e.user(user);
             }
@@ -215,7 +216,7 @@ async fn refresh(
         .as_deref()
         .and_then(|sealed| env.keys.decrypt(sealed, &refresh_aad(&id_hash)).ok());
     let Some(refresh_token) = refresh_token else {
-        return end(env, live, "auth.session_without_tokens").await;
+        return end(env, live, AuditAction::SessionWithoutTokens).await;
     };
     let outcome = supabase.gotrue.refresh(&refresh_token).await;
     let grant = match outcome {
@@ -228,10 +229,10 @@ async fn refresh(
                     code = e.code(),
                     "refresh token reuse detected; session ended"
                 );
-                "auth.refresh_reuse"
+                AuditAction::RefreshReuse
             } else {
                 tracing::info!(code = e.code(), "refresh refused; session ended");
-                "auth.refresh_failed"
+                AuditAction::RefreshFailed
             };
             return end(env, live, event).await;
         }
@@ -253,7 +254,7 @@ async fn refresh(
         }
         Err(e) => {
             tracing::warn!(error = %e, "refreshed access token does not verify; session ended");
-            return end(env, live, "auth.token_refused").await;
+            return end(env, live, AuditAction::TokenRefused).await;
         }
     };
     let same_user = live.record.user_id.as_ref().map(UserId::as_str)
@@ -264,7 +265,7 @@ async fn refresh(
     };
     if !same_user || !same_session {
         tracing::error!("refresh returned a token for another user or session; session ended");
-        return end(env, live, "auth.token_refused").await;
+        return end(env, live, AuditAction::TokenRefused).await;
     }
     let keys = env.keys.clone();
     let store_hash = id_hash.clone();

@@ -70,7 +70,7 @@ pub fn insert_all(
             .execute(conn)?;
         set_tags(conn, &asset.user_id, &asset.id, tags)?;
         if let Some(task) = task {
-            link_to_task(conn, task, &asset.id)?;
+            link_to_task(conn, &asset.user_id, task, &asset.id, asset.created_at)?;
         }
     }
     Ok(())
@@ -322,6 +322,7 @@ pub fn update(
     user: &UserId,
     id: &AssetId,
     fields: &AssetFields,
+    now: NaiveDateTime,
 ) -> QueryResult<bool> {
     let changed = diesel::update(
         assets::table
@@ -333,7 +334,7 @@ pub fn update(
         assets::category.eq(&fields.category),
         assets::client_id.eq(&fields.client_id),
         assets::project_id.eq(&fields.project_id),
-        assets::updated_at.eq(crate::db::now()),
+        assets::updated_at.eq(now),
     ))
     .execute(conn)?;
     if changed == 0 {
@@ -350,6 +351,7 @@ pub fn delete(
     conn: &mut AnyConnection,
     user: &UserId,
     id: &AssetId,
+    now: NaiveDateTime,
 ) -> QueryResult<Option<Vec<String>>> {
     let Some(asset) = find(conn, user, id)? else {
         return Ok(None);
@@ -359,12 +361,12 @@ pub fn delete(
         .chain(asset.thumbnail_path)
         .collect();
     for key in &keys {
-        queue_deletion(conn, key)?;
+        queue_deletion(conn, key, now)?;
     }
     Ok(Some(keys))
 }
 
-pub fn queue_deletion(conn: &mut AnyConnection, key: &str) -> QueryResult<()> {
+pub fn queue_deletion(conn: &mut AnyConnection, key: &str, now: NaiveDateTime) -> QueryResult<()> {
     let queued = storage_deletions::table
         .find(key)
         .select(storage_deletions::storage_key)
@@ -374,7 +376,7 @@ pub fn queue_deletion(conn: &mut AnyConnection, key: &str) -> QueryResult<()> {
         diesel::insert_into(storage_deletions::table)
             .values((
                 storage_deletions::storage_key.eq(key),
-                storage_deletions::queued_at.eq(crate::db::now()),
+                storage_deletions::queued_at.eq(now),
             ))
             .execute(conn)?;
     }
@@ -428,7 +430,39 @@ pub fn clear_thumbnail(conn: &mut AnyConnection, id: &AssetId) -> QueryResult<us
         .execute(conn)
 }
 
-pub fn link_to_task(conn: &mut AnyConnection, task: &TaskId, asset: &AssetId) -> QueryResult<()> {
+/// Whether the block and the file are both the user's.
+fn owns_both(
+    conn: &mut AnyConnection,
+    user: &UserId,
+    task: &TaskId,
+    asset: &AssetId,
+) -> QueryResult<bool> {
+    use crate::db::schema::tasks;
+    let task_owned = diesel::dsl::exists(
+        tasks::table
+            .filter(tasks::user_id.eq(user))
+            .filter(tasks::id.eq(task)),
+    );
+    let asset_owned = diesel::dsl::exists(
+        assets::table
+            .filter(assets::user_id.eq(user))
+            .filter(assets::id.eq(asset)),
+    );
+    diesel::select(task_owned.and(asset_owned)).get_result(conn)
+}
+
+/// Attaches one of the user's files to one of their blocks (once, however often
+/// asked); `false` if either is not theirs.
+pub fn link_to_task(
+    conn: &mut AnyConnection,
+    user: &UserId,
+    task: &TaskId,
+    asset: &AssetId,
+    now: NaiveDateTime,
+) -> QueryResult<bool> {
+    if !owns_both(conn, user, task, asset)? {
+        return Ok(false);
+    }
     let linked = task_assets::table
         .filter(task_assets::task_id.eq(task))
         .filter(task_assets::asset_id.eq(asset))
@@ -439,24 +473,30 @@ pub fn link_to_task(conn: &mut AnyConnection, task: &TaskId, asset: &AssetId) ->
             .values((
                 task_assets::task_id.eq(task),
                 task_assets::asset_id.eq(asset),
-                task_assets::created_at.eq(crate::db::now()),
+                task_assets::created_at.eq(now),
             ))
             .execute(conn)?;
     }
-    Ok(())
+    Ok(true)
 }
 
+/// Takes a file off a block; `false` if either is not the user's.
 pub fn unlink_from_task(
     conn: &mut AnyConnection,
+    user: &UserId,
     task: &TaskId,
     asset: &AssetId,
-) -> QueryResult<usize> {
+) -> QueryResult<bool> {
+    if !owns_both(conn, user, task, asset)? {
+        return Ok(false);
+    }
     diesel::delete(
         task_assets::table
             .filter(task_assets::task_id.eq(task))
             .filter(task_assets::asset_id.eq(asset)),
     )
-    .execute(conn)
+    .execute(conn)?;
+    Ok(true)
 }
 
 /// A file as a block shows it: enough for a link and an icon.

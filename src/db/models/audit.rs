@@ -6,7 +6,7 @@ use diesel::prelude::*;
 
 use crate::db::schema::audit_logs;
 use crate::db::{AnyConnection, Json};
-use crate::domain::UserId;
+use crate::domain::{AuditAction, UserId};
 
 #[derive(Debug, Clone, Queryable, Selectable)]
 #[diesel(table_name = audit_logs)]
@@ -21,24 +21,27 @@ pub struct AuditEntry {
     pub created_at: NaiveDateTime,
 }
 
-/// One event to record. `action` is a dotted name such as `auth.login`.
+/// One event to record.
 #[derive(Debug, Clone)]
 pub struct AuditEvent<'a> {
     pub user_id: Option<&'a UserId>,
-    pub action: &'a str,
+    pub action: AuditAction,
     pub entity: Option<(&'a str, &'a str)>,
     pub details: serde_json::Value,
     pub ip: Option<&'a str>,
+    /// When it happened, from the app's clock.
+    pub at: NaiveDateTime,
 }
 
 impl<'a> AuditEvent<'a> {
-    pub fn new(action: &'a str) -> Self {
+    pub fn new(action: AuditAction, at: NaiveDateTime) -> Self {
         AuditEvent {
             user_id: None,
             action,
             entity: None,
             details: serde_json::json!({}),
             ip: None,
+            at,
         }
     }
 
@@ -68,12 +71,12 @@ pub fn record(conn: &mut AnyConnection, event: AuditEvent<'_>) -> QueryResult<()
         .values((
             audit_logs::id.eq(uuid::Uuid::new_v4().to_string()),
             audit_logs::user_id.eq(event.user_id),
-            audit_logs::action.eq(event.action),
+            audit_logs::action.eq(event.action.as_str()),
             audit_logs::entity_type.eq(event.entity.map(|(t, _)| t)),
             audit_logs::entity_id.eq(event.entity.map(|(_, id)| id)),
             audit_logs::details.eq(Json(event.details)),
             audit_logs::ip_address.eq(event.ip),
-            audit_logs::created_at.eq(crate::db::now()),
+            audit_logs::created_at.eq(event.at),
         ))
         .execute(conn)
         .map(drop)

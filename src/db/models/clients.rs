@@ -3,10 +3,13 @@
 use chrono::NaiveDateTime;
 use diesel::prelude::*;
 
+use super::audit::{self, AuditEvent};
 use crate::db::schema::clients;
 use crate::db::types::lower;
 use crate::db::{AnyConnection, Json};
-use crate::domain::{ClientId, ClientStatus, HealthScore, Money, PaymentStatus, UserId};
+use crate::domain::{
+    AuditAction, ClientId, ClientStatus, HealthScore, Money, PaymentStatus, UserId,
+};
 
 #[derive(Debug, Clone, PartialEq, Queryable, Selectable, Insertable, Identifiable)]
 #[diesel(table_name = clients)]
@@ -119,8 +122,10 @@ pub fn needing_attention(
     })
 }
 
-/// The editable fields of a client, validated.
-#[derive(Debug, Clone, PartialEq)]
+/// The editable fields of a client, validated: the update form (`AsChangeset`,
+/// an empty field clears its column) and the heart of the insert form.
+#[derive(Debug, Clone, PartialEq, Insertable, AsChangeset)]
+#[diesel(table_name = clients, treat_none_as_null = true)]
 pub struct ClientFields {
     pub name: String,
     pub email: Option<String>,
@@ -142,42 +147,53 @@ pub struct ClientFields {
     pub notes: Option<String>,
 }
 
+/// What a new client row has besides its fields: owner, id and the columns only
+/// the app sets (inserted together with the fields as one row).
+#[derive(Insertable)]
+#[diesel(table_name = clients)]
+struct NewClient<'a> {
+    id: &'a ClientId,
+    user_id: &'a UserId,
+    metadata: Json,
+    created_at: NaiveDateTime,
+    updated_at: NaiveDateTime,
+}
+
 pub fn create(
     conn: &mut AnyConnection,
     user: &UserId,
-    f: &ClientFields,
+    fields: &ClientFields,
     now: NaiveDateTime,
 ) -> QueryResult<ClientId> {
     let id = ClientId::generate();
-    insert(
+    diesel::insert_into(clients::table)
+        .values((
+            NewClient {
+                id: &id,
+                user_id: user,
+                metadata: Json(serde_json::json!({})),
+                created_at: now,
+                updated_at: now,
+            },
+            fields,
+        ))
+        .execute(conn)?;
+    Ok(id)
+}
+
+/// Creates a client and records it in its timeline.
+pub fn create_audited(
+    conn: &mut AnyConnection,
+    user: &UserId,
+    fields: &ClientFields,
+    now: NaiveDateTime,
+) -> QueryResult<ClientId> {
+    let id = create(conn, user, fields, now)?;
+    audit::record(
         conn,
-        &Client {
-            id: id.clone(),
-            user_id: user.clone(),
-            name: f.name.clone(),
-            email: f.email.clone(),
-            phone: f.phone.clone(),
-            company: f.company.clone(),
-            industry: f.industry.clone(),
-            website_url: f.website_url.clone(),
-            github_url: f.github_url.clone(),
-            vercel_url: f.vercel_url.clone(),
-            figma_url: f.figma_url.clone(),
-            credentials: None,
-            status: f.status,
-            health_score: f.health_score,
-            contract_value: f.contract_value,
-            monthly_retainer: f.monthly_retainer,
-            payment_status: f.payment_status,
-            last_contacted: None,
-            next_followup: f.next_followup,
-            followup_cadence_days: f.followup_cadence_days,
-            referred_by: f.referred_by.clone(),
-            notes: f.notes.clone(),
-            metadata: Json(serde_json::json!({})),
-            created_at: now,
-            updated_at: now,
-        },
+        AuditEvent::new(AuditAction::ClientCreated, now)
+            .user(user)
+            .entity("client", id.as_str()),
     )?;
     Ok(id)
 }
@@ -187,7 +203,7 @@ pub fn update(
     conn: &mut AnyConnection,
     user: &UserId,
     id: &ClientId,
-    f: &ClientFields,
+    fields: &ClientFields,
     now: NaiveDateTime,
 ) -> QueryResult<bool> {
     let changed = diesel::update(
@@ -195,29 +211,49 @@ pub fn update(
             .filter(clients::user_id.eq(user))
             .filter(clients::id.eq(id)),
     )
-    .set((
-        clients::name.eq(&f.name),
-        clients::email.eq(&f.email),
-        clients::phone.eq(&f.phone),
-        clients::company.eq(&f.company),
-        clients::industry.eq(&f.industry),
-        clients::website_url.eq(&f.website_url),
-        clients::github_url.eq(&f.github_url),
-        clients::vercel_url.eq(&f.vercel_url),
-        clients::figma_url.eq(&f.figma_url),
-        clients::status.eq(f.status),
-        clients::health_score.eq(f.health_score),
-        clients::payment_status.eq(f.payment_status),
-        clients::contract_value.eq(f.contract_value),
-        clients::monthly_retainer.eq(f.monthly_retainer),
-        clients::followup_cadence_days.eq(f.followup_cadence_days),
-        clients::next_followup.eq(f.next_followup),
-        clients::referred_by.eq(&f.referred_by),
-        clients::notes.eq(&f.notes),
-        clients::updated_at.eq(now),
-    ))
+    .set((fields, clients::updated_at.eq(now)))
     .execute(conn)?;
     Ok(changed == 1)
+}
+
+/// Saves edited fields and records, in the client's timeline, which of status,
+/// health and payments changed (from → to); `false` if the client is not the user's.
+pub fn update_audited(
+    conn: &mut AnyConnection,
+    user: &UserId,
+    id: &ClientId,
+    fields: &ClientFields,
+    now: NaiveDateTime,
+) -> QueryResult<bool> {
+    let Some(before) = find(conn, user, id)? else {
+        return Ok(false);
+    };
+    update(conn, user, id, fields, now)?;
+    let mut changes = serde_json::Map::new();
+    let mut note = |key: &str, from: &str, to: &str| {
+        if from != to {
+            changes.insert(key.into(), serde_json::json!([from, to]));
+        }
+    };
+    note("status", before.status.as_str(), fields.status.as_str());
+    note(
+        "health",
+        before.health_score.as_str(),
+        fields.health_score.as_str(),
+    );
+    note(
+        "payment",
+        before.payment_status.as_str(),
+        fields.payment_status.as_str(),
+    );
+    audit::record(
+        conn,
+        AuditEvent::new(AuditAction::ClientUpdated, now)
+            .user(user)
+            .entity("client", id.as_str())
+            .details(changes.into()),
+    )?;
+    Ok(true)
 }
 
 /// Deletes a client with its projects and opportunities (ON DELETE CASCADE); its
@@ -260,6 +296,27 @@ pub fn log_contact(
         updated_at: now,
         ..client
     }))
+}
+
+/// Logs a contact (`log_contact`) with its optional note in the client's timeline.
+pub fn log_contact_audited(
+    conn: &mut AnyConnection,
+    user: &UserId,
+    id: &ClientId,
+    note: Option<&str>,
+    now: NaiveDateTime,
+) -> QueryResult<Option<Client>> {
+    let Some(client) = log_contact(conn, user, id, now)? else {
+        return Ok(None);
+    };
+    audit::record(
+        conn,
+        AuditEvent::new(AuditAction::ContactLogged, now)
+            .user(user)
+            .entity("client", id.as_str())
+            .details(serde_json::json!({ "note": note })),
+    )?;
+    Ok(Some(client))
 }
 
 /// Filters and order of the clients list.
@@ -416,6 +473,31 @@ pub fn set_health(
     )
     .set((clients::health_score.eq(score), clients::updated_at.eq(now)))
     .execute(conn)
+}
+
+/// Stores (or, with `None`, removes) the encrypted credentials and records which
+/// in the timeline; `false` if the client is not the user's.
+pub fn set_credentials_audited(
+    conn: &mut AnyConnection,
+    user: &UserId,
+    id: &ClientId,
+    envelope: Option<&str>,
+    now: NaiveDateTime,
+) -> QueryResult<bool> {
+    if !set_credentials(conn, user, id, envelope, now)? {
+        return Ok(false);
+    }
+    let action = match envelope {
+        Some(_) => AuditAction::CredentialsSaved,
+        None => AuditAction::CredentialsRemoved,
+    };
+    audit::record(
+        conn,
+        AuditEvent::new(action, now)
+            .user(user)
+            .entity("client", id.as_str()),
+    )?;
+    Ok(true)
 }
 
 /// Stores (or clears) the encrypted credentials envelope of one of the user's clients.

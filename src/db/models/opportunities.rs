@@ -4,10 +4,13 @@
 use chrono::NaiveDateTime;
 use diesel::prelude::*;
 
+use super::audit::{self, AuditEvent};
 use crate::db::AnyConnection;
 use crate::db::schema::{clients, opportunities};
+use crate::domain::suggestions::Suggested;
 use crate::domain::{
-    ClientId, Money, OpportunityId, Priority, ProjectId, ProjectStatus, ProjectType, UserId,
+    AuditAction, ClientId, Money, OpportunityId, Priority, ProjectId, ProjectStatus, ProjectType,
+    UserId,
 };
 
 #[derive(Debug, Clone, PartialEq, Queryable, Selectable, Insertable, Identifiable)]
@@ -67,25 +70,45 @@ pub fn for_client(
         .load(conn)
 }
 
+/// What an opportunity starts with, by hand or from a suggestion rule.
+pub struct NewOpportunity<'a> {
+    pub title: &'a str,
+    pub description: Option<&'a str>,
+    pub value: Option<Money>,
+    pub suggested: bool,
+}
+
+/// Whether `client` is one of the user's.
+fn owns(conn: &mut AnyConnection, user: &UserId, client: &ClientId) -> QueryResult<bool> {
+    diesel::select(diesel::dsl::exists(
+        clients::table
+            .filter(clients::user_id.eq(user))
+            .filter(clients::id.eq(client)),
+    ))
+    .get_result(conn)
+}
+
+/// Adds an opportunity to one of the user's clients; `None` if the client is not theirs.
 pub fn create(
     conn: &mut AnyConnection,
+    user: &UserId,
     client: &ClientId,
-    title: &str,
-    description: Option<&str>,
-    value: Option<Money>,
-    suggested: bool,
+    new: &NewOpportunity<'_>,
     now: NaiveDateTime,
-) -> QueryResult<OpportunityId> {
+) -> QueryResult<Option<OpportunityId>> {
+    if !owns(conn, user, client)? {
+        return Ok(None);
+    }
     let id = OpportunityId::generate();
     insert(
         conn,
         &Opportunity {
             id: id.clone(),
             client_id: client.clone(),
-            title: title.chars().take(200).collect(),
-            description: description.map(str::to_string),
-            value,
-            is_ai_generated: suggested,
+            title: new.title.chars().take(200).collect(),
+            description: new.description.map(str::to_string),
+            value: new.value,
+            is_ai_generated: new.suggested,
             is_dismissed: false,
             is_converted: false,
             converted_project_id: None,
@@ -93,18 +116,71 @@ pub fn create(
             updated_at: now,
         },
     )?;
-    Ok(id)
+    Ok(Some(id))
 }
 
-/// Dismisses an open opportunity; `false` if it was already closed.
+/// Adds an opportunity by hand and records it in the client's timeline.
+pub fn create_audited(
+    conn: &mut AnyConnection,
+    user: &UserId,
+    client: &ClientId,
+    new: &NewOpportunity<'_>,
+    now: NaiveDateTime,
+) -> QueryResult<Option<OpportunityId>> {
+    let Some(id) = create(conn, user, client, new, now)? else {
+        return Ok(None);
+    };
+    audit::record(
+        conn,
+        AuditEvent::new(AuditAction::OpportunityCreated, now)
+            .user(user)
+            .entity("client", client.as_str())
+            .details(serde_json::json!({ "title": new.title })),
+    )?;
+    Ok(Some(id))
+}
+
+/// Stores what the suggestion rules found for a client and records how many.
+pub fn store_suggestions(
+    conn: &mut AnyConnection,
+    user: &UserId,
+    client: &ClientId,
+    found: &[Suggested],
+    now: NaiveDateTime,
+) -> QueryResult<()> {
+    for s in found {
+        let new = NewOpportunity {
+            title: &s.title,
+            description: Some(&s.evidence),
+            value: s.value,
+            suggested: true,
+        };
+        create(conn, user, client, &new, now)?;
+    }
+    audit::record(
+        conn,
+        AuditEvent::new(AuditAction::OpportunitySuggested, now)
+            .user(user)
+            .entity("client", client.as_str())
+            .details(serde_json::json!({ "count": found.len() })),
+    )
+}
+
+/// Dismisses one of the user's open opportunities; `false` if it is not theirs or
+/// was already closed.
 pub fn dismiss(
     conn: &mut AnyConnection,
+    user: &UserId,
     id: &OpportunityId,
     now: NaiveDateTime,
 ) -> QueryResult<bool> {
+    let owned = clients::table
+        .filter(clients::user_id.eq(user))
+        .select(clients::id);
     let changed = diesel::update(
         opportunities::table
             .find(id)
+            .filter(opportunities::client_id.eq_any(owned))
             .filter(opportunities::is_dismissed.eq(false))
             .filter(opportunities::is_converted.eq(false)),
     )
@@ -114,6 +190,64 @@ pub fn dismiss(
     ))
     .execute(conn)?;
     Ok(changed == 1)
+}
+
+/// Dismisses (once) and records the reason in the client's timeline; the client,
+/// or `None` if the opportunity is not the user's.
+pub fn dismiss_audited(
+    conn: &mut AnyConnection,
+    user: &UserId,
+    id: &OpportunityId,
+    reason: Option<&str>,
+    now: NaiveDateTime,
+) -> QueryResult<Option<ClientId>> {
+    let Some(found) = find(conn, user, id)? else {
+        return Ok(None);
+    };
+    if dismiss(conn, user, id, now)? {
+        audit::record(
+            conn,
+            AuditEvent::new(AuditAction::OpportunityDismissed, now)
+                .user(user)
+                .entity("client", found.client_id.as_str())
+                .details(serde_json::json!({ "title": found.title, "reason": reason })),
+        )?;
+    }
+    Ok(Some(found.client_id))
+}
+
+/// What converting asked for came to.
+pub enum Converted {
+    /// The project it made (now, or on an earlier request).
+    Project(ProjectId),
+    /// It was dismissed, so it cannot be converted.
+    Dismissed,
+}
+
+/// Converts (once) and records it in the client's timeline; `None` if the
+/// opportunity is not the user's.
+pub fn convert_audited(
+    conn: &mut AnyConnection,
+    user: &UserId,
+    id: &OpportunityId,
+    now: NaiveDateTime,
+) -> QueryResult<Option<Converted>> {
+    let Some(found) = find(conn, user, id)? else {
+        return Ok(None);
+    };
+    let Some(project) = convert(conn, user, id, now)? else {
+        return Ok(Some(Converted::Dismissed));
+    };
+    if !found.is_converted {
+        audit::record(
+            conn,
+            AuditEvent::new(AuditAction::OpportunityConverted, now)
+                .user(user)
+                .entity("client", found.client_id.as_str())
+                .details(serde_json::json!({ "title": found.title })),
+        )?;
+    }
+    Ok(Some(Converted::Project(project)))
 }
 
 /// Converts an open opportunity into a PLANNING project with its value as budget,
@@ -178,9 +312,16 @@ pub fn convert(
     })
 }
 
-/// Titles of all of a client's opportunities, in any state (for de-duplication).
-pub fn titles(conn: &mut AnyConnection, client: &ClientId) -> QueryResult<Vec<String>> {
+/// Titles of all of one of the user's clients' opportunities, in any state (for
+/// de-duplication).
+pub fn titles(
+    conn: &mut AnyConnection,
+    user: &UserId,
+    client: &ClientId,
+) -> QueryResult<Vec<String>> {
     opportunities::table
+        .inner_join(clients::table)
+        .filter(clients::user_id.eq(user))
         .filter(opportunities::client_id.eq(client))
         .select(opportunities::title)
         .load(conn)

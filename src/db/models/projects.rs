@@ -3,9 +3,12 @@
 use chrono::{NaiveDate, NaiveDateTime};
 use diesel::prelude::*;
 
+use super::audit::{self, AuditEvent};
 use crate::db::AnyConnection;
 use crate::db::schema::{clients, projects};
-use crate::domain::{ClientId, Money, Priority, ProjectId, ProjectStatus, ProjectType, UserId};
+use crate::domain::{
+    AuditAction, ClientId, Money, Priority, ProjectId, ProjectStatus, ProjectType, UserId,
+};
 
 #[derive(Debug, Clone, PartialEq, Queryable, Selectable, Insertable, Identifiable)]
 #[diesel(table_name = projects)]
@@ -130,8 +133,10 @@ pub fn names_for_user(
         .load(conn)
 }
 
-/// The editable fields of a project, validated.
-#[derive(Debug, Clone, PartialEq)]
+/// The editable fields of a project, validated: the update form (`AsChangeset`,
+/// an empty field clears its column) and the heart of the insert form.
+#[derive(Debug, Clone, PartialEq, Insertable, AsChangeset)]
+#[diesel(table_name = projects, treat_none_as_null = true)]
 pub struct ProjectFields {
     pub client_id: ClientId,
     pub name: String,
@@ -148,38 +153,37 @@ pub struct ProjectFields {
     pub production_url: Option<String>,
 }
 
+/// What a new project row has besides its fields: its id and timestamps
+/// (inserted together with the fields as one row).
+#[derive(Insertable)]
+#[diesel(table_name = projects)]
+struct NewProject<'a> {
+    id: &'a ProjectId,
+    created_at: NaiveDateTime,
+    updated_at: NaiveDateTime,
+}
+
 /// Creates a project for one of the user's clients; `None` if the client is not theirs.
 pub fn create(
     conn: &mut AnyConnection,
     user: &UserId,
-    f: &ProjectFields,
+    fields: &ProjectFields,
     now: NaiveDateTime,
 ) -> QueryResult<Option<ProjectId>> {
-    if super::clients::find(conn, user, &f.client_id)?.is_none() {
+    if super::clients::find(conn, user, &fields.client_id)?.is_none() {
         return Ok(None);
     }
     let id = ProjectId::generate();
-    insert(
-        conn,
-        &Project {
-            id: id.clone(),
-            client_id: f.client_id.clone(),
-            name: f.name.clone(),
-            description: f.description.clone(),
-            project_type: f.project_type,
-            status: f.status,
-            priority: f.priority,
-            start_date: f.start_date,
-            due_date: f.due_date,
-            budget: f.budget,
-            paid_amount: f.paid_amount,
-            repository_url: f.repository_url.clone(),
-            staging_url: f.staging_url.clone(),
-            production_url: f.production_url.clone(),
-            created_at: now,
-            updated_at: now,
-        },
-    )?;
+    diesel::insert_into(projects::table)
+        .values((
+            NewProject {
+                id: &id,
+                created_at: now,
+                updated_at: now,
+            },
+            fields,
+        ))
+        .execute(conn)?;
     Ok(Some(id))
 }
 
@@ -188,31 +192,43 @@ pub fn update(
     conn: &mut AnyConnection,
     user: &UserId,
     id: &ProjectId,
-    f: &ProjectFields,
+    fields: &ProjectFields,
     now: NaiveDateTime,
 ) -> QueryResult<Option<()>> {
-    if find(conn, user, id)?.is_none() || super::clients::find(conn, user, &f.client_id)?.is_none()
+    if find(conn, user, id)?.is_none()
+        || super::clients::find(conn, user, &fields.client_id)?.is_none()
     {
         return Ok(None);
     }
     diesel::update(projects::table.find(id))
-        .set((
-            projects::client_id.eq(&f.client_id),
-            projects::name.eq(&f.name),
-            projects::description.eq(&f.description),
-            projects::project_type.eq(f.project_type),
-            projects::status.eq(f.status),
-            projects::priority.eq(f.priority),
-            projects::start_date.eq(f.start_date),
-            projects::due_date.eq(f.due_date),
-            projects::budget.eq(f.budget),
-            projects::paid_amount.eq(f.paid_amount),
-            projects::repository_url.eq(&f.repository_url),
-            projects::staging_url.eq(&f.staging_url),
-            projects::production_url.eq(&f.production_url),
-            projects::updated_at.eq(now),
-        ))
+        .set((fields, projects::updated_at.eq(now)))
         .execute(conn)?;
+    Ok(Some(()))
+}
+
+/// Moves a project one stage (`step`) and, when it moved, records it in its
+/// client's timeline; `None` if it is not the user's.
+pub fn step_audited(
+    conn: &mut AnyConnection,
+    user: &UserId,
+    id: &ProjectId,
+    forward: bool,
+    now: NaiveDateTime,
+) -> QueryResult<Option<()>> {
+    let Some((before, after)) = step(conn, user, id, forward, now)? else {
+        return Ok(None);
+    };
+    if before.status != after {
+        audit::record(
+            conn,
+            AuditEvent::new(AuditAction::ProjectMoved, now)
+                .user(user)
+                .entity("client", before.client_id.as_str())
+                .details(
+                    serde_json::json!({ "project": before.name, "stage": [before.status, after] }),
+                ),
+        )?;
+    }
     Ok(Some(()))
 }
 

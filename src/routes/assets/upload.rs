@@ -14,15 +14,16 @@ use futures_util::StreamExt;
 use sha2::{Digest, Sha256};
 use tokio::io::AsyncWriteExt;
 
-use super::{AssetErrors, AssetForm, Pickers, UploadBox, check_form};
+use super::{AssetErrors, AssetForm, CheckedForm, Pickers, UploadBox, check_form};
 use crate::auth::CurrentUser;
-use crate::db::models::assets::{self, Asset};
+use crate::db::models::assets::{self, Asset, AssetFields};
 use crate::domain::files::{self, Detected, SNIFF_BYTES};
 use crate::domain::*;
 use crate::error::AppError;
 use crate::media;
 use crate::state::AppState;
 use crate::storage::{ObjectKey, ObjectStore, StorageError};
+use crate::web::safe_next;
 use crate::web::{PageContext, html, see_other};
 
 /// Files per request.
@@ -48,8 +49,9 @@ struct Prepared {
     thumbnail: Option<Vec<u8>>,
 }
 
+/// The upload form on a page of its own; its block `form` answers htmx.
 #[derive(Template)]
-#[template(path = "assets/upload.html")]
+#[template(path = "assets/upload.html", blocks = ["form"])]
 pub struct UploadPage {
     pub ctx: PageContext,
     pub upload: UploadBox,
@@ -161,14 +163,15 @@ async fn refuse(
     let pickers = state.db(move |conn| Pickers::load(conn, &owner)).await?;
     let mut upload = UploadBox::new(user, state, form, pickers);
     upload.errors = errors;
-    let fragment = crate::web::is_htmx(req);
-    html(
-        StatusCode::UNPROCESSABLE_ENTITY,
-        &UploadPage {
-            ctx: PageContext::for_user(user, "assets").as_fragment(fragment),
-            upload,
-        },
-    )
+    let page = UploadPage {
+        ctx: PageContext::for_user(user, "assets"),
+        upload,
+    };
+    if crate::web::is_htmx(req) {
+        html(StatusCode::UNPROCESSABLE_ENTITY, &page.as_form())
+    } else {
+        html(StatusCode::UNPROCESSABLE_ENTITY, &page)
+    }
 }
 
 /// `GET /assets/upload`: the upload form on a page of its own.
@@ -180,7 +183,7 @@ pub async fn form(
     let owner = user.id().clone();
     let pickers = state.db(move |conn| Pickers::load(conn, &owner)).await?;
     let form = AssetForm {
-        return_to: crate::web::safe_next(Some(query.return_to.as_str()).filter(|r| !r.is_empty())),
+        return_to: safe_next(Some(query.return_to.as_str()).filter(|r| !r.is_empty())),
         ..query.into_inner()
     };
     html(
@@ -190,6 +193,214 @@ pub async fn form(
             upload: UploadBox::new(&user, &state, form, pickers),
         },
     )
+}
+
+/// What a multipart upload carried: the form's text fields and every file,
+/// spooled to disk.
+struct Received {
+    form: AssetForm,
+    files: Vec<Spooled>,
+    /// More than `MAX_FILES` files came (the rest were read past and dropped).
+    too_many: bool,
+}
+
+/// Reads the multipart body: text fields into the form, each file spooled to
+/// `dir` (refused past `max` bytes).
+async fn receive(payload: &mut Multipart, dir: &Path, max: u64) -> Result<Received, AppError> {
+    let mut received = Received {
+        form: AssetForm::default(),
+        files: Vec::new(),
+        too_many: false,
+    };
+    while let Some(field) = payload.next().await {
+        let mut field = field.map_err(|_| unreadable())?;
+        let field_name = field.name().unwrap_or_default().to_string();
+        if field_name != "files" {
+            let value = read_text(&mut field).await?;
+            let form = &mut received.form;
+            let slot = match field_name.as_str() {
+                "name" => &mut form.name,
+                "category" => &mut form.category,
+                "tags" => &mut form.tags,
+                "client_id" => &mut form.client_id,
+                "project_id" => &mut form.project_id,
+                "task_id" => &mut form.task_id,
+                "return_to" => &mut form.return_to,
+                _ => continue,
+            };
+            *slot = value;
+            continue;
+        }
+        let file_name = field
+            .content_disposition()
+            .and_then(|cd| cd.get_filename())
+            .map(files::clean_file_name)
+            .unwrap_or_default();
+        if file_name.is_empty() || received.files.len() >= MAX_FILES {
+            // An empty file input, or one file too many: read past it.
+            received.too_many |= !file_name.is_empty();
+            while let Some(chunk) = field.next().await {
+                chunk.map_err(|_| unreadable())?;
+            }
+            continue;
+        }
+        received
+            .files
+            .push(spool(&mut field, dir, max, file_name).await?);
+    }
+    Ok(received)
+}
+
+/// Checks the form against the owner's data and each file's content; every
+/// problem at once.
+async fn check_upload(
+    state: &AppState,
+    user: &CurrentUser,
+    received: Received,
+) -> Result<Result<(CheckedForm, Vec<Prepared>), (AssetForm, AssetErrors)>, AppError> {
+    let (owner, submitted) = (user.id().clone(), received.form.clone());
+    let checked = state
+        .db(move |conn| check_form(conn, &owner, &submitted))
+        .await?;
+    let (checked, mut errors) = match checked {
+        Ok(checked) => (Some(checked), AssetErrors::default()),
+        Err(errors) => (None, errors),
+    };
+    if received.files.is_empty() {
+        errors
+            .files
+            .push("Choose at least one file to upload.".into());
+    }
+    if received.too_many {
+        errors.files.push(format!(
+            "At most {MAX_FILES} files per upload; choose fewer."
+        ));
+    }
+    let mut prepared = Vec::with_capacity(received.files.len());
+    for file in received.files {
+        match prepare(file).await {
+            Ok(p) => prepared.push(p),
+            Err(message) => errors.files.push(message),
+        }
+    }
+    Ok(match checked {
+        Some(checked) if !errors.any() => Ok((checked, prepared)),
+        _ => Err((received.form, errors)),
+    })
+}
+
+/// Stores every object of the upload, then writes every row in one transaction.
+/// On any failure what was stored is removed and nothing is saved. Returns the
+/// first asset's id.
+async fn store_upload(
+    state: &AppState,
+    user: &CurrentUser,
+    checked: CheckedForm,
+    mut prepared: Vec<Prepared>,
+) -> Result<Option<AssetId>, AppError> {
+    let mut stored: Vec<ObjectKey> = Vec::new();
+    let mut rows = Vec::with_capacity(prepared.len());
+    let now = state.clock.stamp();
+    let single = prepared.len() == 1;
+    for p in &mut prepared {
+        match store_objects(state, p).await {
+            Ok(keys) => {
+                let thumb = keys.thumbnail.clone();
+                stored.extend(keys.thumbnail);
+                stored.push(keys.original.clone());
+                let name = match (&checked.name, single) {
+                    (Some(name), true) => name.clone(),
+                    _ => p.spooled.name.clone(),
+                };
+                rows.push(row_of(
+                    p,
+                    user.id(),
+                    &checked.fields(name),
+                    &keys.original,
+                    thumb,
+                    now,
+                ));
+            }
+            Err(e) => {
+                abandon(state, &stored).await;
+                return Err(e);
+            }
+        }
+    }
+    let first = rows.first().map(|(a, _)| a.id.clone());
+    let task = checked.task_id.clone();
+    let saved = state
+        .db_write(move |conn| Ok(assets::insert_all(conn, &rows, task.as_ref())?))
+        .await;
+    if let Err(e) = saved {
+        abandon(state, &stored).await;
+        return Err(e);
+    }
+    Ok(first)
+}
+
+/// Where one file's objects went.
+struct StoredKeys {
+    original: ObjectKey,
+    thumbnail: Option<ObjectKey>,
+}
+
+/// Stores a file and its thumbnail (if any); on failure removes what it stored.
+async fn store_objects(state: &AppState, p: &mut Prepared) -> Result<StoredKeys, AppError> {
+    let thumbnail = match p.thumbnail.take() {
+        Some(bytes) => {
+            let key = ObjectKey::thumbnail(&p.id);
+            state.storage.put_bytes(&key, bytes, "image/jpeg").await?;
+            Some(key)
+        }
+        None => None,
+    };
+    let original = ObjectKey::original(&p.id);
+    let put = state
+        .storage
+        .put_file(&original, p.spooled.temp.path(), p.detected.mime)
+        .await;
+    if let Err(e) = put {
+        abandon(state, thumbnail.as_slice()).await;
+        return Err(e.into());
+    }
+    Ok(StoredKeys {
+        original,
+        thumbnail,
+    })
+}
+
+/// The asset row (and its tags) of a stored file.
+fn row_of(
+    p: &Prepared,
+    owner: &UserId,
+    fields: &AssetFields,
+    original: &ObjectKey,
+    thumb: Option<ObjectKey>,
+    now: chrono::NaiveDateTime,
+) -> (Asset, Vec<String>) {
+    let asset = Asset {
+        id: p.id.clone(),
+        user_id: owner.clone(),
+        project_id: fields.project_id.clone(),
+        client_id: fields.client_id.clone(),
+        asset_type: p.detected.asset_type,
+        category: fields.category.clone(),
+        name: fields.name.clone(),
+        storage_path: original.to_string(),
+        url: format!("/assets/{}/file", p.id),
+        thumbnail_url: thumb.as_ref().map(|_| format!("/assets/{}/thumb", p.id)),
+        file_size: i64::try_from(p.spooled.size).unwrap_or(i64::MAX),
+        mime_type: p.detected.mime.to_string(),
+        created_at: now,
+        updated_at: now,
+        sha256: Some(p.spooled.sha256.clone()),
+        width: p.dimensions.and_then(|(w, _)| i32::try_from(w).ok()),
+        height: p.dimensions.and_then(|(_, h)| i32::try_from(h).ok()),
+        thumbnail_path: thumb.map(|k| k.to_string()),
+        original_name: Some(p.spooled.name.clone()),
+    };
+    (asset, fields.tags.clone())
 }
 
 /// `POST /assets/upload` (multipart): every file is saved, or none.
@@ -211,145 +422,16 @@ pub async fn upload(
             max / 1_000_000
         )));
     }
-    let dir = state.settings.upload_dir();
-    let mut form = AssetForm::default();
-    let mut spooled = Vec::new();
-    let mut too_many = false;
-    while let Some(field) = payload.next().await {
-        let mut field = field.map_err(|_| unreadable())?;
-        let field_name = field.name().unwrap_or_default().to_string();
-        if field_name == "files" {
-            let file_name = field
-                .content_disposition()
-                .and_then(|cd| cd.get_filename())
-                .map(files::clean_file_name)
-                .unwrap_or_default();
-            if file_name.is_empty() || spooled.len() >= MAX_FILES {
-                // An empty file input, or one file too many: read past it.
-                too_many |= !file_name.is_empty();
-                while let Some(chunk) = field.next().await {
-                    chunk.map_err(|_| unreadable())?;
-                }
-                continue;
-            }
-            spooled.push(spool(&mut field, &dir, max, file_name).await?);
-        } else {
-            let value = read_text(&mut field).await?;
-            match field_name.as_str() {
-                "name" => form.name = value,
-                "category" => form.category = value,
-                "tags" => form.tags = value,
-                "client_id" => form.client_id = value,
-                "project_id" => form.project_id = value,
-                "task_id" => form.task_id = value,
-                "return_to" => form.return_to = value,
-                _ => {}
-            }
-        }
-    }
-
-    let owner = user.id().clone();
-    let submitted = form.clone();
-    let checked = state
-        .db(move |conn| check_form(conn, &owner, &submitted))
-        .await?;
-    let (checked, mut errors) = match checked {
-        Ok(checked) => (Some(checked), AssetErrors::default()),
-        Err(errors) => (None, errors),
+    let received = receive(&mut payload, &state.settings.upload_dir(), max).await?;
+    let return_to = received.form.return_to.clone();
+    let (checked, prepared) = match check_upload(&state, &user, received).await? {
+        Ok(ready) => ready,
+        Err((form, errors)) => return refuse(&req, &state, &user, form, errors).await,
     };
-    if spooled.is_empty() {
-        errors
-            .files
-            .push("Choose at least one file to upload.".into());
-    }
-    if too_many {
-        errors.files.push(format!(
-            "At most {MAX_FILES} files per upload; choose fewer."
-        ));
-    }
-    let mut prepared = Vec::with_capacity(spooled.len());
-    for file in spooled {
-        match prepare(file).await {
-            Ok(p) => prepared.push(p),
-            Err(message) => errors.files.push(message),
-        }
-    }
-    let checked = match checked {
-        Some(checked) if !errors.any() => checked,
-        _ => return refuse(&req, &state, &user, form, errors).await,
-    };
-
-    // Store every object; on any failure remove what was stored and save nothing.
-    let mut stored: Vec<ObjectKey> = Vec::new();
-    let mut rows = Vec::with_capacity(prepared.len());
-    let now = crate::db::now();
     let single = prepared.len() == 1;
-    for p in &mut prepared {
-        let original = ObjectKey::original(&p.id);
-        let thumb_key = match p.thumbnail.take() {
-            Some(bytes) => {
-                let key = ObjectKey::thumbnail(&p.id);
-                if let Err(e) = state.storage.put_bytes(&key, bytes, "image/jpeg").await {
-                    abandon(&state, &stored).await;
-                    return Err(e.into());
-                }
-                stored.push(key.clone());
-                Some(key)
-            }
-            None => None,
-        };
-        if let Err(e) = state
-            .storage
-            .put_file(&original, p.spooled.temp.path(), p.detected.mime)
-            .await
-        {
-            abandon(&state, &stored).await;
-            return Err(e.into());
-        }
-        stored.push(original.clone());
-        let name = match (&checked.name, single) {
-            (Some(name), true) => name.clone(),
-            _ => p.spooled.name.clone(),
-        };
-        let fields = checked.fields(name);
-        rows.push((
-            Asset {
-                id: p.id.clone(),
-                user_id: user.id().clone(),
-                project_id: fields.project_id,
-                client_id: fields.client_id,
-                asset_type: p.detected.asset_type,
-                category: fields.category,
-                name: fields.name,
-                storage_path: original.to_string(),
-                url: format!("/assets/{}/file", p.id),
-                thumbnail_url: thumb_key
-                    .as_ref()
-                    .map(|_| format!("/assets/{}/thumb", p.id)),
-                file_size: i64::try_from(p.spooled.size).unwrap_or(i64::MAX),
-                mime_type: p.detected.mime.to_string(),
-                created_at: now,
-                updated_at: now,
-                sha256: Some(p.spooled.sha256.clone()),
-                width: p.dimensions.and_then(|(w, _)| i32::try_from(w).ok()),
-                height: p.dimensions.and_then(|(_, h)| i32::try_from(h).ok()),
-                thumbnail_path: thumb_key.map(|k| k.to_string()),
-                original_name: Some(p.spooled.name.clone()),
-            },
-            fields.tags,
-        ));
-    }
-    let first = rows.first().map(|(a, _)| a.id.clone());
-    let task = checked.task_id.clone();
-    let saved = state
-        .db_write(move |conn| Ok(assets::insert_all(conn, &rows, task.as_ref())?))
-        .await;
-    if let Err(e) = saved {
-        abandon(&state, &stored).await;
-        return Err(e);
-    }
-    let back = match (form.return_to.is_empty(), single, first) {
-        (false, _, _) => crate::web::safe_next(Some(&form.return_to)),
+    let first = store_upload(&state, &user, checked, prepared).await?;
+    let back = match (return_to.is_empty(), single, first) {
+        (false, _, _) => safe_next(Some(&return_to)),
         (true, true, Some(id)) => format!("/assets/{id}"),
         _ => "/assets".to_string(),
     };

@@ -1,16 +1,17 @@
 //! `/`: the day builder. The day's timeline, the week strip, the backlog and the
 //! capacity live in one `#day-plan` section that block actions re-render; the side
 //! panels show goals, the activity catalog and what needs attention between blocks.
+//! `command/day.html` is the page and, through its blocks, every htmx answer.
 
 use std::sync::Arc;
 
 use actix_web::http::StatusCode;
-use actix_web::{HttpRequest, HttpResponse, web};
+use actix_web::{HttpResponse, web};
 use askama::Template;
 use chrono::{Duration, NaiveDate};
 use serde::Deserialize;
 
-use super::{BlockView, GoalCard, goal_cards, local_now};
+use super::view::{BlockView, GoalCard, MAX_LANES, goal_cards};
 use crate::auth::CurrentUser;
 use crate::db::day::{DayData, DayKey};
 use crate::db::models::activities::Activity;
@@ -82,9 +83,6 @@ impl DayPlan {
     pub fn next_week(&self) -> NaiveDate {
         self.day + Duration::days(7)
     }
-    pub fn tomorrow(&self) -> NaiveDate {
-        self.today + Duration::days(1)
-    }
     pub fn booked(&self) -> String {
         Capacity::human(self.capacity.booked)
     }
@@ -137,7 +135,6 @@ pub fn plan_from(data: &DayData, user: &CurrentUser, day: NaiveDate, today: Naiv
     let prefs = &user.user.preferences.0;
     let week_start = plan::week_start(day, prefs.week_starts_on.weekday());
     let rows = &data.rows;
-    let carry_over = data.carry_over;
 
     let week = (0..7)
         .map(|i| {
@@ -185,17 +182,7 @@ pub fn plan_from(data: &DayData, user: &CurrentUser, day: NaiveDate, today: Naiv
             None => anytime.push(BlockView::from_row(row)),
         }
     }
-    let lanes = blocks
-        .iter()
-        .map(|b| {
-            b.grid
-                .split("lane-")
-                .nth(1)
-                .and_then(|l| l.parse::<u8>().ok())
-                .unwrap_or(1)
-        })
-        .max()
-        .unwrap_or(1);
+    let lanes = blocks.iter().map(BlockView::lane).max().unwrap_or(1);
     let hours = (window.start.minutes().div_ceil(60)..=window.end.minutes() / 60)
         .filter_map(|h| {
             let minutes = h * 60;
@@ -217,16 +204,14 @@ pub fn plan_from(data: &DayData, user: &CurrentUser, day: NaiveDate, today: Naiv
             ),
         })
         .collect();
-    let booked = day_rows
-        .iter()
-        .map(|r| u32::from(r.task.time_block_minutes.get()))
-        .sum();
-    let done_minutes = day_rows
-        .iter()
-        .filter(|r| r.task.status == TaskStatus::Done)
-        .map(|r| u32::from(r.task.time_block_minutes.get()))
-        .sum();
-    let overlap_count = blocks.iter().filter(|b| b.overlaps).count();
+    let minutes_of = |status: Option<TaskStatus>| -> u32 {
+        day_rows
+            .iter()
+            .filter(|r| status.is_none_or(|s| r.task.status == s))
+            .map(|r| u32::from(r.task.time_block_minutes.get()))
+            .sum()
+    };
+    let overlap_count = blocks.iter().filter(|b| b.overlaps()).count();
     for block in blocks.iter_mut().chain(anytime.iter_mut()) {
         block.files = data.files.get(&block.id).cloned().unwrap_or_default();
     }
@@ -235,19 +220,19 @@ pub fn plan_from(data: &DayData, user: &CurrentUser, day: NaiveDate, today: Naiv
         today,
         week,
         rows_class: format!("rows-{}", plan::window_rows(window)),
-        lanes_class: format!("lanes-{}", lanes.min(4)),
+        lanes_class: format!("lanes-{}", lanes.min(MAX_LANES)),
         hours,
         blocks,
         anytime,
         slots,
         backlog: data.backlog.iter().map(BlockView::from_row).collect(),
         capacity: Capacity {
-            booked,
+            booked: minutes_of(None),
             capacity: u32::from(prefs.work_hours().minutes()),
         },
-        done_minutes,
+        done_minutes: minutes_of(Some(TaskStatus::Done)),
         overlap_count,
-        carry_over,
+        carry_over: data.carry_over,
         return_to: format!("/?date={day}"),
         csrf: user.csrf_token.clone(),
     }
@@ -263,6 +248,20 @@ pub struct Attention {
 }
 
 impl Attention {
+    fn from(data: &DayData, key: &DayKey) -> Attention {
+        let clients = &data.attention_clients;
+        let picked = |keep: &dyn Fn(&AttentionClient) -> bool| -> Vec<AttentionClient> {
+            clients.iter().filter(|c| keep(c)).cloned().collect()
+        };
+        Attention {
+            followups: picked(&|c| c.next_followup.is_some_and(|f| f <= key.due_by)),
+            at_risk: picked(&|c| c.health_score != HealthScore::Green),
+            overdue_payments: picked(&|c| c.payment_status == PaymentStatus::Overdue),
+            projects_due: data.projects_due.clone(),
+            today: key.today,
+        }
+    }
+
     pub fn is_empty(&self) -> bool {
         self.followups.is_empty()
             && self.at_risk.is_empty()
@@ -275,42 +274,22 @@ impl Attention {
     }
 }
 
-fn attention_from(data: &DayData, key: &DayKey) -> Attention {
-    let clients = &data.attention_clients;
-    let followups = clients
-        .iter()
-        .filter(|c| c.next_followup.is_some_and(|f| f <= key.due_by))
-        .cloned()
-        .collect();
-    let at_risk = clients
-        .iter()
-        .filter(|c| c.health_score != HealthScore::Green)
-        .cloned()
-        .collect();
-    let overdue_payments = clients
-        .iter()
-        .filter(|c| c.payment_status == PaymentStatus::Overdue)
-        .cloned()
-        .collect();
-    Attention {
-        followups,
-        at_risk,
-        overdue_payments,
-        projects_due: data.projects_due.clone(),
-        today: key.today,
-    }
-}
-
+/// The page, and the blocks htmx swaps: `plan` (`#day-plan`), `goals` (the goals
+/// panel) and `editor` (the block editor's box).
 #[derive(Template)]
-#[template(path = "command/day.html")]
+#[template(path = "command/day.html", blocks = ["plan", "goals", "editor"])]
 pub struct DayPage {
     pub ctx: PageContext,
     pub plan: DayPlan,
     pub goals: Vec<GoalCard>,
     pub catalog: Vec<Activity>,
     pub attention: Attention,
+    /// In an htmx answer: which blocks go out of band (swapped by their id).
     pub plan_oob: bool,
     pub goals_oob: bool,
+    pub editor_oob: bool,
+    /// The editor's form was just saved: it says so instead of showing a form.
+    pub saved: bool,
 }
 
 #[derive(Deserialize)]
@@ -328,76 +307,71 @@ pub fn chosen_day(raw: Option<&str>, today: NaiveDate) -> Result<NaiveDate, AppE
     }
 }
 
+/// The page for `day`, from the cache at `version` when it holds it.
+async fn day_page(
+    state: &web::Data<AppState>,
+    user: &CurrentUser,
+    day: Option<NaiveDate>,
+    version: Option<i64>,
+) -> Result<DayPage, AppError> {
+    let now = state.clock.now();
+    let today = user.today(now);
+    let day = day.unwrap_or(today);
+    let key = DayKey::new(&user.user, day, today);
+    let data = day_data(state, user, key.clone(), version).await?;
+    Ok(DayPage {
+        ctx: PageContext::for_user(user, "today"),
+        plan: plan_from(&data, user, day, today),
+        goals: goal_cards(data.goals.clone(), user, now),
+        catalog: data.catalog.clone(),
+        attention: Attention::from(&data, &key),
+        plan_oob: false,
+        goals_oob: false,
+        editor_oob: false,
+        saved: false,
+    })
+}
+
 pub async fn show(
     state: web::Data<AppState>,
     user: CurrentUser,
     query: web::Query<DayQuery>,
 ) -> Result<HttpResponse, AppError> {
-    let now = state.clock.now();
-    let (today, _) = local_now(&user, now);
-    let day = chosen_day(query.date.as_deref(), today)?;
-    let key = DayKey::new(&user.user, day, today);
+    let day = chosen_day(query.date.as_deref(), user.today(state.clock.now()))?;
     // Nothing was written in this request: the version read with the session holds.
-    let data = day_data(&state, &user, key.clone(), Some(user.user.data_version)).await?;
-    let page = DayPage {
-        ctx: PageContext::for_user(&user, "today"),
-        plan: plan_from(&data, &user, day, today),
-        goals: goal_cards(data.goals.clone(), &user, now),
-        catalog: data.catalog.clone(),
-        attention: attention_from(&data, &key),
-        plan_oob: false,
-        goals_oob: false,
-    };
+    let page = day_page(&state, &user, Some(day), Some(user.user.data_version)).await?;
     html(StatusCode::OK, &page)
 }
 
-/// The htmx answer to a block action: `#day-plan` again, the goals panel out of band
-/// (a completion may have moved a goal), and the editor emptied.
-#[derive(Template)]
-#[template(path = "command/day_fragment.html")]
-pub struct DayFragment {
-    pub plan: DayPlan,
-    pub goals: Vec<GoalCard>,
-    /// The request swapped the editor (a form was saved): the plan goes out of band.
-    pub plan_oob: bool,
-    pub goals_oob: bool,
-}
-
+/// The htmx answer to a block action: `#day-plan` again with the goals panel out
+/// of band (a completion may have moved a goal). From the editor (a form was
+/// saved) the editor's box says so and the plan goes out of band; otherwise the
+/// editor is emptied out of band.
 pub async fn fragment(
     state: &web::Data<AppState>,
     user: &CurrentUser,
     day: Option<NaiveDate>,
     from_editor: bool,
 ) -> Result<HttpResponse, AppError> {
-    let now = state.clock.now();
-    let (today, _) = local_now(user, now);
-    let day = day.unwrap_or(today);
     // This request has just written: the version is read again.
-    let data = day_data(state, user, DayKey::new(&user.user, day, today), None).await?;
-    html(
-        StatusCode::OK,
-        &DayFragment {
-            plan: plan_from(&data, user, day, today),
-            goals: goal_cards(data.goals.clone(), user, now),
-            plan_oob: from_editor,
-            goals_oob: true,
-        },
-    )
-}
-
-/// `HX-Target: day-plan` or `editor` gets the day fragment; other htmx targets and
-/// plain requests go back to `return_to`.
-pub async fn respond(
-    state: &web::Data<AppState>,
-    req: &HttpRequest,
-    user: &CurrentUser,
-    return_to: &str,
-) -> Result<HttpResponse, AppError> {
-    match super::htmx_target(req).as_deref() {
-        Some(target @ ("day-plan" | "editor")) => {
-            fragment(state, user, super::date_in(return_to), target == "editor").await
-        }
-        Some("week-grid") => super::week::fragment(state, user, super::date_in(return_to)).await,
-        _ => Ok(super::back_to(req, return_to)),
+    let mut page = day_page(state, user, day, None).await?;
+    page.goals_oob = true;
+    page.plan_oob = from_editor;
+    page.editor_oob = !from_editor;
+    page.saved = from_editor;
+    let mut body = String::new();
+    if from_editor {
+        page.as_editor().render_into(&mut body)?;
+        page.as_plan().render_into(&mut body)?;
+    } else {
+        page.as_plan().render_into(&mut body)?;
+        page.as_editor().render_into(&mut body)?;
     }
+    page.as_goals().render_into(&mut body)?;
+    let mut response = HttpResponse::Ok();
+    if from_editor {
+        // The saved message replaces the editor's whole box, not its inside.
+        response.insert_header(("HX-Reswap", "outerHTML"));
+    }
+    Ok(response.content_type("text/html; charset=utf-8").body(body))
 }

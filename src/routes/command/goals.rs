@@ -1,22 +1,122 @@
 //! `/command/goals`: goals by type with progress and pace; create, edit, complete,
-//! reopen, delete.
+//! reopen, delete. The page holds the list (`#goal-list`, what htmx swaps) and the
+//! form beside it. The old `POST /goals…` URLs answer 308 to these.
 
 use actix_web::http::StatusCode;
 use actix_web::{HttpRequest, HttpResponse, web};
 use askama::Template;
 use serde::Deserialize;
 
-use super::forms::{GoalErrors, GoalForm};
-use super::{GoalCard, back_to, goal_cards, htmx_target};
+use super::view::{GoalCard, goal_cards};
 use crate::auth::CurrentUser;
-use crate::db::models::goals;
+use crate::db::models::goals::{self, Goal, GoalFields};
 use crate::domain::*;
 use crate::error::AppError;
 use crate::state::AppState;
-use crate::web::{PageContext, html};
+use crate::web::forms::{check, date, required, text};
+use crate::web::{PageContext, html, htmx_target, see_other};
 
+/// A goal form as submitted.
+#[derive(Debug, Default, Clone, PartialEq, Eq)]
+pub struct GoalErrors {
+    pub title: Option<String>,
+    pub description: Option<String>,
+    pub goal_type: Option<String>,
+    pub target_value: Option<String>,
+    pub start_date: Option<String>,
+    pub due_date: Option<String>,
+}
+
+#[derive(Debug, Default, Clone, Deserialize)]
+#[serde(default)]
+pub struct GoalForm {
+    pub title: String,
+    pub description: String,
+    pub goal_type: String,
+    pub target_value: String,
+    pub start_date: String,
+    pub due_date: String,
+}
+
+impl GoalForm {
+    fn blank(tab: Option<GoalType>) -> Self {
+        GoalForm {
+            goal_type: tab.unwrap_or(GoalType::Weekly).as_str().into(),
+            ..Default::default()
+        }
+    }
+
+    fn of(goal: Goal) -> Self {
+        GoalForm {
+            title: goal.title,
+            description: goal.description.unwrap_or_default(),
+            goal_type: goal.goal_type.as_str().into(),
+            target_value: goal.target_value.map(|t| t.to_string()).unwrap_or_default(),
+            start_date: goal.start_date.map(|d| d.to_string()).unwrap_or_default(),
+            due_date: goal.due_date.map(|d| d.to_string()).unwrap_or_default(),
+        }
+    }
+
+    pub fn parse(&self) -> Result<GoalFields, GoalErrors> {
+        let mut e = GoalErrors::default();
+        let title = check(&mut e.title, required(&self.title, "Title", 200));
+        let description = check(
+            &mut e.description,
+            text(&self.description, "Description", 2000),
+        );
+        let goal_type = check(
+            &mut e.goal_type,
+            GoalType::parse(&self.goal_type).map_err(|_| "choose a type".into()),
+        );
+        let target = check(&mut e.target_value, target(&self.target_value));
+        let start = check(&mut e.start_date, date(&self.start_date));
+        let due = check(&mut e.due_date, date(&self.due_date));
+        if let (Some(Some(s)), Some(Some(d))) = (start, due)
+            && d < s
+        {
+            e.due_date = Some("the due date must not be before the start".into());
+        }
+        let (
+            Some(title),
+            Some(description),
+            Some(goal_type),
+            Some(target_value),
+            Some(start_date),
+            Some(due_date),
+        ) = (title, description, goal_type, target, start, due)
+        else {
+            return Err(e);
+        };
+        if e != GoalErrors::default() {
+            return Err(e);
+        }
+        Ok(GoalFields {
+            title,
+            description,
+            goal_type,
+            target_value,
+            start_date,
+            due_date,
+        })
+    }
+}
+
+/// A target: empty for none, else a whole number from 1 to 100,000.
+fn target(raw: &str) -> Result<Option<i32>, String> {
+    match raw.trim() {
+        "" => Ok(None),
+        raw => raw
+            .parse::<i32>()
+            .ok()
+            .filter(|n| (1..=100_000).contains(n))
+            .map(Some)
+            .ok_or_else(|| "enter a whole number from 1 to 100000, or leave it empty".into()),
+    }
+}
+
+/// The page; its block `list` is what a change made from the list swaps.
 #[derive(Template)]
-#[template(path = "command/goals.html")]
+#[template(path = "command/goals.html", blocks = ["list"])]
 pub struct GoalsPage {
     pub ctx: PageContext,
     pub tab: Option<GoalType>,
@@ -24,13 +124,9 @@ pub struct GoalsPage {
     pub form: GoalForm,
     pub errors: GoalErrors,
     pub editing: Option<GoalId>,
-    pub fragment: bool,
 }
 
 impl GoalsPage {
-    pub fn types(&self) -> &'static [GoalType] {
-        GoalType::ALL
-    }
     pub fn is_tab(&self, t: &GoalType) -> bool {
         self.tab == Some(*t)
     }
@@ -46,9 +142,6 @@ impl GoalsPage {
             .filter(|c| c.goal.goal_type == *t && !c.done())
             .count()
     }
-    pub fn tab_query(&self) -> String {
-        self.tab.map(|t| format!("?type={t}")).unwrap_or_default()
-    }
 }
 
 #[derive(Deserialize)]
@@ -57,56 +150,72 @@ pub struct GoalsQuery {
     goal_type: Option<String>,
 }
 
-fn tab_of(raw: Option<&str>) -> Option<GoalType> {
-    raw.and_then(|t| GoalType::parse(t).ok())
-}
-
 /// The tab shown and the state of the goal form.
-struct View {
+struct Editor {
     tab: Option<GoalType>,
     form: GoalForm,
     errors: GoalErrors,
     editing: Option<GoalId>,
 }
 
+impl Editor {
+    fn blank(tab: Option<GoalType>) -> Self {
+        Editor {
+            tab,
+            form: GoalForm::blank(tab),
+            errors: GoalErrors::default(),
+            editing: None,
+        }
+    }
+
+    fn refused(form: GoalForm, errors: GoalErrors, editing: Option<GoalId>) -> Self {
+        Editor {
+            tab: None,
+            form,
+            errors,
+            editing,
+        }
+    }
+}
+
 async fn page(
-    state: &web::Data<AppState>,
+    state: &AppState,
     req: &HttpRequest,
     user: &CurrentUser,
     status: StatusCode,
-    view: View,
+    editor: Editor,
 ) -> Result<HttpResponse, AppError> {
-    let View {
-        tab,
-        form,
-        errors,
-        editing,
-    } = view;
     let id = user.id().clone();
     let list = state
         .db(move |conn| Ok(goals::list_for_user(conn, &id)?))
         .await?;
-    let cards = goal_cards(list, user, state.clock.now());
-    let fragment = htmx_target(req).as_deref() == Some("goal-list");
-    html(
-        status,
-        &GoalsPage {
-            ctx: PageContext::for_user(user, "goals").as_fragment(fragment),
-            tab,
-            cards,
-            form,
-            errors,
-            editing,
-            fragment,
-        },
-    )
+    let page = GoalsPage {
+        ctx: PageContext::for_user(user, "goals"),
+        tab: editor.tab,
+        cards: goal_cards(list, user, state.clock.now()),
+        form: editor.form,
+        errors: editor.errors,
+        editing: editor.editing,
+    };
+    if htmx_target(req).as_deref() == Some("goal-list") {
+        html(status, &page.as_list())
+    } else {
+        html(status, &page)
+    }
 }
 
-fn blank(tab: Option<GoalType>) -> GoalForm {
-    GoalForm {
-        goal_type: tab.unwrap_or(GoalType::Weekly).as_str().into(),
-        ..Default::default()
+/// After a change: the list again for htmx, else back to the page (on the tab).
+async fn done(
+    state: &AppState,
+    req: &HttpRequest,
+    user: &CurrentUser,
+    tab: Option<GoalType>,
+) -> Result<HttpResponse, AppError> {
+    if htmx_target(req).as_deref() == Some("goal-list") {
+        return page(state, req, user, StatusCode::OK, Editor::blank(tab)).await;
     }
+    let query = tab.map(|t| format!("?type={t}")).unwrap_or_default();
+    Ok(see_other(req, &format!("/command/goals{query}")))
 }
 
 pub async fn list(
@@ -115,20 +224,11 @@ pub async fn list(
     user: CurrentUser,
     query: web::Query<GoalsQuery>,
 ) -> Result<HttpResponse, AppError> {
-    let tab = tab_of(query.goal_type.as_deref());
-    page(
-        &state,
-        &req,
-        &user,
-        StatusCode::OK,
-        View {
-            tab,
-            form: blank(tab),
-            errors: GoalErrors::default(),
-            editing: None,
-        },
-    )
-    .await
+    let tab = query
+        .goal_type
+        .as_deref()
+        .and_then(|t| GoalType::parse(t).ok());
+    page(&state, &req, &user, StatusCode::OK, Editor::blank(tab)).await
 }
 
 pub async fn create(
@@ -141,24 +241,19 @@ pub async fn create(
     let fields = match form.parse() {
         Ok(fields) => fields,
         Err(errors) => {
+            let editor = Editor::refused(form, errors, None);
             return page(
                 &state,
                 &req,
                 &user,
                 StatusCode::UNPROCESSABLE_ENTITY,
-                View {
-                    tab: None,
-                    form,
-                    errors,
-                    editing: None,
-                },
+                editor,
             )
             .await;
         }
     };
     let tab = Some(fields.goal_type);
-    let id = user.id().clone();
-    let now = crate::db::now();
+    let (id, now) = (user.id().clone(), state.clock.stamp());
     state
         .db_write(move |conn| Ok(goals::create(conn, &id, &fields, now)?))
         .await?;
@@ -177,27 +272,13 @@ pub async fn edit(
         .db(move |conn| Ok(goals::find(conn, &id, &lookup)?))
         .await?
         .ok_or(AppError::NotFound)?;
-    let form = GoalForm {
-        title: goal.title,
-        description: goal.description.unwrap_or_default(),
-        goal_type: goal.goal_type.as_str().into(),
-        target_value: goal.target_value.map(|t| t.to_string()).unwrap_or_default(),
-        start_date: goal.start_date.map(|d| d.to_string()).unwrap_or_default(),
-        due_date: goal.due_date.map(|d| d.to_string()).unwrap_or_default(),
+    let editor = Editor {
+        tab: Some(goal.goal_type),
+        form: GoalForm::of(goal),
+        errors: GoalErrors::default(),
+        editing: Some(goal_id),
     };
-    page(
-        &state,
-        &req,
-        &user,
-        StatusCode::OK,
-        View {
-            tab: Some(goal.goal_type),
-            form,
-            errors: GoalErrors::default(),
-            editing: Some(goal_id),
-        },
-    )
-    .await
+    page(&state, &req, &user, StatusCode::OK, editor).await
 }
 
 pub async fn update(
@@ -212,30 +293,24 @@ pub async fn update(
     let fields = match form.parse() {
         Ok(fields) => fields,
         Err(errors) => {
+            let editor = Editor::refused(form, errors, Some(goal_id));
             return page(
                 &state,
                 &req,
                 &user,
                 StatusCode::UNPROCESSABLE_ENTITY,
-                View {
-                    tab: None,
-                    form,
-                    errors,
-                    editing: Some(goal_id),
-                },
+                editor,
             )
             .await;
         }
     };
     let tab = Some(fields.goal_type);
-    let id = user.id().clone();
-    let now = crate::db::now();
-    if !state
+    let (id, now) = (user.id().clone(), state.clock.stamp());
+    state
         .db_write(move |conn| Ok(goals::update(conn, &id, &goal_id, &fields, now)?))
         .await?
-    {
-        return Err(AppError::NotFound);
-    }
+        .then_some(())
+        .ok_or(AppError::NotFound)?;
     done(&state, &req, &user, tab).await
 }
 
@@ -247,8 +322,7 @@ pub async fn act(
     path: web::Path<(GoalId, String)>,
 ) -> Result<HttpResponse, AppError> {
     let (goal_id, action) = path.into_inner();
-    let id = user.id().clone();
-    let now = crate::db::now();
+    let (id, now) = (user.id().clone(), state.clock.stamp());
     let found = state
         .db_write(move |conn| {
             Ok(match action.as_str() {
@@ -265,33 +339,50 @@ pub async fn act(
     done(&state, &req, &user, None).await
 }
 
-async fn done(
-    state: &web::Data<AppState>,
-    req: &HttpRequest,
-    user: &CurrentUser,
-    tab: Option<GoalType>,
-) -> Result<HttpResponse, AppError> {
-    if htmx_target(req).as_deref() == Some("goal-list") {
-        page(
-            state,
-            req,
-            user,
-            StatusCode::OK,
-            View {
-                tab,
-                form: blank(tab),
-                errors: GoalErrors::default(),
-                editing: None,
-            },
-        )
-        .await
-    } else {
-        Ok(back_to(
-            req,
-            &format!(
-                "/command/goals{}",
-                tab.map(|t| format!("?type={t}")).unwrap_or_default()
-            ),
-        ))
+/// `POST /goals…`, the URLs before goals moved under `/command/goals`: a form
+/// left open in a tab from before still lands (308 keeps the method and body).
+pub async fn moved(req: HttpRequest) -> HttpResponse {
+    let rest = req.path().strip_prefix("/goals").unwrap_or_default();
+    HttpResponse::PermanentRedirect()
+        .insert_header(("Location", format!("/command/goals{rest}")))
+        .finish()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn goal_dates_must_be_in_order() {
+        let form = GoalForm {
+            title: "Ship".into(),
+            goal_type: "WEEKLY".into(),
+            target_value: "5".into(),
+            start_date: "2026-11-23".into(),
+            due_date: "2026-11-20".into(),
+            ..Default::default()
+        };
+        assert!(form.parse().unwrap_err().due_date.is_some());
+        assert!(
+            GoalForm {
+                target_value: "0".into(),
+                due_date: String::new(),
+                ..form.clone()
+            }
+            .parse()
+            .unwrap_err()
+            .target_value
+            .is_some()
+        );
+        assert_eq!(
+            GoalForm {
+                due_date: String::new(),
+                ..form
+            }
+            .parse()
+            .unwrap()
+            .target_value,
+            Some(5)
+        );
     }
 }

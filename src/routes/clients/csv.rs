@@ -1,55 +1,27 @@
-//! CSV in and out: export clients and projects; import clients with a preview,
-//! per-row errors (row number and field) and an all-or-nothing commit.
+//! Clients as CSV: `/clients.csv` (never the credentials) and `/clients/import`,
+//! with a preview, per-row errors (row number and field) and an all-or-nothing
+//! commit.
 
 use actix_multipart::Multipart;
 use actix_web::http::StatusCode;
-use actix_web::http::header::{CONTENT_DISPOSITION, CONTENT_TYPE};
 use actix_web::{HttpRequest, HttpResponse, web};
 use askama::Template;
 use futures_util::StreamExt;
 use serde::Deserialize;
 
-use super::clients::{ClientErrors, ClientForm};
+use super::form::ClientForm;
 use crate::auth::CurrentUser;
 use crate::db::models::audit::{self, AuditEvent};
 use crate::db::models::clients::{self, ClientFields, ClientFilter};
-use crate::db::models::projects::{self, BoardFilter};
+use crate::domain::AuditAction;
 use crate::error::AppError;
 use crate::state::AppState;
+use crate::web::csv::{download, write_rows};
 use crate::web::{PageContext, html, see_other};
 
 /// Imports larger than this are refused (a freelancer's client list is far smaller).
 pub const MAX_IMPORT_BYTES: usize = 200 * 1024;
 pub const MAX_IMPORT_ROWS: usize = 2_000;
-
-/// A spreadsheet must not read a cell as a formula: such cells get a leading `'`.
-fn cell(value: &str) -> String {
-    match value.chars().next() {
-        Some('=' | '+' | '-' | '@' | '\t' | '\r') => format!("'{value}"),
-        _ => value.to_string(),
-    }
-}
-
-fn csv_response(filename: &str, body: Vec<u8>) -> HttpResponse {
-    HttpResponse::Ok()
-        .insert_header((CONTENT_TYPE, "text/csv; charset=utf-8"))
-        .insert_header((
-            CONTENT_DISPOSITION,
-            format!("attachment; filename=\"{filename}\""),
-        ))
-        .body(body)
-}
-
-fn write_rows(header: &[&str], rows: Vec<Vec<String>>) -> Result<Vec<u8>, AppError> {
-    let mut out = csv::Writer::from_writer(Vec::new());
-    out.write_record(header).map_err(AppError::internal)?;
-    for row in rows {
-        out.write_record(row.iter().map(|v| cell(v)))
-            .map_err(AppError::internal)?;
-    }
-    out.into_inner()
-        .map_err(|e| AppError::internal(anyhow::anyhow!("csv: {e}")))
-}
 
 const CLIENT_COLUMNS: &[&str] = &[
     "name",
@@ -84,7 +56,7 @@ pub async fn export_clients(
     let rows = list
         .iter()
         .map(|c| {
-            let f = ClientForm::from_client(c);
+            let f = ClientForm::of(c);
             vec![
                 f.name,
                 f.email,
@@ -107,56 +79,7 @@ pub async fn export_clients(
             ]
         })
         .collect();
-    Ok(csv_response(
-        "clients.csv",
-        write_rows(CLIENT_COLUMNS, rows)?,
-    ))
-}
-
-pub async fn export_projects(
-    state: web::Data<AppState>,
-    user: CurrentUser,
-) -> Result<HttpResponse, AppError> {
-    let id = user.id().clone();
-    let list = state
-        .db(move |conn| Ok(projects::board(conn, &id, &BoardFilter::default())?))
-        .await?;
-    let money = |m: Option<crate::domain::Money>| m.map(|m| m.to_string()).unwrap_or_default();
-    let day = |d: Option<chrono::NaiveDate>| d.map(|d| d.to_string()).unwrap_or_default();
-    let rows = list
-        .into_iter()
-        .map(|(p, client)| {
-            vec![
-                p.name,
-                client,
-                p.project_type.to_string(),
-                p.status.to_string(),
-                p.priority.to_string(),
-                day(p.start_date),
-                day(p.due_date),
-                money(p.budget),
-                p.paid_amount.to_string(),
-                p.repository_url.unwrap_or_default(),
-                p.staging_url.unwrap_or_default(),
-                p.production_url.unwrap_or_default(),
-            ]
-        })
-        .collect();
-    let header = [
-        "name",
-        "client",
-        "type",
-        "status",
-        "priority",
-        "start_date",
-        "due_date",
-        "budget",
-        "paid_amount",
-        "repository_url",
-        "staging_url",
-        "production_url",
-    ];
-    Ok(csv_response("projects.csv", write_rows(&header, rows)?))
+    Ok(download("clients.csv", write_rows(CLIENT_COLUMNS, rows)?))
 }
 
 /// One problem of an import: where, and what.
@@ -189,23 +112,6 @@ fn column_of(header: &str) -> Option<&'static str> {
         other => other,
     };
     CLIENT_COLUMNS.iter().copied().find(|c| *c == key)
-}
-
-fn messages(e: &ClientErrors) -> Vec<(&'static str, String)> {
-    [
-        ("name", &e.name),
-        ("email", &e.email),
-        ("links", &e.urls),
-        ("status", &e.status),
-        ("contract_value", &e.contract_value),
-        ("monthly_retainer", &e.monthly_retainer),
-        ("followup_cadence_days", &e.followup_cadence_days),
-        ("next_followup", &e.next_followup),
-        ("text", &e.text),
-    ]
-    .into_iter()
-    .filter_map(|(field, m)| m.clone().map(|m| (field, m)))
-    .collect()
 }
 
 /// Parses and validates the whole file: every valid row, or every problem.
@@ -313,7 +219,7 @@ pub fn parse_import(text: &str) -> Result<Vec<(PreviewRow, ClientFields)>, Vec<R
         }
         match form.parse() {
             Ok(fields) => good.push((PreviewRow { row, form }, fields)),
-            Err(e) => errors.extend(messages(&e).into_iter().map(|(field, message)| RowError {
+            Err(e) => errors.extend(e.by_field().into_iter().map(|(field, message)| RowError {
                 row,
                 field: field.into(),
                 message,
@@ -431,7 +337,7 @@ pub async fn import_commit(
         }
     };
     let id = user.id().clone();
-    let now = crate::db::now();
+    let now = state.clock.stamp();
     let count = rows.len();
     state
         .db_write(move |conn| {
@@ -440,7 +346,7 @@ pub async fn import_commit(
             }
             audit::record(
                 conn,
-                AuditEvent::new("clients.imported")
+                AuditEvent::new(AuditAction::ClientsImported, now)
                     .user(&id)
                     .details(serde_json::json!({ "count": count })),
             )?;
@@ -453,13 +359,6 @@ pub async fn import_commit(
 #[cfg(test)]
 mod tests {
     use super::*;
-
-    #[test]
-    fn formulas_are_defused() {
-        assert_eq!(cell("=SUM(A1)"), "'=SUM(A1)");
-        assert_eq!(cell("@cmd"), "'@cmd");
-        assert_eq!(cell("Acme"), "Acme");
-    }
 
     #[test]
     fn a_good_file_parses_with_defaults_and_aliases() {

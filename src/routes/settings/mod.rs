@@ -1,17 +1,20 @@
 //! `/settings`: name, time zone and the planning day (work hours, day window, week
-//! start), because "today" and the capacity depend on them; and the sessions list.
+//! start), because "today" and the capacity depend on them. The other settings
+//! pages live beside it: `/settings/sessions` and `/settings/calendar`.
+
+pub mod calendar;
+pub mod sessions;
 
 use actix_web::http::StatusCode;
 use actix_web::{HttpRequest, HttpResponse, web};
 use askama::Template;
-use chrono::NaiveDateTime;
 use serde::Deserialize;
 
 use crate::auth::CurrentUser;
 use crate::db::Json;
 use crate::db::models::audit::{self, AuditEvent};
-use crate::db::models::sessions::{self as session_rows, SessionRecord};
 use crate::db::models::users::{self, SettingsChange};
+use crate::domain::AuditAction;
 use crate::domain::account::parse_display_name;
 use crate::domain::{DaySpan, Preferences, TimeOfDay, Timezone, WeekStart};
 use crate::error::AppError;
@@ -46,7 +49,7 @@ pub struct SettingsErrors {
 }
 
 #[derive(Template)]
-#[template(path = "settings/show.html")]
+#[template(path = "settings/profile.html")]
 pub struct SettingsPage {
     ctx: PageContext,
     email: String,
@@ -154,19 +157,19 @@ pub async fn save(
             return html(StatusCode::UNPROCESSABLE_ENTITY, &page);
         }
     };
-    let id = user.id().clone();
+    let (id, now) = (user.id().clone(), state.clock.stamp());
     let change = SettingsChange {
         name,
         timezone,
         preferences: Json(preferences),
-        updated_at: crate::db::now(),
+        updated_at: now,
     };
     state
         .db_write(move |conn| {
             users::update_settings(conn, &id, &change)?;
             audit::record(
                 conn,
-                AuditEvent::new("settings.updated")
+                AuditEvent::new(AuditAction::SettingsUpdated, now)
                     .user(&id)
                     .details(serde_json::json!({"timezone": change.timezone.name()})),
             )?;
@@ -174,99 +177,4 @@ pub async fn save(
         })
         .await?;
     Ok(see_other(&req, "/settings?saved=1"))
-}
-
-pub struct SessionRow {
-    pub id: String,
-    pub current: bool,
-    pub created_at: NaiveDateTime,
-    pub last_seen_at: NaiveDateTime,
-    pub ip: String,
-    pub user_agent: String,
-}
-
-#[derive(Template)]
-#[template(path = "settings/sessions.html")]
-pub struct SessionsPage {
-    ctx: PageContext,
-    sessions: Vec<SessionRow>,
-}
-
-pub async fn sessions(
-    state: web::Data<AppState>,
-    user: CurrentUser,
-) -> Result<HttpResponse, AppError> {
-    let id = user.id().clone();
-    let now = crate::db::now();
-    let rows: Vec<SessionRecord> = state
-        .db(move |conn| Ok(session_rows::list_live_for_user(conn, &id, now)?))
-        .await?;
-    let sessions = rows
-        .into_iter()
-        .map(|s| SessionRow {
-            current: s.id_hash == user.session_hash,
-            id: s.id_hash,
-            created_at: s.created_at,
-            last_seen_at: s.last_seen_at,
-            ip: s.ip.unwrap_or_default(),
-            user_agent: s.user_agent.unwrap_or_default(),
-        })
-        .collect();
-    html(
-        StatusCode::OK,
-        &SessionsPage {
-            ctx: PageContext::for_user(&user, "settings"),
-            sessions,
-        },
-    )
-}
-
-/// Ends one of the user's sessions; someone else's session id is 404, as if absent.
-pub async fn revoke(
-    state: web::Data<AppState>,
-    req: HttpRequest,
-    user: CurrentUser,
-    path: web::Path<String>,
-) -> Result<HttpResponse, AppError> {
-    let target = path.into_inner();
-    let id = user.id().clone();
-    let ended_current = target == user.session_hash;
-    let removed = state
-        .db_write(move |conn| {
-            let n = session_rows::delete_owned(conn, &id, &target)?;
-            if n == 1 {
-                audit::record(conn, AuditEvent::new("auth.session_revoked").user(&id))?;
-            }
-            Ok(n)
-        })
-        .await?;
-    if removed == 0 {
-        tracing::warn!(user = %user.id(), "authz.denied: revoke of a session that is not the user's");
-        return Err(AppError::NotFound);
-    }
-    Ok(see_other(
-        &req,
-        if ended_current {
-            "/login"
-        } else {
-            "/settings/sessions"
-        },
-    ))
-}
-
-pub async fn revoke_others(
-    state: web::Data<AppState>,
-    req: HttpRequest,
-    user: CurrentUser,
-) -> Result<HttpResponse, AppError> {
-    let id = user.id().clone();
-    let keep = user.session_hash.clone();
-    state
-        .db_write(move |conn| {
-            session_rows::delete_others(conn, &id, &keep)?;
-            audit::record(conn, AuditEvent::new("auth.sessions_revoked").user(&id))?;
-            Ok(())
-        })
-        .await?;
-    Ok(see_other(&req, "/settings/sessions"))
 }

@@ -1,4 +1,9 @@
-//! Login, sign-up and logout pages (local mode).
+//! `/login`, `/signup`, `/logout`: the pages both sign-in modes share, and the
+//! handlers that hand a login or a sign-up to the mode in use (`local` checks our
+//! own password table, `supabase` asks Supabase Auth).
+
+pub mod local;
+pub mod supabase;
 
 use actix_web::cookie::Cookie;
 use actix_web::http::StatusCode;
@@ -6,11 +11,10 @@ use actix_web::{HttpRequest, HttpResponse, web};
 use askama::Template;
 use serde::Deserialize;
 
-use crate::auth::local::{self, LoginOutcome, SignupErrors, SignupOutcome};
-use crate::auth::password;
+use crate::auth::local::SignupErrors;
 use crate::auth::session::{self, RequestMeta};
 use crate::db::models::sessions;
-use crate::domain::{Timezone, UserId};
+use crate::domain::{AuditAction, Timezone};
 use crate::error::AppError;
 use crate::state::AppState;
 use crate::web::{MaybeSession, client_ip, safe_next};
@@ -71,35 +75,35 @@ pub struct SignupPage {
 
 #[derive(Deserialize)]
 pub struct NextQuery {
-    pub(super) next: Option<String>,
+    pub next: Option<String>,
 }
 
 #[derive(Deserialize)]
 pub struct LoginForm {
     #[serde(default)]
-    pub(super) email: String,
+    pub email: String,
     #[serde(default)]
-    pub(super) password: String,
-    pub(super) next: Option<String>,
+    pub password: String,
+    pub next: Option<String>,
 }
 
 #[derive(Deserialize)]
 pub struct SignupForm {
     #[serde(default)]
-    pub(super) email: String,
+    pub email: String,
     #[serde(default)]
-    pub(super) name: String,
+    pub name: String,
     #[serde(default)]
-    pub(super) password: String,
+    pub password: String,
     #[serde(default)]
-    pub(super) password_confirm: String,
+    pub password_confirm: String,
     #[serde(default)]
-    pub(super) timezone: String,
+    pub timezone: String,
 }
 
 /// A visitor's pre-session (its CSRF token protects the login form itself), created
 /// on first sight; returns the token and, when new, the cookie to set.
-pub(super) async fn visitor_session(
+pub async fn visitor_session(
     state: &web::Data<AppState>,
     req: &HttpRequest,
     existing: MaybeSession,
@@ -126,14 +130,14 @@ pub(super) async fn visitor_session(
     Ok((issued.record.csrf_token, Some(cookie)))
 }
 
-pub(super) fn user_agent(req: &HttpRequest) -> Option<String> {
+pub fn user_agent(req: &HttpRequest) -> Option<String> {
     req.headers()
         .get("User-Agent")
         .and_then(|v| v.to_str().ok())
         .map(str::to_string)
 }
 
-pub(super) fn with_cookie(
+pub fn with_cookie(
     mut response: HttpResponse,
     cookie: Option<Cookie<'static>>,
 ) -> Result<HttpResponse, AppError> {
@@ -168,29 +172,13 @@ pub async fn login(
     let next = safe_next(form.next.as_deref());
     let current = session.0.ok_or(AppError::Forbidden("no session"))?;
     if let Some(supabase) = state.supabase.clone() {
-        return super::supabase_auth::password_login(&state, &supabase, &req, &current, form, next)
-            .await;
+        return supabase::password_login(&state, &supabase, &req, &current, form, next).await;
     }
-    let ip = client_ip(&req, &state.settings.trusted_proxies);
-    let (email, password) = (form.email.clone(), form.password);
-    let now = state.clock.stamp();
-    let outcome = state
-        .db_write(move |conn| local::authenticate(conn, &email, &password, &ip, now))
-        .await?;
-    let retry = match outcome {
-        LoginOutcome::SignedIn(user) => {
-            return sign_in(&state, &req, &current.record.id_hash, user, &next).await;
-        }
-        LoginOutcome::Invalid => None,
-        LoginOutcome::Throttled { retry_after_secs } => Some(retry_after_secs),
-    };
-    let mut page = LoginPage::new(&state, &current.record.csrf_token, next);
-    page.email = form.email;
-    login_refused(page, "Invalid email or password.", retry)
+    local::password_login(&state, &req, &current, form, next).await
 }
 
 /// The login form again with `error` (422), or the throttle's wait (429).
-pub(super) fn login_refused(
+pub fn login_refused(
     mut page: LoginPage,
     error: &str,
     retry: Option<u64>,
@@ -211,38 +199,7 @@ pub(super) fn login_refused(
     }
 }
 
-/// Replaces the visitor's pre-session with a new signed-in one (so a session id
-/// planted before login is worthless after it) and sends the browser on.
-async fn sign_in(
-    state: &web::Data<AppState>,
-    req: &HttpRequest,
-    pre_session: &str,
-    user: UserId,
-    next: &str,
-) -> Result<HttpResponse, AppError> {
-    let policy = state.sessions.clone();
-    let pre_session = pre_session.to_string();
-    let ip = client_ip(req, &state.settings.trusted_proxies);
-    let agent = user_agent(req);
-    let now = state.clock.stamp();
-    let issued = state
-        .db_write(move |conn| {
-            sessions::delete(conn, &pre_session)?;
-            let meta = RequestMeta {
-                ip: Some(&ip),
-                user_agent: agent.as_deref(),
-            };
-            Ok(session::issue(conn, &policy, Some(&user), &meta, now)?)
-        })
-        .await?;
-    let lifetime = issued.record.absolute_expires_at - issued.record.created_at;
-    with_cookie(
-        see_other(req, next),
-        Some(state.sessions.cookie(&issued.token, lifetime)),
-    )
-}
-
-pub(super) fn signup_page(csrf: &str, allow_signup: bool) -> SignupPage {
+pub fn signup_page(csrf: &str, allow_signup: bool) -> SignupPage {
     SignupPage {
         ctx: PageContext::visitor(csrf),
         email: String::new(),
@@ -255,7 +212,7 @@ pub(super) fn signup_page(csrf: &str, allow_signup: bool) -> SignupPage {
 }
 
 /// The sign-up form again, with what was typed (never the password) and `errors`.
-pub(super) fn signup_refused(
+pub fn signup_refused(
     csrf: &str,
     form: &SignupForm,
     errors: SignupErrors,
@@ -297,9 +254,7 @@ pub async fn signup(
         return Err(AppError::NotFound);
     }
     let form = form.into_inner();
-    let render_errors =
-        |errors: SignupErrors| signup_refused(&current.record.csrf_token, &form, errors);
-    let signup = match local::validate_signup(
+    let signup = match crate::auth::local::validate_signup(
         &form.email,
         &form.name,
         &form.password,
@@ -307,29 +262,12 @@ pub async fn signup(
         &form.timezone,
     ) {
         Ok(signup) => signup,
-        Err(errors) => return render_errors(errors),
+        Err(errors) => return signup_refused(&current.record.csrf_token, &form, errors),
     };
     if let Some(supabase) = state.supabase.clone() {
-        return super::supabase_auth::signup(&state, &supabase, &req, &current, signup, &form)
-            .await;
+        return supabase::signup(&state, &supabase, &req, &current, signup, &form).await;
     }
-    let now = state.clock.stamp();
-    let outcome = state
-        .db_write(move |conn| {
-            let phc = password::hash(&signup.password)
-                .map_err(|e| AppError::internal(anyhow::anyhow!("hashing: {e}")))?;
-            local::create_account(conn, &signup, &phc, now)
-        })
-        .await?;
-    match outcome {
-        SignupOutcome::Created(user) => {
-            sign_in(&state, &req, &current.record.id_hash, user, "/").await
-        }
-        SignupOutcome::EmailTaken => render_errors(SignupErrors {
-            email: Some("An account with this email already exists. Log in instead.".into()),
-            ..Default::default()
-        }),
-    }
+    local::create_account(&state, &req, &current, signup, &form).await
 }
 
 pub async fn logout(
@@ -345,13 +283,15 @@ pub async fn logout(
         }
         let id_hash = live.record.id_hash.clone();
         let user = live.user.map(|u| u.id);
+        let now = state.clock.stamp();
         state
             .db_write(move |conn| {
                 sessions::delete(conn, &id_hash)?;
                 if let Some(user) = &user {
                     crate::db::models::audit::record(
                         conn,
-                        crate::db::models::audit::AuditEvent::new("auth.logout").user(user),
+                        crate::db::models::audit::AuditEvent::new(AuditAction::Logout, now)
+                            .user(user),
                     )?;
                 }
                 Ok(())

@@ -7,7 +7,7 @@ use askama::Template;
 use chrono::{Duration, NaiveDate};
 use serde::Deserialize;
 
-use super::{BlockView, local_now};
+use super::view::BlockView;
 use crate::auth::CurrentUser;
 use crate::db::models::tasks;
 use crate::domain::plan::{self, Capacity};
@@ -53,12 +53,12 @@ impl Week {
     }
 }
 
+/// The page; its block `grid` (`#week-grid`) is what a move from it swaps.
 #[derive(Template)]
-#[template(path = "command/week.html")]
+#[template(path = "command/calendar.html", blocks = ["grid"])]
 pub struct WeekPage {
     pub ctx: PageContext,
     pub week: Week,
-    pub fragment: bool,
 }
 
 #[derive(Deserialize)]
@@ -71,7 +71,7 @@ async fn load(
     user: &CurrentUser,
     any_day: Option<NaiveDate>,
 ) -> Result<Week, AppError> {
-    let (today, _) = local_now(user, state.clock.now());
+    let today = user.today(state.clock.now());
     let start = plan::week_start(
         any_day.unwrap_or(today),
         user.user.preferences.0.week_starts_on.weekday(),
@@ -116,14 +116,13 @@ pub async fn show(
     user: CurrentUser,
     query: web::Query<WeekQuery>,
 ) -> Result<HttpResponse, AppError> {
-    let day = super::day::chosen_day(query.week.as_deref(), local_now(&user, state.clock.now()).0)?;
+    let day = super::day::chosen_day(query.week.as_deref(), user.today(state.clock.now()))?;
     let week = load(&state, &user, Some(day)).await?;
     html(
         StatusCode::OK,
         &WeekPage {
             ctx: PageContext::for_user(&user, "calendar"),
             week,
-            fragment: false,
         },
     )
 }
@@ -134,12 +133,9 @@ pub async fn fragment(
     day: Option<NaiveDate>,
 ) -> Result<HttpResponse, AppError> {
     let week = load(state, user, day).await?;
-    html(
-        StatusCode::OK,
-        &WeekPage {
-            ctx: PageContext::for_user(user, "calendar").as_fragment(true),
-            week,
-            fragment: true,
-        },
-    )
+    let page = WeekPage {
+        ctx: PageContext::for_user(user, "calendar"),
+        week,
+    };
+    html(StatusCode::OK, &page.as_grid())
 }

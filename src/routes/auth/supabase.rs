@@ -1,7 +1,9 @@
-//! The Supabase-mode sign-in pages: password, sign-up, magic link (confirmed by a
-//! POST so mail scanners cannot spend it), Google/GitHub with PKCE bound to the
-//! browser that started it. GoTrue is called by the server; every token it hands
-//! back is verified before anyone is signed in.
+//! Supabase mode's sign-in: password and sign-up (the shared `/login` and
+//! `/signup` hand over here), magic links (`/login/magic`, confirmed by a POST to
+//! `/auth/confirm` so mail scanners cannot spend them), and Google/GitHub
+//! (`/login/oauth/{provider}`, `/auth/callback`) with PKCE bound to the browser
+//! that started it. GoTrue is called by the server; every token it hands back is
+//! verified before anyone is signed in.
 
 use actix_web::cookie::{Cookie, SameSite, time};
 use actix_web::http::StatusCode;
@@ -12,7 +14,7 @@ use base64::engine::general_purpose::URL_SAFE_NO_PAD;
 use serde::Deserialize;
 use sha2::{Digest, Sha256};
 
-use super::auth::{
+use super::{
     LoginForm, LoginPage, NextQuery, SignupForm, login_refused, signup_refused, user_agent,
     visitor_session, with_cookie,
 };
@@ -23,6 +25,7 @@ use crate::auth::supabase::{self, Supabase};
 use crate::auth::throttle;
 use crate::db::models::audit::{self, AuditEvent};
 use crate::db::models::auth_flows::{self, AuthFlow};
+use crate::domain::AuditAction;
 use crate::error::AppError;
 use crate::state::AppState;
 use crate::web::{MaybeSession, client_ip, safe_next};
@@ -164,7 +167,7 @@ pub async fn password_login(
                     throttle::record_failure(conn, &account_key, throttle::PER_ACCOUNT, now)?;
                     audit::record(
                         conn,
-                        AuditEvent::new("auth.login_failed")
+                        AuditEvent::new(AuditAction::LoginFailed, now)
                             .ip(Some(&ip))
                             .details(serde_json::json!({ "code": code })),
                     )?;
@@ -217,34 +220,38 @@ pub async fn signup(
             html(StatusCode::OK, &page)
         }
         Err(GoTrueError::Refused { code, .. }) => {
-            let errors = match code.as_str() {
-                "user_already_exists" | "email_exists" => SignupErrors {
-                    email: Some("An account with this email already exists. Log in instead.".into()),
-                    ..Default::default()
-                },
-                "email_address_invalid" | "email_address_not_authorized" => SignupErrors {
-                    email: Some("Supabase does not accept this address for sign-up.".into()),
-                    ..Default::default()
-                },
-                "weak_password" => SignupErrors {
-                    password: Some("The sign-in service finds this password too weak; choose a longer one that is not in leaked-password lists.".into()),
-                    ..Default::default()
-                },
-                "signup_disabled" | "email_provider_disabled" => SignupErrors {
-                    email: Some("Sign-up with email is switched off for this project.".into()),
-                    ..Default::default()
-                },
-                other => {
-                    tracing::warn!(code = other, "Supabase refused a sign-up");
-                    SignupErrors {
-                        email: Some("The sign-in service refused this sign-up. Check the address and try again.".into()),
-                        ..Default::default()
-                    }
-                }
-            };
-            signup_refused(&csrf, form, errors)
+            signup_refused(&csrf, form, signup_refusal(&code))
         }
         Err(e) => Err(gotrue_failure(e)),
+    }
+}
+
+/// What a refused sign-up says, by GoTrue's error code, on the field it is about.
+fn signup_refusal(code: &str) -> SignupErrors {
+    match code {
+        "user_already_exists" | "email_exists" => SignupErrors {
+            email: Some("An account with this email already exists. Log in instead.".into()),
+            ..Default::default()
+        },
+        "email_address_invalid" | "email_address_not_authorized" => SignupErrors {
+            email: Some("Supabase does not accept this address for sign-up.".into()),
+            ..Default::default()
+        },
+        "weak_password" => SignupErrors {
+            password: Some("The sign-in service finds this password too weak; choose a longer one that is not in leaked-password lists.".into()),
+            ..Default::default()
+        },
+        "signup_disabled" | "email_provider_disabled" => SignupErrors {
+            email: Some("Sign-up with email is switched off for this project.".into()),
+            ..Default::default()
+        },
+        other => {
+            tracing::warn!(code = other, "Supabase refused a sign-up");
+            SignupErrors {
+                email: Some("The sign-in service refused this sign-up. Check the address and try again.".into()),
+                ..Default::default()
+            }
+        }
     }
 }
 
@@ -462,6 +469,28 @@ fn our_origin(state: &AppState, req: &HttpRequest) -> String {
     }
 }
 
+/// A PKCE flow for one browser: the row (its verifier encrypted), the token for the
+/// browser's flow cookie, and the challenge for Supabase.
+fn new_flow(state: &AppState, next_path: String) -> Result<(AuthFlow, String, String), AppError> {
+    let verifier = session::random_token();
+    let challenge = URL_SAFE_NO_PAD.encode(Sha256::digest(verifier.as_bytes()));
+    let flow_token = session::random_token();
+    let id_hash = session::hash_token(&flow_token);
+    let now = state.clock.stamp();
+    let flow = AuthFlow {
+        verifier: state
+            .keys
+            .encrypt(&verifier, &supabase::flow_aad(&id_hash))
+            .map_err(AppError::internal)?,
+        id_hash,
+        next_path,
+        created_at: now,
+        expires_at: now + FLOW_LIFETIME,
+        consumed_at: None,
+    };
+    Ok((flow, flow_token, challenge))
+}
+
 /// `GET /login/oauth/{provider}`: starts a PKCE sign-in and sends the browser to
 /// Supabase. A link, not a form (CSP `form-action` would block the redirect chain).
 pub async fn oauth_start(
@@ -475,22 +504,8 @@ pub async fn oauth_start(
     if !supabase.settings.oauth_providers.contains(&provider) {
         return Err(AppError::NotFound);
     }
-    let verifier = session::random_token();
-    let challenge = URL_SAFE_NO_PAD.encode(Sha256::digest(verifier.as_bytes()));
-    let flow_token = session::random_token();
-    let id_hash = session::hash_token(&flow_token);
-    let now = state.clock.stamp();
-    let flow = AuthFlow {
-        verifier: state
-            .keys
-            .encrypt(&verifier, &supabase::flow_aad(&id_hash))
-            .map_err(AppError::internal)?,
-        id_hash,
-        next_path: safe_next(query.next.as_deref()),
-        created_at: now,
-        expires_at: now + FLOW_LIFETIME,
-        consumed_at: None,
-    };
+    let next = safe_next(query.next.as_deref());
+    let (flow, flow_token, challenge) = new_flow(&state, next)?;
     state
         .db_write(move |conn| Ok(auth_flows::insert(conn, &flow)?))
         .await?;
@@ -518,6 +533,44 @@ pub struct CallbackParams {
     error_description: Option<String>,
 }
 
+const STALE: &str = "This sign-in was started in another browser, or it expired or was already used. Start again from the login page.";
+
+impl CallbackParams {
+    /// The browser's flow token and the code to spend, or why the sign-in cannot go on.
+    fn checked(&self, flow_cookie: Option<String>) -> Result<(String, String), String> {
+        if let Some(error) = &self.error {
+            let detail = self.error_description.as_deref().unwrap_or(error);
+            let detail: String = detail.chars().take(200).collect();
+            return Err(format!(
+                "Sign-in with the provider did not complete ({detail}). Start again from the login page."
+            ));
+        }
+        let flow_token = flow_cookie
+            .filter(|t| session::looks_like_token(t))
+            .ok_or(STALE)?;
+        let code = self
+            .code
+            .clone()
+            .filter(|c| !c.is_empty() && c.len() <= 512)
+            .ok_or("The provider sent no sign-in code. Start again from the login page.")?;
+        Ok((flow_token, code))
+    }
+}
+
+/// A callback that cannot sign in: 400 with the reason, the flow cookie cleared,
+/// and no referrer (the URL carried a code).
+fn callback_refused(state: &AppState, message: String) -> Result<HttpResponse, AppError> {
+    let mut response = HttpResponse::from_error(AppError::BadRequest(message));
+    response
+        .add_cookie(&flow_cookie(state, "", 0))
+        .map_err(AppError::internal)?;
+    response.headers_mut().insert(
+        actix_web::http::header::REFERRER_POLICY,
+        actix_web::http::header::HeaderValue::from_static("no-referrer"),
+    );
+    Ok(response)
+}
+
 /// `GET /auth/callback`: Supabase sends the browser back with a code. Only the
 /// browser holding the flow cookie can spend it, once.
 pub async fn oauth_callback(
@@ -527,37 +580,13 @@ pub async fn oauth_callback(
     query: web::Query<CallbackParams>,
 ) -> Result<HttpResponse, AppError> {
     let supabase = supabase_of(&state)?;
-    let cleared = flow_cookie(&state, "", 0);
-    let fail = |message: String| -> Result<HttpResponse, AppError> {
-        let mut response = HttpResponse::from_error(AppError::BadRequest(message));
-        response.add_cookie(&cleared).map_err(AppError::internal)?;
-        response.headers_mut().insert(
-            actix_web::http::header::REFERRER_POLICY,
-            actix_web::http::header::HeaderValue::from_static("no-referrer"),
-        );
-        Ok(response)
-    };
-    if let Some(error) = &query.error {
-        let detail = query.error_description.as_deref().unwrap_or(error);
-        let detail: String = detail.chars().take(200).collect();
-        return fail(format!(
-            "Sign-in with the provider did not complete ({detail}). Start again from the login page."
-        ));
-    }
-    const STALE: &str = "This sign-in was started in another browser, or it expired or was already used. Start again from the login page.";
-    let Some(flow_token) = req
+    let fail = |message: String| callback_refused(&state, message);
+    let held = req
         .cookie(flow_cookie_name(&state))
-        .map(|c| c.value().to_string())
-        .filter(|t| session::looks_like_token(t))
-    else {
-        return fail(STALE.into());
-    };
-    let Some(code) = query
-        .code
-        .clone()
-        .filter(|c| !c.is_empty() && c.len() <= 512)
-    else {
-        return fail("The provider sent no sign-in code. Start again from the login page.".into());
+        .map(|c| c.value().to_string());
+    let (flow_token, code) = match query.checked(held) {
+        Ok(checked) => checked,
+        Err(message) => return fail(message),
     };
     let id_hash = session::hash_token(&flow_token);
     let now = state.clock.stamp();
@@ -589,6 +618,8 @@ pub async fn oauth_callback(
         .map(|s| s.record.id_hash);
     let next = safe_next(Some(&flow.next_path));
     let mut response = finish_sign_in(&state, &supabase, &req, pre, grant, &next, None).await?;
-    response.add_cookie(&cleared).map_err(AppError::internal)?;
+    response
+        .add_cookie(&flow_cookie(&state, "", 0))
+        .map_err(AppError::internal)?;
     Ok(response)
 }

@@ -1,0 +1,90 @@
+//! Follow-ups: "Log contact" (`/clients/{id}/contact`) and "Plan a follow-up block
+//! today" (`/clients/{id}/followup-block`).
+
+use actix_web::{HttpRequest, HttpResponse, web};
+use serde::Deserialize;
+
+use crate::auth::CurrentUser;
+use crate::db::models::clients::{self, Client};
+use crate::db::models::tasks::{self, TaskFields};
+use crate::domain::*;
+use crate::error::AppError;
+use crate::state::AppState;
+use crate::web::forms::text;
+use crate::web::see_other;
+
+#[derive(Deserialize, Default)]
+#[serde(default)]
+pub struct ContactForm {
+    note: String,
+}
+
+/// `last_contacted` now, the next follow-up one cadence later, and a timeline entry
+/// with the optional note.
+pub async fn log_contact(
+    state: web::Data<AppState>,
+    req: HttpRequest,
+    user: CurrentUser,
+    path: web::Path<ClientId>,
+    form: web::Form<ContactForm>,
+) -> Result<HttpResponse, AppError> {
+    let note = text(&form.note, "Note", 2000).map_err(AppError::Unprocessable)?;
+    let (id, target, now) = (user.id().clone(), path.into_inner(), state.clock.stamp());
+    let client = state
+        .db_write(move |conn| {
+            Ok(clients::log_contact_audited(
+                conn,
+                &id,
+                &target,
+                note.as_deref(),
+                now,
+            )?)
+        })
+        .await?
+        .ok_or(AppError::NotFound)?;
+    Ok(see_other(
+        &req,
+        &format!("/clients/{}?contacted=1", client.id),
+    ))
+}
+
+/// The CLIENT block a follow-up turns into: half an hour today, high priority.
+fn followup_fields(client: &Client, today: chrono::NaiveDate) -> TaskFields {
+    TaskFields {
+        title: format!("Follow up with {}", client.name)
+            .chars()
+            .take(200)
+            .collect(),
+        description: client.email.as_ref().map(|e| format!("Email: {e}")),
+        category: TaskCategory::Client,
+        priority: Priority::High,
+        energy_level: EnergyLevel::Light,
+        scheduled_date: Some(today),
+        scheduled_time: None,
+        time_block_minutes: BlockMinutes::new(30).unwrap_or_default(),
+        project_id: None,
+        goal_id: None,
+        activity_id: None,
+    }
+}
+
+/// Turns a follow-up into a CLIENT block on today's plan, linked to the client.
+pub async fn followup_block(
+    state: web::Data<AppState>,
+    req: HttpRequest,
+    user: CurrentUser,
+    path: web::Path<ClientId>,
+) -> Result<HttpResponse, AppError> {
+    let today = user.today(state.clock.now());
+    let (id, target, now) = (user.id().clone(), path.into_inner(), state.clock.stamp());
+    state
+        .db_write(move |conn| {
+            let client = clients::find(conn, &id, &target)?.ok_or(AppError::NotFound)?;
+            if let Ok(task) = tasks::create(conn, &id, &followup_fields(&client, today), now)? {
+                tasks::link_client(conn, &id, &task, &client.id)?;
+            }
+            Ok(())
+        })
+        .await?;
+    Ok(see_other(&req, &format!("/?date={today}")))
+}

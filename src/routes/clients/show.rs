@@ -1,0 +1,118 @@
+//! `/clients/{id}`: the client page — contact card, follow-up, health explained,
+//! opportunities, credentials, projects, files and the timeline.
+
+use actix_web::http::StatusCode;
+use actix_web::{HttpResponse, web};
+use askama::Template;
+use chrono::NaiveDateTime;
+use serde::Deserialize;
+
+use super::health::suggestion_for;
+use super::timeline::TimelineEntry;
+use crate::auth::CurrentUser;
+use crate::db::models::audit;
+use crate::db::models::clients::{self, Client};
+use crate::db::models::opportunities::{self, Opportunity};
+use crate::db::models::projects::{self, Project};
+use crate::domain::health::Suggestion;
+use crate::domain::*;
+use crate::error::AppError;
+use crate::routes::assets::section::{FilesData, FilesSection};
+use crate::state::AppState;
+use crate::web::{PageContext, html};
+
+#[derive(Template)]
+#[template(path = "clients/show.html")]
+pub struct ClientPage {
+    pub ctx: PageContext,
+    pub client: Client,
+    pub projects: Vec<Project>,
+    pub followup_due: bool,
+    pub contacted: bool,
+    pub suggestion: Suggestion,
+    pub timeline: Vec<TimelineEntry>,
+    pub opportunities: Vec<Opportunity>,
+    pub files: FilesSection,
+}
+
+impl ClientPage {
+    pub fn money(&self, m: &Option<Money>) -> String {
+        m.map(|m| m.grouped()).unwrap_or_else(|| "—".into())
+    }
+    pub fn when(&self, t: &Option<NaiveDateTime>) -> String {
+        t.map(|t| t.format("%b %-d, %Y").to_string())
+            .unwrap_or_else(|| "never".into())
+    }
+    pub fn links(&self) -> Vec<(&'static str, &str)> {
+        let c = &self.client;
+        [
+            ("Website", &c.website_url),
+            ("GitHub", &c.github_url),
+            ("Vercel", &c.vercel_url),
+            ("Figma", &c.figma_url),
+        ]
+        .into_iter()
+        .filter_map(|(label, url)| url.as_deref().map(|u| (label, u)))
+        .collect()
+    }
+}
+
+#[derive(Deserialize)]
+pub struct ShowQuery {
+    contacted: Option<String>,
+}
+
+/// Everything the client page reads, in one database call.
+struct ClientData {
+    client: Client,
+    projects: Vec<Project>,
+    history: Vec<audit::AuditEntry>,
+    opportunities: Vec<Opportunity>,
+    files: FilesData,
+}
+
+impl ClientData {
+    fn load(
+        conn: &mut crate::db::AnyConnection,
+        user: &UserId,
+        id: &ClientId,
+    ) -> Result<Self, AppError> {
+        Ok(ClientData {
+            client: clients::find(conn, user, id)?.ok_or(AppError::NotFound)?,
+            projects: projects::for_client(conn, user, id)?,
+            history: audit::for_entity(conn, user, "client", id.as_str(), 50)?,
+            opportunities: opportunities::for_client(conn, user, id)?,
+            files: FilesData::load(conn, user, Some(id), None)?,
+        })
+    }
+}
+
+pub async fn show(
+    state: web::Data<AppState>,
+    user: CurrentUser,
+    path: web::Path<ClientId>,
+    query: web::Query<ShowQuery>,
+) -> Result<HttpResponse, AppError> {
+    let (id, target) = (user.id().clone(), path.into_inner());
+    let data = state
+        .db(move |conn| ClientData::load(conn, &id, &target))
+        .await?;
+    let today = user.today(state.clock.now());
+    let return_to = format!("/clients/{}", data.client.id);
+    let page = ClientPage {
+        ctx: PageContext::for_user(&user, "clients"),
+        followup_due: data.client.next_followup.is_some_and(|f| f.date() <= today),
+        contacted: query.contacted.is_some(),
+        suggestion: suggestion_for(&data.client, &data.projects, today),
+        timeline: data
+            .history
+            .into_iter()
+            .map(TimelineEntry::from_audit)
+            .collect(),
+        opportunities: data.opportunities,
+        files: FilesSection::new(&user, &state, data.files, return_to),
+        client: data.client,
+        projects: data.projects,
+    };
+    html(StatusCode::OK, &page)
+}

@@ -1,0 +1,194 @@
+//! What the Command Center's pages (and a project's blocks) show of a block and a
+//! goal: `BlockView` and `GoalCard`, built from rows and the domain's rules.
+
+use chrono::{NaiveDate, NaiveDateTime, Weekday};
+
+use crate::auth::CurrentUser;
+use crate::db::models::assets::LinkedFile;
+use crate::db::models::goals::Goal;
+use crate::db::models::tasks::TaskRow;
+use crate::domain::plan::{self, Pace, Placement};
+use crate::domain::*;
+
+/// A block as every view shows it.
+#[derive(Debug, Clone)]
+pub struct BlockView {
+    pub id: TaskId,
+    pub title: String,
+    pub description: Option<String>,
+    pub category: TaskCategory,
+    pub priority: Priority,
+    pub status: TaskStatus,
+    pub energy: EnergyLevel,
+    pub date: Option<NaiveDate>,
+    pub time: Option<TimeOfDay>,
+    pub minutes: BlockMinutes,
+    pub project_id: Option<ProjectId>,
+    pub project_name: Option<String>,
+    pub client_name: Option<String>,
+    pub goal_title: Option<String>,
+    /// Where it sits on a day's timeline, when it is placed on one.
+    pub placement: Option<Placement>,
+    /// The block's context files (on the day plan).
+    pub files: Vec<LinkedFile>,
+}
+
+/// Lanes the timeline's grid classes go up to; more overlapping blocks share the last.
+pub const MAX_LANES: u8 = 4;
+
+impl BlockView {
+    pub fn from_row(row: &TaskRow) -> Self {
+        let t = &row.task;
+        BlockView {
+            id: t.id.clone(),
+            title: t.title.clone(),
+            description: t.description.clone(),
+            category: t.category,
+            priority: t.priority,
+            status: t.status,
+            energy: t.energy_level,
+            date: t.scheduled_date,
+            time: t.scheduled_time,
+            minutes: t.time_block_minutes,
+            project_id: t.project_id.clone(),
+            project_name: row.project_name.clone(),
+            client_name: row.client_name.clone(),
+            goal_title: row.goal_title.clone(),
+            placement: None,
+            files: Vec::new(),
+        }
+    }
+
+    pub fn placed(mut self, placement: Placement) -> Self {
+        self.placement = Some(placement);
+        self
+    }
+
+    /// The lane it takes on the timeline (1 when it is not placed).
+    pub fn lane(&self) -> u8 {
+        self.placement.map_or(1, |p| p.lane.min(MAX_LANES))
+    }
+
+    pub fn overlaps(&self) -> bool {
+        self.placement.is_some_and(|p| p.overlaps)
+    }
+
+    /// Grid classes on the timeline (`r-31 h-18 lane-1`); the CSP forbids style
+    /// attributes, so `static/grid.css` has a class per row, height and lane.
+    pub fn grid(&self) -> String {
+        match self.placement {
+            Some(p) => format!("r-{} h-{} lane-{}", p.row, p.rows, self.lane()),
+            None => String::new(),
+        }
+    }
+
+    pub fn is_done(&self) -> bool {
+        self.status == TaskStatus::Done
+    }
+
+    pub fn is(&self, status: &str) -> bool {
+        self.status.as_str() == status
+    }
+
+    /// `09:00–10:30`, or "Anytime" for a block without a start time.
+    pub fn time_label(&self) -> String {
+        match self.time {
+            Some(start) => {
+                let end_minutes = start.minutes() + self.minutes.get();
+                let end =
+                    TimeOfDay::from_minutes(end_minutes % (24 * 60)).unwrap_or(TimeOfDay::MIDNIGHT);
+                format!("{start}–{end}")
+            }
+            None => "Anytime".into(),
+        }
+    }
+
+    pub fn short(&self) -> bool {
+        self.minutes.get() < 45
+    }
+}
+
+/// A goal card: progress and pace.
+#[derive(Debug, Clone)]
+pub struct GoalCard {
+    pub goal: Goal,
+    pub pace: Option<Pace>,
+    pub period: (NaiveDate, NaiveDate),
+}
+
+impl GoalCard {
+    pub fn new(
+        goal: Goal,
+        today: NaiveDate,
+        now_local: NaiveDateTime,
+        week_starts_on: Weekday,
+    ) -> Self {
+        let period = plan::goal_period(
+            goal.goal_type,
+            goal.start_date,
+            goal.due_date,
+            today,
+            week_starts_on,
+        );
+        let pace = plan::pace(
+            goal.current_value,
+            goal.target_value,
+            period.0,
+            period.1,
+            now_local,
+        );
+        GoalCard { goal, pace, period }
+    }
+
+    pub fn done(&self) -> bool {
+        self.goal.completed_at.is_some()
+    }
+
+    pub fn percent(&self) -> u32 {
+        self.pace.map_or(0, |p| p.percent)
+    }
+
+    /// Width class of the progress bar, in steps of 5 %.
+    pub fn bar(&self) -> String {
+        format!("w-{}", (self.percent() / 5) * 5)
+    }
+
+    /// `3 of 10`.
+    pub fn progress(&self) -> String {
+        match self.goal.target_value {
+            Some(target) => format!("{} of {}", self.goal.current_value, target),
+            None => format!("{} done", self.goal.current_value),
+        }
+    }
+
+    /// `On track: 5 expected by now` or `Behind: 5 expected by now`.
+    pub fn pace_label(&self) -> String {
+        match (self.done(), self.pace) {
+            (true, _) => "Completed".into(),
+            (false, Some(p)) if p.on_track => format!("On track · {} expected by now", p.expected),
+            (false, Some(p)) => format!("Behind · {} expected by now", p.expected),
+            (false, None) => "No target".into(),
+        }
+    }
+
+    pub fn on_track(&self) -> bool {
+        self.done() || self.pace.is_none_or(|p| p.on_track)
+    }
+}
+
+/// Goal cards, open goals first, by type in PRODUCT.md order.
+pub fn goal_cards(
+    goals: Vec<Goal>,
+    user: &CurrentUser,
+    now: chrono::DateTime<chrono::Utc>,
+) -> Vec<GoalCard> {
+    let (today, now_local) = (user.today(now), user.local_now(now));
+    let week = user.user.preferences.0.week_starts_on.weekday();
+    let rank = |t: GoalType| GoalType::ALL.iter().position(|x| *x == t).unwrap_or(0);
+    let mut cards: Vec<GoalCard> = goals
+        .into_iter()
+        .map(|g| GoalCard::new(g, today, now_local, week))
+        .collect();
+    cards.sort_by_key(|c| (c.done(), rank(c.goal.goal_type), c.period.1));
+    cards
+}

@@ -1,0 +1,18 @@
+//! `/projects…`: the pipeline board (`board`), the form (`form`), the project page
+//! (`show`) and `/projects.csv` (`csv`).
+
+pub mod board;
+pub mod csv;
+pub mod form;
+pub mod show;
+
+use crate::db::models::projects::Project;
+use crate::domain::money::group_thousands;
+
+/// Budget minus what was paid, as the board and the project page show it.
+pub fn outstanding(p: &Project) -> String {
+    match p.budget {
+        Some(budget) => group_thousands(budget.amount() - p.paid_amount.amount()),
+        None => "—".into(),
+    }
+}

@@ -1,0 +1,31 @@
+//! `/tasks/…`: a block's form and what can be done to it. Every change answers the
+//! way the page that asked wants: the day page's `#day-plan` (or its editor), the
+//! week's `#week-grid`, or a redirect back to where the form came from.
+
+pub mod actions;
+pub mod form;
+
+use actix_web::{HttpRequest, HttpResponse, web};
+
+use crate::auth::CurrentUser;
+use crate::error::AppError;
+use crate::routes::command::{calendar, day};
+use crate::state::AppState;
+use crate::web::{date_in, htmx_target, see_other};
+
+/// `HX-Target: day-plan` or `editor` gets the day page's fragment, `week-grid`
+/// the week's; other htmx targets and plain requests go back to `return_to`.
+pub async fn respond(
+    state: &web::Data<AppState>,
+    req: &HttpRequest,
+    user: &CurrentUser,
+    return_to: &str,
+) -> Result<HttpResponse, AppError> {
+    match htmx_target(req).as_deref() {
+        Some(target @ ("day-plan" | "editor")) => {
+            day::fragment(state, user, date_in(return_to), target == "editor").await
+        }
+        Some("week-grid") => calendar::fragment(state, user, date_in(return_to)).await,
+        _ => Ok(see_other(req, return_to)),
+    }
+}
