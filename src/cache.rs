@@ -6,6 +6,12 @@
 //! `v`: a request that read `v` may use it, and a request after any later change
 //! reads a newer version and misses. That holds across processes, as each keys on
 //! the database's version, never on its own writes.
+//!
+//! Written here rather than with `quick_cache` or `moka`: what makes it correct is
+//! `put` refusing a value read for an older version than the one held (a slow
+//! reader must not put back what a faster one replaced), a compare-and-set those
+//! caches do not offer on insert; with one entry per user and a few hundred users,
+//! the rest (a map and an LRU scan on a full insert) is a few lines.
 
 use std::collections::HashMap;
 use std::sync::{Arc, Mutex};

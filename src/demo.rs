@@ -6,8 +6,10 @@
 use std::collections::HashMap;
 
 use anyhow::{Context, bail};
+use chrono::SubsecRound;
 use chrono::{DateTime, Datelike, Duration, NaiveDate, NaiveDateTime, Utc};
 use diesel::Connection;
+use indicatif::ProgressBar;
 use rand::rngs::StdRng;
 use rand::{Rng, SeedableRng};
 
@@ -73,10 +75,12 @@ pub fn demo_email(base: Option<&str>, index: u32, users: u32) -> String {
     }
 }
 
+/// Builds every demo account, moving `progress` one step per account.
 pub fn build(
     conn: &mut AnyConnection,
     options: &DemoOptions,
     now: DateTime<Utc>,
+    progress: &ProgressBar,
 ) -> anyhow::Result<DemoReport> {
     if options.users == 0 || options.scale == 0 {
         bail!("--users and --scale must be at least 1");
@@ -88,8 +92,10 @@ pub fn build(
     let mut emails = Vec::new();
     let mut files = Vec::new();
     let mut per_user = DemoCounts::default();
+    progress.set_length(u64::from(options.users));
     for index in 1..=options.users {
         let email = demo_email(options.email.as_deref(), index, options.users);
+        progress.set_message(email.clone());
         let signup = Signup {
             email: EmailAddress::parse(&email).map_err(|e| anyhow::anyhow!("{email}: {e}"))?,
             name: Some(if options.users == 1 {
@@ -101,7 +107,7 @@ pub fn build(
             password: password.clone(),
         };
         let phc = password::hash(&password).map_err(|e| anyhow::anyhow!("hashing: {e}"))?;
-        let stamp = crate::db::now();
+        let stamp = now.naive_utc().trunc_subsecs(6);
         let user = match local::create_account(conn, &signup, &phc, stamp)
             .map_err(|e| anyhow::anyhow!("{e}"))?
         {
@@ -121,6 +127,7 @@ pub fn build(
             })
             .with_context(|| format!("building the workspace of {email}"))?;
         emails.push(email);
+        progress.inc(1);
     }
     Ok(DemoReport {
         emails,
@@ -212,7 +219,7 @@ fn add_assets(
     let projects = projects::list_for_user(conn, user)?;
     let today = options.timezone.today(now);
     let todays = tasks::in_range(conn, user, today, today)?;
-    let stamp = crate::db::now();
+    let stamp = now.naive_utc().trunc_subsecs(6);
     let count = options
         .files
         .map_or(12 * options.scale as usize, |n| n as usize);
@@ -391,7 +398,7 @@ fn fill_workspace(
     now: DateTime<Utc>,
     rng: &mut StdRng,
 ) -> anyhow::Result<DemoCounts> {
-    let stamp = crate::db::now();
+    let stamp = now.naive_utc().trunc_subsecs(6);
     let today = options.timezone.today(now);
     let catalog = activities::list_active(conn, user)?;
 

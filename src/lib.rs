@@ -17,5 +17,7 @@ pub mod startup;
 pub mod state;
 pub mod storage;
 pub mod telemetry;
+#[cfg(any(test, feature = "test-support"))]
+pub mod test_support;
 pub mod vault;
 pub mod web;

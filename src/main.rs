@@ -165,7 +165,9 @@ async fn storage_check(settings: &Settings, repair: bool) -> anyhow::Result<()> 
     let database = db::Database::new(pool)?;
     let storage = settings.open_storage()?;
     println!("checking {} against the database", storage.describe());
-    let report = lauf::storage::maintenance::check(&database, &storage, repair).await?;
+    let bar = progress("checking");
+    let report = lauf::storage::maintenance::check(&database, &storage, repair, &bar).await?;
+    bar.finish_and_clear();
     println!(
         "{} asset row(s), {} stored object(s)",
         report.rows, report.objects
@@ -204,6 +206,23 @@ async fn storage_check(settings: &Settings, repair: bool) -> anyhow::Result<()> 
     }
 }
 
+/// A progress bar on stderr for long commands; nothing at all when stderr is not a
+/// terminal (a pipe, a log file, CI), so their output stays the summary alone.
+fn progress(what: &'static str) -> indicatif::ProgressBar {
+    use std::io::IsTerminal;
+    if !std::io::stderr().is_terminal() {
+        return indicatif::ProgressBar::hidden();
+    }
+    let bar = indicatif::ProgressBar::new(0).with_prefix(what);
+    let style = indicatif::ProgressStyle::with_template(
+        "{prefix} [{bar:30}] {pos}/{len} {msg} ({elapsed}, {eta} left)",
+    )
+    .unwrap_or_else(|_| indicatif::ProgressStyle::default_bar());
+    bar.set_style(style.progress_chars("=> "));
+    bar.enable_steady_tick(std::time::Duration::from_millis(250));
+    bar
+}
+
 fn rotate_key(settings: &Settings) -> anyhow::Result<()> {
     let mut ring = settings.key_ring()?;
     if settings.data_keys.is_none() {
@@ -217,7 +236,9 @@ fn rotate_key(settings: &Settings) -> anyhow::Result<()> {
     let pool = db::build_pool(&settings.database, &settings.pool)?;
     let mut conn = pool.get()?;
     db::run_migrations(&mut conn)?;
-    let done = lauf::vault::rotate_credentials(&mut conn, &ring)?;
+    let bar = progress("re-encrypting");
+    let done = lauf::vault::rotate_credentials(&mut conn, &ring, &bar)?;
+    bar.finish_and_clear();
     println!(
         "re-encrypted {} secret(s) under key {}; {} already used it",
         done.reencrypted,
@@ -232,17 +253,24 @@ async fn demo(settings: &Settings, options: &DemoOptions) -> anyhow::Result<()> 
     let mut conn = pool.get()?;
     db::run_migrations(&mut conn)?;
     let started = std::time::Instant::now();
-    let report = demo::build(&mut conn, options, chrono::Utc::now())?;
+    // The demo is written as of now: the one clock, read once for the whole workspace.
+    let bar = progress("accounts");
+    let report = demo::build(&mut conn, options, lauf::clock::Clock::system().now(), &bar)?;
+    bar.finish_and_clear();
     drop(conn);
     // The asset rows are committed; now their files.
     let storage = settings.open_storage()?;
+    let bar = progress("storing files");
+    bar.set_length(report.files.len() as u64);
     for file in &report.files {
         use lauf::storage::ObjectStore;
         storage
             .put_bytes(&file.key, file.bytes.clone(), file.content_type)
             .await
             .map_err(|e| anyhow::anyhow!("storing {}: {e}", file.key))?;
+        bar.inc(1);
     }
+    bar.finish_and_clear();
     let c = &report.per_user;
     println!(
         "Created {} demo account(s) in {:.1}s, each with {} activities, {} goals, {} clients, {} projects, {} opportunities, {} blocks and {} files.",

@@ -144,21 +144,7 @@ mod tests {
 
     #[test]
     fn a_bomb_is_refused_from_its_header() {
-        // A valid PNG claiming 100,000 × 100,000 pixels with (almost) no data.
-        let mut bomb = b"\x89PNG\r\n\x1a\n".to_vec();
-        let mut chunk = |kind: &[u8], data: &[u8]| {
-            bomb.extend_from_slice(&(data.len() as u32).to_be_bytes());
-            let mut body = kind.to_vec();
-            body.extend_from_slice(data);
-            bomb.extend_from_slice(&body);
-            bomb.extend_from_slice(&crc32(&body).to_be_bytes());
-        };
-        let mut ihdr = 100_000u32.to_be_bytes().to_vec();
-        ihdr.extend_from_slice(&100_000u32.to_be_bytes());
-        ihdr.extend_from_slice(&[8, 6, 0, 0, 0]);
-        chunk(b"IHDR", &ihdr);
-        chunk(b"IDAT", &[0x78, 0x9c, 0x03, 0x00, 0x00, 0x00, 0x00, 0x01]);
-        chunk(b"IEND", &[]);
+        let bomb = crate::test_support::png::bomb(100_000);
         let file = write(&bomb);
         assert_eq!(
             dimensions(file.path()),
@@ -182,20 +168,5 @@ mod tests {
             thumbnail(file.path()),
             Err(MediaError::Unreadable(_))
         ));
-    }
-
-    fn crc32(bytes: &[u8]) -> u32 {
-        let mut crc = 0xffff_ffffu32;
-        for &b in bytes {
-            crc ^= u32::from(b);
-            for _ in 0..8 {
-                crc = if crc & 1 == 1 {
-                    (crc >> 1) ^ 0xedb8_8320
-                } else {
-                    crc >> 1
-                };
-            }
-        }
-        !crc
     }
 }

@@ -98,6 +98,9 @@ impl Application {
                 .wrap(from_fn(our_web::error_pages::render_errors))
                 .wrap(from_fn(our_web::security::response_headers))
                 .wrap(from_fn(crate::telemetry::log_request))
+                .wrap(tracing_actix_web::TracingLogger::<
+                    crate::telemetry::RequestSpan,
+                >::new())
         })
         .listen(listener)?
         // Nearly every blocking task holds a database connection: threads beyond the

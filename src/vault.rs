@@ -2,6 +2,7 @@
 //! under the active key, in batches, each row only if it still holds what was read.
 
 use diesel::Connection;
+use indicatif::ProgressBar;
 
 use crate::crypto::{KeyRing, client_credentials_aad};
 use crate::db::AnyConnection;
@@ -15,9 +16,14 @@ pub struct Rotation {
 
 /// Re-encrypts every credentials envelope not sealed with the active key. Fails
 /// (and changes nothing in the failing batch) if any secret cannot be decrypted.
-pub fn rotate_credentials(conn: &mut AnyConnection, ring: &KeyRing) -> anyhow::Result<Rotation> {
+pub fn rotate_credentials(
+    conn: &mut AnyConnection,
+    ring: &KeyRing,
+    progress: &ProgressBar,
+) -> anyhow::Result<Rotation> {
     let mut outcome = Rotation::default();
     let rows = clients::all_credentials(conn)?;
+    progress.set_length(rows.len() as u64);
     for batch in rows.chunks(500) {
         conn.transaction::<_, anyhow::Error, _>(|conn| {
             for (client, owner, envelope) in batch {
@@ -35,6 +41,7 @@ pub fn rotate_credentials(conn: &mut AnyConnection, ring: &KeyRing) -> anyhow::R
             }
             Ok(())
         })?;
+        progress.inc(batch.len() as u64);
     }
     Ok(outcome)
 }

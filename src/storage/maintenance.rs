@@ -4,6 +4,8 @@
 
 use std::collections::{HashMap, HashSet};
 
+use indicatif::ProgressBar;
+
 use super::{ObjectKey, ObjectStore, Storage};
 use crate::db::Database;
 use crate::db::models::assets;
@@ -80,12 +82,21 @@ impl Report {
 /// Compares rows with objects. With `repair`: rows whose file is gone are deleted
 /// (there is nothing left to show), missing thumbnails are forgotten, objects
 /// without a row older than an hour are removed, and the deletion queue is retried.
-pub async fn check(database: &Database, storage: &Storage, repair: bool) -> anyhow::Result<Report> {
+/// `progress` says which step runs and, while repairing, counts the repairs.
+pub async fn check(
+    database: &Database,
+    storage: &Storage,
+    repair: bool,
+    progress: &ProgressBar,
+) -> anyhow::Result<Report> {
     let mut report = Report::default();
     if repair {
+        progress.set_message("retrying queued deletions");
         report.repaired += drain_queue(database, storage).await?;
     }
+    progress.set_message("listing stored files");
     let listed = storage.list().await?;
+    progress.set_message("reading asset rows");
     let rows = database.read(|conn| Ok(assets::all_keys(conn)?)).await?;
     let queued: HashSet<String> = database
         .read(|conn| Ok(assets::queued_deletions(conn, 100_000)?))
@@ -120,6 +131,12 @@ pub async fn check(database: &Database, storage: &Storage, repair: bool) -> anyh
         }
     }
     if repair {
+        progress.set_message("repairing");
+        progress.set_length(
+            (report.rows_without_files.len()
+                + report.missing_thumbnails.len()
+                + report.files_without_rows.len()) as u64,
+        );
         let thumbs: HashMap<&AssetId, &String> = rows
             .iter()
             .filter_map(|(id, _, thumb)| thumb.as_ref().map(|t| (id, t)))
@@ -133,12 +150,14 @@ pub async fn check(database: &Database, storage: &Storage, repair: bool) -> anyh
             report.repaired += database
                 .write(move |conn| Ok(assets::delete_row(conn, &id)?))
                 .await?;
+            progress.inc(1);
         }
         for (id, _) in &report.missing_thumbnails {
             let id = id.clone();
             report.repaired += database
                 .write(move |conn| Ok(assets::clear_thumbnail(conn, &id)?))
                 .await?;
+            progress.inc(1);
         }
         for (key, _, age) in &report.files_without_rows {
             let old_enough = age.is_none_or(|age| age >= GRACE_SECS);
@@ -146,6 +165,7 @@ pub async fn check(database: &Database, storage: &Storage, repair: bool) -> anyh
                 storage.delete(&object).await?;
                 report.repaired += 1;
             }
+            progress.inc(1);
         }
     }
     Ok(report)

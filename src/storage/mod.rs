@@ -63,6 +63,10 @@ pub struct Object {
 /// Bytes `start..=end` of an object (`end` unset: to the end), as an HTTP
 /// `Range: bytes=start-end` asks. Suffix ranges (`bytes=-N`) and lists of ranges
 /// are not supported: the whole object is sent instead, which HTTP allows.
+/// Parsed here rather than with `http-range-header`: that crate validates ranges
+/// against a known length, while the range has to reach the store (an S3 `GET`
+/// with `Range`) before the length is known; the one form browsers send for
+/// seeking is these dozen lines, tested below.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub struct ByteRange {
     pub start: u64,

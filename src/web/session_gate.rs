@@ -98,6 +98,9 @@ async fn load_and_check(req: &mut ServiceRequest) -> Result<(), AppError> {
             }));
         }
     }
+    if let Some(user) = live.as_ref().and_then(|s| s.user.as_ref()) {
+        crate::telemetry::record_user(req, &user.id);
+    }
     req.extensions_mut().insert(SessionState(live));
     Ok(())
 }

@@ -75,35 +75,7 @@ fn png(width: u32, height: u32) -> Vec<u8> {
 /// A PNG whose header claims 60,000 × 60,000 pixels (3.6 gigapixels) and which
 /// holds almost nothing: decoding it would need 14 GB.
 fn bomb() -> Vec<u8> {
-    fn crc32(bytes: &[u8]) -> u32 {
-        let mut crc = 0xffff_ffffu32;
-        for &b in bytes {
-            crc ^= u32::from(b);
-            for _ in 0..8 {
-                crc = if crc & 1 == 1 {
-                    (crc >> 1) ^ 0xedb8_8320
-                } else {
-                    crc >> 1
-                };
-            }
-        }
-        !crc
-    }
-    let mut out = b"\x89PNG\r\n\x1a\n".to_vec();
-    let mut chunk = |kind: &[u8], data: &[u8]| {
-        out.extend_from_slice(&(data.len() as u32).to_be_bytes());
-        let mut body = kind.to_vec();
-        body.extend_from_slice(data);
-        out.extend_from_slice(&body);
-        out.extend_from_slice(&crc32(&body).to_be_bytes());
-    };
-    let mut ihdr = 60_000u32.to_be_bytes().to_vec();
-    ihdr.extend_from_slice(&60_000u32.to_be_bytes());
-    ihdr.extend_from_slice(&[8, 6, 0, 0, 0]);
-    chunk(b"IHDR", &ihdr);
-    chunk(b"IDAT", &[0x78, 0x9c, 0x03, 0x00, 0x00, 0x00, 0x00, 0x01]);
-    chunk(b"IEND", &[]);
-    out
+    lauf::test_support::png::bomb(60_000)
 }
 
 fn zip_like(len: usize) -> Vec<u8> {
@@ -253,14 +225,14 @@ async fn an_image_uploads_with_a_thumbnail_and_downloads_byte_for_byte(
         browser
             .get("/assets?q=HERO")
             .await
-            .text()
+            .main_text()
             .contains("hero shot.png")
     );
     assert!(
         browser
             .get("/assets?type=VIDEO")
             .await
-            .text()
+            .main_text()
             .contains("No files match.")
     );
 
@@ -411,7 +383,12 @@ async fn another_users_asset_is_404_everywhere(backend: Backend, store: Store) {
         .unwrap();
     assert_eq!(name, "plan.png");
     assert_eq!(app.stored_keys().await.len(), 2);
-    assert!(bob.get("/assets").await.text().contains("No files yet"));
+    assert!(
+        bob.get("/assets")
+            .await
+            .main_text()
+            .contains("No files yet")
+    );
     assert_eq!(ana.get(&format!("/assets/{id}/file")).await.status, 200);
 }
 
@@ -462,7 +439,14 @@ async fn storage_check_finds_and_repairs_rows_and_files_out_of_step(
     let ids = asset_ids(&app);
     let (keep, lost) = (&ids[0], &ids[1]);
     let storage = app.storage();
-    let report = check(&app.database(), &storage, false).await.unwrap();
+    let report = check(
+        &app.database(),
+        &storage,
+        false,
+        &indicatif::ProgressBar::hidden(),
+    )
+    .await
+    .unwrap();
     assert!(report.is_clean(), "{report:?}");
     assert_eq!((report.rows, report.objects), (2, 4));
 
@@ -479,12 +463,19 @@ async fn storage_check_finds_and_repairs_rows_and_files_out_of_step(
     diesel::insert_into(storage_deletions::table)
         .values((
             storage_deletions::storage_key.eq(format!("thumbs/{stray_id}.jpg")),
-            storage_deletions::queued_at.eq(lauf::db::now()),
+            storage_deletions::queued_at.eq(app.clock.stamp()),
         ))
         .execute(&mut *app.conn())
         .unwrap();
 
-    let report = check(&app.database(), &storage, false).await.unwrap();
+    let report = check(
+        &app.database(),
+        &storage,
+        false,
+        &indicatif::ProgressBar::hidden(),
+    )
+    .await
+    .unwrap();
     assert_eq!(report.rows_without_files.len(), 1);
     assert_eq!(report.rows_without_files[0].0.as_str(), lost.as_str());
     assert_eq!(report.files_without_rows.len(), 1);
@@ -492,13 +483,27 @@ async fn storage_check_finds_and_repairs_rows_and_files_out_of_step(
     assert_eq!(report.queued_deletions, 1);
     assert_eq!(app.count("assets"), 2, "checking changes nothing");
 
-    let report = check(&app.database(), &storage, true).await.unwrap();
+    let report = check(
+        &app.database(),
+        &storage,
+        true,
+        &indicatif::ProgressBar::hidden(),
+    )
+    .await
+    .unwrap();
     assert!(report.repaired >= 2, "{report:?}");
     assert_eq!(asset_ids(&app), vec![keep.clone()]);
     assert_eq!(app.count("storage_deletions"), 0);
     // The stray object is fresh (under an hour old), so it is reported but kept:
     // it may be an upload whose row is about to commit.
-    let after = check(&app.database(), &storage, false).await.unwrap();
+    let after = check(
+        &app.database(),
+        &storage,
+        false,
+        &indicatif::ProgressBar::hidden(),
+    )
+    .await
+    .unwrap();
     assert!(after.rows_without_files.is_empty() && after.missing_thumbnails.is_empty());
     assert_eq!(after.files_without_rows.len(), 1);
 }
@@ -570,20 +575,23 @@ async fn the_gallery_filters_searches_sorts_and_pages(backend: Backend) {
         let res = upload(&browser, &fields, &[(name.as_str(), &zip_like(100 + i))]).await;
         assert_eq!(res.status, 303, "{}", res.text());
     }
-    let first = browser.get("/assets?sort=name").await.text();
+    let first = browser.get("/assets?sort=name").await.main_text();
     assert!(first.contains("Showing 1–48 of 50"), "{first}");
     assert!(first.contains("shot-00.zip") && !first.contains("shot-49.zip"));
-    let second = browser.get("/assets?sort=name&page=2").await.text();
+    let second = browser.get("/assets?sort=name&page=2").await.main_text();
     assert!(
         second.contains("Showing 49–50 of 50") && second.contains("shot-49.zip"),
         "{second}"
     );
-    let launch = browser.get("/assets?tag=launch&view=list").await.text();
+    let launch = browser
+        .get("/assets?tag=launch&view=list")
+        .await
+        .main_text();
     assert!(launch.contains("Showing 1–5 of 5"), "{launch}");
     let acme = browser
         .get(&format!("/assets?client={client}&category=mockup"))
         .await
-        .text();
+        .main_text();
     assert!(acme.contains("Showing 1–5 of 5"), "{acme}");
     let largest = browser.get("/assets?sort=largest").await.body;
     let (a, b) = (
@@ -591,14 +599,14 @@ async fn the_gallery_filters_searches_sorts_and_pages(backend: Backend) {
         largest.find("shot-48.zip").unwrap(),
     );
     assert!(a < b, "largest first");
-    let search = browser.get("/assets?q=SHOT-1").await.text();
+    let search = browser.get("/assets?q=SHOT-1").await.main_text();
     assert!(search.contains("of 10"), "{search}");
     // `%` and `_` are searched literally.
     assert!(
         browser
             .get("/assets?q=%25")
             .await
-            .text()
+            .main_text()
             .contains("No files match.")
     );
     let bad = browser.get("/assets?type=SPREADSHEET&sort=weird").await;
@@ -631,7 +639,7 @@ async fn editing_changes_name_category_tags_and_links(backend: Backend) {
         )
         .await;
     assert_eq!(res.status, 303, "{}", res.text());
-    let page = browser.get(&path).await.text();
+    let page = browser.get(&path).await.main_text();
     assert!(
         page.contains("Final logo") && page.contains("Globex"),
         "{page}"
@@ -672,7 +680,7 @@ async fn editing_changes_name_category_tags_and_links(backend: Backend) {
     // The same bytes uploaded again are pointed out on both pages.
     let res = upload(&browser, &[], &[("copy.png", &png(10, 10))]).await;
     assert_eq!(res.status, 303);
-    let page = browser.get(&path).await.text();
+    let page = browser.get(&path).await.main_text();
     assert!(page.contains("Same content as copy.png"), "{page}");
 }
 
@@ -739,7 +747,7 @@ async fn files_linked_to_a_block_show_on_the_day(backend: Backend) {
         .await;
     assert_eq!(res.status, 303);
     assert_eq!(app.count("task_assets"), 2);
-    let day = browser.get("/").await.text();
+    let day = browser.get("/").await.main_text();
     assert!(
         day.contains("pricing-mockup.png") && day.contains("brief.pdf"),
         "{day}"
@@ -754,7 +762,7 @@ async fn files_linked_to_a_block_show_on_the_day(backend: Backend) {
         )
         .await;
     assert_eq!(res.status, 303);
-    let day = browser.get("/").await.text();
+    let day = browser.get("/").await.main_text();
     assert!(
         day.contains("pricing-mockup.png") && !day.contains("brief.pdf"),
         "{day}"
@@ -803,14 +811,25 @@ async fn client_and_project_pages_show_their_files(backend: Backend) {
     )
     .await;
     assert_eq!(res.status, 303);
-    // The project's file belongs to its client too.
-    let client_page = browser.get(&format!("/clients/{client}")).await.text();
+    // The project's file belongs to its client too. The files section is in the
+    // page's content (it once rendered inside <title>, where nobody saw it).
+    let client_page = browser.get(&format!("/clients/{client}")).await;
+    assert_eq!(client_page.title(), "Initech · LAUF OS");
+    let files = client_page.text_of("main #files");
     assert!(
-        client_page.contains("wireframe.png") && client_page.contains("contract.pdf"),
-        "{client_page}"
+        files.contains("wireframe.png") && files.contains("contract.pdf"),
+        "{files}"
     );
-    assert!(client_page.contains("All 2 files"));
-    let project_page = browser.get(&format!("/projects/{project}")).await.text();
+    assert!(files.contains("All 2 files"), "{files}");
+    assert_eq!(
+        client_page.count("main #files img.asset-thumb"),
+        1,
+        "the image shows its thumbnail"
+    );
+    assert_eq!(client_page.count("main #timeline-heading"), 1);
+    let project_page = browser.get(&format!("/projects/{project}")).await;
+    assert_eq!(project_page.title(), "Initech relaunch · LAUF OS");
+    let project_page = project_page.text_of("main #files");
     assert!(
         project_page.contains("wireframe.png") && !project_page.contains("contract.pdf"),
         "{project_page}"

@@ -61,7 +61,13 @@ async fn a_new_account_signs_up_logs_out_and_logs_back_in(backend: Backend) {
     let back = browser.log_in("ana@example.com", PASSWORD).await;
     assert_eq!(back.status, 303, "{}", back.body);
     assert_eq!(back.header("location").as_deref(), Some("/"));
-    assert!(browser.get("/").await.text().contains("Test Person"));
+    assert!(
+        browser
+            .get("/")
+            .await
+            .text_of("header.topbar")
+            .contains("Test Person")
+    );
 }
 
 async fn a_wrong_password_is_refused_without_saying_which_part_was_wrong(backend: Backend) {
@@ -276,7 +282,7 @@ async fn another_users_rows_answer_404_and_stay_unchanged(backend: Backend) {
     let ana = app.signed_in_user("ana@example.com").await;
     let bob = app.signed_in_user("bob@example.com").await;
     let ana_id = app.user_id("ana@example.com");
-    let now = lauf::db::now();
+    let now = app.clock.stamp();
     let client = lauf::db::models::clients::Client {
         id: lauf::domain::ClientId::generate(),
         user_id: ana_id.clone(),
@@ -425,7 +431,7 @@ async fn an_expired_session_sends_the_browser_to_login(backend: Backend) {
         return;
     };
     let browser = app.signed_in_user("ana@example.com").await;
-    let past = lauf::db::now() - chrono::Duration::minutes(1);
+    let past = app.clock.stamp() - chrono::Duration::minutes(1);
     diesel::update(sessions::table)
         .set(sessions::idle_expires_at.eq(past))
         .execute(&mut *app.conn())

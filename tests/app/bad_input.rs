@@ -281,7 +281,13 @@ async fn every_form_route_survives_hostile_input(backend: Backend) {
         password: Some("demo passphrase".into()),
         timezone: Timezone::parse("Europe/Berlin").unwrap(),
     };
-    demo::build(&mut app.conn(), &options, chrono::Utc::now()).unwrap();
+    demo::build(
+        &mut app.conn(),
+        &options,
+        chrono::Utc::now(),
+        &indicatif::ProgressBar::hidden(),
+    )
+    .unwrap();
     let owner = app.user_id("owner1@example.com").to_string();
     let attacker_id = app.user_id("owner2@example.com").to_string();
     let theirs = ids_of(&app, &owner);

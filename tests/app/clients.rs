@@ -106,7 +106,7 @@ async fn a_client_is_created_shown_listed_and_summed_exactly(backend: Backend) {
     ] {
         assert!(text.contains(seen), "{seen} in {text}");
     }
-    let list = browser.get("/clients").await.text();
+    let list = browser.get("/clients").await.main_text();
     assert!(
         list.contains("1,200.30"),
         "MRR counts only active retainers, exactly: {list}"
@@ -198,7 +198,7 @@ async fn every_client_route_answers_404_to_another_user(backend: Backend) {
     assert!(
         !bob.get("/clients?q=ana")
             .await
-            .text()
+            .main_text()
             .contains("Ana's client")
     );
     let (name, contacted): (String, Option<chrono::NaiveDateTime>) = clients::table
@@ -229,7 +229,7 @@ async fn logging_a_contact_moves_the_follow_up_off_the_command_center(backend: B
         ],
     )
     .await;
-    let today = browser.get("/").await.text();
+    let today = browser.get("/").await.main_text();
     assert!(
         today.contains("Follow-ups due") && today.contains("Due Today"),
         "{today}"
@@ -246,7 +246,7 @@ async fn logging_a_contact_moves_the_follow_up_off_the_command_center(backend: B
     let page = browser
         .get(res.header("location").as_deref().unwrap())
         .await
-        .text();
+        .main_text();
     assert!(page.contains("Contact logged."), "{page}");
     let (last, next): (Option<chrono::NaiveDateTime>, Option<chrono::NaiveDateTime>) =
         clients::table
@@ -261,7 +261,11 @@ async fn logging_a_contact_moves_the_follow_up_off_the_command_center(backend: B
         "moved forward by the client's cadence"
     );
     assert!(
-        !browser.get("/").await.text().contains("Follow-ups due"),
+        !browser
+            .get("/")
+            .await
+            .main_text()
+            .contains("Follow-ups due"),
         "no longer due on the Command Center"
     );
 }
@@ -300,7 +304,7 @@ async fn a_follow_up_becomes_a_client_block_today(backend: Backend) {
         date,
         Some(chrono::NaiveDate::from_ymd_opt(2026, 11, 23).unwrap())
     );
-    let today = browser.get("/?date=2026-11-23").await.text();
+    let today = browser.get("/?date=2026-11-23").await.main_text();
     assert!(
         today.contains("Follow up with Maya Fischer") && today.contains("Maya Fischer"),
         "{today}"
@@ -343,31 +347,31 @@ async fn the_list_filters_searches_and_sorts(backend: Backend) {
             .filter_map(|n| text.find(n))
             .collect()
     };
-    let by_name = browser.get("/clients").await.text();
+    let by_name = browser.get("/clients").await.main_text();
     assert!(
         names(&by_name).windows(2).all(|w| w[0] < w[1]),
         "name order ignores case: {by_name}"
     );
-    let search = browser.get("/clients?q=BAKERY").await.text();
+    let search = browser.get("/clients?q=BAKERY").await.main_text();
     assert!(search.contains("beta bakery") && !search.contains("Alpha Health"));
     assert!(
         browser
             .get("/clients?q=legal.example")
             .await
-            .text()
+            .main_text()
             .contains("Gamma Legal"),
         "search covers email"
     );
-    let risky = browser.get("/clients?health=RED").await.text();
+    let risky = browser.get("/clients?health=RED").await.main_text();
     assert!(risky.contains("Alpha Health") && !risky.contains("beta bakery"));
-    let overdue = browser.get("/clients?payment=OVERDUE").await.text();
+    let overdue = browser.get("/clients?payment=OVERDUE").await.main_text();
     assert!(overdue.contains("beta bakery") && !overdue.contains("Gamma Legal"));
-    let retainer = browser.get("/clients?sort=retainer").await.text();
+    let retainer = browser.get("/clients?sort=retainer").await.main_text();
     assert!(
         retainer.find("beta bakery").unwrap() < retainer.find("Alpha Health").unwrap(),
         "highest retainer first"
     );
-    let health = browser.get("/clients?sort=health").await.text();
+    let health = browser.get("/clients?sort=health").await.main_text();
     assert!(
         health.find("Alpha Health").unwrap() < health.find("beta bakery").unwrap(),
         "at risk first"
@@ -386,7 +390,10 @@ async fn deleting_a_client_says_what_goes_with_it(backend: Backend) {
     ))
     .execute(&mut *app.conn())
     .unwrap();
-    let confirm = browser.get(&format!("/clients/{id}/delete")).await.text();
+    let confirm = browser
+        .get(&format!("/clients/{id}/delete"))
+        .await
+        .main_text();
     assert!(
         confirm.contains("Delete Leaving Client?") && confirm.contains("1 project"),
         "{confirm}"
@@ -420,7 +427,7 @@ async fn the_suggested_health_is_explained_and_can_be_applied_or_declined(backen
         &[("payment_status", "OVERDUE")],
     )
     .await;
-    let page = browser.get(&format!("/clients/{id}")).await.text();
+    let page = browser.get(&format!("/clients/{id}")).await.main_text();
     for seen in [
         "Suggested: At risk with 25 of 100",
         "A payment is overdue.",
@@ -471,7 +478,7 @@ async fn the_suggested_health_is_explained_and_can_be_applied_or_declined(backen
             &[("note", "Invoice resent")],
         )
         .await;
-    let timeline = browser.get(&format!("/clients/{id}")).await.text();
+    let timeline = browser.get(&format!("/clients/{id}")).await.main_text();
     for seen in [
         "Health GREEN → RED",
         "Suggested score applied (25 points)",
@@ -541,7 +548,7 @@ async fn credentials_are_encrypted_at_rest_revealed_on_request_and_rotated(backe
         browser
             .get(&format!("/clients/{id}"))
             .await
-            .text()
+            .main_text()
             .contains("Credentials revealed"),
         "the reveal is in the timeline"
     );
@@ -573,7 +580,9 @@ async fn credentials_are_encrypted_at_rest_revealed_on_request_and_rotated(backe
         .set(clients::credentials.eq(None::<String>))
         .execute(&mut *app.conn())
         .unwrap();
-    let done = lauf::vault::rotate_credentials(&mut app.conn(), &ring).unwrap();
+    let done =
+        lauf::vault::rotate_credentials(&mut app.conn(), &ring, &indicatif::ProgressBar::hidden())
+            .unwrap();
     assert_eq!((done.reencrypted, done.already_current), (1, 0));
     let rotated: String = clients::table
         .find(&id)
@@ -591,7 +600,9 @@ async fn credentials_are_encrypted_at_rest_revealed_on_request_and_rotated(backe
         old.decrypt(&rotated, &aad).is_err(),
         "the old ring alone cannot read the new envelope"
     );
-    let again = lauf::vault::rotate_credentials(&mut app.conn(), &ring).unwrap();
+    let again =
+        lauf::vault::rotate_credentials(&mut app.conn(), &ring, &indicatif::ProgressBar::hidden())
+            .unwrap();
     assert_eq!((again.reencrypted, again.already_current), (0, 1));
 
     let removed = browser

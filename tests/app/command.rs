@@ -125,7 +125,7 @@ async fn completing_a_block_twice_counts_its_goal_once(backend: Backend) {
         browser
             .get("/?date=2026-11-23")
             .await
-            .text()
+            .main_text()
             .contains("1 of 2"),
         "the goal card shows it"
     );
@@ -257,8 +257,12 @@ async fn today_follows_the_users_zone_around_midnight_and_dst(backend: Backend) 
         app.clock.set(instant);
         let browser = app.browser();
         assert_eq!(browser.log_in(email, "a long passphrase").await.status, 303);
-        let page = browser.get("/").await.text();
-        assert_eq!(heading(page), expected, "at {instant}");
+        let page = browser.get("/").await;
+        assert_eq!(heading(page.title()), expected, "at {instant}");
+        assert!(
+            page.main_text().contains(expected),
+            "the heading too, at {instant}"
+        );
     }
 }
 
@@ -337,7 +341,13 @@ async fn carry_over_moves_only_unfinished_blocks_from_earlier_days(backend: Back
         .first(&mut *app.conn())
         .unwrap();
     assert_eq!(time.as_deref(), Some("09:00"), "the start time is kept");
-    assert!(!browser.get("/").await.text().contains("from earlier days"));
+    assert!(
+        !browser
+            .get("/")
+            .await
+            .main_text()
+            .contains("from earlier days")
+    );
 }
 
 async fn a_block_from_the_catalog_copies_its_defaults_and_counts_its_use(backend: Backend) {
@@ -778,7 +788,7 @@ async fn the_week_view_moves_blocks_between_days(backend: Backend) {
         browser
             .get("/command/calendar?week=2026-11-30")
             .await
-            .text()
+            .main_text()
             .contains("Week of November 30, 2026")
     );
 }
@@ -789,7 +799,7 @@ async fn the_tasks_list_filters_searches_and_pages(backend: Backend) {
     };
     let browser = app.signed_in_user("ana@example.com").await;
     let user = app.user_id("ana@example.com");
-    let now = lauf::db::now();
+    let now = app.clock.stamp();
     let rows: Vec<lauf::db::models::tasks::Task> = (0..60)
         .map(|i| lauf::db::models::tasks::Task {
             id: lauf::domain::TaskId::generate(),
@@ -826,7 +836,7 @@ async fn the_tasks_list_filters_searches_and_pages(backend: Backend) {
         .collect();
     lauf::db::models::tasks::insert_batch(&mut app.conn(), &rows).unwrap();
 
-    let all = browser.get("/command/tasks").await.text();
+    let all = browser.get("/command/tasks").await.main_text();
     assert!(
         all.contains("Showing 1–50 of 60") && all.contains("Page 1 of 2"),
         "{all}"
@@ -835,10 +845,10 @@ async fn the_tasks_list_filters_searches_and_pages(backend: Backend) {
         browser
             .get("/command/tasks?page=2")
             .await
-            .text()
+            .main_text()
             .contains("Showing 51–60 of 60")
     );
-    let search = browser.get("/command/tasks?q=INVOICE").await.text();
+    let search = browser.get("/command/tasks?q=INVOICE").await.main_text();
     assert!(
         search.contains("of 6"),
         "case-insensitive title search on both backends: {search}"
@@ -846,9 +856,12 @@ async fn the_tasks_list_filters_searches_and_pages(backend: Backend) {
     let filtered = browser
         .get("/command/tasks?category=ADMIN&from=2026-10-01&to=2026-10-10")
         .await
-        .text();
+        .main_text();
     assert!(filtered.contains("of 5"), "{filtered}");
-    let urgent_first = browser.get("/command/tasks?sort=priority").await.text();
+    let urgent_first = browser
+        .get("/command/tasks?sort=priority")
+        .await
+        .main_text();
     assert!(
         urgent_first.find("Block 7").unwrap() < urgent_first.find("Block 59").unwrap(),
         "the urgent block leads"
@@ -858,7 +871,7 @@ async fn the_tasks_list_filters_searches_and_pages(backend: Backend) {
         .await;
     assert_eq!(bad.status, 200);
     assert!(bad.text().contains("Ignored filter"));
-    let percent = browser.get("/command/tasks?q=%25").await.text();
+    let percent = browser.get("/command/tasks?q=%25").await.main_text();
     assert!(
         percent.contains("No blocks match."),
         "a % is searched for literally: {percent}"
@@ -1008,7 +1021,7 @@ async fn the_day_page_shows_changes_made_anywhere_else(backend: Backend) {
         .await;
     assert_eq!(res.status, 303, "{}", res.text());
 
-    let first = browser.get("/").await.text();
+    let first = browser.get("/").await.main_text();
     assert!(first.contains("Write the proposal"), "{first}");
     assert!(first.contains("Ship the redesign"));
     assert!(
@@ -1021,7 +1034,7 @@ async fn the_day_page_shows_changes_made_anywhere_else(backend: Backend) {
     );
     assert!(!first.contains("Reopen"), "nothing is done yet");
     assert_eq!(
-        browser.get("/").await.text(),
+        browser.get("/").await.main_text(),
         first,
         "an unchanged day stays the same"
     );
@@ -1035,7 +1048,7 @@ async fn the_day_page_shows_changes_made_anywhere_else(backend: Backend) {
         .unwrap();
     drop(conn);
     assert!(version() > before, "a changed block bumps the version");
-    let page = browser.get("/").await.text();
+    let page = browser.get("/").await.main_text();
     assert!(page.contains("Proposal, second draft"));
     assert!(!page.contains("Write the proposal"));
 
@@ -1043,7 +1056,13 @@ async fn the_day_page_shows_changes_made_anywhere_else(backend: Backend) {
         .set(goals::title.eq("Ship the new site"))
         .execute(&mut *app.conn())
         .unwrap();
-    assert!(browser.get("/").await.text().contains("Ship the new site"));
+    assert!(
+        browser
+            .get("/")
+            .await
+            .main_text()
+            .contains("Ship the new site")
+    );
 
     let activity: String = activities::table
         .filter(activities::user_id.eq(&user))
@@ -1059,7 +1078,7 @@ async fn the_day_page_shows_changes_made_anywhere_else(backend: Backend) {
         browser
             .get("/")
             .await
-            .text()
+            .main_text()
             .contains("Renamed in the catalog")
     );
 
@@ -1067,7 +1086,7 @@ async fn the_day_page_shows_changes_made_anywhere_else(backend: Backend) {
         .set(clients::next_followup.eq(Some(day(2026, 11, 20).and_hms_opt(9, 0, 0).unwrap())))
         .execute(&mut *app.conn())
         .unwrap();
-    let page = browser.get("/").await.text();
+    let page = browser.get("/").await.main_text();
     assert!(page.contains("Acme Studio"), "the overdue follow-up shows");
     assert!(page.contains("overdue since Nov 20"));
 
@@ -1076,13 +1095,13 @@ async fn the_day_page_shows_changes_made_anywhere_else(backend: Backend) {
         .set(projects::due_date.eq(Some(day(2026, 11, 25))))
         .execute(&mut *app.conn())
         .unwrap();
-    assert!(browser.get("/").await.text().contains("Brand refresh"));
+    assert!(browser.get("/").await.main_text().contains("Brand refresh"));
 
     // A second process completes the block; this one shows it done.
     let other = app.second_process();
     let elsewhere = app.browser_at(&other.address, &browser);
     assert_eq!(set_status(&elsewhere, &block, "DONE").await.status, 303);
-    let page = browser.get("/").await.text();
+    let page = browser.get("/").await.main_text();
     let done: String = tasks::table
         .find(&block)
         .select(tasks::status)

@@ -7,10 +7,11 @@ use lauf::db::schema::clients as c;
 use lauf::db::{self, AnyConnection, Json, PoolOptions};
 use lauf::domain::*;
 
-use crate::helpers::{Backend, TestDb, skip, spawn_app};
+use crate::helpers::{Backend, TestDb, skip, spawn_app, spawn_app_at};
 use crate::on_both_backends;
 
 on_both_backends!(
+    every_timestamp_a_request_writes_comes_from_the_app_clock,
     migrations_run_up_and_down_and_up_again,
     the_database_refuses_values_outside_the_enums,
     the_database_refuses_rows_pointing_at_nothing,
@@ -186,7 +187,7 @@ fn client_with(
     contract: Option<Money>,
     retainer: Option<Money>,
 ) -> Client {
-    let now = db::now();
+    let now = lauf::clock::Clock::system().stamp();
     Client {
         id: ClientId::generate(),
         user_id: user.clone(),
@@ -359,4 +360,70 @@ async fn a_busy_sqlite_database_answers_503_and_saves_nothing() {
     let res = browser.post_with_token(&form, "/clients", &fields).await;
     assert_eq!(res.status, 303, "{}", res.text());
     assert_eq!(app.count("clients"), 1);
+}
+
+/// One clock: with the app's clock pinned years away from the wall clock, every
+/// row a request writes carries the pinned instant, and the follow-up a logged
+/// contact sets is one cadence after it (not after the wall clock).
+async fn every_timestamp_a_request_writes_comes_from_the_app_clock(backend: Backend) {
+    use chrono::{Duration, TimeZone, Utc};
+    use lauf::db::schema::{audit_logs, clients, sessions, tasks};
+    let pinned = Utc.with_ymd_and_hms(2031, 5, 6, 10, 0, 0).unwrap();
+    let Some(app) = spawn_app_at(backend, pinned).await else {
+        return;
+    };
+    let at = pinned.naive_utc();
+    let browser = app.signed_in_user("clock@example.com").await;
+    let client = app.add_client(&browser, "Harbor Books").await;
+    let res = browser
+        .submit(
+            &format!("/clients/{client}"),
+            &format!("/clients/{client}/contact"),
+            &[("note", "called")],
+        )
+        .await;
+    assert_eq!(res.status, 303, "{}", res.text());
+    let res = browser
+        .submit(
+            &format!("/clients/{client}"),
+            &format!("/clients/{client}/followup-block"),
+            &[],
+        )
+        .await;
+    assert_eq!(res.status, 303, "{}", res.text());
+
+    let mut conn = app.conn();
+    let (created, last_contacted, next_followup): (
+        chrono::NaiveDateTime,
+        Option<chrono::NaiveDateTime>,
+        Option<chrono::NaiveDateTime>,
+    ) = clients::table
+        .filter(clients::id.eq(&client))
+        .select((
+            clients::created_at,
+            clients::last_contacted,
+            clients::next_followup,
+        ))
+        .first(&mut *conn)
+        .unwrap();
+    assert_eq!(created, at);
+    assert_eq!(last_contacted, Some(at));
+    assert_eq!(next_followup, Some(at + Duration::days(14)));
+    let block_created: chrono::NaiveDateTime = tasks::table
+        .filter(tasks::client_id.eq(&client))
+        .select(tasks::created_at)
+        .first(&mut *conn)
+        .unwrap();
+    assert_eq!(block_created, at);
+    let audit_times: Vec<chrono::NaiveDateTime> = audit_logs::table
+        .select(audit_logs::created_at)
+        .load(&mut *conn)
+        .unwrap();
+    assert!(!audit_times.is_empty());
+    assert!(audit_times.iter().all(|t| *t == at), "{audit_times:?}");
+    let session_times: Vec<chrono::NaiveDateTime> = sessions::table
+        .select(sessions::created_at)
+        .load(&mut *conn)
+        .unwrap();
+    assert!(session_times.iter().all(|t| *t == at), "{session_times:?}");
 }

@@ -22,7 +22,13 @@ async fn the_demo_workspace_loads_and_its_figures_add_up(backend: Backend) {
         password: Some("demo passphrase".into()),
         timezone: Timezone::parse("America/New_York").unwrap(),
     };
-    let report = demo::build(&mut app.conn(), &options, chrono::Utc::now()).unwrap();
+    let report = demo::build(
+        &mut app.conn(),
+        &options,
+        chrono::Utc::now(),
+        &indicatif::ProgressBar::hidden(),
+    )
+    .unwrap();
     assert_eq!(report.emails, vec!["demo@example.com".to_string()]);
     assert_eq!(report.per_user.clients, 15);
     assert!(
@@ -41,9 +47,14 @@ async fn the_demo_workspace_loads_and_its_figures_add_up(backend: Backend) {
             .await
             .unwrap();
     }
-    let check = lauf::storage::maintenance::check(&app.database(), &storage, false)
-        .await
-        .unwrap();
+    let check = lauf::storage::maintenance::check(
+        &app.database(),
+        &storage,
+        false,
+        &indicatif::ProgressBar::hidden(),
+    )
+    .await
+    .unwrap();
     assert!(check.is_clean(), "every row has its file: {check:?}");
     assert_eq!((check.rows, check.objects), (12, report.files.len()));
 
@@ -85,11 +96,11 @@ async fn the_demo_workspace_loads_and_its_figures_add_up(backend: Backend) {
     ] {
         assert!(clients.text().contains(state), "clients show {state}");
     }
-    let projects = browser.get("/projects").await.text();
+    let projects = browser.get("/projects").await.main_text();
     for stage in ["Planning", "Design", "Development", "Review", "Launched"] {
         assert!(projects.contains(stage), "a project in {stage}");
     }
-    let goals_page = browser.get("/command/goals").await.text();
+    let goals_page = browser.get("/command/goals").await.main_text();
     for kind in ["Daily", "Weekly", "Monthly", "Yearly"] {
         assert!(goals_page.contains(kind), "a {kind} goal");
     }
@@ -123,9 +134,14 @@ async fn the_demo_workspace_loads_and_its_figures_add_up(backend: Backend) {
         assert_eq!(i64::from(used), done, "activity {activity}");
     }
 
-    let again = demo::build(&mut conn, &options, chrono::Utc::now())
-        .unwrap_err()
-        .to_string();
+    let again = demo::build(
+        &mut conn,
+        &options,
+        chrono::Utc::now(),
+        &indicatif::ProgressBar::hidden(),
+    )
+    .unwrap_err()
+    .to_string();
     assert!(again.contains("already has an account"), "{again}");
 }
 

@@ -318,7 +318,7 @@ async fn a_killed_process_loses_no_answered_write(backend: Backend) {
         "the goal counts exactly its DONE blocks"
     );
     // The page shows the same count.
-    let goals_page = browser.get("/command/goals").await.text();
+    let goals_page = browser.get("/command/goals").await.main_text();
     assert!(
         goals_page.contains(&format!("{counted} of 100000")),
         "{goals_page}"

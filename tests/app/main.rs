@@ -3,6 +3,7 @@
 
 mod helpers;
 
+mod architecture;
 mod assets;
 mod auth;
 mod bad_input;

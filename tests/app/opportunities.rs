@@ -55,7 +55,11 @@ async fn converting_twice_creates_one_project(backend: Backend) {
         )
         .await;
     assert!(
-        browser.get("/clients").await.text().contains("1,550.50"),
+        browser
+            .get("/clients")
+            .await
+            .main_text()
+            .contains("1,550.50"),
         "the open pipeline sums exactly"
     );
 
@@ -90,7 +94,7 @@ async fn converting_twice_creates_one_project(backend: Backend) {
         "the value became the budget"
     );
     assert!(
-        browser.get("/clients").await.text().contains("300.00"),
+        browser.get("/clients").await.main_text().contains("300.00"),
         "converted opportunities leave the pipeline"
     );
 
@@ -110,7 +114,7 @@ async fn converting_twice_creates_one_project(backend: Backend) {
         refused.status, 422,
         "a dismissed opportunity cannot be converted"
     );
-    let page = browser.get(&format!("/clients/{id}")).await.text();
+    let page = browser.get(&format!("/clients/{id}")).await.main_text();
     for seen in [
         "Opportunity converted to a project: SEO audit",
         "Opportunity dismissed: Newsletter",
@@ -118,7 +122,7 @@ async fn converting_twice_creates_one_project(backend: Backend) {
     ] {
         assert!(page.contains(seen), "{seen} in {page}");
     }
-    assert!(browser.get("/clients").await.text().contains("0.00"));
+    assert!(browser.get("/clients").await.main_text().contains("0.00"));
 }
 
 async fn suggestions_state_their_evidence_and_never_repeat(backend: Backend) {
@@ -151,7 +155,7 @@ async fn suggestions_state_their_evidence_and_never_repeat(backend: Backend) {
             .status,
         303
     );
-    let page = browser.get(&format!("/clients/{id}")).await.text();
+    let page = browser.get(&format!("/clients/{id}")).await.main_text();
     assert!(
         page.contains("Maintenance retainer for Bakery site")
             && page.contains("Bakery site is launched and Bakery has no monthly retainer."),

@@ -55,7 +55,7 @@ async fn a_project_moves_through_the_pipeline_and_the_move_lands_in_the_timeline
     let browser = app.signed_in_user("ana@example.com").await;
     let client_id = app.add_client(&browser, "Northwind").await;
     let id = project(&app, &browser, &client_id, "Northwind website", &[]).await;
-    let page = browser.get(&format!("/projects/{id}")).await.text();
+    let page = browser.get(&format!("/projects/{id}")).await.main_text();
     for seen in [
         "Northwind website",
         "For Northwind",
@@ -114,7 +114,10 @@ async fn a_project_moves_through_the_pipeline_and_the_move_lands_in_the_timeline
         .first(&mut *app.conn())
         .unwrap();
     assert_eq!(stage, "PLANNING");
-    let timeline = browser.get(&format!("/clients/{client_id}")).await.text();
+    let timeline = browser
+        .get(&format!("/clients/{client_id}"))
+        .await
+        .main_text();
     assert!(
         timeline.contains("Northwind website moved PLANNING → DESIGN"),
         "{timeline}"
@@ -189,7 +192,12 @@ async fn every_project_route_answers_404_to_another_user(backend: Backend) {
     for path in [format!("/projects/{id}"), format!("/projects/{id}/edit")] {
         assert_eq!(bob.get(&path).await.status, 404, "{path}");
     }
-    assert!(!bob.get("/projects").await.text().contains("Secret project"));
+    assert!(
+        !bob.get("/projects")
+            .await
+            .main_text()
+            .contains("Secret project")
+    );
     let token = bob.get("/projects").await.csrf_token();
     let update = [
         ("csrf_token", token.as_str()),
@@ -265,8 +273,11 @@ async fn the_board_filters_and_flags_late_projects(backend: Backend) {
         1,
         "only the unlaunched past-due project is late"
     );
-    let filtered = browser.get(&format!("/projects?client={b}")).await.text();
+    let filtered = browser
+        .get(&format!("/projects?client={b}"))
+        .await
+        .main_text();
     assert!(filtered.contains("Brand book") && !filtered.contains("Late site"));
-    let by_type = browser.get("/projects?type=BRANDING").await.text();
+    let by_type = browser.get("/projects?type=BRANDING").await.main_text();
     assert!(by_type.contains("Brand book") && !by_type.contains("Late site"));
 }

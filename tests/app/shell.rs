@@ -93,7 +93,7 @@ async fn changing_the_time_zone_changes_what_today_is(backend: Backend) {
         assert_eq!(res.status, 303, "{}", res.body);
         assert_eq!(res.header("location").as_deref(), Some("/settings?saved=1"));
         let today = lauf::domain::Timezone::parse(zone).unwrap().today(now);
-        let page = browser.get("/").await.text();
+        let page = browser.get("/").await.main_text();
         assert!(
             page.contains(&today.format("%A, %B %-d").to_string()),
             "{zone}: {page}"

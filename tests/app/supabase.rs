@@ -9,9 +9,9 @@ use base64::Engine;
 use base64::engine::general_purpose::URL_SAFE_NO_PAD;
 use chrono::{DateTime, Utc};
 use diesel::prelude::*;
-use lauf::auth::supabase::signing::{SigningKey, jwks, user_claims};
 use lauf::clock::Clock;
 use lauf::db::schema::{activities, audit_logs, sessions, users};
+use lauf::test_support::signing::{SigningKey, jwks, user_claims};
 use serde_json::{Value, json};
 use sha2::{Digest, Sha256};
 use wiremock::{Mock, MockServer, Request, Respond, ResponseTemplate};
@@ -843,7 +843,13 @@ async fn two_processes_serve_the_same_browser(backend: Backend) {
         )
         .await;
     assert_eq!(res.status, 303, "{}", res.text());
-    assert!(browser.get("/clients").await.text().contains("Shared Co"));
+    assert!(
+        browser
+            .get("/clients")
+            .await
+            .main_text()
+            .contains("Shared Co")
+    );
     // Near expiry, requests to both processes at once refresh once in all.
     app.clock
         .advance(chrono::Duration::minutes(59) + chrono::Duration::seconds(30));

@@ -157,5 +157,11 @@ async fn a_good_import_is_previewed_then_saved_whole(backend: Backend) {
         .await;
     assert_eq!(res.status, 303, "{}", res.text());
     assert_eq!(app.count("clients"), 2);
-    assert!(browser.get("/clients").await.text().contains("1,200.00"));
+    assert!(
+        browser
+            .get("/clients")
+            .await
+            .main_text()
+            .contains("1,200.00")
+    );
 }

@@ -8,7 +8,7 @@ use std::collections::HashMap;
 use std::sync::{Arc, Mutex};
 
 use chrono::Utc;
-use lauf::auth::supabase::signing::{SigningKey, jwks, user_claims};
+use lauf::test_support::signing::{SigningKey, jwks, user_claims};
 use serde_json::{Value, json};
 use wiremock::{Mock, MockServer, Request, Respond, ResponseTemplate};
 

@@ -8,9 +8,9 @@
 use std::time::Instant;
 
 use chrono::Utc;
-use lauf::auth::supabase::signing::{SigningKey, hs256, jwks, user_claims};
 use lauf::auth::supabase::verify::Verifier;
 use lauf::crypto::KeyRing;
+use lauf::test_support::signing::{SigningKey, hs256, jwks, user_claims};
 use wiremock::matchers::method;
 use wiremock::{Mock, MockServer, ResponseTemplate};
 

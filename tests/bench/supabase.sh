@@ -14,7 +14,7 @@ fake_port="${BENCH_FAKE_PORT:-18490}"
 password="bench passphrase 42"
 
 command -v wrk >/dev/null || { apt-get update -qq && apt-get install -y -qq wrk >/dev/null; }
-cargo build --release --quiet --bin lauf --example fake_supabase --example jwt_verify
+cargo build --release --quiet --features test-support --bin lauf --example fake_supabase --example jwt_verify
 bin="$PWD/target/release/lauf"
 work="$(mktemp -d)"
 trap 'kill $(jobs -p) 2>/dev/null || true; rm -rf "$work"' EXIT

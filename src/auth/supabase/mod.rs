@@ -6,7 +6,6 @@
 
 pub mod gotrue;
 mod refresh;
-pub mod signing;
 pub mod verify;
 
 pub use refresh::{Freshness, SessionEnv, ensure_fresh, logout};

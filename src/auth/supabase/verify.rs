@@ -520,8 +520,8 @@ impl Verifier {
 #[cfg(test)]
 mod tests {
     //! The design's token cases (T1–T15) against a JWKS served by a fake Supabase.
-    use super::super::signing::{SigningKey, assemble, hs256, jwks, user_claims};
     use super::*;
+    use crate::test_support::signing::{SigningKey, assemble, hs256, jwks, user_claims};
     use serde_json::{Value, json};
     use wiremock::matchers::{method, path};
     use wiremock::{Mock, MockServer, ResponseTemplate};

@@ -460,6 +460,16 @@ pub fn delete(
     })
 }
 
+/// What saving an edited block came to.
+#[derive(Debug, Clone, PartialEq)]
+pub enum Edited {
+    Saved,
+    /// Not one of the user's blocks.
+    NotFound,
+    /// A project, goal or activity that is not the user's.
+    Refused(BadLink),
+}
+
 /// Saves edited fields. Changing the goal or activity of a DONE block moves its
 /// count from the old goal/activity to the new one.
 pub fn update(
@@ -468,17 +478,17 @@ pub fn update(
     id: &TaskId,
     fields: &TaskFields,
     now: NaiveDateTime,
-) -> QueryResult<Option<Result<Task, BadLink>>> {
+) -> QueryResult<Edited> {
     conn.transaction(|conn| {
         let Some(old) = lock(conn, user, id, now)? else {
-            return Ok(None);
+            return Ok(Edited::NotFound);
         };
         let client_id = match check_links(conn, user, fields)? {
             Ok(Some(client)) => Some(client),
             // Keep a client set without a project (a follow-up block); drop it when the project goes.
             Ok(None) if old.project_id.is_none() => old.client_id.clone(),
             Ok(None) => None,
-            Err(bad) => return Ok(Some(Err(bad))),
+            Err(bad) => return Ok(Edited::Refused(bad)),
         };
         let new = fields.applied_to(old.clone(), client_id, now);
         diesel::update(tasks::table.find(id))
@@ -502,7 +512,7 @@ pub fn update(
             apply_done_effects(conn, user, &old, false, now)?;
             apply_done_effects(conn, user, &new, true, now)?;
         }
-        Ok(Some(Ok(new)))
+        Ok(Edited::Saved)
     })
 }
 

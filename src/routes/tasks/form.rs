@@ -14,7 +14,7 @@ use crate::db::models::activities::{self, Activity};
 use crate::db::models::assets::{self, LinkedFile};
 use crate::db::models::goals::{self, Goal};
 use crate::db::models::projects;
-use crate::db::models::tasks::{self, BadLink, Task, TaskFields};
+use crate::db::models::tasks::{self, BadLink, Edited, Task, TaskFields};
 use crate::domain::*;
 use crate::error::AppError;
 use crate::state::AppState;
@@ -508,8 +508,8 @@ pub async fn update(
         .db_write(move |conn| Ok(tasks::update(conn, &id, &target, &fields, now)?))
         .await?;
     match updated {
-        None => Err(AppError::NotFound),
-        Some(Err(bad)) => {
+        Edited::NotFound => Err(AppError::NotFound),
+        Edited::Refused(bad) => {
             let editing = refused(form, link_error(bad), task_id);
             render_form(
                 &state,
@@ -520,7 +520,7 @@ pub async fn update(
             )
             .await
         }
-        Some(Ok(_)) => respond(&state, &req, &user, &return_path(&form.return_to, "/")).await,
+        Edited::Saved => respond(&state, &req, &user, &return_path(&form.return_to, "/")).await,
     }
 }
 
