@@ -78,6 +78,14 @@ pub struct NewOpportunity<'a> {
     pub suggested: bool,
 }
 
+/// The ids of the user's clients, as a subquery: opportunities are owned through them.
+#[diesel::dsl::auto_type]
+fn client_ids_of<'a>(user: &'a UserId) -> _ {
+    clients::table
+        .filter(clients::user_id.eq(user))
+        .select(clients::id)
+}
+
 /// Whether `client` is one of the user's.
 fn owns(conn: &mut AnyConnection, user: &UserId, client: &ClientId) -> QueryResult<bool> {
     diesel::select(diesel::dsl::exists(
@@ -174,9 +182,7 @@ pub fn dismiss(
     id: &OpportunityId,
     now: NaiveDateTime,
 ) -> QueryResult<bool> {
-    let owned = clients::table
-        .filter(clients::user_id.eq(user))
-        .select(clients::id);
+    let owned = client_ids_of(user);
     let changed = diesel::update(
         opportunities::table
             .find(id)
@@ -261,9 +267,7 @@ pub fn convert(
 ) -> QueryResult<Option<ProjectId>> {
     conn.transaction(|conn| {
         // Claim first (a write takes the lock on both backends), owned rows only.
-        let owned = clients::table
-            .filter(clients::user_id.eq(user))
-            .select(clients::id);
+        let owned = client_ids_of(user);
         let claimed = diesel::update(
             opportunities::table
                 .find(id)

@@ -95,6 +95,24 @@ pub fn update_settings(
         .execute(conn)
 }
 
+/// Saves the settings and records the change (with the new time zone).
+pub fn update_settings_audited(
+    conn: &mut AnyConnection,
+    id: &UserId,
+    change: &SettingsChange,
+) -> QueryResult<()> {
+    update_settings(conn, id, change)?;
+    super::audit::record(
+        conn,
+        super::audit::AuditEvent::new(
+            crate::domain::AuditAction::SettingsUpdated,
+            change.updated_at,
+        )
+        .user(id)
+        .details(serde_json::json!({"timezone": change.timezone.name()})),
+    )
+}
+
 pub fn record_login(
     conn: &mut AnyConnection,
     id: &UserId,

@@ -143,6 +143,18 @@ async fn stream(
         .body(SizedStream::new(object.len, object.body)))
 }
 
+/// One of the user's assets; anyone else's id is a 404.
+async fn owned(
+    state: &AppState,
+    user: &CurrentUser,
+    id: AssetId,
+) -> Result<assets::Asset, AppError> {
+    let owner = user.id().clone();
+    state
+        .db(move |conn| assets::find(conn, &owner, &id)?.ok_or(AppError::NotFound))
+        .await
+}
+
 /// The file itself, to its owner only. Shown in the page only for formats a
 /// browser renders without running anything (never SVG or HTML); everything else
 /// downloads.
@@ -153,11 +165,7 @@ pub async fn file(
     id: web::Path<AssetId>,
     query: web::Query<FileQuery>,
 ) -> Result<HttpResponse, AppError> {
-    let owner = user.id().clone();
-    let id = id.into_inner();
-    let asset = state
-        .db(move |conn| assets::find(conn, &owner, &id)?.ok_or(AppError::NotFound))
-        .await?;
+    let asset = owned(&state, &user, id.into_inner()).await?;
     let kind = if query.download.is_empty() && inline_safe(&asset.mime_type) {
         DispositionType::Inline
     } else {
@@ -179,11 +187,7 @@ pub async fn thumbnail(
     user: CurrentUser,
     id: web::Path<AssetId>,
 ) -> Result<HttpResponse, AppError> {
-    let owner = user.id().clone();
-    let id = id.into_inner();
-    let asset = state
-        .db(move |conn| assets::find(conn, &owner, &id)?.ok_or(AppError::NotFound))
-        .await?;
+    let asset = owned(&state, &user, id.into_inner()).await?;
     let key = asset.thumbnail_path.ok_or(AppError::NotFound)?;
     stream(
         &req,

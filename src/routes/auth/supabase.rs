@@ -180,6 +180,7 @@ pub async fn password_login(
     }
 }
 
+// Every answer GoTrue can give a sign-up is handled here, side by side.
 pub async fn signup(
     state: &web::Data<AppState>,
     supabase: &Supabase,
@@ -392,7 +393,8 @@ pub async fn confirm_form(
     with_cookie(response, cookie)
 }
 
-/// `POST /auth/confirm`: spends the link's token hash and signs in.
+/// `POST /auth/confirm`: spends the link's token hash and signs in. (Each answer of
+/// GoTrue's `/verify` is handled here, side by side.)
 pub async fn confirm(
     state: web::Data<AppState>,
     req: HttpRequest,
@@ -571,6 +573,27 @@ fn callback_refused(state: &AppState, message: String) -> Result<HttpResponse, A
     Ok(response)
 }
 
+/// Marks the browser's flow used (once) and opens its PKCE verifier; `None` when
+/// the flow is unknown, expired or spent.
+async fn spend_flow(
+    state: &AppState,
+    flow_token: &str,
+) -> Result<Option<(AuthFlow, String)>, AppError> {
+    let id_hash = session::hash_token(flow_token);
+    let (now, read_hash) = (state.clock.stamp(), id_hash.clone());
+    let Some(flow) = state
+        .db_write(move |conn| Ok(auth_flows::consume(conn, &read_hash, now)?))
+        .await?
+    else {
+        return Ok(None);
+    };
+    let verifier = state
+        .keys
+        .decrypt(&flow.verifier, &supabase::flow_aad(&id_hash))
+        .map_err(AppError::internal)?;
+    Ok(Some((flow, verifier)))
+}
+
 /// `GET /auth/callback`: Supabase sends the browser back with a code. Only the
 /// browser holding the flow cookie can spend it, once.
 pub async fn oauth_callback(
@@ -588,19 +611,9 @@ pub async fn oauth_callback(
         Ok(checked) => checked,
         Err(message) => return fail(message),
     };
-    let id_hash = session::hash_token(&flow_token);
-    let now = state.clock.stamp();
-    let read_hash = id_hash.clone();
-    let Some(flow) = state
-        .db_write(move |conn| Ok(auth_flows::consume(conn, &read_hash, now)?))
-        .await?
-    else {
+    let Some((flow, verifier)) = spend_flow(&state, &flow_token).await? else {
         return fail(STALE.into());
     };
-    let verifier = state
-        .keys
-        .decrypt(&flow.verifier, &supabase::flow_aad(&id_hash))
-        .map_err(AppError::internal)?;
     let grant = match supabase.gotrue.exchange_code(&code, &verifier).await {
         Ok(grant) => grant,
         Err(GoTrueError::Refused { code, .. }) => {

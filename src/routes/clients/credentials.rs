@@ -38,17 +38,16 @@ pub async fn save_credentials(
         ));
     }
     let (id, target, now) = (user.id().clone(), path.into_inner(), state.clock.stamp());
+    // Sealed for this client and owner: the envelope cannot be moved to another row.
+    let aad = client_credentials_aad(target.as_str(), id.as_str());
     let envelope = match secret {
         "" => None,
-        secret => {
-            let aad = client_credentials_aad(target.as_str(), id.as_str());
-            Some(
-                state
-                    .keys
-                    .encrypt(secret, &aad)
-                    .map_err(AppError::internal)?,
-            )
-        }
+        secret => Some(
+            state
+                .keys
+                .encrypt(secret, &aad)
+                .map_err(AppError::internal)?,
+        ),
     };
     let back = format!("/clients/{target}");
     state

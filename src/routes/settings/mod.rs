@@ -12,9 +12,7 @@ use serde::Deserialize;
 
 use crate::auth::CurrentUser;
 use crate::db::Json;
-use crate::db::models::audit::{self, AuditEvent};
 use crate::db::models::users::{self, SettingsChange};
-use crate::domain::AuditAction;
 use crate::domain::account::parse_display_name;
 use crate::domain::{DaySpan, Preferences, TimeOfDay, Timezone, WeekStart};
 use crate::error::AppError;
@@ -77,18 +75,29 @@ fn form_from(user: &CurrentUser) -> SettingsForm {
     }
 }
 
+impl SettingsPage {
+    fn new(user: &CurrentUser, form: SettingsForm, errors: SettingsErrors, saved: bool) -> Self {
+        SettingsPage {
+            ctx: PageContext::for_user(user, "settings"),
+            email: user.user.email.clone(),
+            form,
+            errors,
+            zones: Timezone::all_names().collect(),
+            saved,
+        }
+    }
+}
+
 pub async fn show(
     user: CurrentUser,
     query: web::Query<SavedQuery>,
 ) -> Result<HttpResponse, AppError> {
-    let page = SettingsPage {
-        ctx: PageContext::for_user(&user, "settings"),
-        email: user.user.email.clone(),
-        form: form_from(&user),
-        errors: SettingsErrors::default(),
-        zones: Timezone::all_names().collect(),
-        saved: query.saved.is_some(),
-    };
+    let page = SettingsPage::new(
+        &user,
+        form_from(&user),
+        SettingsErrors::default(),
+        query.saved.is_some(),
+    );
     html(StatusCode::OK, &page)
 }
 
@@ -146,35 +155,19 @@ pub async fn save(
     let (name, timezone, preferences) = match validate(&form, &user.user.preferences.0) {
         Ok(valid) => valid,
         Err(errors) => {
-            let page = SettingsPage {
-                ctx: PageContext::for_user(&user, "settings"),
-                email: user.user.email.clone(),
-                form,
-                errors,
-                zones: Timezone::all_names().collect(),
-                saved: false,
-            };
+            let page = SettingsPage::new(&user, form, errors, false);
             return html(StatusCode::UNPROCESSABLE_ENTITY, &page);
         }
     };
-    let (id, now) = (user.id().clone(), state.clock.stamp());
+    let id = user.id().clone();
     let change = SettingsChange {
         name,
         timezone,
         preferences: Json(preferences),
-        updated_at: now,
+        updated_at: state.clock.stamp(),
     };
     state
-        .db_write(move |conn| {
-            users::update_settings(conn, &id, &change)?;
-            audit::record(
-                conn,
-                AuditEvent::new(AuditAction::SettingsUpdated, now)
-                    .user(&id)
-                    .details(serde_json::json!({"timezone": change.timezone.name()})),
-            )?;
-            Ok(())
-        })
+        .db_write(move |conn| Ok(users::update_settings_audited(conn, &id, &change)?))
         .await?;
     Ok(see_other(&req, "/settings?saved=1"))
 }

@@ -236,6 +236,24 @@ impl Editing {
             task_id: None,
         }
     }
+
+    fn block(form: TaskForm, errors: TaskErrors, task_id: TaskId) -> Self {
+        Editing {
+            form,
+            errors,
+            task_id: Some(task_id),
+        }
+    }
+}
+
+/// The form again with what was typed and what is wrong (422).
+async fn refuse(
+    state: &AppState,
+    req: &HttpRequest,
+    user: &CurrentUser,
+    editing: Editing,
+) -> Result<HttpResponse, AppError> {
+    render_form(state, req, user, StatusCode::UNPROCESSABLE_ENTITY, editing).await
 }
 
 /// What the form offers besides its fields: projects, open goals, and for an
@@ -420,15 +438,7 @@ pub async fn create(
     let fields = match form.parse() {
         Ok(fields) => fields,
         Err(errors) => {
-            let editing = Editing::new_block(form, errors);
-            return render_form(
-                &state,
-                &req,
-                &user,
-                StatusCode::UNPROCESSABLE_ENTITY,
-                editing,
-            )
-            .await;
+            return refuse(&state, &req, &user, Editing::new_block(form, errors)).await;
         }
     };
     let (id, now) = (user.id().clone(), state.clock.stamp());
@@ -436,13 +446,11 @@ pub async fn create(
         .db_write(move |conn| Ok(tasks::create(conn, &id, &fields, now)?))
         .await?;
     if let Err(bad) = created {
-        let editing = Editing::new_block(form, link_error(bad));
-        return render_form(
+        return refuse(
             &state,
             &req,
             &user,
-            StatusCode::UNPROCESSABLE_ENTITY,
-            editing,
+            Editing::new_block(form, link_error(bad)),
         )
         .await;
     }
@@ -484,23 +492,10 @@ pub async fn update(
 ) -> Result<HttpResponse, AppError> {
     let task_id = path.into_inner();
     let form = form.into_inner();
-    let refused = |form, errors, task_id| Editing {
-        form,
-        errors,
-        task_id: Some(task_id),
-    };
     let fields = match form.parse() {
         Ok(fields) => fields,
         Err(errors) => {
-            let editing = refused(form, errors, task_id);
-            return render_form(
-                &state,
-                &req,
-                &user,
-                StatusCode::UNPROCESSABLE_ENTITY,
-                editing,
-            )
-            .await;
+            return refuse(&state, &req, &user, Editing::block(form, errors, task_id)).await;
         }
     };
     let (id, target, now) = (user.id().clone(), task_id.clone(), state.clock.stamp());
@@ -510,15 +505,8 @@ pub async fn update(
     match updated {
         Edited::NotFound => Err(AppError::NotFound),
         Edited::Refused(bad) => {
-            let editing = refused(form, link_error(bad), task_id);
-            render_form(
-                &state,
-                &req,
-                &user,
-                StatusCode::UNPROCESSABLE_ENTITY,
-                editing,
-            )
-            .await
+            let editing = Editing::block(form, link_error(bad), task_id);
+            refuse(&state, &req, &user, editing).await
         }
         Edited::Saved => respond(&state, &req, &user, &return_path(&form.return_to, "/")).await,
     }
