@@ -95,7 +95,6 @@ impl Application {
                 .configure(configure)
                 .default_service(web::to(our_web::not_found))
                 .wrap(from_fn(our_web::session_gate::session_gate))
-                .wrap(from_fn(our_web::error_pages::render_errors))
                 .wrap(from_fn(our_web::security::response_headers))
                 .wrap(from_fn(crate::telemetry::log_request))
                 .wrap(tracing_actix_web::TracingLogger::<

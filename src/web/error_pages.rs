@@ -3,10 +3,9 @@
 //! (`HX-Retarget: #flash`), with the status and headers the error set.
 
 use actix_web::HttpResponse;
-use actix_web::body::{BoxBody, MessageBody};
-use actix_web::dev::{ServiceRequest, ServiceResponse};
+use actix_web::body::BoxBody;
+use actix_web::dev::ServiceResponse;
 use actix_web::http::header;
-use actix_web::middleware::Next;
 use askama::Template;
 
 use super::PageContext;
@@ -28,25 +27,23 @@ struct ErrorFragment<'a> {
     message: &'a str,
 }
 
-pub async fn render_errors(
-    req: ServiceRequest,
-    next: Next<impl MessageBody + 'static>,
-) -> Result<ServiceResponse<BoxBody>, actix_web::Error> {
-    let htmx = req.headers().get("HX-Request").is_some_and(|v| v == "true");
-    let res = next.call(req).await?.map_into_boxed_body();
+/// The response with its error rendered for a person (`htmx`: as the fragment);
+/// any other response as it is. Called by `security::response_headers`, which
+/// every response passes through.
+pub fn render_errors(res: ServiceResponse<BoxBody>, htmx: bool) -> ServiceResponse<BoxBody> {
     let status = res.status();
     let Some(error) = res
         .response()
         .error()
         .and_then(|e| e.as_error::<AppError>())
     else {
-        return Ok(res);
+        return res;
     };
     let (title, message) = error.user_message();
     let body = match (htmx, error) {
         // A redirect to the login page has no body of its own.
-        (false, AppError::LoginRequired { .. }) => return Ok(res),
-        (true, _) if status.as_u16() < 400 => return Ok(res),
+        (false, AppError::LoginRequired { .. }) => return res,
+        (true, _) if status.as_u16() < 400 => return res,
         (true, _) => ErrorFragment {
             title,
             message: &message,
@@ -73,8 +70,8 @@ pub async fn render_errors(
         fresh.insert_header(("HX-Retarget", "#flash"));
         fresh.insert_header(("HX-Reswap", "innerHTML"));
     }
-    Ok(ServiceResponse::new(
+    ServiceResponse::new(
         request,
         fresh.content_type("text/html; charset=utf-8").body(body),
-    ))
+    )
 }

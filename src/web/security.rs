@@ -1,5 +1,6 @@
 //! Response hardening on every response: the CSP that htmx runs under, the usual
-//! security headers, and `no-store` for pages.
+//! security headers, and `no-store` for pages; errors are rendered for people on
+//! the way (`error_pages`).
 
 use actix_web::body::{BoxBody, MessageBody};
 use actix_web::dev::{ServiceRequest, ServiceResponse};
@@ -26,7 +27,9 @@ pub async fn response_headers(
     let secure = req
         .app_data::<web::Data<AppState>>()
         .is_some_and(|s| s.settings.secure_cookies());
-    let mut res = next.call(req).await?.map_into_boxed_body();
+    let htmx = req.headers().get("HX-Request").is_some_and(|v| v == "true");
+    let res = next.call(req).await?.map_into_boxed_body();
+    let mut res = super::error_pages::render_errors(res, htmx);
 
     let headers = res.headers_mut();
     // A handler serving an uploaded file sets a stricter policy of its own.
