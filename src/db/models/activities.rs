@@ -123,7 +123,8 @@ pub fn find(
 }
 
 /// The editable fields of an activity, validated.
-#[derive(Debug, Clone, PartialEq)]
+#[derive(Debug, Clone, PartialEq, AsChangeset)]
+#[diesel(table_name = activities, treat_none_as_null = true)]
 pub struct ActivityFields {
     pub title: String,
     pub description: Option<String>,
@@ -179,14 +180,7 @@ pub fn update(
             .filter(activities::user_id.eq(user))
             .filter(activities::id.eq(id)),
     )
-    .set((
-        activities::title.eq(&fields.title),
-        activities::description.eq(&fields.description),
-        activities::category.eq(fields.category),
-        activities::default_duration.eq(fields.default_duration),
-        activities::energy_level.eq(fields.energy_level),
-        activities::updated_at.eq(now),
-    ))
+    .set((fields, activities::updated_at.eq(now)))
     .execute(conn)?;
     Ok(changed == 1)
 }

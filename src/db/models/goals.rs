@@ -25,7 +25,8 @@ pub struct Goal {
 }
 
 /// The editable fields of a goal, validated.
-#[derive(Debug, Clone, PartialEq)]
+#[derive(Debug, Clone, PartialEq, AsChangeset)]
+#[diesel(table_name = goals, treat_none_as_null = true)]
 pub struct GoalFields {
     pub title: String,
     pub description: Option<String>,
@@ -108,15 +109,7 @@ pub fn update(
                 .filter(goals::user_id.eq(user))
                 .filter(goals::id.eq(id)),
         )
-        .set((
-            goals::title.eq(&fields.title),
-            goals::description.eq(&fields.description),
-            goals::goal_type.eq(fields.goal_type),
-            goals::target_value.eq(fields.target_value),
-            goals::start_date.eq(fields.start_date),
-            goals::due_date.eq(fields.due_date),
-            goals::updated_at.eq(now),
-        ))
+        .set((fields, goals::updated_at.eq(now)))
         .execute(conn)?;
         if changed == 1 {
             settle_completion(conn, id, now)?;

@@ -165,6 +165,20 @@ impl Pickers {
         })
     }
 
+    pub fn client_choices(&self) -> Vec<(String, String)> {
+        self.clients
+            .iter()
+            .map(|(id, name)| (id.to_string(), name.clone()))
+            .collect()
+    }
+
+    pub fn project_choices(&self) -> Vec<(String, String)> {
+        self.projects
+            .iter()
+            .map(|(id, name, client)| (id.to_string(), format!("{name} ({client})")))
+            .collect()
+    }
+
     /// Suggested categories: the usual ones, then the user's own.
     pub fn category_suggestions(&self) -> Vec<String> {
         let mut all: Vec<String> = [

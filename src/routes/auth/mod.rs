@@ -73,6 +73,15 @@ pub struct SignupPage {
     pub allow_signup: bool,
 }
 
+impl SignupPage {
+    pub fn zone_choices(&self) -> Vec<(String, String)> {
+        self.zones
+            .iter()
+            .map(|z| (z.to_string(), z.to_string()))
+            .collect()
+    }
+}
+
 #[derive(Deserialize)]
 pub struct NextQuery {
     pub next: Option<String>,

@@ -76,6 +76,19 @@ fn form_from(user: &CurrentUser) -> SettingsForm {
 }
 
 impl SettingsPage {
+    pub fn zone_choices(&self) -> Vec<(String, String)> {
+        self.zones
+            .iter()
+            .map(|z| (z.to_string(), z.to_string()))
+            .collect()
+    }
+
+    pub fn week_choices(&self) -> Vec<(String, String)> {
+        [("monday", "Monday"), ("sunday", "Sunday")]
+            .map(|(v, l)| (v.to_string(), l.to_string()))
+            .to_vec()
+    }
+
     fn new(user: &CurrentUser, form: SettingsForm, errors: SettingsErrors, saved: bool) -> Self {
         SettingsPage {
             ctx: PageContext::for_user(user, "settings"),
