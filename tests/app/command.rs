@@ -9,6 +9,7 @@ use crate::helpers::{Backend, Browser, TestApp, spawn_app, spawn_app_at};
 use crate::on_both_backends;
 
 on_both_backends!(
+    forms_left_open_on_the_old_goal_urls_still_land,
     completing_a_block_twice_counts_its_goal_once,
     a_double_click_on_done_counts_once,
     today_follows_the_users_zone_around_midnight_and_dst,
@@ -1111,5 +1112,26 @@ async fn the_day_page_shows_changes_made_anywhere_else(backend: Backend) {
     assert!(
         page.contains("work hours · 1 h 30 min done") && page.contains("Done Reopen"),
         "the block shows as done on this process: {page}"
+    );
+}
+
+/// Goals moved under /command/goals; a form posted to an old URL from a tab left
+/// open keeps its method and body through a 308.
+async fn forms_left_open_on_the_old_goal_urls_still_land(backend: Backend) {
+    let Some(app) = spawn_app(backend).await else {
+        return;
+    };
+    let browser = app.signed_in_user("ana@example.com").await;
+    let token = browser.get("/command/goals").await.csrf_token();
+    let res = browser.post("/goals", &[("csrf_token", &token)]).await;
+    assert_eq!(res.status, 308);
+    assert_eq!(res.header("location").as_deref(), Some("/command/goals"));
+    let res = browser
+        .post("/goals/some-id/complete", &[("csrf_token", &token)])
+        .await;
+    assert_eq!(res.status, 308);
+    assert_eq!(
+        res.header("location").as_deref(),
+        Some("/command/goals/some-id/complete")
     );
 }
