@@ -6,7 +6,7 @@ use diesel::Connection;
 use diesel::result::{DatabaseErrorKind, Error as DieselError};
 
 use super::password::{self, PasswordError};
-use super::throttle;
+use super::throttle::Buckets;
 use crate::db::models::activities::{self, Activity};
 use crate::db::models::audit::{self, AuditEvent};
 use crate::db::models::credentials::{self, LocalCredential};
@@ -171,33 +171,32 @@ pub enum LoginOutcome {
 }
 
 /// Checks the throttle, then the password (the dummy hash for unknown addresses, so
-/// both failures look and take the same), and records the outcome.
+/// both failures look and take the same), and records the outcome. `device` is the
+/// nonce of this browser's device cookie for the address, if it holds one
+/// (`auth::throttle` says what that changes).
 pub fn authenticate(
     conn: &mut AnyConnection,
     email: &str,
     password: &str,
     ip: &str,
+    device: Option<&str>,
     now: NaiveDateTime,
 ) -> Result<LoginOutcome, AppError> {
     let email_lower = email.trim().to_lowercase();
-    let ip_key = throttle::ip_key(ip);
-    let account_key = throttle::account_key(&email_lower);
-    let wait = throttle::retry_after(conn, &ip_key, now)?.max(throttle::retry_after(
-        conn,
-        &account_key,
-        now,
-    )?);
-    if let Some(retry_after_secs) = wait {
+    let buckets = Buckets::for_login(&email_lower, ip, device);
+    if let Some(retry_after_secs) = buckets.wait(conn, now)? {
         audit::record(
             conn,
             AuditEvent::new(AuditAction::LoginThrottled, now).ip(Some(ip)),
         )?;
         return Ok(LoginOutcome::Throttled { retry_after_secs });
     }
-    let credential = if email_lower.is_empty() || password.len() > password::MAX_BYTES {
-        None
-    } else {
-        credentials::find_by_email(conn, &email_lower)?
+    // An address that cannot be one is looked up as no account at all.
+    let credential = match EmailAddress::parse(&email_lower) {
+        Ok(_) if password.len() <= password::MAX_BYTES => {
+            credentials::find_by_email(conn, &email_lower)?
+        }
+        _ => None,
     };
     let verified = match &credential {
         Some(c) => password::verify(password, &c.password_hash),
@@ -208,7 +207,7 @@ pub fn authenticate(
     };
     match credential {
         Some(c) if verified => {
-            throttle::clear(conn, &account_key)?;
+            buckets.succeeded(conn)?;
             users::record_login(conn, &c.user_id, now)?;
             if password::needs_rehash(&c.password_hash) {
                 let rehashed = password::hash(password)
@@ -224,8 +223,7 @@ pub fn authenticate(
             Ok(LoginOutcome::SignedIn(c.user_id))
         }
         found => {
-            throttle::record_failure(conn, &ip_key, throttle::PER_IP, now)?;
-            throttle::record_failure(conn, &account_key, throttle::PER_ACCOUNT, now)?;
+            buckets.failed(conn, now)?;
             let event = AuditEvent::new(AuditAction::LoginFailed, now).ip(Some(ip));
             let user_id = found.map(|c| c.user_id);
             audit::record(

@@ -2,6 +2,7 @@
 //! throttling, Supabase Auth, and `CurrentUser`, who is asking. The HTTP side (the
 //! session gate, CSRF, the extractor) is in `web`.
 
+pub mod device;
 pub mod local;
 pub mod password;
 pub mod session;

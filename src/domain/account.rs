@@ -8,6 +8,8 @@ pub enum AccountError {
     BadEmail,
     #[error("a name can be at most 100 characters")]
     NameTooLong,
+    #[error("Name cannot contain control characters (it holds {0})")]
+    NameControl(String),
 }
 
 /// An email address as typed, trimmed; compared and looked up in lower case.
@@ -57,6 +59,9 @@ impl fmt::Display for EmailAddress {
 /// An optional display name: trimmed, empty means none.
 pub fn parse_display_name(text: &str) -> Result<Option<String>, AccountError> {
     let name = text.trim();
+    if let Some(c) = super::text::stray_control(name, false) {
+        return Err(AccountError::NameControl(super::text::code_point(c)));
+    }
     if name.chars().count() > 100 {
         return Err(AccountError::NameTooLong);
     }

@@ -16,6 +16,7 @@ pub mod preferences;
 #[cfg(test)]
 pub(crate) mod properties;
 pub mod suggestions;
+pub mod text;
 pub mod time;
 
 pub use account::{AccountError, EmailAddress};

@@ -11,7 +11,7 @@ use crate::db::models::activities::{self, Activity, ActivityFields};
 use crate::domain::*;
 use crate::error::AppError;
 use crate::state::AppState;
-use crate::web::forms::{check, required, text};
+use crate::web::forms::{check, multiline, required};
 use crate::web::{PageContext, html, htmx_target, see_other};
 
 /// An activity form as submitted (every field a string, so it can be shown again).
@@ -59,7 +59,7 @@ impl ActivityForm {
         let title = check(&mut e.title, required(&self.title, "Title", 200));
         let description = check(
             &mut e.description,
-            text(&self.description, "Description", 2000),
+            multiline(&self.description, "Description", 2000),
         );
         let category = check(
             &mut e.category,

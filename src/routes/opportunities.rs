@@ -14,7 +14,7 @@ use crate::domain::suggestions::{ClientContext, ProjectFacts, Rules, Suggester};
 use crate::domain::*;
 use crate::error::AppError;
 use crate::state::AppState;
-use crate::web::forms::{amount, required, text};
+use crate::web::forms::{amount, multiline, required, text};
 use crate::web::see_other;
 
 #[derive(Deserialize, Default)]
@@ -35,7 +35,7 @@ pub async fn add(
 ) -> Result<HttpResponse, AppError> {
     let title = required(&form.title, "Title", 200).map_err(AppError::Unprocessable)?;
     let description =
-        text(&form.description, "Description", 2000).map_err(AppError::Unprocessable)?;
+        multiline(&form.description, "Description", 2000).map_err(AppError::Unprocessable)?;
     let value = amount(&form.value).map_err(|e| AppError::Unprocessable(format!("Value: {e}.")))?;
     let (id, target, now) = (user.id().clone(), path.into_inner(), state.clock.stamp());
     let back = format!("/clients/{target}#opportunities");

@@ -203,6 +203,12 @@ fn kept(input: &str) -> Option<String> {
     Some(input.trim().to_string()).filter(|t| !t.is_empty())
 }
 
+/// Accepted text holds no control character a person cannot have typed (U+0000
+/// above all, which PostgreSQL refuses to store); multi-line text keeps its breaks.
+fn clean(text: Option<&str>, multiline: bool) -> bool {
+    text.is_none_or(|t| crate::domain::text::stray_control(t, multiline).is_none())
+}
+
 fn in_plan_range(day: Option<chrono::NaiveDate>) -> bool {
     day.is_none_or(|d| (1900..=2199).contains(&chrono::Datelike::year(&d)))
 }
@@ -225,6 +231,7 @@ proptest! {
         let Ok(f) = form.parse() else { return Ok(()) };
         prop_assert_eq!(Some(f.title.clone()), kept(&form.title));
         prop_assert!(f.title.chars().count() <= 200);
+        prop_assert!(clean(Some(&f.title), false) && clean(f.description.as_deref(), true));
         prop_assert_eq!(f.description, kept(&form.description));
         prop_assert!(in_plan_range(f.scheduled_date));
         if let Some(start) = f.scheduled_time {
@@ -240,6 +247,7 @@ proptest! {
     fn activity_form(body in body(ACTIVITY)) {
         let Some(form) = decode::<ActivityForm>(&body) else { return Ok(()) };
         let Ok(f) = form.parse() else { return Ok(()) };
+        prop_assert!(clean(Some(&f.title), false) && clean(f.description.as_deref(), true));
         prop_assert_eq!(Some(f.title), kept(&form.title));
         prop_assert_eq!(f.description, kept(&form.description));
     }
@@ -248,6 +256,7 @@ proptest! {
     fn goal_form(body in body(GOAL)) {
         let Some(form) = decode::<GoalForm>(&body) else { return Ok(()) };
         let Ok(f) = form.parse() else { return Ok(()) };
+        prop_assert!(clean(Some(&f.title), false) && clean(f.description.as_deref(), true));
         prop_assert_eq!(Some(f.title), kept(&form.title));
         prop_assert_eq!(f.description, kept(&form.description));
         prop_assert!(f.target_value.is_none_or(|t| (1..=100_000).contains(&t)));
@@ -261,6 +270,10 @@ proptest! {
     fn client_form(body in body(CLIENT)) {
         let Some(form) = decode::<ClientForm>(&body) else { return Ok(()) };
         let Ok(f) = form.parse() else { return Ok(()) };
+        prop_assert!(clean(Some(&f.name), false) && clean(f.notes.as_deref(), true));
+        for text in [&f.phone, &f.company, &f.industry, &f.referred_by] {
+            prop_assert!(clean(text.as_deref(), false), "{:?}", text);
+        }
         prop_assert_eq!(Some(f.name), kept(&form.name));
         for (value, input) in [
             (&f.phone, &form.phone),
@@ -286,6 +299,7 @@ proptest! {
     fn project_form(body in body(PROJECT)) {
         let Some(form) = decode::<ProjectForm>(&body) else { return Ok(()) };
         let Ok(f) = form.parse() else { return Ok(()) };
+        prop_assert!(clean(Some(&f.name), false) && clean(f.description.as_deref(), true));
         prop_assert_eq!(Some(f.name), kept(&form.name));
         prop_assert_eq!(f.description, kept(&form.description), "{:?}", body);
         for url in [&f.repository_url, &f.staging_url, &f.production_url] {

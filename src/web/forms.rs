@@ -3,6 +3,7 @@
 
 use chrono::NaiveDate;
 
+use crate::domain::text::{code_point, stray_control};
 use crate::domain::{BadId, Money, TimeOfDay};
 
 /// Keeps a field's parsed value, or puts its message where the form shows it.
@@ -10,8 +11,25 @@ pub fn check<T>(slot: &mut Option<String>, parsed: Result<T, String>) -> Option<
     parsed.map_err(|message| *slot = Some(message)).ok()
 }
 
+/// One line of text, trimmed, at most `max` characters; empty is `None`.
 pub fn text(raw: &str, field: &str, max: usize) -> Result<Option<String>, String> {
+    free_text(raw, field, max, false)
+}
+
+/// Text that may span lines (notes, descriptions): as `text`, with tabs and line
+/// breaks allowed.
+pub fn multiline(raw: &str, field: &str, max: usize) -> Result<Option<String>, String> {
+    free_text(raw, field, max, true)
+}
+
+fn free_text(raw: &str, field: &str, max: usize, lines: bool) -> Result<Option<String>, String> {
     let value = raw.trim();
+    if let Some(c) = stray_control(value, lines) {
+        return Err(format!(
+            "{field} cannot contain control characters (it holds {})",
+            code_point(c)
+        ));
+    }
     if value.chars().count() > max {
         return Err(format!("{field} can be at most {max} characters"));
     }
@@ -89,6 +107,20 @@ pub fn id<T>(raw: &str, parse: fn(&str) -> Result<T, BadId>) -> Result<Option<T>
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn text_with_a_nul_byte_is_refused_naming_the_field() {
+        assert_eq!(
+            text("Nul\0Title", "Title", 200),
+            Err("Title cannot contain control characters (it holds U+0000)".into())
+        );
+        assert_eq!(
+            multiline("first\r\nsecond\ttabbed", "Notes", 100),
+            Ok(Some("first\r\nsecond\ttabbed".into()))
+        );
+        assert!(multiline("a\0b", "Notes", 100).is_err());
+        assert!(required("\u{1b}[31m", "Title", 100).is_err());
+    }
 
     #[test]
     fn dates_stay_far_from_the_calendars_limits() {

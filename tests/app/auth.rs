@@ -8,6 +8,7 @@ use crate::helpers::{Backend, spawn_app, spawn_app_with};
 use crate::on_both_backends;
 
 on_both_backends!(
+    guessing_from_one_address_never_keeps_the_owner_out,
     a_new_account_signs_up_logs_out_and_logs_back_in,
     a_wrong_password_is_refused_without_saying_which_part_was_wrong,
     the_session_cookie_is_http_only_and_lax_on_plain_http,
@@ -457,5 +458,50 @@ async fn htmx_requests_without_a_session_get_hx_redirect(backend: Backend) {
     assert_eq!(
         res.header("hx-redirect").as_deref(),
         Some("/login?next=/clients")
+    );
+}
+
+/// An attacker guessing Ana's password from one address is slowed down there, but
+/// Ana still signs in from another address, and from a browser she signed in with
+/// before even at the attacker's address (its device cookie has its own allowance).
+async fn guessing_from_one_address_never_keeps_the_owner_out(backend: Backend) {
+    let Some(app) = spawn_app_with(backend, &[("LAUF_TRUSTED_PROXIES", "127.0.0.1/32")]).await
+    else {
+        return;
+    };
+    let known = app.signed_in_user("ana@example.com").await;
+    assert!(
+        known.cookie("lauf_device").is_some(),
+        "a signed-in browser is known"
+    );
+    assert_eq!(known.log_out().await.status, 303);
+    let attacker = app.browser();
+    let mut last = 0;
+    for _ in 0..30 {
+        last = attacker
+            .log_in_from("ana@example.com", "wrong guess", "203.0.113.9")
+            .await
+            .status;
+    }
+    assert_eq!(last, 429, "the guessing is slowed down");
+    let held = app
+        .browser()
+        .log_in_from("ana@example.com", PASSWORD, "203.0.113.9")
+        .await;
+    assert_eq!(
+        held.status, 429,
+        "an unknown browser at the attacker's address waits"
+    );
+    let elsewhere = app
+        .browser()
+        .log_in_from("ana@example.com", PASSWORD, "198.51.100.7")
+        .await;
+    assert_eq!(elsewhere.status, 303, "Ana signs in from another address");
+    let again = known
+        .log_in_from("ana@example.com", PASSWORD, "203.0.113.9")
+        .await;
+    assert_eq!(
+        again.status, 303,
+        "and from her own browser, at any address"
     );
 }

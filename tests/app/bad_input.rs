@@ -362,8 +362,160 @@ async fn every_form_route_survives_hostile_input(backend: Backend) {
             "{page} shows a stored payload as markup"
         );
     }
+    // Query strings and path segments with U+0000 and other controls.
+    for page in [
+        "/assets?q=a%00b&category=%00&tag=x%00&sort=%00&type=%00",
+        "/clients?q=%00&status=%00",
+        "/command/tasks?q=%00&from=%00&project=%00",
+        "/projects?client=%00&type=%00",
+        "/?date=%00",
+        "/command/calendar?week=%00",
+        "/tasks/new?date=%00&time=%00&activity=%00&return_to=%00",
+        "/login?next=%2F%00",
+    ] {
+        let res = browser.get(page).await;
+        assert!(res.status < 500, "{page}: {}", res.status);
+        *answered.entry(res.status).or_default() += 1;
+    }
+    let res = browser
+        .post("/settings/sessions/%00/revoke", &[("csrf_token", &token)])
+        .await;
+    assert_eq!(res.status, 404);
     assert!(answered.keys().all(|s| *s < 500), "{answered:?}");
     eprintln!("bad-input sweep answers: {answered:?}");
 }
 
-on_both_backends!(every_form_route_survives_hostile_input);
+on_both_backends!(
+    every_form_route_survives_hostile_input,
+    a_nul_byte_in_any_text_field_is_refused_naming_the_field,
+);
+
+type NulCase<'a> = (String, &'a [(&'a str, &'a str)], &'a str, &'a str);
+
+/// Valid forms with one text field holding U+0000: PostgreSQL would refuse to store
+/// it (a 500 before), SQLite would keep it. Both answer 422 naming the field, and
+/// nothing is saved.
+async fn a_nul_byte_in_any_text_field_is_refused_naming_the_field(backend: Backend) {
+    let Some(app) = spawn_app(backend).await else {
+        return;
+    };
+    let browser = app.signed_in_user("ana@example.com").await;
+    let client = app.add_client(&browser, "Harbor Books").await;
+    let token = browser.get("/settings").await.csrf_token();
+    let nul = "Nul\u{0}Title";
+    let task = [
+        ("title", "Write"),
+        ("category", "CODE"),
+        ("priority", "HIGH"),
+        ("energy_level", "DEEP_WORK"),
+        ("scheduled_date", "2026-11-23"),
+        ("scheduled_time", "09:00"),
+        ("time_block_minutes", "90"),
+        ("description", ""),
+    ];
+    let activity = [
+        ("title", "Deep work"),
+        ("category", "CODE"),
+        ("default_duration", "90"),
+        ("energy_level", "DEEP_WORK"),
+        ("description", ""),
+    ];
+    let goal = [
+        ("title", "Ship"),
+        ("goal_type", "WEEKLY"),
+        ("description", ""),
+    ];
+    let client_form = [
+        ("name", "Acme"),
+        ("status", "ACTIVE"),
+        ("health_score", "GREEN"),
+        ("payment_status", "CURRENT"),
+        ("company", ""),
+        ("phone", ""),
+        ("notes", ""),
+    ];
+    let project = [
+        ("client_id", client.as_str()),
+        ("name", "Relaunch"),
+        ("project_type", "WEBSITE"),
+        ("status", "PLANNING"),
+        ("priority", "MEDIUM"),
+        ("description", ""),
+    ];
+    let settings = [
+        ("name", "Ana"),
+        ("timezone", "Europe/Berlin"),
+        ("work_start", "09:00"),
+        ("work_end", "17:00"),
+        ("day_start", "07:00"),
+        ("day_end", "20:00"),
+        ("week_starts_on", "monday"),
+    ];
+    // (route, a valid form, the field given U+0000, the label its message names)
+    let cases: Vec<NulCase> = vec![
+        ("/tasks".into(), &task, "title", "Title"),
+        ("/tasks".into(), &task, "description", "Notes"),
+        ("/activities".into(), &activity, "title", "Title"),
+        (
+            "/activities".into(),
+            &activity,
+            "description",
+            "Description",
+        ),
+        ("/command/goals".into(), &goal, "title", "Title"),
+        ("/command/goals".into(), &goal, "description", "Description"),
+        ("/clients".into(), &client_form, "name", "Name"),
+        ("/clients".into(), &client_form, "company", "Company"),
+        ("/clients".into(), &client_form, "phone", "Phone"),
+        ("/clients".into(), &client_form, "notes", "Notes"),
+        ("/projects".into(), &project, "name", "Name"),
+        ("/projects".into(), &project, "description", "Description"),
+        ("/settings".into(), &settings, "name", "Name"),
+        (
+            format!("/clients/{client}/contact"),
+            &[("note", "")],
+            "note",
+            "Note",
+        ),
+        (
+            format!("/clients/{client}/opportunities"),
+            &[("title", "Care plan"), ("description", "")],
+            "title",
+            "Title",
+        ),
+        (
+            format!("/clients/{client}/health"),
+            &[("decision", "keep")],
+            "reason",
+            "Reason",
+        ),
+    ];
+    let before = snapshot(&app, app.user_id("ana@example.com").as_str());
+    for (route, form, field, label) in cases {
+        let mut fields: Vec<(&str, &str)> = vec![("csrf_token", token.as_str())];
+        fields.extend(form.iter().filter(|(name, _)| *name != field));
+        fields.push((field, nul));
+        let res = browser.post(&route, &fields).await;
+        assert_eq!(res.status, 422, "{field} of {route}: {}", res.text());
+        assert!(
+            res.text()
+                .contains(&format!("{label} cannot contain control characters")),
+            "{field} of {route} names the field: {}",
+            res.text()
+        );
+    }
+    assert_eq!(
+        snapshot(&app, app.user_id("ana@example.com").as_str()),
+        before,
+        "nothing was saved"
+    );
+    // The CSV import names the row and the field.
+    let page = browser.get("/clients/import").await;
+    let csv = "name,company\nGood,Acme\nBad,Nul\u{0}Co\n";
+    let res = browser
+        .post_with_token(&page, "/clients/import/commit", &[("csv", csv)])
+        .await;
+    assert_eq!(res.status, 422, "{}", res.text());
+    assert!(res.text().contains("3 company"), "{}", res.text());
+    assert_eq!(app.count("clients"), 1, "the import saved nothing");
+}

@@ -54,6 +54,23 @@ fn gallery_pairs(q: &GalleryQuery) -> Vec<(&'static str, String)> {
 pub(crate) fn parse_gallery(q: &GalleryQuery) -> (AssetFilter, Vec<String>) {
     let mut problems = Vec::new();
     let mut filter = AssetFilter::default();
+    // A value with control characters is nobody's filter (and PostgreSQL refuses
+    // U+0000 in text): reported and ignored like any other bad value.
+    let mut q = q.clone();
+    for value in [
+        &mut q.asset_type,
+        &mut q.category,
+        &mut q.tag,
+        &mut q.client,
+        &mut q.project,
+        &mut q.q,
+        &mut q.sort,
+    ] {
+        if crate::domain::text::stray_control(value, false).is_some() {
+            value.clear();
+            problems.push("A filter held control characters and was ignored.".into());
+        }
+    }
     fn some(s: &str) -> Option<&str> {
         Some(s.trim()).filter(|s| !s.is_empty())
     }

@@ -4,11 +4,13 @@
 use actix_web::{HttpRequest, HttpResponse, web};
 
 use super::{
-    LoginForm, LoginPage, SignupForm, login_refused, signup_refused, user_agent, with_cookie,
+    LoginForm, LoginPage, SignupForm, device_nonce, login_refused, remember_device, signup_refused,
+    throttle_wait, user_agent, with_cookie,
 };
 use crate::auth::local::{self, LoginOutcome, Signup, SignupErrors, SignupOutcome};
 use crate::auth::password;
 use crate::auth::session::{self, LiveSession, RequestMeta};
+use crate::auth::throttle::{self, Buckets};
 use crate::db::models::sessions;
 use crate::domain::UserId;
 use crate::error::AppError;
@@ -24,14 +26,20 @@ pub async fn password_login(
     next: String,
 ) -> Result<HttpResponse, AppError> {
     let ip = client_ip(req, &state.settings.trusted_proxies);
+    let email_lower = form.email.trim().to_lowercase();
+    let device = device_nonce(state, req, &email_lower);
     let (email, password) = (form.email.clone(), form.password);
     let now = state.clock.stamp();
     let outcome = state
-        .db_write(move |conn| local::authenticate(conn, &email, &password, &ip, now))
+        .db_write(move |conn| {
+            local::authenticate(conn, &email, &password, &ip, device.as_deref(), now)
+        })
         .await?;
     let retry = match outcome {
         LoginOutcome::SignedIn(user) => {
-            return sign_in(state, req, &current.record.id_hash, user, &next).await;
+            let mut response = sign_in(state, req, &current.record.id_hash, user, &next).await?;
+            remember_device(state, &mut response, &email_lower)?;
+            return Ok(response);
         }
         LoginOutcome::Invalid => None,
         LoginOutcome::Throttled { retry_after_secs } => Some(retry_after_secs),
@@ -49,17 +57,35 @@ pub async fn create_account(
     signup: Signup,
     form: &SignupForm,
 ) -> Result<HttpResponse, AppError> {
+    // Local mode has no mail to send, so a taken address must be said; each time it
+    // is counts against the address asking, which bounds enumeration.
+    let ip = client_ip(req, &state.settings.trusted_proxies);
+    let probing = Buckets::keyed(format!("signup:{ip}"), throttle::PER_IP, &ip);
+    if let Some(wait) = throttle_wait(state, &probing).await? {
+        return Err(AppError::TooManyRequests {
+            retry_after_secs: wait,
+        });
+    }
+    let password = signup.password.clone();
+    // Hashing takes ~40 ms: on a blocking thread, not inside the write transaction.
+    let phc = web::block(move || password::hash(&password))
+        .await?
+        .map_err(|e| AppError::internal(anyhow::anyhow!("hashing: {e}")))?;
     let now = state.clock.stamp();
     let outcome = state
         .db_write(move |conn| {
-            let phc = password::hash(&signup.password)
-                .map_err(|e| AppError::internal(anyhow::anyhow!("hashing: {e}")))?;
-            local::create_account(conn, &signup, &phc, now)
+            let outcome = local::create_account(conn, &signup, &phc, now)?;
+            if matches!(outcome, SignupOutcome::EmailTaken) {
+                probing.failed(conn, now)?;
+            }
+            Ok(outcome)
         })
         .await?;
     match outcome {
         SignupOutcome::Created(user) => {
-            sign_in(state, req, &current.record.id_hash, user, "/").await
+            let mut response = sign_in(state, req, &current.record.id_hash, user, "/").await?;
+            remember_device(state, &mut response, &form.email.trim().to_lowercase())?;
+            Ok(response)
         }
         SignupOutcome::EmailTaken => signup_refused(
             &current.record.csrf_token,

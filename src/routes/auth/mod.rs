@@ -11,8 +11,10 @@ use actix_web::{HttpRequest, HttpResponse, web};
 use askama::Template;
 use serde::Deserialize;
 
+use crate::auth::device;
 use crate::auth::local::SignupErrors;
 use crate::auth::session::{self, RequestMeta};
+use crate::auth::throttle::Buckets;
 use crate::db::models::sessions;
 use crate::domain::{AuditAction, Timezone};
 use crate::error::AppError;
@@ -144,6 +146,33 @@ pub fn user_agent(req: &HttpRequest) -> Option<String> {
         .get("User-Agent")
         .and_then(|v| v.to_str().ok())
         .map(str::to_string)
+}
+
+/// The nonce of this browser's device cookie for `email_lower`, if it holds one
+/// (`auth::device`).
+pub fn device_nonce(state: &AppState, req: &HttpRequest, email_lower: &str) -> Option<String> {
+    let name = device::cookie_name(state.sessions.secure);
+    let cookie = req.cookie(name);
+    device::nonce_for(&state.keys, cookie.as_ref().map(|c| c.value()), email_lower)
+}
+
+/// Marks this browser as one that signed in to `email_lower`: from now on its
+/// attempts have their own throttle allowance.
+pub fn remember_device(
+    state: &AppState,
+    response: &mut HttpResponse,
+    email_lower: &str,
+) -> Result<(), AppError> {
+    if let Some(cookie) = device::issue(&state.keys, email_lower, state.sessions.secure) {
+        response.add_cookie(&cookie).map_err(AppError::internal)?;
+    }
+    Ok(())
+}
+
+/// How long `buckets` hold this attempt back, if at all.
+pub async fn throttle_wait(state: &AppState, buckets: &Buckets) -> Result<Option<u64>, AppError> {
+    let (buckets, now) = (buckets.clone(), state.clock.stamp());
+    state.db(move |conn| Ok(buckets.wait(conn, now)?)).await
 }
 
 pub fn with_cookie(
@@ -308,9 +337,11 @@ pub async fn logout(
             .await?;
     }
     let mut response = see_other(&req, "/login");
+    // Storage only: the session cookie is removed below, and the device cookie must
+    // stay, or a browser that logs out would lose its own throttle allowance.
     response.headers_mut().insert(
         actix_web::http::header::HeaderName::from_static("clear-site-data"),
-        actix_web::http::header::HeaderValue::from_static("\"cookies\", \"storage\""),
+        actix_web::http::header::HeaderValue::from_static("\"storage\""),
     );
     with_cookie(response, Some(state.sessions.removal_cookie()))
 }

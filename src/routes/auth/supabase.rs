@@ -15,17 +15,18 @@ use serde::Deserialize;
 use sha2::{Digest, Sha256};
 
 use super::{
-    LoginForm, LoginPage, NextQuery, SignupForm, login_refused, signup_refused, user_agent,
-    visitor_session, with_cookie,
+    LoginForm, LoginPage, NextQuery, SignupForm, device_nonce, login_refused, remember_device,
+    signup_refused, throttle_wait, user_agent, visitor_session, with_cookie,
 };
 use crate::auth::local::{Signup, SignupErrors};
 use crate::auth::session::{self, LiveSession, RequestMeta};
 use crate::auth::supabase::gotrue::{GoTrueError, SignupResult, TokenGrant};
 use crate::auth::supabase::{self, Supabase};
-use crate::auth::throttle;
+use crate::auth::throttle::{self, Buckets};
 use crate::db::models::audit::{self, AuditEvent};
 use crate::db::models::auth_flows::{self, AuthFlow};
 use crate::domain::AuditAction;
+use crate::domain::EmailAddress;
 use crate::error::AppError;
 use crate::state::AppState;
 use crate::web::{MaybeSession, client_ip, safe_next};
@@ -67,6 +68,12 @@ async fn finish_sign_in(
     let issuer = supabase.settings.issuer.clone();
     let ip = client_ip(req, &state.settings.trusted_proxies);
     let agent = user_agent(req);
+    let email_lower = claims.email.to_lowercase();
+    // The buckets of this browser and address are cleared by the sign-in.
+    let mut cleared = vec![Buckets::for_login(&email_lower, &ip, None)];
+    if let Some(nonce) = device_nonce(state, req, &email_lower) {
+        cleared.push(Buckets::for_login(&email_lower, &ip, Some(&nonce)));
+    }
     let issued = state
         .db_write(move |conn| {
             let meta = RequestMeta {
@@ -87,15 +94,19 @@ async fn finish_sign_in(
             if let (Some(zone), Some(user)) = (timezone, &issued.record.user_id) {
                 crate::db::models::users::set_timezone(conn, user, zone)?;
             }
-            throttle::clear(conn, &throttle::account_key(&claims.email.to_lowercase()))?;
+            for buckets in &cleared {
+                buckets.succeeded(conn)?;
+            }
             Ok(issued)
         })
         .await?;
     let lifetime = issued.record.absolute_expires_at - issued.record.created_at;
-    with_cookie(
+    let mut response = with_cookie(
         see_other(req, next),
         Some(state.sessions.cookie(&issued.token, lifetime)),
-    )
+    )?;
+    remember_device(state, &mut response, &email_lower)?;
+    Ok(response)
 }
 
 /// A GoTrue failure the page has no answer of its own for: down (503), rate
@@ -124,23 +135,20 @@ pub async fn password_login(
     form: LoginForm,
     next: String,
 ) -> Result<HttpResponse, AppError> {
+    const REFUSED: &str = "Email or password is incorrect, or the account is not confirmed yet. If you just signed up, open the link we emailed you first.";
     let ip = client_ip(req, &state.settings.trusted_proxies);
     let email_lower = form.email.trim().to_lowercase();
     let mut page = LoginPage::new(state, &current.record.csrf_token, next.clone());
     page.email = form.email.clone();
-    let (ip_key, account_key) = (throttle::ip_key(&ip), throttle::account_key(&email_lower));
-    let now = state.clock.stamp();
-    let (ik, ak) = (ip_key.clone(), account_key.clone());
-    let wait = state
-        .db(move |conn| {
-            Ok(throttle::retry_after(conn, &ik, now)?.max(throttle::retry_after(conn, &ak, now)?))
-        })
-        .await?;
-    if wait.is_some() {
-        return login_refused(page, "", wait);
+    let device = device_nonce(state, req, &email_lower);
+    let buckets = Buckets::for_login(&email_lower, &ip, device.as_deref());
+    if let Some(wait) = throttle_wait(state, &buckets).await? {
+        return login_refused(page, "", Some(wait));
     }
-    const REFUSED: &str = "Email or password is incorrect, or the account is not confirmed yet. If you just signed up, open the link we emailed you first.";
-    if email_lower.is_empty() || form.password.is_empty() || form.password.len() > 1024 {
+    let plausible = EmailAddress::parse(&email_lower).is_ok()
+        && !form.password.is_empty()
+        && form.password.len() <= 1024;
+    if !plausible {
         return login_refused(page, REFUSED, None);
     }
     match supabase
@@ -149,29 +157,18 @@ pub async fn password_login(
         .await
     {
         Ok(grant) => {
-            finish_sign_in(
-                state,
-                supabase,
-                req,
-                Some(current.record.id_hash.clone()),
-                grant,
-                &next,
-                None,
-            )
-            .await
+            let pre = Some(current.record.id_hash.clone());
+            finish_sign_in(state, supabase, req, pre, grant, &next, None).await
         }
         Err(GoTrueError::Refused { code, .. }) => {
+            let now = state.clock.stamp();
             state
                 .db_write(move |conn| {
-                    throttle::record_failure(conn, &ip_key, throttle::PER_IP, now)?;
-                    throttle::record_failure(conn, &account_key, throttle::PER_ACCOUNT, now)?;
-                    audit::record(
-                        conn,
-                        AuditEvent::new(AuditAction::LoginFailed, now)
-                            .ip(Some(&ip))
-                            .details(serde_json::json!({ "code": code })),
-                    )?;
-                    Ok(())
+                    buckets.failed(conn, now)?;
+                    let event = AuditEvent::new(AuditAction::LoginFailed, now)
+                        .ip(Some(&ip))
+                        .details(serde_json::json!({ "code": code }));
+                    Ok(audit::record(conn, event)?)
                 })
                 .await?;
             login_refused(page, REFUSED, None)
@@ -278,20 +275,16 @@ pub async fn magic_link(
     let Ok(email) = crate::domain::EmailAddress::parse(&form.email) else {
         return login_refused(page, "Enter the email address of your account.", None);
     };
+    // Every link sent counts, so one address gets one a minute.
     let key = format!("magic:{}", throttle::account_key(&email.normalized()));
-    let ip_key = format!(
-        "magic-{}",
-        throttle::ip_key(&client_ip(&req, &state.settings.trusted_proxies))
-    );
+    let ip = client_ip(&req, &state.settings.trusted_proxies);
+    let buckets = Buckets::keyed(key, MAGIC_LINK, &format!("magic-{ip}"));
     let now = state.clock.stamp();
-    let (k, ik) = (key.clone(), ip_key.clone());
     let wait = state
         .db_write(move |conn| {
-            let wait =
-                throttle::retry_after(conn, &k, now)?.max(throttle::retry_after(conn, &ik, now)?);
+            let wait = buckets.wait(conn, now)?;
             if wait.is_none() {
-                throttle::record_failure(conn, &k, MAGIC_LINK, now)?;
-                throttle::record_failure(conn, &ik, throttle::PER_IP, now)?;
+                buckets.failed(conn, now)?;
             }
             Ok(wait)
         })

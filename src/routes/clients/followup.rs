@@ -10,7 +10,7 @@ use crate::db::models::tasks::{self, TaskFields};
 use crate::domain::*;
 use crate::error::AppError;
 use crate::state::AppState;
-use crate::web::forms::text;
+use crate::web::forms::multiline;
 use crate::web::see_other;
 
 #[derive(Deserialize, Default)]
@@ -28,7 +28,7 @@ pub async fn log_contact(
     path: web::Path<ClientId>,
     form: web::Form<ContactForm>,
 ) -> Result<HttpResponse, AppError> {
-    let note = text(&form.note, "Note", 2000).map_err(AppError::Unprocessable)?;
+    let note = multiline(&form.note, "Note", 2000).map_err(AppError::Unprocessable)?;
     let (id, target, now) = (user.id().clone(), path.into_inner(), state.clock.stamp());
     let client = state
         .db_write(move |conn| {

@@ -12,7 +12,7 @@ use crate::db::models::clients::{self, Client, ClientFields};
 use crate::domain::*;
 use crate::error::AppError;
 use crate::state::AppState;
-use crate::web::forms::{amount, check, date, required, text, web_url};
+use crate::web::forms::{amount, check, date, multiline, required, text, web_url};
 use crate::web::{PageContext, html, see_other};
 
 /// A client form as submitted (every field a string, so it can be shown again).
@@ -191,7 +191,7 @@ impl ClientForm {
                 text(&self.referred_by, "Referred by", 200),
             )
             .flatten(),
-            notes: check(&mut e.notes, text(&self.notes, "Notes", 10_000)).flatten(),
+            notes: check(&mut e.notes, multiline(&self.notes, "Notes", 10_000)).flatten(),
         };
         // Every field was checked; the placeholders above are never saved.
         if e == ClientErrors::default() {

@@ -13,7 +13,7 @@ use crate::db::models::goals::{self, Goal, GoalFields};
 use crate::domain::*;
 use crate::error::AppError;
 use crate::state::AppState;
-use crate::web::forms::{check, date, required, text};
+use crate::web::forms::{check, date, multiline, required};
 use crate::web::{PageContext, html, htmx_target, see_other};
 
 /// A goal form as submitted.
@@ -62,7 +62,7 @@ impl GoalForm {
         let title = check(&mut e.title, required(&self.title, "Title", 200));
         let description = check(
             &mut e.description,
-            text(&self.description, "Description", 2000),
+            multiline(&self.description, "Description", 2000),
         );
         let goal_type = check(
             &mut e.goal_type,

@@ -13,7 +13,7 @@ use crate::db::models::projects::{self, Project, ProjectFields};
 use crate::domain::*;
 use crate::error::AppError;
 use crate::state::AppState;
-use crate::web::forms::{amount, check, date, required, text, web_url};
+use crate::web::forms::{amount, check, date, multiline, required, web_url};
 use crate::web::{PageContext, html, see_other};
 
 /// A project form as submitted.
@@ -107,7 +107,7 @@ impl ProjectForm {
             name: check(&mut e.name, required(&self.name, "Name", 200)).unwrap_or_default(),
             description: check(
                 &mut e.description,
-                text(&self.description, "Description", 5000),
+                multiline(&self.description, "Description", 5000),
             )
             .flatten(),
             project_type: check(

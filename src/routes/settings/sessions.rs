@@ -64,6 +64,10 @@ pub async fn revoke(
     path: web::Path<String>,
 ) -> Result<HttpResponse, AppError> {
     let target = path.into_inner();
+    // A session id is a SHA-256 in hex; anything else names no session.
+    if target.len() != 64 || !target.bytes().all(|b| b.is_ascii_hexdigit()) {
+        return Err(AppError::NotFound);
+    }
     let (id, now) = (user.id().clone(), state.clock.stamp());
     let ended_current = target == user.session_hash;
     let removed = state

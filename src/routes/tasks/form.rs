@@ -18,7 +18,7 @@ use crate::db::models::tasks::{self, BadLink, Edited, Task, TaskFields};
 use crate::domain::*;
 use crate::error::AppError;
 use crate::state::AppState;
-use crate::web::forms::{check, date, id, required, text, time};
+use crate::web::forms::{check, date, id, multiline, required, time};
 use crate::web::{PageContext, html, is_htmx, return_path};
 
 /// Field messages of a block form; empty means valid.
@@ -64,7 +64,10 @@ impl TaskForm {
     pub fn parse(&self) -> Result<TaskFields, TaskErrors> {
         let mut e = TaskErrors::default();
         let title = check(&mut e.title, required(&self.title, "Title", 200));
-        let description = check(&mut e.description, text(&self.description, "Notes", 5000));
+        let description = check(
+            &mut e.description,
+            multiline(&self.description, "Notes", 5000),
+        );
         let category = check(
             &mut e.category,
             TaskCategory::parse(&self.category).map_err(|_| "choose a category".into()),

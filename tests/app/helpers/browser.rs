@@ -445,6 +445,26 @@ impl Browser {
         .await
     }
 
+    /// Logs in as a request that a trusted proxy forwarded for `client_ip`.
+    pub async fn log_in_from(&self, email: &str, password: &str, client_ip: &str) -> Response {
+        let token = self.get("/login").await.csrf_token();
+        let base = self.base.clone();
+        self.post_with(
+            "/login",
+            &[
+                ("csrf_token", &token),
+                ("email", email),
+                ("password", password),
+            ],
+            &[
+                ("Origin", &base),
+                ("Sec-Fetch-Site", "same-origin"),
+                ("X-Forwarded-For", client_ip),
+            ],
+        )
+        .await
+    }
+
     pub async fn log_out(&self) -> Response {
         let token = self.get("/settings").await.csrf_token();
         self.post("/logout", &[("csrf_token", &token)]).await
