@@ -383,7 +383,14 @@ async fn fetch_jwks(url: &str) -> Result<HashMap<String, VerifyingKey>, String> 
         .limit(MAX_JWKS_BYTES)
         .await
         .map_err(|e| format!("reading the body: {e}"))?;
-    admit_keys(&body)
+    let keys = admit_keys(&body)?;
+    // Replacing the cache with nothing would end every session at its next
+    // request: a set without one usable key is a failed fetch, and the last good
+    // set stays (as after a 500 or a timeout).
+    if keys.is_empty() {
+        return Err("the key set holds no usable signing key".into());
+    }
+    Ok(keys)
 }
 
 /// Verifies access tokens for one Supabase project.
@@ -913,6 +920,9 @@ mod tests {
             ResponseTemplate::new(500),
             ResponseTemplate::new(200).set_body_string("<html>maintenance</html>"),
             ResponseTemplate::new(200).set_body_string("x".repeat(10 * 1024 * 1024)),
+            // A set with nothing usable in it is an outage too, not "no keys".
+            ResponseTemplate::new(200).set_body_json(serde_json::json!({ "keys": [] })),
+            ResponseTemplate::new(200).set_body_json(jwks(&[&SigningKey::rs256("weak", 1024)])),
         ]
         .into_iter()
         .enumerate()
