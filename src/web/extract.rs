@@ -159,3 +159,49 @@ mod tests {
         assert_eq!(path_of("http://127.0.0.1:8080"), None);
     }
 }
+
+/// The origin browsers reach us at, for URLs we hand out (the calendar feed, the
+/// OAuth callback): `LAUF_PUBLIC_URL` when set; else — only when the peer is a
+/// trusted proxy — its `X-Forwarded-Proto` and `X-Forwarded-Host`; else the
+/// request's own `Host` over plain HTTP (the app itself never terminates TLS).
+/// A client that is not a trusted proxy cannot put another host into our links.
+pub fn public_origin(req: &HttpRequest, settings: &crate::config::Settings) -> String {
+    if let Some(url) = &settings.public_url {
+        return url.clone();
+    }
+    let header = |name: &str| {
+        req.headers()
+            .get(name)
+            .and_then(|v| v.to_str().ok())
+            .and_then(|v| v.split(',').next())
+            .map(str::trim)
+            .filter(|v| !v.is_empty())
+    };
+    let behind_proxy = req.peer_addr().is_some_and(|peer| {
+        settings
+            .trusted_proxies
+            .iter()
+            .any(|net| net.contains(peer.ip()))
+    });
+    let forwarded = |name| header(name).filter(|_| behind_proxy);
+    let scheme = match forwarded("X-Forwarded-Proto") {
+        Some("https") => "https",
+        _ => "http",
+    };
+    let host = forwarded("X-Forwarded-Host")
+        .filter(|h| is_host(h))
+        .or_else(|| header("Host").filter(|h| is_host(h)))
+        .or_else(|| req.uri().authority().map(|a| a.as_str()))
+        .unwrap_or("localhost")
+        .to_string();
+    format!("{scheme}://{host}")
+}
+
+/// A host with an optional port: letters, digits, dots, hyphens, colons and the
+/// brackets of an IPv6 literal — nothing that could end the URL or start a path.
+fn is_host(value: &str) -> bool {
+    value.len() <= 255
+        && value
+            .bytes()
+            .all(|b| b.is_ascii_alphanumeric() || matches!(b, b'.' | b'-' | b':' | b'[' | b']'))
+}

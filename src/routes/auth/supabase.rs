@@ -29,6 +29,7 @@ use crate::domain::AuditAction;
 use crate::domain::EmailAddress;
 use crate::error::AppError;
 use crate::state::AppState;
+use crate::web::extract::public_origin;
 use crate::web::{MaybeSession, client_ip, safe_next};
 use crate::web::{PageContext, html, see_other};
 
@@ -453,17 +454,6 @@ fn flow_cookie(state: &AppState, value: &str, max_age: i64) -> Cookie<'static> {
     cookie
 }
 
-/// The origin browsers reach us at: `LAUF_PUBLIC_URL`, else the request's own.
-fn our_origin(state: &AppState, req: &HttpRequest) -> String {
-    match &state.settings.public_url {
-        Some(url) => url.clone(),
-        None => {
-            let info = req.connection_info();
-            format!("{}://{}", info.scheme(), info.host())
-        }
-    }
-}
-
 /// A PKCE flow for one browser: the row (its verifier encrypted), the token for the
 /// browser's flow cookie, and the challenge for Supabase.
 fn new_flow(state: &AppState, next_path: String) -> Result<(AuthFlow, String, String), AppError> {
@@ -504,7 +494,7 @@ pub async fn oauth_start(
     state
         .db_write(move |conn| Ok(auth_flows::insert(conn, &flow)?))
         .await?;
-    let callback = format!("{}/auth/callback", our_origin(&state, &req));
+    let callback = format!("{}/auth/callback", public_origin(&req, &state.settings));
     let location = supabase
         .gotrue
         .authorize_url(&provider, &callback, &challenge);

@@ -13,6 +13,7 @@ use crate::db::models::feeds;
 use crate::domain::AuditAction;
 use crate::error::AppError;
 use crate::state::AppState;
+use crate::web::extract::public_origin;
 use crate::web::{PageContext, html};
 
 #[derive(Template)]
@@ -37,16 +38,6 @@ pub async fn show(state: web::Data<AppState>, user: CurrentUser) -> Result<HttpR
     )
 }
 
-fn origin(state: &AppState, req: &HttpRequest) -> String {
-    match &state.settings.public_url {
-        Some(url) => url.clone(),
-        None => {
-            let info = req.connection_info();
-            format!("{}://{}", info.scheme(), info.host())
-        }
-    }
-}
-
 /// Makes a new feed URL; the previous one stops working at once.
 pub async fn regenerate(
     state: web::Data<AppState>,
@@ -58,7 +49,7 @@ pub async fn regenerate(
     let id = user.id().clone();
     let now = state.clock.stamp();
     state
-        .db_write(move |conn| {
+        .db_write_as(&user, move |conn| {
             feeds::replace(conn, &id, &hash, now)?;
             audit::record(
                 conn,
@@ -67,7 +58,10 @@ pub async fn regenerate(
             Ok(())
         })
         .await?;
-    let url = format!("{}/calendar.ics?token={token}", origin(&state, &req));
+    let url = format!(
+        "{}/calendar.ics?token={token}",
+        public_origin(&req, &state.settings)
+    );
     html(
         StatusCode::OK,
         &FeedPage {
@@ -85,7 +79,7 @@ pub async fn revoke(
 ) -> Result<HttpResponse, AppError> {
     let (id, now) = (user.id().clone(), state.clock.stamp());
     state
-        .db_write(move |conn| {
+        .db_write_as(&user, move |conn| {
             feeds::revoke(conn, &id)?;
             audit::record(
                 conn,
