@@ -5,9 +5,13 @@
 
 use actix_web::HttpMessage;
 use actix_web::dev::{Payload, ServiceRequest};
+use actix_web::error::PayloadError;
 use actix_web::http::Method;
 use actix_web::http::header::{CONTENT_TYPE, HOST, ORIGIN, REFERER};
 use actix_web::web::Bytes;
+use bytes::BytesMut;
+use futures_util::{Stream, StreamExt};
+use std::pin::Pin;
 use subtle::ConstantTimeEq;
 
 use crate::error::AppError;
@@ -53,9 +57,11 @@ pub fn from_our_origin(req: &ServiceRequest, public_url: Option<&str>) -> bool {
     })
 }
 
-/// Finds the submitted token: the header, else the form field (reading the
-/// URL-encoded body and putting it back for the handler), else `?csrf_token=` for
-/// multipart uploads, whose bodies are streamed and never buffered here.
+/// Finds the submitted token: the header (htmx), else the form field. A URL-encoded
+/// body is read and put back for the handler; of a multipart body (uploads, the CSV
+/// import) only its first part is read — the token field every upload form puts
+/// first — so a request without the token is refused before any file is spooled.
+/// The query string is never read: a token there would land in history and logs.
 pub async fn submitted_token(req: &mut ServiceRequest) -> Result<Option<String>, AppError> {
     if let Some(value) = req.headers().get(HEADER).and_then(|v| v.to_str().ok()) {
         return Ok(Some(value.to_string()));
@@ -79,7 +85,89 @@ pub async fn submitted_token(req: &mut ServiceRequest) -> Result<Option<String>,
         req.set_payload(Payload::from(body));
         return Ok(token);
     }
-    Ok(form_field(req.query_string().as_bytes(), FIELD))
+    if content_type.starts_with("multipart/form-data") {
+        return first_multipart_field(req).await;
+    }
+    Ok(None)
+}
+
+/// How much of a multipart body is read looking for the token in its first part.
+const FIRST_PART_LIMIT: usize = 4 * 1024;
+
+/// The `csrf_token` field when it is the first part of the multipart body. The
+/// bytes read are put back in front of the rest of the stream for the handler.
+async fn first_multipart_field(req: &mut ServiceRequest) -> Result<Option<String>, AppError> {
+    let boundary = match req.mime_type() {
+        Ok(Some(mime)) => mime
+            .get_param(actix_web::mime::BOUNDARY)
+            .map(|b| b.to_string()),
+        _ => None,
+    };
+    let Some(boundary) = boundary else {
+        return Ok(None);
+    };
+    let mut payload = req.take_payload();
+    let mut head = BytesMut::new();
+    let token = loop {
+        if let Some(found) = first_part_token(&head, &boundary) {
+            break found;
+        }
+        if head.len() >= FIRST_PART_LIMIT {
+            break None;
+        }
+        match payload.next().await {
+            Some(Ok(chunk)) => head.extend_from_slice(&chunk),
+            Some(Err(_)) => {
+                return Err(AppError::BadRequest("The upload could not be read.".into()));
+            }
+            None => break None,
+        }
+    };
+    let head = head.freeze();
+    let rest: Pin<Box<dyn Stream<Item = Result<Bytes, PayloadError>>>> =
+        Box::pin(futures_util::stream::once(async move { Ok(head) }).chain(payload));
+    req.set_payload(Payload::from(rest));
+    Ok(token)
+}
+
+/// Reads the first part of a multipart body from its first bytes: `None` while
+/// more bytes are needed, `Some(None)` when that part is not the token field,
+/// `Some(Some(token))` when it is.
+fn first_part_token(head: &[u8], boundary: &str) -> Option<Option<String>> {
+    let opening = format!("--{boundary}\r\n");
+    if head.len() < opening.len() {
+        return if opening.as_bytes().starts_with(head) {
+            None
+        } else {
+            Some(None)
+        };
+    }
+    if !head.starts_with(opening.as_bytes()) {
+        return Some(None);
+    }
+    let after_opening = &head[opening.len()..];
+    let headers_end = find(after_opening, b"\r\n\r\n")?;
+    let headers = String::from_utf8_lossy(&after_opening[..headers_end]);
+    let names_the_token = headers.split("\r\n").any(|line| {
+        let Some((name, value)) = line.split_once(':') else {
+            return false;
+        };
+        name.trim().eq_ignore_ascii_case("content-disposition")
+            && value
+                .split(';')
+                .any(|p| p.trim() == format!("name=\"{FIELD}\""))
+            && !value.contains("filename")
+    });
+    if !names_the_token {
+        return Some(None);
+    }
+    let value = &after_opening[headers_end + 4..];
+    let end = find(value, format!("\r\n--{boundary}").as_bytes())?;
+    Some(String::from_utf8(value[..end].to_vec()).ok())
+}
+
+fn find(haystack: &[u8], needle: &[u8]) -> Option<usize> {
+    haystack.windows(needle.len()).position(|w| w == needle)
 }
 
 fn form_field(encoded: &[u8], name: &str) -> Option<String> {
@@ -107,6 +195,31 @@ mod tests {
             req = req.insert_header((*name, *value));
         }
         req.to_srv_request()
+    }
+
+    #[test]
+    fn only_a_first_multipart_part_named_csrf_token_is_the_token() {
+        let b = "XyZ";
+        let token = "--XyZ\r\nContent-Disposition: form-data; name=\"csrf_token\"\r\n\r\nabc123\r\n--XyZ\r\n";
+        assert_eq!(
+            first_part_token(token.as_bytes(), b),
+            Some(Some("abc123".into()))
+        );
+        for cut in [0, 3, 12, 40, token.find("abc").unwrap() + 2] {
+            assert_eq!(
+                first_part_token(&token.as_bytes()[..cut], b),
+                None,
+                "{cut}: more bytes"
+            );
+        }
+        let file_first = "--XyZ\r\nContent-Disposition: form-data; name=\"file\"; filename=\"a.csv\"\r\n\r\nname\r\n";
+        assert_eq!(first_part_token(file_first.as_bytes(), b), Some(None));
+        let named_file = "--XyZ\r\nContent-Disposition: form-data; name=\"csrf_token\"; filename=\"t\"\r\n\r\nabc\r\n--XyZ";
+        assert_eq!(first_part_token(named_file.as_bytes(), b), Some(None));
+        assert_eq!(
+            first_part_token(b"garbage that is long enough", b),
+            Some(None)
+        );
     }
 
     #[test]

@@ -78,12 +78,7 @@ async fn an_import_with_one_bad_row_saves_nothing_and_names_the_row(backend: Bac
     let token = browser.get("/clients/import").await.csrf_token();
     let file = b"name,email,health_score,monthly_retainer\nGood One,good@example.com,green,100\nBad Row,not-an-email,PURPLE,abc\nAlso Good,,,\n";
     let res = browser
-        .upload(
-            &format!("/clients/import?csrf_token={token}"),
-            "file",
-            "clients.csv",
-            file,
-        )
+        .upload("/clients/import", &token, "file", "clients.csv", file)
         .await;
     assert_eq!(res.status, 422, "{}", res.text());
     let text = res.text();
@@ -100,17 +95,40 @@ async fn an_import_with_one_bad_row_saves_nothing_and_names_the_row(backend: Bac
     }
     assert_eq!(app.count("clients"), 0);
     let no_token = browser
-        .upload("/clients/import", "file", "clients.csv", file)
+        .upload("/clients/import", "", "file", "clients.csv", file)
         .await;
     assert_eq!(no_token.status, 403, "an upload needs the CSRF token too");
-    let big = vec![b'a'; 300 * 1024];
-    let too_big = browser
+    let token_in_url = browser
         .upload(
             &format!("/clients/import?csrf_token={token}"),
+            "",
             "file",
-            "big.csv",
-            &big,
+            "clients.csv",
+            file,
         )
+        .await;
+    assert_eq!(
+        token_in_url.status, 403,
+        "a token in the URL would land in history and logs: never read"
+    );
+    let token_after_the_file = browser
+        .multipart(
+            "/clients/import",
+            "",
+            &[],
+            &[
+                ("file", "clients.csv", file),
+                ("csrf_token", "", token.as_bytes()),
+            ],
+        )
+        .await;
+    assert_eq!(
+        token_after_the_file.status, 403,
+        "only the first part is read, so nothing is spooled before the check"
+    );
+    let big = vec![b'a'; 300 * 1024];
+    let too_big = browser
+        .upload("/clients/import", &token, "file", "big.csv", &big)
         .await;
     assert_eq!(too_big.status, 413);
     assert_eq!(app.count("clients"), 0);
@@ -125,7 +143,8 @@ async fn a_good_import_is_previewed_then_saved_whole(backend: Backend) {
     let file = "\u{feff}Name,Company,Email,Retainer,Status\nMaya Fischer,Northwind,maya@northwind.example,1200,active\nJonas Okafor,Bluepeak,,,\n";
     let preview = browser
         .upload(
-            &format!("/clients/import?csrf_token={token}"),
+            "/clients/import",
+            &token,
             "file",
             "clients.csv",
             file.as_bytes(),

@@ -56,15 +56,15 @@ bench() {
     --data-urlencode "timezone=UTC")
   [ "$status" = 303 ] || { echo "sign-up failed ($status)"; exit 1; }
   token=$(csrf "$origin/assets/upload")
-  local up="$origin/assets/upload?csrf_token=$token"
+  local up="$origin/assets/upload"
   local out
-  out=$(curl -s -b "$jar" -H "Origin: $origin" -o /dev/null -w '%{http_code} %{time_total} %{speed_upload}' -F "files=@$work/big.zip" "$up")
+  out=$(curl -s -b "$jar" -H "Origin: $origin" -o /dev/null -w '%{http_code} %{time_total} %{speed_upload}' -F "csrf_token=$token" -F "files=@$work/big.zip" "$up")
   read -r code secs speed <<< "$out"
   echo "   100 MB file: HTTP $code in ${secs} s ($(echo "$speed / 1000000" | bc) MB/s); peak RSS $(rss $pid)"
   local started; started=$(date +%s.%N)
   local uploads=()
   for i in 1 2 3 4 5 6 7 8; do
-    curl -s -b "$jar" -H "Origin: $origin" -o /dev/null -w '%{http_code}\n' -F "files=@$work/part$i.zip" "$up" > "$work/$store.par$i" &
+    curl -s -b "$jar" -H "Origin: $origin" -o /dev/null -w '%{http_code}\n' -F "csrf_token=$token" -F "files=@$work/part$i.zip" "$up" > "$work/$store.par$i" &
     uploads+=($!)
   done
   wait "${uploads[@]}"

@@ -238,8 +238,4 @@ impl UploadBox {
     pub fn accepted(&self) -> &'static str {
         files::ACCEPTED
     }
-
-    pub fn action(&self) -> String {
-        format!("/assets/upload?csrf_token={}", self.csrf)
-    }
 }

@@ -276,15 +276,17 @@ impl Browser {
         self.send(req, Some(body)).await
     }
 
-    /// A file upload as a browser sends it (multipart, the CSRF token in the query).
+    /// A file upload as a browser sends it: multipart, the CSRF token as its first
+    /// field (none when `token` is empty).
     pub async fn upload(
         &self,
         path: &str,
+        token: &str,
         field: &str,
         filename: &str,
         content: &[u8],
     ) -> Response {
-        self.multipart(path, &[], &[(field, filename, content)])
+        self.multipart(path, token, &[], &[(field, filename, content)])
             .await
     }
 
@@ -294,6 +296,7 @@ impl Browser {
     pub async fn upload_files(
         &self,
         path: &str,
+        token: &str,
         fields: &[(&str, &str)],
         files: &[(&str, &[u8])],
     ) -> Response {
@@ -301,19 +304,23 @@ impl Browser {
             .iter()
             .map(|(name, bytes)| ("files", *name, *bytes))
             .collect();
-        self.multipart(path, fields, &files).await
+        self.multipart(path, token, fields, &files).await
     }
 
-    /// A multipart post: `fields`, then `(field, filename, content)` file parts.
-    async fn multipart(
+    /// A multipart post: the CSRF token first (as the forms put it), `fields`, then
+    /// `(field, filename, content)` file parts.
+    pub async fn multipart(
         &self,
         path: &str,
+        token: &str,
         fields: &[(&str, &str)],
         files: &[(&str, &str, &[u8])],
     ) -> Response {
         let boundary = "----lauf-test-boundary-9QpZ2xkTrZu0gW";
         let mut body = Vec::new();
-        for (name, value) in fields {
+        let token_field = [("csrf_token", token)];
+        let first: &[(&str, &str)] = if token.is_empty() { &[] } else { &token_field };
+        for (name, value) in first.iter().chain(fields) {
             body.extend_from_slice(
                 format!("--{boundary}\r\nContent-Disposition: form-data; name=\"{name}\"\r\n\r\n{value}\r\n").as_bytes(),
             );
