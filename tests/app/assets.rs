@@ -47,7 +47,7 @@ on_both_backends!(
     editing_changes_name_category_tags_and_links,
     files_linked_to_a_block_show_on_the_day,
     client_and_project_pages_show_their_files,
-    svg_and_code_are_served_as_downloads_never_inline,
+    svg_code_and_pdfs_are_served_as_downloads_never_inline,
     a_full_disk_refuses_the_upload_and_keeps_nothing,
 );
 
@@ -95,7 +95,7 @@ async fn upload(
 ) -> crate::helpers::Response {
     let token = upload_page_token(browser).await;
     browser
-        .upload_files(&format!("/assets/upload?csrf_token={token}"), fields, files)
+        .upload_files("/assets/upload", &token, fields, files)
         .await
 }
 
@@ -836,7 +836,9 @@ async fn client_and_project_pages_show_their_files(backend: Backend) {
     );
 }
 
-async fn svg_and_code_are_served_as_downloads_never_inline(backend: Backend) {
+/// SVG, code and PDFs (whose viewer cannot run sandboxed, and which can carry
+/// scripts) always download; images and video play in the page.
+async fn svg_code_and_pdfs_are_served_as_downloads_never_inline(backend: Backend) {
     let Some(app) = spawn(backend, Store::Local, &[]).await else {
         return;
     };
@@ -848,6 +850,10 @@ async fn svg_and_code_are_served_as_downloads_never_inline(backend: Backend) {
         &[
             ("logo.svg", svg),
             ("index.html", b"<html><script>alert(1)</script></html>"),
+            (
+                "invoice.pdf",
+                b"%PDF-1.7\n%\xe2\xe3\xcf\xd3\n1 0 obj\n<<>>\nendobj\n",
+            ),
         ],
     )
     .await;
@@ -855,6 +861,7 @@ async fn svg_and_code_are_served_as_downloads_never_inline(backend: Backend) {
     for (name, mime) in [
         ("logo.svg", "image/svg+xml"),
         ("index.html", "text/plain; charset=utf-8"),
+        ("invoice.pdf", "application/pdf"),
     ] {
         let id: String = assets::table
             .filter(assets::name.eq(name))
