@@ -51,6 +51,21 @@ pub enum AppError {
 }
 
 impl AppError {
+    /// Whether PostgreSQL aborted the transaction for a conflict with another
+    /// (deadlock 40P01, serialization failure 40001): running it again may succeed.
+    /// Diesel names 40001 but not 40P01, whose message is matched instead.
+    pub fn is_transient_conflict(&self) -> bool {
+        use diesel::result::{DatabaseErrorKind, Error};
+        let AppError::Internal(cause) = self else {
+            return false;
+        };
+        match cause.downcast_ref::<Error>() {
+            Some(Error::DatabaseError(DatabaseErrorKind::SerializationFailure, _)) => true,
+            Some(Error::DatabaseError(_, info)) => info.message().contains("deadlock detected"),
+            _ => false,
+        }
+    }
+
     pub fn internal(cause: impl Into<anyhow::Error>) -> Self {
         AppError::Internal(cause.into())
     }

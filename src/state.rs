@@ -4,6 +4,7 @@
 
 use std::sync::Arc;
 
+use crate::auth::CurrentUser;
 use crate::auth::session::SessionPolicy;
 use crate::auth::supabase::{SessionEnv, Supabase};
 use crate::cache::DayCache;
@@ -45,14 +46,30 @@ impl AppState {
         self.database.read(work)
     }
 
-    /// One write transaction, queued on SQLite (`Database::write`).
+    /// One write transaction, queued on SQLite (`Database::write`): for writes not
+    /// made on behalf of a signed-in user (logins, sign-ups, sessions).
     #[track_caller]
     pub fn db_write<F, R>(&self, work: F) -> impl Future<Output = Result<R, AppError>> + use<F, R>
     where
-        F: FnOnce(&mut AnyConnection) -> Result<R, AppError> + Send + 'static,
+        F: FnMut(&mut AnyConnection) -> Result<R, AppError> + Send + 'static,
         R: Send + 'static,
     {
         self.database.write(work)
+    }
+
+    /// One write transaction of a user's data, their row locked first on
+    /// PostgreSQL (`Database::write_as`).
+    #[track_caller]
+    pub fn db_write_as<F, R>(
+        &self,
+        user: &CurrentUser,
+        work: F,
+    ) -> impl Future<Output = Result<R, AppError>> + use<F, R>
+    where
+        F: FnMut(&mut AnyConnection) -> Result<R, AppError> + Send + 'static,
+        R: Send + 'static,
+    {
+        self.database.write_as(user.id(), work)
     }
 
     /// What a Supabase session's upkeep needs of the app.

@@ -8,7 +8,11 @@ use std::sync::Arc;
 use actix_web::web;
 
 use super::{AnyConnection, DbKind, DbPool};
+use crate::domain::UserId;
 use crate::error::AppError;
+
+/// How many times a write transaction runs before its conflict is the answer.
+const WRITE_TRIES: u32 = 3;
 
 /// The pool, its backend and (on SQLite) this process's writer queue. Cheap to clone.
 #[derive(Clone)]
@@ -49,11 +53,15 @@ impl Database {
     /// writer that cannot get its turn within the busy timeout gets the same 503 as
     /// one SQLite refuses; other processes still meet SQLite's own busy timeout.
     ///
+    /// On PostgreSQL a transaction aborted as a deadlock or serialization failure
+    /// (40P01, 40001) is run again, up to three tries in all: it rolled back whole
+    /// and nothing of it has reached the client, so `work` may run more than once.
+    ///
     /// An internal error names the line that asked for the work.
     #[track_caller]
     pub fn write<F, R>(&self, work: F) -> impl Future<Output = Result<R, AppError>> + use<F, R>
     where
-        F: FnOnce(&mut AnyConnection) -> Result<R, AppError> + Send + 'static,
+        F: FnMut(&mut AnyConnection) -> Result<R, AppError> + Send + 'static,
         R: Send + 'static,
     {
         let caller = Location::caller();
@@ -78,12 +86,48 @@ impl Database {
                 }
             };
             db.on_connection(caller, "write", move |conn| {
-                let result = super::write_transaction(conn, work);
+                let mut work = work;
+                let mut tries = 1;
+                let result = loop {
+                    match super::write_transaction(conn, &mut work) {
+                        Err(err) if err.is_transient_conflict() && tries < WRITE_TRIES => {
+                            tracing::warn!(tries, error = %err, "write transaction conflicted; running it again");
+                            tries += 1;
+                        }
+                        result => break result,
+                    }
+                };
                 drop(turn);
                 result
             })
             .await
         }
+    }
+
+    /// A write transaction of one user's data (`write`). On PostgreSQL it locks the
+    /// user's row before anything else: every change to a user's rows bumps
+    /// `users.data_version` (a trigger), so two writes that touched their rows in
+    /// opposite orders met at that row each holding what the other wanted, and one
+    /// was aborted as a deadlock. Taking the user's row first gives every write of
+    /// one user the same lock order. SQLite's writers already take turns.
+    #[track_caller]
+    pub fn write_as<F, R>(
+        &self,
+        user: &UserId,
+        mut work: F,
+    ) -> impl Future<Output = Result<R, AppError>> + use<F, R>
+    where
+        F: FnMut(&mut AnyConnection) -> Result<R, AppError> + Send + 'static,
+        R: Send + 'static,
+    {
+        let user = user.clone();
+        let kind = self.kind;
+        self.write(move |conn| {
+            if kind == DbKind::Postgres {
+                crate::db::models::users::lock_for_write(conn, &user)?;
+            }
+            work(conn)
+        })
     }
 
     /// Runs database work that only reads. Debug builds (the tests) check that: on

@@ -208,7 +208,9 @@ pub async fn create(
     };
     let (id, now) = (user.id().clone(), state.clock.stamp());
     state
-        .db_write(move |conn| Ok(activities::create(conn, &id, &fields, now)?))
+        .db_write_as(&user, move |conn| {
+            Ok(activities::create(conn, &id, &fields, now)?)
+        })
         .await?;
     done(&state, &req, &user).await
 }
@@ -262,7 +264,9 @@ pub async fn update(
     };
     let (id, now) = (user.id().clone(), state.clock.stamp());
     state
-        .db_write(move |conn| Ok(activities::update(conn, &id, &activity_id, &fields, now)?))
+        .db_write_as(&user, move |conn| {
+            Ok(activities::update(conn, &id, &activity_id, &fields, now)?)
+        })
         .await?
         .then_some(())
         .ok_or(AppError::NotFound)?;
@@ -279,7 +283,7 @@ pub async fn arrange(
     let (activity_id, action) = path.into_inner();
     let (id, now) = (user.id().clone(), state.clock.stamp());
     let found = state
-        .db_write(move |conn| {
+        .db_write_as(&user, move |conn| {
             Ok(match action.as_str() {
                 "archive" => activities::set_active(conn, &id, &activity_id, false, now)?,
                 "restore" => activities::set_active(conn, &id, &activity_id, true, now)?,

@@ -40,7 +40,7 @@ pub async fn add(
     let (id, target, now) = (user.id().clone(), path.into_inner(), state.clock.stamp());
     let back = format!("/clients/{target}#opportunities");
     state
-        .db_write(move |conn| {
+        .db_write_as(&user, move |conn| {
             let new = NewOpportunity {
                 title: &title,
                 description: description.as_deref(),
@@ -101,7 +101,7 @@ pub async fn suggest(
     let (id, target, now) = (user.id().clone(), path.into_inner(), state.clock.stamp());
     let back = format!("/clients/{target}#opportunities");
     state
-        .db_write(move |conn| {
+        .db_write_as(&user, move |conn| {
             let context = context_of(conn, &id, &target, today)?.ok_or(AppError::NotFound)?;
             let found = Rules.suggest(&context);
             Ok(opportunities::store_suggestions(
@@ -128,7 +128,7 @@ pub async fn dismiss(
     let reason = text(&form.reason, "Reason", 500).map_err(AppError::Unprocessable)?;
     let (id, target, now) = (user.id().clone(), path.into_inner(), state.clock.stamp());
     let client = state
-        .db_write(move |conn| {
+        .db_write_as(&user, move |conn| {
             Ok(opportunities::dismiss_audited(
                 conn,
                 &id,
@@ -151,7 +151,9 @@ pub async fn convert(
 ) -> Result<HttpResponse, AppError> {
     let (id, target, now) = (user.id().clone(), path.into_inner(), state.clock.stamp());
     let converted = state
-        .db_write(move |conn| Ok(opportunities::convert_audited(conn, &id, &target, now)?))
+        .db_write_as(&user, move |conn| {
+            Ok(opportunities::convert_audited(conn, &id, &target, now)?)
+        })
         .await?
         .ok_or(AppError::NotFound)?;
     match converted {

@@ -5,13 +5,14 @@ use chrono::{DateTime, NaiveDate, TimeZone, Utc};
 use diesel::prelude::*;
 use lauf::db::schema::{activities, clients, goals, projects, tasks, users};
 
-use crate::helpers::{Backend, Browser, TestApp, spawn_app, spawn_app_at};
+use crate::helpers::{Backend, Browser, TestApp, spawn_app, spawn_app_at, spawn_app_with};
 use crate::on_both_backends;
 
 on_both_backends!(
     forms_left_open_on_the_old_goal_urls_still_land,
     completing_a_block_twice_counts_its_goal_once,
     a_double_click_on_done_counts_once,
+    completing_a_block_while_its_goal_is_edited_never_fails,
     today_follows_the_users_zone_around_midnight_and_dst,
     carry_over_moves_only_unfinished_blocks_from_earlier_days,
     a_block_from_the_catalog_copies_its_defaults_and_counts_its_use,
@@ -19,6 +20,7 @@ on_both_backends!(
     someone_elses_blocks_and_goals_answer_404,
     htmx_gets_fragments_and_plain_posts_get_redirects,
     the_calendar_feed_holds_the_right_instants_and_can_be_revoked,
+    the_feed_url_believes_forwarded_headers_only_from_a_trusted_proxy,
     the_week_view_moves_blocks_between_days,
     the_tasks_list_filters_searches_and_pages,
     the_catalog_can_be_extended_reordered_and_archived,
@@ -203,6 +205,65 @@ async fn a_double_click_on_done_counts_once(backend: Backend) {
         (1, false),
         "three simultaneous clicks, one count"
     );
+}
+
+/// Completing a block bumps its goal; editing the goal at the same moment touches
+/// the same rows in the other order. On PostgreSQL that once deadlocked on the
+/// user's row and one of the two answered 500; 200 such pairs now all land.
+async fn completing_a_block_while_its_goal_is_edited_never_fails(backend: Backend) {
+    let Some(app) = spawn_app(backend).await else {
+        return;
+    };
+    let browser = app.signed_in_user("ana@example.com").await;
+    let goal = add_goal(&app, &browser, "Focus", "500").await;
+    let block = add_block(&app, &browser, "Focus block", &[("goal_id", &goal)]).await;
+    let token = browser.get("/settings").await.csrf_token();
+    let status_path = format!("/tasks/{block}/status");
+    let goal_path = format!("/command/goals/{goal}");
+    let mut failures = Vec::new();
+    for pair in 0..200 {
+        let status = if pair % 2 == 0 { "DONE" } else { "TODO" };
+        let title = format!("Focus {pair}");
+        let done_form = [
+            ("csrf_token", token.as_str()),
+            ("status", status),
+            ("return_to", "/"),
+        ];
+        let goal_form = [
+            ("csrf_token", token.as_str()),
+            ("title", title.as_str()),
+            ("goal_type", "WEEKLY"),
+            ("target_value", "500"),
+            ("start_date", ""),
+            ("due_date", ""),
+            ("description", ""),
+        ];
+        let (done, edited) = futures_util::join!(
+            browser.post(&status_path, &done_form),
+            browser.post(&goal_path, &goal_form)
+        );
+        for res in [done, edited] {
+            if res.status != 303 {
+                failures.push((pair, res.status));
+            }
+        }
+    }
+    assert_eq!(
+        failures,
+        vec![],
+        "every write of 200 conflicting pairs lands"
+    );
+    assert_eq!(
+        goal_state(&app, &goal),
+        (0, false),
+        "100 completions and 100 reopenings leave the count where it began"
+    );
+    let title: String = goals::table
+        .find(&goal)
+        .select(goals::title)
+        .first(&mut *app.conn())
+        .unwrap();
+    assert_eq!(title, "Focus 199");
 }
 
 async fn today_follows_the_users_zone_around_midnight_and_dst(backend: Backend) {
@@ -618,6 +679,56 @@ async fn htmx_gets_fragments_and_plain_posts_get_redirects(backend: Backend) {
     assert!(
         full.body.starts_with("<!doctype html>") && !full.body.contains("hx-target=\"#editor\""),
         "without JavaScript the form posts normally"
+    );
+}
+
+/// The feed URL shown on the settings page, made with these request headers.
+async fn feed_url_made_with(browser: &Browser, headers: &[(&str, &str)]) -> String {
+    let token = browser.get("/settings/calendar").await.csrf_token();
+    let mut all = vec![
+        ("Origin", browser.base.as_str()),
+        ("Sec-Fetch-Site", "same-origin"),
+    ];
+    all.extend_from_slice(headers);
+    let page = browser
+        .post_with("/settings/calendar", &[("csrf_token", &token)], &all)
+        .await;
+    assert_eq!(page.status, 200, "{}", page.text());
+    page.page()
+        .select(&scraper::Selector::parse("#feed-url").unwrap())
+        .next()
+        .and_then(|input| input.value().attr("value"))
+        .map(str::to_string)
+        .unwrap_or_else(|| panic!("the new feed URL is shown: {}", page.text()))
+}
+
+/// Anyone can send `X-Forwarded-Host`: only a trusted proxy's is believed, so a
+/// stranger cannot make the page hand out a feed URL on their host.
+async fn the_feed_url_believes_forwarded_headers_only_from_a_trusted_proxy(backend: Backend) {
+    let forged = [
+        ("X-Forwarded-Host", "evil.example"),
+        ("X-Forwarded-Proto", "https"),
+    ];
+    let Some(app) = spawn_app(backend).await else {
+        return;
+    };
+    let browser = app.signed_in_user("ana@example.com").await;
+    let url = feed_url_made_with(&browser, &forged).await;
+    assert!(
+        url.starts_with(&format!("{}/calendar.ics?token=", browser.base)),
+        "the request's own host and scheme: {url}"
+    );
+    drop(app);
+
+    let Some(app) = spawn_app_with(backend, &[("LAUF_TRUSTED_PROXIES", "127.0.0.1/32")]).await
+    else {
+        return;
+    };
+    let browser = app.signed_in_user("ana@example.com").await;
+    let url = feed_url_made_with(&browser, &forged).await;
+    assert!(
+        url.starts_with("https://evil.example/calendar.ics?token="),
+        "behind a trusted proxy its forwarded host and scheme: {url}"
     );
 }
 

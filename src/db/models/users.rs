@@ -77,6 +77,21 @@ pub fn find(conn: &mut AnyConnection, id: &UserId) -> QueryResult<Option<User>> 
         .optional()
 }
 
+/// Locks the user's row for the rest of the transaction, on PostgreSQL (SQLite's
+/// writers take turns already): `Database::write_as` takes it first so that all
+/// writes of one user lock in the same order. `FOR NO KEY UPDATE` is the lock the
+/// `data_version` bump takes; it leaves foreign-key checks on the row unblocked.
+pub fn lock_for_write(conn: &mut AnyConnection, id: &UserId) -> QueryResult<()> {
+    if let AnyConnection::Postgresql(pg) = conn {
+        users::table
+            .find(id)
+            .select(users::id)
+            .for_no_key_update()
+            .execute(pg)?;
+    }
+    Ok(())
+}
+
 /// The user's data version (see `crate::cache`).
 pub fn data_version(conn: &mut AnyConnection, id: &UserId) -> QueryResult<i64> {
     users::table

@@ -53,7 +53,7 @@ async fn change_link(
     };
     let (t, a) = (task.clone(), asset.clone());
     state
-        .db_write(move |conn| {
+        .db_write_as(&user, move |conn| {
             let done = if linked {
                 assets::link_to_task(conn, &owner, &t, &a, now)?
             } else {

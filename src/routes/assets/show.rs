@@ -137,7 +137,7 @@ pub async fn update(
     let (owner, now) = (user.id().clone(), state.clock.stamp());
     let (asset_id, submitted) = (id.clone(), form.clone());
     let outcome = state
-        .db_write(move |conn| {
+        .db_write_as(&user, move |conn| {
             assets::find(conn, &owner, &asset_id)?.ok_or(AppError::NotFound)?;
             let checked = match check_form(conn, &owner, &submitted)? {
                 Ok(checked) => checked,
@@ -175,7 +175,9 @@ pub async fn delete(
     let id = id.into_inner();
     let (owner, now) = (user.id().clone(), state.clock.stamp());
     let keys = state
-        .db_write(move |conn| assets::delete(conn, &owner, &id, now)?.ok_or(AppError::NotFound))
+        .db_write_as(&user, move |conn| {
+            assets::delete(conn, &owner, &id, now)?.ok_or(AppError::NotFound)
+        })
         .await?;
     // The row is gone and its objects are queued in the same transaction; remove
     // them now. A failure stays queued and is retried (and `lauf storage check`

@@ -330,7 +330,9 @@ async fn store_upload(
     let first = rows.first().map(|(a, _)| a.id.clone());
     let task = checked.task_id.clone();
     let saved = state
-        .db_write(move |conn| Ok(assets::insert_all(conn, &rows, task.as_ref())?))
+        .db_write_as(&user, move |conn| {
+            Ok(assets::insert_all(conn, &rows, task.as_ref())?)
+        })
         .await;
     if let Err(e) = saved {
         abandon(state, &stored).await;

@@ -51,7 +51,7 @@ pub async fn save_credentials(
     };
     let back = format!("/clients/{target}");
     state
-        .db_write(move |conn| {
+        .db_write_as(&user, move |conn| {
             Ok(clients::set_credentials_audited(
                 conn,
                 &id,
@@ -84,7 +84,7 @@ pub async fn reveal_credentials(
     let (id, target, now) = (user.id().clone(), path.into_inner(), state.clock.stamp());
     let ip = client_ip(&req, &state.settings.trusted_proxies);
     let client = state
-        .db_write(move |conn| {
+        .db_write_as(&user, move |conn| {
             let client = clients::find(conn, &id, &target)?.ok_or(AppError::NotFound)?;
             let event = AuditEvent::new(AuditAction::CredentialsRevealed, now)
                 .user(&id)

@@ -340,7 +340,7 @@ pub async fn import_commit(
     let now = state.clock.stamp();
     let count = rows.len();
     state
-        .db_write(move |conn| {
+        .db_write_as(&user, move |conn| {
             for (_, fields) in &rows {
                 clients::create(conn, &id, fields, now)?;
             }

@@ -31,7 +31,7 @@ pub async fn log_contact(
     let note = multiline(&form.note, "Note", 2000).map_err(AppError::Unprocessable)?;
     let (id, target, now) = (user.id().clone(), path.into_inner(), state.clock.stamp());
     let client = state
-        .db_write(move |conn| {
+        .db_write_as(&user, move |conn| {
             Ok(clients::log_contact_audited(
                 conn,
                 &id,
@@ -78,7 +78,7 @@ pub async fn followup_block(
     let today = user.today(state.clock.now());
     let (id, target, now) = (user.id().clone(), path.into_inner(), state.clock.stamp());
     state
-        .db_write(move |conn| {
+        .db_write_as(&user, move |conn| {
             let client = clients::find(conn, &id, &target)?.ok_or(AppError::NotFound)?;
             if let Ok(task) = tasks::create(conn, &id, &followup_fields(&client, today), now)? {
                 tasks::link_client(conn, &id, &task, &client.id)?;

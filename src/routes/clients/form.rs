@@ -270,7 +270,9 @@ pub async fn create(
     };
     let (id, now) = (user.id().clone(), state.clock.stamp());
     let client = state
-        .db_write(move |conn| Ok(clients::create_audited(conn, &id, &fields, now)?))
+        .db_write_as(&user, move |conn| {
+            Ok(clients::create_audited(conn, &id, &fields, now)?)
+        })
         .await?;
     Ok(see_other(&req, &format!("/clients/{client}")))
 }
@@ -310,7 +312,9 @@ pub async fn update(
     };
     let (id, target, now) = (user.id().clone(), client_id.clone(), state.clock.stamp());
     state
-        .db_write(move |conn| Ok(clients::update_audited(conn, &id, &target, &fields, now)?))
+        .db_write_as(&user, move |conn| {
+            Ok(clients::update_audited(conn, &id, &target, &fields, now)?)
+        })
         .await?
         .then_some(())
         .ok_or(AppError::NotFound)?;
@@ -355,7 +359,7 @@ pub async fn delete(
 ) -> Result<HttpResponse, AppError> {
     let (id, target) = (user.id().clone(), path.into_inner());
     state
-        .db_write(move |conn| Ok(clients::delete(conn, &id, &target)?))
+        .db_write_as(&user, move |conn| Ok(clients::delete(conn, &id, &target)?))
         .await?
         .then_some(())
         .ok_or(AppError::NotFound)?;

@@ -122,7 +122,9 @@ pub async fn decide_health(
     let (id, target, now) = (user.id().clone(), path.into_inner(), state.clock.stamp());
     let back = format!("/clients/{target}");
     state
-        .db_write(move |conn| decide(conn, &id, &target, &decision, today, now))
+        .db_write_as(&user, move |conn| {
+            decide(conn, &id, &target, &decision, today, now)
+        })
         .await?
         .ok_or(AppError::NotFound)?;
     Ok(see_other(&req, &back))

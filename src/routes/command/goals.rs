@@ -255,7 +255,9 @@ pub async fn create(
     let tab = Some(fields.goal_type);
     let (id, now) = (user.id().clone(), state.clock.stamp());
     state
-        .db_write(move |conn| Ok(goals::create(conn, &id, &fields, now)?))
+        .db_write_as(&user, move |conn| {
+            Ok(goals::create(conn, &id, &fields, now)?)
+        })
         .await?;
     done(&state, &req, &user, tab).await
 }
@@ -307,7 +309,9 @@ pub async fn update(
     let tab = Some(fields.goal_type);
     let (id, now) = (user.id().clone(), state.clock.stamp());
     state
-        .db_write(move |conn| Ok(goals::update(conn, &id, &goal_id, &fields, now)?))
+        .db_write_as(&user, move |conn| {
+            Ok(goals::update(conn, &id, &goal_id, &fields, now)?)
+        })
         .await?
         .then_some(())
         .ok_or(AppError::NotFound)?;
@@ -324,7 +328,7 @@ pub async fn act(
     let (goal_id, action) = path.into_inner();
     let (id, now) = (user.id().clone(), state.clock.stamp());
     let found = state
-        .db_write(move |conn| {
+        .db_write_as(&user, move |conn| {
             Ok(match action.as_str() {
                 "complete" => goals::set_completed(conn, &id, &goal_id, true, now)?,
                 "reopen" => goals::set_completed(conn, &id, &goal_id, false, now)?,

@@ -165,7 +165,9 @@ pub async fn step(
     };
     let (id, target, now) = (user.id().clone(), path.into_inner(), state.clock.stamp());
     state
-        .db_write(move |conn| Ok(projects::step_audited(conn, &id, &target, forward, now)?))
+        .db_write_as(&user, move |conn| {
+            Ok(projects::step_audited(conn, &id, &target, forward, now)?)
+        })
         .await?
         .ok_or(AppError::NotFound)?;
     let back = return_path(&form.return_to, "/projects");

@@ -238,7 +238,9 @@ pub async fn create(
     };
     let (id, now) = (user.id().clone(), state.clock.stamp());
     let created = state
-        .db_write(move |conn| Ok(projects::create(conn, &id, &fields, now)?))
+        .db_write_as(&user, move |conn| {
+            Ok(projects::create(conn, &id, &fields, now)?)
+        })
         .await?;
     match created {
         Some(project) => Ok(see_other(&req, &format!("/projects/{project}"))),
@@ -299,7 +301,9 @@ pub async fn update(
     };
     let (id, project, now) = (user.id().clone(), target.clone(), state.clock.stamp());
     state
-        .db_write(move |conn| Ok(projects::update(conn, &id, &project, &fields, now)?))
+        .db_write_as(&user, move |conn| {
+            Ok(projects::update(conn, &id, &project, &fields, now)?)
+        })
         .await?
         .ok_or(AppError::NotFound)?;
     Ok(see_other(&req, &format!("/projects/{target}")))

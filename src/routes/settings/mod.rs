@@ -180,7 +180,9 @@ pub async fn save(
         updated_at: state.clock.stamp(),
     };
     state
-        .db_write(move |conn| Ok(users::update_settings_audited(conn, &id, &change)?))
+        .db_write_as(&user, move |conn| {
+            Ok(users::update_settings_audited(conn, &id, &change)?)
+        })
         .await?;
     Ok(see_other(&req, "/settings?saved=1"))
 }

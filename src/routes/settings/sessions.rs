@@ -71,7 +71,7 @@ pub async fn revoke(
     let (id, now) = (user.id().clone(), state.clock.stamp());
     let ended_current = target == user.session_hash;
     let removed = state
-        .db_write(move |conn| {
+        .db_write_as(&user, move |conn| {
             let n = session_rows::delete_owned(conn, &id, &target)?;
             if n == 1 {
                 audit::record(
@@ -104,7 +104,7 @@ pub async fn revoke_others(
     let (id, now) = (user.id().clone(), state.clock.stamp());
     let keep = user.session_hash.clone();
     state
-        .db_write(move |conn| {
+        .db_write_as(&user, move |conn| {
             session_rows::delete_others(conn, &id, &keep)?;
             audit::record(
                 conn,

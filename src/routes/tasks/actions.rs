@@ -30,7 +30,9 @@ pub async fn delete(
 ) -> Result<HttpResponse, AppError> {
     let (id, task_id, now) = (user.id().clone(), path.into_inner(), state.clock.stamp());
     state
-        .db_write(move |conn| Ok(tasks::delete(conn, &id, &task_id, now)?))
+        .db_write_as(&user, move |conn| {
+            Ok(tasks::delete(conn, &id, &task_id, now)?)
+        })
         .await?
         .ok_or(AppError::NotFound)?;
     respond(&state, &req, &user, &return_path(&form.return_to, "/")).await
@@ -56,7 +58,9 @@ pub async fn set_status(
         TaskStatus::parse(&form.status).map_err(|e| AppError::Unprocessable(e.to_string()))?;
     let (id, task_id, now) = (user.id().clone(), path.into_inner(), state.clock.stamp());
     state
-        .db_write(move |conn| Ok(tasks::set_status(conn, &id, &task_id, status, now)?))
+        .db_write_as(&user, move |conn| {
+            Ok(tasks::set_status(conn, &id, &task_id, status, now)?)
+        })
         .await?
         .ok_or(AppError::NotFound)?;
     respond(&state, &req, &user, &return_path(&form.return_to, "/")).await
@@ -119,7 +123,7 @@ pub async fn move_task(
         .map_err(AppError::Unprocessable)?;
     let (id, task_id, now) = (user.id().clone(), path.into_inner(), state.clock.stamp());
     state
-        .db_write(move |conn| {
+        .db_write_as(&user, move |conn| {
             let task = tasks::find(conn, &id, &task_id)?.ok_or(AppError::NotFound)?;
             let time = match (to.time, to.keep_time) {
                 (None, true) => task.scheduled_time,
@@ -146,7 +150,9 @@ pub async fn carry_over(
     let now = state.clock.now();
     let (id, today, stamp) = (user.id().clone(), user.today(now), state.clock.stamp());
     state
-        .db_write(move |conn| Ok(tasks::carry_over(conn, &id, today, stamp)?))
+        .db_write_as(&user, move |conn| {
+            Ok(tasks::carry_over(conn, &id, today, stamp)?)
+        })
         .await?;
     respond(&state, &req, &user, &return_path(&form.return_to, "/")).await
 }

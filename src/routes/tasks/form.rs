@@ -446,7 +446,9 @@ pub async fn create(
     };
     let (id, now) = (user.id().clone(), state.clock.stamp());
     let created = state
-        .db_write(move |conn| Ok(tasks::create(conn, &id, &fields, now)?))
+        .db_write_as(&user, move |conn| {
+            Ok(tasks::create(conn, &id, &fields, now)?)
+        })
         .await?;
     if let Err(bad) = created {
         return refuse(
@@ -503,7 +505,9 @@ pub async fn update(
     };
     let (id, target, now) = (user.id().clone(), task_id.clone(), state.clock.stamp());
     let updated = state
-        .db_write(move |conn| Ok(tasks::update(conn, &id, &target, &fields, now)?))
+        .db_write_as(&user, move |conn| {
+            Ok(tasks::update(conn, &id, &target, &fields, now)?)
+        })
         .await?;
     match updated {
         Edited::NotFound => Err(AppError::NotFound),
