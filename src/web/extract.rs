@@ -146,20 +146,6 @@ pub fn query_config() -> web::QueryConfig {
     })
 }
 
-#[cfg(test)]
-mod tests {
-    use super::*;
-
-    #[test]
-    fn htmx_posts_return_to_the_page_they_came_from() {
-        assert_eq!(
-            path_of("http://127.0.0.1:8080/clients?x=1"),
-            Some("/clients?x=1")
-        );
-        assert_eq!(path_of("http://127.0.0.1:8080"), None);
-    }
-}
-
 /// The origin browsers reach us at, for URLs we hand out (the calendar feed, the
 /// OAuth callback): `LAUF_PUBLIC_URL` when set; else — only when the peer is a
 /// trusted proxy — its `X-Forwarded-Proto` and `X-Forwarded-Host`; else the
@@ -204,4 +190,18 @@ fn is_host(value: &str) -> bool {
         && value
             .bytes()
             .all(|b| b.is_ascii_alphanumeric() || matches!(b, b'.' | b'-' | b':' | b'[' | b']'))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn htmx_posts_return_to_the_page_they_came_from() {
+        assert_eq!(
+            path_of("http://127.0.0.1:8080/clients?x=1"),
+            Some("/clients?x=1")
+        );
+        assert_eq!(path_of("http://127.0.0.1:8080"), None);
+    }
 }

@@ -330,7 +330,7 @@ async fn store_upload(
     let first = rows.first().map(|(a, _)| a.id.clone());
     let task = checked.task_id.clone();
     let saved = state
-        .db_write_as(&user, move |conn| {
+        .db_write_as(user, move |conn| {
             Ok(assets::insert_all(conn, &rows, task.as_ref())?)
         })
         .await;
