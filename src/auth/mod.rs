@@ -32,6 +32,11 @@ impl CurrentUser {
         self.user.timezone.today(now)
     }
 
+    /// Stored instants as this user reads them (their zone, relative to `now`).
+    pub fn dates(&self, now: DateTime<Utc>) -> crate::domain::LocalDates {
+        crate::domain::LocalDates::new(self.user.timezone, now)
+    }
+
     /// The user's wall-clock date and time at `now`.
     pub fn local_now(&self, now: DateTime<Utc>) -> NaiveDateTime {
         now.with_timezone(&self.user.timezone.tz()).naive_local()

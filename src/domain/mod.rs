@@ -25,4 +25,4 @@ pub use enums::*;
 pub use ids::*;
 pub use money::{Money, MoneyError};
 pub use preferences::{Preferences, WeekStart};
-pub use time::{BlockMinutes, DaySpan, TimeError, TimeOfDay, Timezone};
+pub use time::{BlockMinutes, DaySpan, LocalDates, TimeError, TimeOfDay, Timezone};

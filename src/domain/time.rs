@@ -2,7 +2,7 @@
 
 use std::fmt;
 
-use chrono::{DateTime, NaiveDate, NaiveDateTime, NaiveTime, Timelike, Utc};
+use chrono::{DateTime, Datelike, NaiveDate, NaiveDateTime, NaiveTime, Timelike, Utc};
 
 /// A wall-clock time `HH:MM` (24 h) in the user's zone, as `tasks.scheduled_time` stores it.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash)]
@@ -298,6 +298,59 @@ impl Default for Timezone {
 impl fmt::Display for Timezone {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         f.write_str(self.name())
+    }
+}
+
+/// Stored instants (UTC) as a person reads them in their own zone: "today",
+/// "yesterday", "Dec 4" this year, "Dec 4, 2025" before; with a time, "today 09:05".
+#[derive(Debug, Clone, Copy)]
+pub struct LocalDates {
+    pub zone: Timezone,
+    pub now: DateTime<Utc>,
+}
+
+impl LocalDates {
+    pub fn new(zone: Timezone, now: DateTime<Utc>) -> Self {
+        LocalDates { zone, now }
+    }
+
+    /// The local wall-clock time of a stored UTC instant.
+    pub fn local(&self, utc: &NaiveDateTime) -> NaiveDateTime {
+        utc.and_utc().with_timezone(&self.zone.tz()).naive_local()
+    }
+
+    /// The day of a stored instant, as a person writes it.
+    pub fn date(&self, utc: &NaiveDateTime) -> String {
+        self.day(self.local(utc).date())
+    }
+
+    /// A calendar date relative to the local today.
+    pub fn day(&self, date: NaiveDate) -> String {
+        let today = self.zone.today(self.now);
+        match (date - today).num_days() {
+            0 => "today".into(),
+            -1 => "yesterday".into(),
+            1 => "tomorrow".into(),
+            _ if date.year() == today.year() => date.format("%b %-d").to_string(),
+            _ => date.format("%b %-d, %Y").to_string(),
+        }
+    }
+
+    /// Day and time of a stored instant: "today 09:05", "Dec 4, 14:30".
+    pub fn date_time(&self, utc: &NaiveDateTime) -> String {
+        let local = self.local(utc);
+        let day = self.day(local.date());
+        let sep = if day.chars().next().is_some_and(|c| c.is_ascii_lowercase()) {
+            " "
+        } else {
+            ", "
+        };
+        format!("{day}{sep}{}", local.format("%H:%M"))
+    }
+
+    /// For `<time datetime>`: the instant in UTC, machine-readable.
+    pub fn iso(&self, utc: &NaiveDateTime) -> String {
+        utc.format("%Y-%m-%dT%H:%M:%SZ").to_string()
     }
 }
 

@@ -102,6 +102,8 @@ pub struct ActivitiesPage {
     pub form: ActivityForm,
     pub errors: ActivityErrors,
     pub editing: Option<ActivityId>,
+    /// Stored instants in the user's zone.
+    pub dates: crate::domain::LocalDates,
 }
 
 impl ActivitiesPage {
@@ -113,7 +115,7 @@ impl ActivitiesPage {
     }
     pub fn last_used(&self, a: &Activity) -> String {
         a.last_used
-            .map(|t| t.format("%Y-%m-%d").to_string())
+            .map(|t| self.dates.date(&t))
             .unwrap_or_else(|| "never".into())
     }
 }
@@ -152,6 +154,7 @@ async fn page(
         form: editor.form,
         errors: editor.errors,
         editing: editor.editing,
+        dates: user.dates(state.clock.now()),
     };
     if htmx_target(req).as_deref() == Some("catalog") {
         html(status, &page.as_catalog())

@@ -109,6 +109,8 @@ pub(crate) fn parse_gallery(q: &GalleryQuery) -> (AssetFilter, Vec<String>) {
 /// An asset as a card or row shows it.
 pub struct CardView {
     pub card: AssetCard,
+    /// Stored instants in the user's zone.
+    pub dates: crate::domain::LocalDates,
 }
 
 impl CardView {
@@ -146,7 +148,7 @@ impl CardView {
             .unwrap_or_else(|| self.type_label().to_ascii_uppercase())
     }
     pub fn uploaded(&self) -> String {
-        self.card.asset.created_at.format("%-d %b %Y").to_string()
+        self.dates.date(&self.card.asset.created_at)
     }
 }
 
@@ -228,7 +230,13 @@ pub async fn gallery(
         list_view: query.view == "list",
         upload: UploadBox::new(&user, &state, AssetForm::default(), pickers),
         query,
-        cards: cards.into_iter().map(|card| CardView { card }).collect(),
+        cards: cards
+            .into_iter()
+            .map(|card| CardView {
+                card,
+                dates: user.dates(state.clock.now()),
+            })
+            .collect(),
         total,
         page: requested.min(pages),
         pages,

@@ -71,7 +71,10 @@ impl FilesSection {
             cards: data
                 .cards
                 .into_iter()
-                .map(|card| CardView { card })
+                .map(|card| CardView {
+                    card,
+                    dates: user.dates(state.clock.now()),
+                })
                 .collect(),
             total: data.total,
             all_url,

@@ -106,7 +106,10 @@ async fn asset_page(
         &AssetPage {
             ctx: PageContext::for_user(user, "assets"),
             detected_inline: inline_safe(&card.asset.mime_type),
-            view: CardView { card },
+            view: CardView {
+                card,
+                dates: user.dates(state.clock.now()),
+            },
             form,
             errors,
             pickers,

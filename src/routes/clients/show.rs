@@ -33,6 +33,8 @@ pub struct ClientPage {
     pub timeline: Vec<TimelineEntry>,
     pub opportunities: Vec<Opportunity>,
     pub files: FilesSection,
+    /// Stored instants in the user's zone.
+    pub dates: LocalDates,
 }
 
 impl ClientPage {
@@ -40,7 +42,7 @@ impl ClientPage {
         m.map(|m| m.grouped()).unwrap_or_else(|| "—".into())
     }
     pub fn when(&self, t: &Option<NaiveDateTime>) -> String {
-        t.map(|t| t.format("%b %-d, %Y").to_string())
+        t.map(|t| self.dates.date(&t))
             .unwrap_or_else(|| "never".into())
     }
     pub fn links(&self) -> Vec<(&'static str, &str)> {
@@ -97,11 +99,14 @@ pub async fn show(
     let data = state
         .db(move |conn| ClientData::load(conn, &id, &target))
         .await?;
-    let today = user.today(state.clock.now());
+    let now = state.clock.now();
+    let today = user.today(now);
+    let end_of_today = user.user.timezone.end_of_day(today);
     let return_to = format!("/clients/{}", data.client.id);
     let page = ClientPage {
         ctx: PageContext::for_user(&user, "clients"),
-        followup_due: data.client.next_followup.is_some_and(|f| f.date() <= today),
+        dates: user.dates(now),
+        followup_due: data.client.next_followup.is_some_and(|f| f < end_of_today),
         contacted: query.contacted.is_some(),
         suggestion: suggestion_for(&data.client, &data.projects, today),
         timeline: data

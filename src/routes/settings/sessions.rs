@@ -28,6 +28,7 @@ pub struct SessionRow {
 pub struct SessionsPage {
     ctx: PageContext,
     sessions: Vec<SessionRow>,
+    dates: crate::domain::LocalDates,
 }
 
 pub async fn list(state: web::Data<AppState>, user: CurrentUser) -> Result<HttpResponse, AppError> {
@@ -52,6 +53,7 @@ pub async fn list(state: web::Data<AppState>, user: CurrentUser) -> Result<HttpR
         &SessionsPage {
             ctx: PageContext::for_user(&user, "settings"),
             sessions,
+            dates: user.dates(state.clock.now()),
         },
     )
 }
