@@ -62,6 +62,47 @@
     if (input) input.files = event.dataTransfer.files;
   });
 
+  // Block menus (<details>): one open at a time; Escape or a click elsewhere closes.
+  function closeMenus(except) {
+    document.querySelectorAll("details.block-menu[open]").forEach(function (menu) {
+      if (menu !== except) menu.removeAttribute("open");
+    });
+  }
+  document.addEventListener("toggle", function (event) {
+    var menu = event.target;
+    if (menu.matches && menu.matches("details.block-menu") && menu.open) {
+      closeMenus(menu);
+      var first = menu.querySelector(".menu-item");
+      if (first && menu.dataset.keyboard === "1") first.focus();
+      delete menu.dataset.keyboard;
+    }
+  }, true);
+  document.addEventListener("click", function (event) {
+    var inside = event.target.closest ? event.target.closest("details.block-menu") : null;
+    closeMenus(inside);
+  });
+  document.addEventListener("keydown", function (event) {
+    if (event.key !== "Escape") return;
+    var open = document.querySelector("details.block-menu[open]");
+    if (!open) return;
+    open.removeAttribute("open");
+    var summary = open.querySelector("summary");
+    if (summary) summary.focus();
+  });
+
+  // The block editor opens beside the plan on a wide screen but far below it on a
+  // phone: bring it to where the person is looking, focus in its first field.
+  document.addEventListener("htmx:afterSwap", function (event) {
+    var target = event.detail.target;
+    if (!target || target.id !== "editor" || !target.querySelector("form")) return;
+    var field = target.querySelector("input:not([type=hidden]), select, textarea");
+    var rect = target.getBoundingClientRect();
+    if (rect.top < 0 || rect.top > window.innerHeight * 0.6) {
+      target.scrollIntoView({ block: "start" });
+    }
+    if (field) field.focus({ preventScroll: true });
+  });
+
   // Sign-up: preselect the browser's own time zone if the list has it.
   document.addEventListener("DOMContentLoaded", function () {
     var select = document.querySelector("select[data-detect-timezone]");

@@ -12,7 +12,7 @@ use super::models::assets::{self, LinkedFile};
 use super::models::clients::{self, AttentionClient};
 use super::models::goals::{self, Goal};
 use super::models::projects::{self, DueProject};
-use super::models::tasks::{self, TaskRow};
+use super::models::tasks::{self, Task, TaskRow};
 use super::models::users::User;
 use crate::domain::plan;
 use crate::domain::{TaskId, UserId};
@@ -40,12 +40,16 @@ impl DayKey {
     }
 }
 
+/// How many of the earlier days' unfinished blocks the carry-over card lists.
+pub const CARRY_OVER_LISTED: i64 = 50;
+
 /// Everything the day page reads from the database.
 pub struct DayData {
     /// The blocks of the week around the day, in order.
     pub rows: Vec<TaskRow>,
     pub backlog: Vec<TaskRow>,
-    pub carry_over: i64,
+    /// Unfinished blocks of earlier days (on today's page only), oldest first.
+    pub carry_over: Vec<Task>,
     /// The files linked to the day's blocks.
     pub files: HashMap<TaskId, Vec<LinkedFile>>,
     pub goals: Vec<Goal>,
@@ -64,9 +68,9 @@ impl DayData {
         let rows = tasks::in_range(conn, user, key.week_start, week_end)?;
         let backlog = tasks::backlog(conn, user, 50)?;
         let carry_over = if key.day == key.today {
-            tasks::unfinished_before(conn, user, key.today)?
+            tasks::unfinished_before(conn, user, key.today, CARRY_OVER_LISTED)?
         } else {
-            0
+            Vec::new()
         };
         // The files each block of the day needs, in one statement (none when it is empty).
         let ids: Vec<&TaskId> = rows

@@ -118,6 +118,30 @@ pub fn free_slots(window: DaySpan, spans: &[Span]) -> Vec<(TimeOfDay, u16)> {
     slots
 }
 
+/// Start times step in quarter hours when the app picks them.
+pub const STEP_MINUTES: u16 = 15;
+
+/// The earliest start inside `window`, not before minute `from`, on a quarter hour,
+/// where a block of `minutes` fits whole and touches none of `taken`.
+pub fn first_free(window: DaySpan, from: u16, minutes: u16, taken: &[Span]) -> Option<TimeOfDay> {
+    let earliest = window.start.minutes().max(from);
+    let mut start = earliest.div_ceil(STEP_MINUTES) * STEP_MINUTES;
+    while start + minutes <= window.end.minutes() {
+        let candidate = Span { start, minutes };
+        match taken
+            .iter()
+            .filter(|s| s.overlaps(candidate))
+            .map(|s| s.end())
+            .max()
+        {
+            None => return TimeOfDay::from_minutes(start),
+            // Jump past the clash, back onto the quarter-hour grid.
+            Some(end) => start = end.max(start + 1).div_ceil(STEP_MINUTES) * STEP_MINUTES,
+        }
+    }
+    None
+}
+
 /// Booked minutes against capacity, and whether the day is overbooked.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub struct Capacity {
@@ -207,8 +231,19 @@ pub fn pace(
     to: NaiveDate,
     now: NaiveDateTime,
 ) -> Option<Pace> {
+    pace_since(current, target, from.and_hms_opt(0, 0, 0)?, to, now)
+}
+
+/// Pace counted from the instant `start` (a goal set mid-period expects nothing of
+/// the time before it existed) to the end of day `to`.
+pub fn pace_since(
+    current: i32,
+    target: Option<i32>,
+    start: NaiveDateTime,
+    to: NaiveDate,
+    now: NaiveDateTime,
+) -> Option<Pace> {
     let target = target.filter(|t| *t > 0)?;
-    let start = from.and_hms_opt(0, 0, 0)?;
     let end = (to + Duration::days(1)).and_hms_opt(0, 0, 0)?;
     let total = (end - start).num_seconds().max(1) as f64;
     let elapsed = ((now - start).num_seconds() as f64).clamp(0.0, total);
@@ -224,6 +259,39 @@ pub fn pace(
 
 #[cfg(test)]
 mod tests {
+    #[test]
+    fn a_goal_set_mid_period_is_on_track_when_it_is_set() {
+        let d = |y, m, dd| NaiveDate::from_ymd_opt(y, m, dd).unwrap();
+        let set = d(2026, 12, 3).and_hms_opt(15, 0, 0).unwrap();
+        let fresh = pace_since(0, Some(8), set, d(2026, 12, 6), set).unwrap();
+        assert!(fresh.on_track && fresh.expected == 0, "{fresh:?}");
+        // Half of the time left (Thu 15:00 → Mon 00:00 is 81 h) later: 4 of 8 expected.
+        let later = set + Duration::minutes(81 * 30);
+        let half = pace_since(3, Some(8), set, d(2026, 12, 6), later).unwrap();
+        assert_eq!((half.expected, half.on_track), (4, false));
+    }
+
+    #[test]
+    fn first_free_finds_the_earliest_gap_that_fits_on_a_quarter_hour() {
+        let window = DaySpan::new(t("08:00"), t("18:00")).unwrap();
+        let taken = [
+            Span::new(t("08:00"), 90),
+            Span::new(t("10:00"), 60),
+            Span::new(t("11:30"), 45),
+        ];
+        // 09:30–10:00 is too short for an hour; 11:00–11:30 too; 12:15 is free.
+        assert_eq!(first_free(window, 0, 60, &taken), Some(t("12:15")));
+        assert_eq!(first_free(window, 0, 30, &taken), Some(t("09:30")));
+        // Not before "now" (10:07 rounds up to 10:15, after the 10:00 block: 11:00).
+        assert_eq!(
+            first_free(window, 10 * 60 + 7, 30, &taken),
+            Some(t("11:00"))
+        );
+        // Nothing fits past the end of the window.
+        assert_eq!(first_free(window, 17 * 60 + 30, 45, &taken), None);
+        assert_eq!(first_free(window, 0, 600, &taken), None);
+    }
+
     use super::*;
 
     fn t(text: &str) -> TimeOfDay {

@@ -441,3 +441,194 @@ async fn carry_over_and_move_in_the_week_view(backend: Backend) {
 }
 
 on_both_backends!(carry_over_and_move_in_the_week_view);
+
+/// Checks, in the page, every control of every block on the timeline (and, with
+/// `open_menus`, of each block's menu opened in turn): scrolled to, it is visible,
+/// inside the viewport, not clipped by an ancestor that hides overflow, and not
+/// covered by anything else. Returns what fails, as text.
+const REACHABLE: &str = r#"
+const openMenus = arguments[0];
+const problems = [];
+function check(el, what) {
+  el.scrollIntoView({block: 'center', inline: 'nearest'});
+  const r = el.getBoundingClientRect();
+  if (r.width < 1 || r.height < 1) { problems.push(what + ': not rendered'); return; }
+  if (r.top < 0 || r.left < 0 || r.bottom > innerHeight || r.right > document.documentElement.clientWidth) {
+    problems.push(what + ': outside the viewport ' + JSON.stringify(r)); return;
+  }
+  for (let a = el.parentElement; a; a = a.parentElement) {
+    const s = getComputedStyle(a);
+    if (s.overflowX !== 'visible' || s.overflowY !== 'visible') {
+      const b = a.getBoundingClientRect();
+      if (r.top < b.top - 1 || r.bottom > b.bottom + 1 || r.left < b.left - 1 || r.right > b.right + 1) {
+        problems.push(what + ': clipped by ' + a.tagName + '.' + a.className); return;
+      }
+    }
+  }
+  const hit = document.elementFromPoint(r.left + r.width / 2, r.top + r.height / 2);
+  if (!hit || !(hit === el || el.contains(hit))) {
+    problems.push(what + ': covered by ' + (hit ? hit.outerHTML.slice(0, 80) : 'nothing'));
+  }
+}
+for (const block of document.querySelectorAll('.timeline .block')) {
+  const name = block.getAttribute('aria-label') + ' @' + innerWidth;
+  for (const c of block.querySelectorAll(':scope > .block-actions > form button, :scope > .block-actions > details > summary')) {
+    check(c, name + ' / ' + c.textContent.trim());
+  }
+  if (openMenus) {
+    const menu = block.querySelector('details.block-menu');
+    menu.open = true;
+    for (const item of menu.querySelectorAll('.menu-item')) check(item, name + ' / menu / ' + item.textContent.trim());
+    menu.open = false;
+  }
+}
+return problems;
+"#;
+
+/// A day with blocks of 15 to 150 minutes, alone and two and three side by side:
+/// at 375 and 1280 px every block's actions (and its menu's) can be seen and used.
+async fn every_blocks_actions_are_reachable_at_every_length_and_lane(backend: Backend) {
+    let Some(app) = spawn_app(backend).await else {
+        return;
+    };
+    let Some(mut chrome) = Chrome::start(&app, &format!("reach-{backend:?}"), true).await else {
+        return;
+    };
+    chrome.sign_up("reach@example.com").await;
+    let today = chrono::Utc::now()
+        .with_timezone(&chrono_tz::Europe::Berlin)
+        .date_naive();
+    let blocks = [
+        ("Quarter hour", "07:00", "15", "HIGH"),
+        ("Half hour", "07:30", "30", "MEDIUM"),
+        ("Three quarters", "08:15", "45", "URGENT"),
+        ("One hour", "09:15", "60", "MEDIUM"),
+        ("Standard block", "10:30", "90", "HIGH"),
+        ("Long run", "12:15", "150", "LOW"),
+        ("Pair A", "14:45", "45", "MEDIUM"),
+        ("Pair B", "15:00", "30", "MEDIUM"),
+        ("Trio A", "16:00", "60", "MEDIUM"),
+        ("Trio B", "16:15", "30", "HIGH"),
+        ("Trio C", "16:30", "150", "MEDIUM"),
+    ];
+    for (title, time, minutes, priority) in blocks {
+        chrome
+            .visit(&format!("/tasks/new?date={today}&return_to=/"))
+            .await;
+        chrome
+            .fill_and_press(
+                ".task-editor form",
+                &[
+                    ("title", title),
+                    ("category", "CODE"),
+                    ("scheduled_time", time),
+                    ("time_block_minutes", minutes),
+                    ("priority", priority),
+                ],
+                "button.primary",
+            )
+            .await;
+    }
+    chrome.visit("/").await;
+    assert_eq!(
+        chrome
+            .client
+            .execute(
+                "return document.querySelectorAll('.timeline .block').length",
+                vec![]
+            )
+            .await
+            .unwrap(),
+        json!(11)
+    );
+    assert!(
+        chrome
+            .client
+            .execute(
+                "return document.querySelector('.timeline').classList.contains('lanes-3')",
+                vec![]
+            )
+            .await
+            .unwrap()
+            == json!(true),
+        "three blocks side by side"
+    );
+    for (width, height) in [(1280, 900), (375, 800)] {
+        chrome.client.set_window_size(width, height).await.unwrap();
+        let problems = chrome
+            .client
+            .execute(REACHABLE, vec![json!(true)])
+            .await
+            .unwrap();
+        assert_eq!(problems, json!([]), "at {width} px");
+    }
+
+    // Using them, on a phone: Done on the quarter hour squeezed into a third of the
+    // width, Start from a menu, and Edit opening the editor where the person looks.
+    chrome.client.set_window_size(375, 800).await.unwrap();
+    let block = |title: &str| format!(".timeline .block[aria-label^=\"{title},\"]");
+    chrome
+        .click(&format!("{} button[value=DONE]", block("Trio B")))
+        .await;
+    assert_eq!(
+        chrome
+            .client
+            .execute(
+                &format!(
+                    "return document.querySelector('{} button[value=TODO]').getAttribute('aria-label')",
+                    block("Trio B")
+                ),
+                vec![]
+            )
+            .await
+            .unwrap(),
+        json!("Reopen Trio B"),
+        "done, and it offers to reopen"
+    );
+    chrome.click(&format!("{} summary", block("Trio A"))).await;
+    chrome
+        .click(&format!("{} button[value=IN_PROGRESS]", block("Trio A")))
+        .await;
+    assert!(
+        chrome
+            .text(&format!("{} .block-meta", block("Trio A")))
+            .await
+            .contains("In progress")
+            || chrome
+                .client
+                .execute(
+                    &format!(
+                        "return document.querySelector('{} .status-in_progress') !== null",
+                        block("Trio A").replace('\'', "\\'")
+                    ),
+                    vec![]
+                )
+                .await
+                .unwrap()
+                == json!(true),
+        "started"
+    );
+    chrome
+        .click(&format!("{} summary", block("Long run")))
+        .await;
+    chrome
+        .click(&format!("{} a.menu-item", block("Long run")))
+        .await;
+    let editor = chrome
+        .client
+        .execute(
+            "const e = document.getElementById('editor'); const r = e.getBoundingClientRect();
+             return [r.top >= -1 && r.top < innerHeight, document.activeElement && e.contains(document.activeElement), e.textContent.includes('Long run') || !!e.querySelector('input[value=\"Long run\"]')];",
+            vec![],
+        )
+        .await
+        .unwrap();
+    assert_eq!(
+        editor,
+        json!([true, true, true]),
+        "the editor opens in view with focus in it"
+    );
+    chrome.client.clone().close().await.unwrap();
+}
+
+on_both_backends!(every_blocks_actions_are_reachable_at_every_length_and_lane);

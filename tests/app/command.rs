@@ -328,8 +328,11 @@ async fn today_follows_the_users_zone_around_midnight_and_dst(backend: Backend) 
     }
 }
 
+/// Carry-over brings the chosen unfinished blocks of earlier days into today's free
+/// time from now on, oldest first and keeping their lengths, never onto another
+/// block; what fits nowhere goes to the backlog, and what was not chosen stays.
 async fn carry_over_moves_only_unfinished_blocks_from_earlier_days(backend: Backend) {
-    // 15:00 UTC is 16:00 in Berlin: today is 23 November.
+    // 15:00 UTC is 16:00 in Berlin: today is 23 November, its window ends at 21:30.
     let Some(app) = spawn_app_at(backend, utc(2026, 11, 23, 15, 0)).await else {
         return;
     };
@@ -358,6 +361,34 @@ async fn carry_over_moves_only_unfinished_blocks_from_earlier_days(backend: Back
         &[("scheduled_date", "2026-11-16")],
     )
     .await;
+    let too_long = add_block(
+        &app,
+        &browser,
+        "Too long for tonight",
+        &[
+            ("scheduled_date", "2026-11-22"),
+            ("scheduled_time", "13:00"),
+            ("time_block_minutes", "120"),
+        ],
+    )
+    .await;
+    let not_chosen = add_block(
+        &app,
+        &browser,
+        "Left for later",
+        &[("scheduled_date", "2026-11-21")],
+    )
+    .await;
+    add_block(
+        &app,
+        &browser,
+        "Busy today",
+        &[
+            ("scheduled_date", "2026-11-23"),
+            ("scheduled_time", "16:00"),
+        ],
+    )
+    .await;
     let tomorrow = add_block(
         &app,
         &browser,
@@ -371,44 +402,69 @@ async fn carry_over_moves_only_unfinished_blocks_from_earlier_days(backend: Back
 
     let page = browser.get("/").await;
     assert!(
-        page.text()
-            .contains("2 unfinished blocks from earlier days."),
+        page.text_of(".carry-over legend")
+            .contains("4 unfinished blocks from earlier days"),
         "{}",
         page.text()
     );
-    let res = browser
+    assert_eq!(page.count(".carry-over input[name=task_id][checked]"), 4);
+    let nothing = browser
         .submit("/", "/tasks/carry-over", &[("return_to", "/")])
+        .await;
+    assert_eq!(nothing.status, 422, "choosing none is refused");
+    let res = browser
+        .submit(
+            "/",
+            "/tasks/carry-over",
+            &[
+                ("return_to", "/"),
+                ("task_id", &open_yesterday),
+                ("task_id", &started_last_week),
+                ("task_id", &too_long),
+                ("task_id", &done_yesterday),
+            ],
+        )
         .await;
     assert_eq!(res.status, 303);
 
-    let date_of = |id: &str| -> Option<NaiveDate> {
+    let placed = |id: &str| -> (Option<NaiveDate>, Option<String>) {
         tasks::table
             .find(id)
-            .select(tasks::scheduled_date)
+            .select((tasks::scheduled_date, tasks::scheduled_time))
             .first(&mut *app.conn())
             .unwrap()
     };
-    assert_eq!(date_of(&open_yesterday), Some(day(2026, 11, 23)));
-    assert_eq!(date_of(&started_last_week), Some(day(2026, 11, 23)));
+    let today = Some(day(2026, 11, 23));
     assert_eq!(
-        date_of(&done_yesterday),
+        placed(&started_last_week),
+        (today, Some("17:30".into())),
+        "the oldest first, into the first free 90 minutes from now (16:00 is taken)"
+    );
+    assert_eq!(placed(&open_yesterday), (today, Some("19:00".into())));
+    assert_eq!(
+        placed(&too_long),
+        (None, None),
+        "two hours fit nowhere before 21:30: to the backlog"
+    );
+    assert_eq!(
+        placed(&done_yesterday).0,
         Some(day(2026, 11, 22)),
         "done blocks stay where they were done"
     );
-    assert_eq!(date_of(&tomorrow), Some(day(2026, 11, 24)));
-    assert_eq!(date_of(&backlog), None);
-    let time: Option<String> = tasks::table
-        .find(&open_yesterday)
-        .select(tasks::scheduled_time)
-        .first(&mut *app.conn())
-        .unwrap();
-    assert_eq!(time.as_deref(), Some("09:00"), "the start time is kept");
+    assert_eq!(placed(&not_chosen).0, Some(day(2026, 11, 21)), "not chosen");
+    assert_eq!(placed(&tomorrow).0, Some(day(2026, 11, 24)));
+    assert_eq!(placed(&backlog).0, None);
+    let after = browser.get("/").await;
     assert!(
-        !browser
-            .get("/")
-            .await
-            .main_text()
-            .contains("from earlier days")
+        !after.main_text().contains("overlap"),
+        "nothing carried lands on another block: {}",
+        after.main_text()
+    );
+    assert!(
+        after
+            .text_of(".carry-over")
+            .contains("1 unfinished block from earlier days"),
+        "only the one not chosen is still offered"
     );
 }
 
@@ -893,8 +949,8 @@ async fn the_week_view_moves_blocks_between_days(backend: Backend) {
         .unwrap();
     assert_eq!(
         date,
-        Some(day(2026, 11, 24)),
-        "tomorrow is relative to today"
+        Some(day(2026, 11, 28)),
+        "\"Tomorrow\" is the day after the block's own day (27th), not after today (23rd)"
     );
     assert!(
         browser

@@ -14,8 +14,8 @@ use super::goals;
 use crate::db::AnyConnection;
 use crate::db::schema::{activities, clients, goals as goals_table, projects, tasks};
 use crate::domain::{
-    ActivityId, BlockMinutes, ClientId, EnergyLevel, GoalId, Priority, ProjectId, TaskCategory,
-    TaskId, TaskStatus, TimeOfDay, UserId,
+    ActivityId, BlockMinutes, ClientId, DaySpan, EnergyLevel, GoalId, Priority, ProjectId,
+    TaskCategory, TaskId, TaskStatus, TimeOfDay, UserId, plan,
 };
 
 #[derive(Debug, Clone, PartialEq, Queryable, Selectable, Insertable, Identifiable)]
@@ -258,20 +258,26 @@ pub fn backlog(conn: &mut AnyConnection, user: &UserId, limit: i64) -> QueryResu
     .map(|rows| rows.into_iter().map(into_row).collect())
 }
 
-/// How many unfinished blocks sit on days before `today`.
+/// The unfinished blocks on days before `today` (up to `limit`), oldest first.
 pub fn unfinished_before(
     conn: &mut AnyConnection,
     user: &UserId,
     today: NaiveDate,
-) -> QueryResult<i64> {
-    crate::per_backend!(conn, |c| {
-        tasks::table
-            .filter(tasks::user_id.eq(user))
-            .filter(tasks::scheduled_date.lt(today))
-            .filter(unfinished())
-            .select(count_star())
-            .first(c)
-    })
+    limit: i64,
+) -> QueryResult<Vec<Task>> {
+    tasks::table
+        .filter(tasks::user_id.eq(user))
+        .filter(tasks::scheduled_date.lt(today))
+        .filter(unfinished())
+        .order((
+            tasks::scheduled_date.asc(),
+            tasks::scheduled_time.is_null().asc(),
+            tasks::scheduled_time.asc(),
+            tasks::created_at.asc(),
+        ))
+        .limit(limit)
+        .select(Task::as_select())
+        .load(conn)
 }
 
 /// Booked and done minutes of one day: (booked, done).
@@ -560,22 +566,71 @@ pub fn link_client(
     .execute(conn)
 }
 
-/// Moves every unfinished block from days before `today` to `today`, keeping start
-/// times. Returns how many moved.
+/// What a carry-over did.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+pub struct CarriedOver {
+    pub placed: usize,
+    pub to_backlog: usize,
+}
+
+/// Brings the chosen unfinished blocks of days before `today` to `today`, in their
+/// old order and keeping their lengths, each into the first free time of `window`
+/// from minute `from` on (`plan::first_free`); a block that fits nowhere goes to
+/// the backlog rather than onto another. Blocks not chosen stay where they are.
 pub fn carry_over(
     conn: &mut AnyConnection,
     user: &UserId,
     today: NaiveDate,
+    chosen: &[TaskId],
+    (window, from): (DaySpan, u16),
     now: NaiveDateTime,
-) -> QueryResult<usize> {
-    diesel::update(
-        tasks::table
-            .filter(tasks::user_id.eq(user))
-            .filter(tasks::scheduled_date.lt(today))
-            .filter(unfinished()),
-    )
-    .set((tasks::scheduled_date.eq(today), tasks::updated_at.eq(now)))
-    .execute(conn)
+) -> QueryResult<CarriedOver> {
+    let candidates: Vec<Task> = tasks::table
+        .filter(tasks::user_id.eq(user))
+        .filter(tasks::scheduled_date.lt(today))
+        .filter(unfinished())
+        .filter(tasks::id.eq_any(chosen))
+        .order((
+            tasks::scheduled_date.asc(),
+            tasks::scheduled_time.is_null().asc(),
+            tasks::scheduled_time.asc(),
+            tasks::created_at.asc(),
+        ))
+        .select(Task::as_select())
+        .load(conn)?;
+    let mut taken: Vec<plan::Span> = tasks::table
+        .filter(tasks::user_id.eq(user))
+        .filter(tasks::scheduled_date.eq(today))
+        .filter(tasks::scheduled_time.is_not_null())
+        .select((tasks::scheduled_time, tasks::time_block_minutes))
+        .load::<(Option<TimeOfDay>, BlockMinutes)>(conn)?
+        .into_iter()
+        .filter_map(|(time, minutes)| time.map(|t| plan::Span::new(t, minutes.get())))
+        .collect();
+    let mut done = CarriedOver::default();
+    for task in candidates {
+        let minutes = task.time_block_minutes.get();
+        let start = plan::first_free(window, from, minutes, &taken);
+        let day = match start {
+            Some(start) => {
+                taken.push(plan::Span::new(start, minutes));
+                done.placed += 1;
+                Some(today)
+            }
+            None => {
+                done.to_backlog += 1;
+                None
+            }
+        };
+        diesel::update(tasks::table.filter(tasks::id.eq(&task.id)))
+            .set((
+                tasks::scheduled_date.eq(day),
+                tasks::scheduled_time.eq(start),
+                tasks::updated_at.eq(now),
+            ))
+            .execute(conn)?;
+    }
+    Ok(done)
 }
 
 /// Filters for the tasks list.

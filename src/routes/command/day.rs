@@ -17,9 +17,10 @@ use crate::db::day::{DayData, DayKey};
 use crate::db::models::activities::Activity;
 use crate::db::models::clients::AttentionClient;
 use crate::db::models::projects::DueProject;
+use crate::db::models::tasks::TaskRow;
 use crate::db::models::users;
 use crate::domain::plan::{self, Capacity, Span};
-use crate::domain::{HealthScore, PaymentStatus, TaskStatus, TimeOfDay};
+use crate::domain::{HealthScore, LocalDates, PaymentStatus, TaskStatus, TimeOfDay};
 use crate::error::AppError;
 use crate::state::AppState;
 use crate::web::{PageContext, html};
@@ -62,7 +63,8 @@ pub struct DayPlan {
     pub capacity: Capacity,
     pub done_minutes: u32,
     pub overlap_count: usize,
-    pub carry_over: i64,
+    /// Unfinished blocks of earlier days, offered to bring to today.
+    pub carry_over: Vec<BlockView>,
     pub return_to: String,
     pub csrf: String,
 }
@@ -232,7 +234,18 @@ pub fn plan_from(data: &DayData, user: &CurrentUser, day: NaiveDate, today: Naiv
         },
         done_minutes: minutes_of(Some(TaskStatus::Done)),
         overlap_count,
-        carry_over: data.carry_over,
+        carry_over: data
+            .carry_over
+            .iter()
+            .map(|task| {
+                BlockView::from_row(&TaskRow {
+                    task: task.clone(),
+                    project_name: None,
+                    client_name: None,
+                    goal_title: None,
+                })
+            })
+            .collect(),
         return_to: format!("/?date={day}"),
         csrf: user.csrf_token.clone(),
     }
@@ -245,10 +258,11 @@ pub struct Attention {
     pub overdue_payments: Vec<AttentionClient>,
     pub projects_due: Vec<DueProject>,
     pub today: NaiveDate,
+    pub dates: LocalDates,
 }
 
 impl Attention {
-    fn from(data: &DayData, key: &DayKey) -> Attention {
+    fn from(data: &DayData, key: &DayKey, dates: LocalDates) -> Attention {
         let clients = &data.attention_clients;
         let picked = |keep: &dyn Fn(&AttentionClient) -> bool| -> Vec<AttentionClient> {
             clients.iter().filter(|c| keep(c)).cloned().collect()
@@ -259,6 +273,17 @@ impl Attention {
             overdue_payments: picked(&|c| c.payment_status == PaymentStatus::Overdue),
             projects_due: data.projects_due.clone(),
             today: key.today,
+            dates,
+        }
+    }
+
+    /// "overdue since Dec 1" or "today", by the user's calendar.
+    pub fn followup_label(&self, due: &chrono::NaiveDateTime) -> String {
+        let day = self.dates.local(due).date();
+        if day < self.today {
+            format!("overdue since {}", self.dates.day(day))
+        } else {
+            "today".into()
         }
     }
 
@@ -324,7 +349,7 @@ async fn day_page(
         plan: plan_from(&data, user, day, today),
         goals: goal_cards(data.goals.clone(), user, now),
         catalog: data.catalog.clone(),
-        attention: Attention::from(&data, &key),
+        attention: Attention::from(&data, &key, user.dates(now)),
         plan_oob: false,
         goals_oob: false,
         editor_oob: false,

@@ -1,7 +1,7 @@
 //! What the Command Center's pages (and a project's blocks) show of a block and a
 //! goal: `BlockView` and `GoalCard`, built from rows and the domain's rules.
 
-use chrono::{NaiveDate, NaiveDateTime, Weekday};
+use chrono::{NaiveDate, NaiveDateTime, TimeZone, Weekday};
 
 use crate::auth::CurrentUser;
 use crate::db::models::assets::LinkedFile;
@@ -77,6 +77,9 @@ impl BlockView {
     /// attributes, so `static/grid.css` has a class per row, height and lane.
     pub fn grid(&self) -> String {
         match self.placement {
+            // A block that overlaps nothing takes the whole width, however many
+            // lanes other hours of the day need.
+            Some(p) if !p.overlaps => format!("r-{} h-{} lane-all", p.row, p.rows),
             Some(p) => format!("r-{} h-{} lane-{}", p.row, p.rows, self.lane()),
             None => String::new(),
         }
@@ -103,8 +106,10 @@ impl BlockView {
         }
     }
 
+    /// Under half an hour the block is too low for two lines: title and actions
+    /// share one.
     pub fn short(&self) -> bool {
-        self.minutes.get() < 45
+        self.minutes.get() < 30
     }
 }
 
@@ -119,6 +124,7 @@ pub struct GoalCard {
 impl GoalCard {
     pub fn new(
         goal: Goal,
+        created_local: NaiveDateTime,
         today: NaiveDate,
         now_local: NaiveDateTime,
         week_starts_on: Weekday,
@@ -130,10 +136,13 @@ impl GoalCard {
             today,
             week_starts_on,
         );
-        let pace = plan::pace(
+        // Pace counts from when the goal began: a weekly goal set on Thursday
+        // expects nothing of the Monday to Wednesday before it existed.
+        let period_start = period.0.and_hms_opt(0, 0, 0).unwrap_or(now_local);
+        let pace = plan::pace_since(
             goal.current_value,
             goal.target_value,
-            period.0,
+            period_start.max(created_local),
             period.1,
             now_local,
         );
@@ -187,7 +196,10 @@ pub fn goal_cards(
     let rank = |t: GoalType| GoalType::ALL.iter().position(|x| *x == t).unwrap_or(0);
     let mut cards: Vec<GoalCard> = goals
         .into_iter()
-        .map(|g| GoalCard::new(g, today, now_local, week))
+        .map(|g| {
+            let created_local = user.local_now(chrono::Utc.from_utc_datetime(&g.created_at));
+            GoalCard::new(g, created_local, today, now_local, week)
+        })
         .collect();
     cards.sort_by_key(|c| (c.done(), rank(c.goal.goal_type), c.period.1));
     cards

@@ -3,7 +3,7 @@
 //! unfinished block of earlier days over to today.
 
 use actix_web::{HttpRequest, HttpResponse, web};
-use chrono::Duration;
+use chrono::{Duration, NaiveDate, Timelike};
 use serde::Deserialize;
 
 use super::respond;
@@ -84,20 +84,42 @@ pub struct MoveForm {
 
 /// Where a move puts a block.
 struct Destination {
-    /// `None`: the backlog.
-    day: Option<chrono::NaiveDate>,
+    day: DayChoice,
     /// `None` with `keep_time`: the block's own start time.
     time: Option<TimeOfDay>,
     keep_time: bool,
 }
 
+#[derive(Clone, Copy)]
+enum DayChoice {
+    On(NaiveDate),
+    /// The day after the block's own day ("Tomorrow" on a block of Sunday is
+    /// Monday, whatever today is), never a day already past.
+    NextDay {
+        today: NaiveDate,
+    },
+    Backlog,
+}
+
+impl DayChoice {
+    fn resolve(self, current: Option<NaiveDate>) -> Option<NaiveDate> {
+        match self {
+            DayChoice::On(day) => Some(day),
+            DayChoice::NextDay { today } => {
+                Some((current.unwrap_or(today) + Duration::days(1)).max(today))
+            }
+            DayChoice::Backlog => None,
+        }
+    }
+}
+
 impl MoveForm {
-    fn destination(&self, today: chrono::NaiveDate) -> Result<Destination, String> {
+    fn destination(&self, today: NaiveDate) -> Result<Destination, String> {
         let day = match self.when.as_str() {
-            "tomorrow" => Some(today + Duration::days(1)),
-            "today" => Some(today),
-            "backlog" => None,
-            "" => Some(date(&self.date)?.ok_or("choose a day to move the block to")?),
+            "tomorrow" => DayChoice::NextDay { today },
+            "today" => DayChoice::On(today),
+            "backlog" => DayChoice::Backlog,
+            "" => DayChoice::On(date(&self.date)?.ok_or("choose a day to move the block to")?),
             other => return Err(format!("{other:?} is not a place to move a block to")),
         };
         let keep_time = self.keep_time == "keep"
@@ -134,25 +156,53 @@ pub async fn move_task(
                     "At that time the block would run past midnight.".into(),
                 ));
             }
-            tasks::schedule(conn, &id, &task_id, to.day, time, now)?.ok_or(AppError::NotFound)
+            let day = to.day.resolve(task.scheduled_date);
+            tasks::schedule(conn, &id, &task_id, day, time, now)?.ok_or(AppError::NotFound)
         })
         .await?;
     respond(&state, &req, &user, &return_path(&form.return_to, "/")).await
 }
 
-/// Moves every unfinished block from earlier days to today.
+/// Brings the chosen unfinished blocks of earlier days to today, each into the
+/// first free time from now on that fits it; what fits nowhere goes to the backlog
+/// (`tasks::carry_over`). The form lists the blocks as checkboxes (`task_id`).
 pub async fn carry_over(
     state: web::Data<AppState>,
     req: HttpRequest,
     user: CurrentUser,
-    form: web::Form<ReturnForm>,
+    form: web::Form<Vec<(String, String)>>,
 ) -> Result<HttpResponse, AppError> {
+    let field = |name: &'static str| {
+        form.iter()
+            .filter(move |(key, _)| key == name)
+            .map(|(_, value)| value.as_str())
+    };
+    let return_to = return_path(field("return_to").next().unwrap_or_default(), "/");
+    let chosen: Vec<TaskId> = field("task_id")
+        .map(|value| value.parse().map_err(|_| AppError::NotFound))
+        .collect::<Result<_, _>>()?;
+    if chosen.is_empty() {
+        return Err(AppError::Unprocessable(
+            "Choose at least one block to carry over.".into(),
+        ));
+    }
     let now = state.clock.now();
-    let (id, today, stamp) = (user.id().clone(), user.today(now), state.clock.stamp());
+    let local = user.local_now(now);
+    let today = local.date();
+    let from = u16::try_from(local.time().num_seconds_from_midnight() / 60).unwrap_or(0);
+    let window = user.user.preferences.0.day_window();
+    let (id, stamp) = (user.id().clone(), state.clock.stamp());
     state
         .db_write_as(&user, move |conn| {
-            Ok(tasks::carry_over(conn, &id, today, stamp)?)
+            Ok(tasks::carry_over(
+                conn,
+                &id,
+                today,
+                &chosen,
+                (window, from),
+                stamp,
+            )?)
         })
         .await?;
-    respond(&state, &req, &user, &return_path(&form.return_to, "/")).await
+    respond(&state, &req, &user, &return_to).await
 }
