@@ -103,6 +103,93 @@
     if (field) field.focus({ preventScroll: true });
   });
 
+  // Keyboard shortcuts (the list is the #shortcuts dialog; `?` opens it). Never
+  // taken from a text field, a select or with Ctrl/Alt/Meta held.
+  var selectedId = null;
+  function typing(target) {
+    if (!target || !target.closest) return false;
+    return !!target.closest("input, textarea, select, [contenteditable=''], [contenteditable=true]");
+  }
+  function dayBlocks() {
+    return Array.prototype.slice.call(document.querySelectorAll("#day-plan .block[data-block]"));
+  }
+  function selectBlock(block) {
+    dayBlocks().forEach(function (b) { b.classList.remove("is-selected"); });
+    if (!block) { selectedId = null; return; }
+    selectedId = block.id;
+    block.classList.add("is-selected");
+    block.focus();
+  }
+  function selected() {
+    return selectedId ? document.getElementById(selectedId) : null;
+  }
+  function press(el) {
+    if (!el) return false;
+    el.click();
+    return true;
+  }
+  // A swap of the plan replaces the blocks: keep the selection on the same block.
+  document.addEventListener("htmx:afterSettle", function () {
+    var block = selected();
+    if (block) {
+      block.classList.add("is-selected");
+      if (!document.activeElement || document.activeElement === document.body) block.focus();
+    }
+  });
+  document.addEventListener("focusin", function (event) {
+    var block = event.target.closest ? event.target.closest("#day-plan .block[data-block]") : null;
+    if (block && block.id !== selectedId) {
+      dayBlocks().forEach(function (b) { b.classList.remove("is-selected"); });
+      selectedId = block.id;
+      block.classList.add("is-selected");
+    }
+  });
+  var goTo = { "w": "/command/calendar", "g": "/command/goals", "c": "/clients", "p": "/projects", ".": "/" };
+  document.addEventListener("keydown", function (event) {
+    if (event.defaultPrevented || event.ctrlKey || event.metaKey || event.altKey) return;
+    if (typing(event.target)) return;
+    var dialog = document.getElementById("shortcuts");
+    if (dialog && dialog.open) return;
+    var key = event.key;
+    var handled = false;
+    if (key === "?") {
+      if (dialog) { dialog.showModal(); handled = true; }
+    } else if (key === "j" || key === "k") {
+      var blocks = dayBlocks();
+      if (blocks.length) {
+        var at = blocks.indexOf(selected());
+        var next = at < 0 ? (key === "j" ? 0 : blocks.length - 1)
+          : Math.max(0, Math.min(blocks.length - 1, at + (key === "j" ? 1 : -1)));
+        selectBlock(blocks[next]);
+        handled = true;
+      }
+    } else if (goTo[key] && document.querySelector(".topbar")) {
+      window.location.href = goTo[key];
+      handled = true;
+    } else if (key === "n" || key === "[" || key === "]") {
+      handled = press(document.querySelector('[data-key="' + key + '"]'));
+    } else if (selected()) {
+      var block = selected();
+      if (key === "x") handled = press(block.querySelector('[data-key="x"]'));
+      else if (key === "s") handled = press(block.querySelector('[data-key="s"]'));
+      else if (key === "t") handled = press(block.querySelector('[data-key="t"]'));
+      else if (key === "e" || (key === "Enter" && event.target === block)) handled = press(block.querySelector('[data-key="e"]'));
+      else if (key === "m") {
+        var menu = block.querySelector("details.block-menu");
+        if (menu) { menu.dataset.keyboard = "1"; menu.open = true; handled = true; }
+      }
+    }
+    if (handled) event.preventDefault();
+  });
+  document.addEventListener("click", function (event) {
+    var opener = event.target.closest ? event.target.closest("[data-open-shortcuts]") : null;
+    var dialog = document.getElementById("shortcuts");
+    if (opener && dialog) dialog.showModal();
+  });
+  document.addEventListener("DOMContentLoaded", function () {
+    document.querySelectorAll("[data-open-shortcuts]").forEach(function (b) { b.hidden = false; });
+  });
+
   // Sign-up: preselect the browser's own time zone if the list has it.
   document.addEventListener("DOMContentLoaded", function () {
     var select = document.querySelector("select[data-detect-timezone]");

@@ -632,3 +632,135 @@ async fn every_blocks_actions_are_reachable_at_every_length_and_lane(backend: Ba
 }
 
 on_both_backends!(every_blocks_actions_are_reachable_at_every_length_and_lane);
+
+/// Sends keys to whatever has focus, as a person typing, then lets htmx settle.
+async fn keys(chrome: &mut Chrome, text: &str) {
+    let focused = chrome.client.active_element().await.unwrap();
+    focused.send_keys(text).await.unwrap();
+    chrome.settle().await;
+}
+
+async fn js(chrome: &Chrome, script: &str) -> Value {
+    chrome.client.execute(script, vec![]).await.unwrap()
+}
+
+/// Plan, complete, reopen and move a block with the keyboard alone.
+async fn a_day_planned_and_worked_from_the_keyboard(backend: Backend) {
+    use fantoccini::key::Key;
+    let Some(app) = spawn_app(backend).await else {
+        return;
+    };
+    let Some(mut chrome) = Chrome::start(&app, &format!("keys-{backend:?}"), true).await else {
+        return;
+    };
+    chrome.sign_up("keys@example.com").await;
+    chrome.visit("/").await;
+    // `n` opens the new-block editor with focus in it; the catalog sits just
+    // before its first field (Shift+Tab).
+    keys(&mut chrome, "n").await;
+    assert_eq!(
+        js(&chrome, "return document.activeElement.id").await,
+        json!("title"),
+        "focus lands in the editor's first field"
+    );
+    let back = format!("{}{}{}", Key::Shift, Key::Tab, Key::Null);
+    keys(&mut chrome, &back).await;
+    assert_eq!(
+        js(
+            &chrome,
+            "return document.activeElement.classList.contains('catalog-chip')"
+        )
+        .await,
+        json!(true),
+        "Shift+Tab from the title reaches the catalog"
+    );
+    let activity = js(&chrome, "return document.activeElement.textContent").await;
+    keys(&mut chrome, &Key::Enter.to_string()).await;
+    // Filled from the catalog at the next free time; Enter in the title saves.
+    let start = js(
+        &chrome,
+        "return document.getElementById('scheduled_time').value",
+    )
+    .await;
+    assert_ne!(start, json!(""), "a free time is proposed");
+    keys(&mut chrome, &Key::Enter.to_string()).await;
+    assert_eq!(
+        js(
+            &chrome,
+            "return document.querySelectorAll('#day-plan .block').length"
+        )
+        .await,
+        json!(1),
+        "saved from the keyboard ({activity})"
+    );
+    // Esc-free journey: the editor's save moved focus back to the page.
+    js(&chrome, "document.activeElement.blur(); return true").await;
+    keys(&mut chrome, "j").await;
+    assert_eq!(
+        js(&chrome, "return document.activeElement.classList.contains('block') && document.activeElement.classList.contains('is-selected')").await,
+        json!(true),
+        "j selects the block and focuses it"
+    );
+    keys(&mut chrome, "x").await;
+    assert_eq!(
+        js(
+            &chrome,
+            "return document.querySelector('#day-plan .block.is-done.is-selected') !== null"
+        )
+        .await,
+        json!(true),
+        "x completes it, and it stays selected"
+    );
+    keys(&mut chrome, "x").await;
+    assert_eq!(
+        js(
+            &chrome,
+            "return document.querySelector('#day-plan .block.is-done') === null"
+        )
+        .await,
+        json!(true),
+        "x again reopens it"
+    );
+    keys(&mut chrome, "t").await;
+    assert_eq!(
+        js(
+            &chrome,
+            "return document.querySelectorAll('#day-plan .timeline .block').length"
+        )
+        .await,
+        json!(0),
+        "t moves it to the next day"
+    );
+    js(&chrome, "document.activeElement.blur(); return true").await;
+    keys(&mut chrome, "]").await;
+    chrome.settle().await;
+    assert_eq!(
+        js(
+            &chrome,
+            "return document.querySelectorAll('#day-plan .block').length"
+        )
+        .await,
+        json!(1),
+        "] shows the next day, with the block"
+    );
+    keys(&mut chrome, "?").await;
+    assert_eq!(
+        js(&chrome, "return document.getElementById('shortcuts').open").await,
+        json!(true)
+    );
+    keys(&mut chrome, &Key::Escape.to_string()).await;
+    assert_eq!(
+        js(&chrome, "return document.getElementById('shortcuts').open").await,
+        json!(false)
+    );
+    // Keys typed into a field stay text.
+    keys(&mut chrome, "n").await;
+    keys(&mut chrome, "jx?").await;
+    assert_eq!(
+        js(&chrome, "return [document.getElementById('title').value.endsWith('jx?'), document.getElementById('shortcuts').open]").await,
+        json!([true, false])
+    );
+    chrome.client.clone().close().await.unwrap();
+}
+
+on_both_backends!(a_day_planned_and_worked_from_the_keyboard);

@@ -9,6 +9,7 @@ use crate::on_both_backends;
 
 on_both_backends!(
     a_client_is_created_shown_listed_and_summed_exactly,
+    contact_times_read_in_the_users_zone_not_utc,
     bad_client_input_answers_422_and_saves_nothing,
     every_client_route_answers_404_to_another_user,
     logging_a_contact_moves_the_follow_up_off_the_command_center,
@@ -212,6 +213,43 @@ async fn every_client_route_answers_404_to_another_user(backend: Backend) {
         "nothing changed"
     );
     assert_eq!(app.count("tasks"), 0);
+}
+
+/// 23:30 UTC on Dec 4 is 00:30 on Dec 5 in Berlin: a contact logged then was
+/// "today" at 00:30 for Ana, not Dec 4 at 23:30 UTC.
+async fn contact_times_read_in_the_users_zone_not_utc(backend: Backend) {
+    let at = Utc.with_ymd_and_hms(2026, 12, 4, 23, 30, 0).unwrap();
+    let Some(app) = spawn_app_at(backend, at).await else {
+        return;
+    };
+    let browser = app.signed_in_user("ana@example.com").await;
+    let id = add_client(&app, &browser, "Late Call", &[]).await;
+    let res = browser
+        .submit(
+            &format!("/clients/{id}"),
+            &format!("/clients/{id}/contact"),
+            &[("note", "Called after midnight")],
+        )
+        .await;
+    assert_eq!(res.status, 303);
+    let page = browser.get(&format!("/clients/{id}")).await;
+    let text = page.main_text();
+    assert!(text.contains("Last contact: today"), "{text}");
+    assert!(
+        text.contains("next follow-up: Dec 19"),
+        "14 days on from Ana's Dec 5: {text}"
+    );
+    let timeline = page.text_of("main .timeline-list");
+    assert!(
+        timeline.contains("today 00:30") && timeline.contains("Contact logged"),
+        "{timeline}"
+    );
+    assert!(!text.contains("UTC") && !text.contains("23:30"), "{text}");
+    let sessions = browser.get("/settings/sessions").await.main_text();
+    assert!(
+        sessions.contains("today 00:30") && !sessions.contains("UTC"),
+        "{sessions}"
+    );
 }
 
 async fn logging_a_contact_moves_the_follow_up_off_the_command_center(backend: Backend) {

@@ -13,6 +13,8 @@ on_both_backends!(
     completing_a_block_twice_counts_its_goal_once,
     a_double_click_on_done_counts_once,
     completing_a_block_while_its_goal_is_edited_never_fails,
+    a_weekly_goal_set_on_thursday_is_on_track_when_set,
+    a_free_slot_offers_the_catalog_and_the_catalog_proposes_a_free_slot,
     today_follows_the_users_zone_around_midnight_and_dst,
     carry_over_moves_only_unfinished_blocks_from_earlier_days,
     a_block_from_the_catalog_copies_its_defaults_and_counts_its_use,
@@ -205,6 +207,34 @@ async fn a_double_click_on_done_counts_once(backend: Backend) {
         (1, false),
         "three simultaneous clicks, one count"
     );
+}
+
+/// Pace counts from when the goal began: set on Thursday afternoon, a weekly goal
+/// expects nothing of Monday to Wednesday (it said "Behind · 4 expected" at once).
+async fn a_weekly_goal_set_on_thursday_is_on_track_when_set(backend: Backend) {
+    // Thursday Dec 3, 16:00 in Berlin.
+    let Some(app) = spawn_app_at(backend, utc(2026, 12, 3, 15, 0)).await else {
+        return;
+    };
+    let browser = app.signed_in_user("ana@example.com").await;
+    add_goal(&app, &browser, "Eight blocks this week", "8").await;
+    let panel = browser.get("/").await.text_of("#goals-panel");
+    assert!(
+        panel.contains("0 of 8 · On track · 0 expected by now"),
+        "{panel}"
+    );
+    // Half of what is left of the week later (Thu 16:00 → Mon 00:00 is 80 h).
+    app.clock.set(utc(2026, 12, 5, 7, 0));
+    let browser = app.browser();
+    assert_eq!(
+        browser
+            .log_in("ana@example.com", "a long passphrase")
+            .await
+            .status,
+        303
+    );
+    let panel = browser.get("/").await.text_of("#goals-panel");
+    assert!(panel.contains("Behind · 4 expected by now"), "{panel}");
 }
 
 /// Completing a block bumps its goal; editing the goal at the same moment touches
@@ -466,6 +496,69 @@ async fn carry_over_moves_only_unfinished_blocks_from_earlier_days(backend: Back
             .contains("1 unfinished block from earlier days"),
         "only the one not chosen is still offered"
     );
+}
+
+/// From "free at 14:00" to a planned block in one pick, both ways round.
+async fn a_free_slot_offers_the_catalog_and_the_catalog_proposes_a_free_slot(backend: Backend) {
+    // 16:00 in Berlin on Monday 23 November.
+    let Some(app) = spawn_app_at(backend, utc(2026, 11, 23, 15, 0)).await else {
+        return;
+    };
+    let browser = app.signed_in_user("ana@example.com").await;
+    add_block(
+        &app,
+        &browser,
+        "Busy",
+        &[
+            ("scheduled_date", "2026-11-23"),
+            ("scheduled_time", "16:00"),
+        ],
+    )
+    .await;
+    let activity: String = activities::table
+        .filter(activities::title.eq("Client call"))
+        .select(activities::id)
+        .first(&mut *app.conn())
+        .unwrap();
+    // The slot's form lists the catalog, each entry keeping the slot's time.
+    let slot = browser.get("/tasks/new?date=2026-11-23&time=14:00").await;
+    let chip = slot
+        .page()
+        .select(&scraper::Selector::parse(".catalog-quick a").unwrap())
+        .find(|a| a.text().collect::<String>().contains("Client call"))
+        .and_then(|a| a.value().attr("href").map(str::to_string))
+        .expect("the slot offers the catalog");
+    assert!(
+        chip.contains("time=14%3A00") && chip.contains(&activity),
+        "{chip}"
+    );
+    let picked = browser.get(&chip).await;
+    assert!(picked.body.contains("value=\"Client call\""));
+    assert!(
+        picked.body.contains("value=\"14:00\""),
+        "the slot's time is kept"
+    );
+    assert_eq!(
+        picked.count(".catalog-quick"),
+        0,
+        "picked: no catalog again"
+    );
+    // From the catalog without a slot: the next free time that fits, from now on.
+    let proposed = browser
+        .get(&format!("/tasks/new?date=2026-11-23&activity={activity}"))
+        .await;
+    let start = |page: &crate::helpers::Response| {
+        page.page()
+            .select(&scraper::Selector::parse("#scheduled_time").unwrap())
+            .next()
+            .and_then(|input| input.value().attr("value").map(str::to_string))
+            .unwrap_or_default()
+    };
+    assert_eq!(start(&proposed), "17:30", "16:00–17:30 is taken");
+    let tomorrow = browser
+        .get(&format!("/tasks/new?date=2026-11-24&activity={activity}"))
+        .await;
+    assert_eq!(start(&tomorrow), "06:30", "another day: its window's start");
 }
 
 async fn a_block_from_the_catalog_copies_its_defaults_and_counts_its_use(backend: Backend) {

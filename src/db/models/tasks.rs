@@ -566,6 +566,23 @@ pub fn link_client(
     .execute(conn)
 }
 
+/// The time the blocks with a start time take on `day`.
+pub fn timed_spans(
+    conn: &mut AnyConnection,
+    user: &UserId,
+    day: NaiveDate,
+) -> QueryResult<Vec<plan::Span>> {
+    Ok(tasks::table
+        .filter(tasks::user_id.eq(user))
+        .filter(tasks::scheduled_date.eq(day))
+        .filter(tasks::scheduled_time.is_not_null())
+        .select((tasks::scheduled_time, tasks::time_block_minutes))
+        .load::<(Option<TimeOfDay>, BlockMinutes)>(conn)?
+        .into_iter()
+        .filter_map(|(time, minutes)| time.map(|t| plan::Span::new(t, minutes.get())))
+        .collect())
+}
+
 /// What a carry-over did.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
 pub struct CarriedOver {
@@ -598,15 +615,7 @@ pub fn carry_over(
         ))
         .select(Task::as_select())
         .load(conn)?;
-    let mut taken: Vec<plan::Span> = tasks::table
-        .filter(tasks::user_id.eq(user))
-        .filter(tasks::scheduled_date.eq(today))
-        .filter(tasks::scheduled_time.is_not_null())
-        .select((tasks::scheduled_time, tasks::time_block_minutes))
-        .load::<(Option<TimeOfDay>, BlockMinutes)>(conn)?
-        .into_iter()
-        .filter_map(|(time, minutes)| time.map(|t| plan::Span::new(t, minutes.get())))
-        .collect();
+    let mut taken = timed_spans(conn, user, today)?;
     let mut done = CarriedOver::default();
     for task in candidates {
         let minutes = task.time_block_minutes.get();

@@ -5,7 +5,7 @@
 use actix_web::http::StatusCode;
 use actix_web::{HttpRequest, HttpResponse, web};
 use askama::Template;
-use chrono::NaiveDate;
+use chrono::{NaiveDate, Timelike};
 use serde::Deserialize;
 
 use super::respond;
@@ -186,9 +186,24 @@ pub struct TaskFormPage {
     /// The block's context files, and the owner's other recent files to attach.
     pub files: Vec<LinkedFile>,
     pub attachable: Vec<(AssetId, String)>,
+    /// Catalog entries to start the new block from (at the slot picked, if any).
+    pub catalog: Vec<Activity>,
 }
 
 impl TaskFormPage {
+    /// The new-block form again, filled from `activity`, at this form's day and
+    /// start (or, without a start, at the next free time that fits it).
+    pub fn from_catalog(&self, activity: &Activity) -> String {
+        let mut query = url::form_urlencoded::Serializer::new(String::new());
+        query.append_pair("date", &self.form.scheduled_date);
+        if !self.form.scheduled_time.is_empty() {
+            query.append_pair("time", &self.form.scheduled_time);
+        }
+        query.append_pair("activity", activity.id.as_str());
+        query.append_pair("return_to", &self.form.return_to);
+        format!("/tasks/new?{}", query.finish())
+    }
+
     /// Where the files section's forms come back to: this editor.
     pub fn here(&self) -> String {
         match &self.task_id {
@@ -266,6 +281,8 @@ struct Choices {
     goals: Vec<Goal>,
     files: Vec<LinkedFile>,
     attachable: Vec<(AssetId, String)>,
+    /// The catalog, offered on a new block not yet taken from it.
+    catalog: Vec<Activity>,
 }
 
 impl Choices {
@@ -273,6 +290,7 @@ impl Choices {
         conn: &mut crate::db::AnyConnection,
         user: &UserId,
         task: Option<&TaskId>,
+        offer_catalog: bool,
     ) -> diesel::QueryResult<Self> {
         let (files, attachable) = match task {
             Some(task) => {
@@ -292,6 +310,11 @@ impl Choices {
             goals: goals::list_for_user(conn, user)?,
             files,
             attachable,
+            catalog: if offer_catalog {
+                activities::list_active(conn, user)?
+            } else {
+                Vec::new()
+            },
         })
     }
 }
@@ -309,8 +332,10 @@ async fn render_form(
         task_id,
     } = editing;
     let (id, task) = (user.id().clone(), task_id.clone());
+    let offer_catalog =
+        task_id.is_none() && form.activity_id.is_empty() && errors == TaskErrors::default();
     let choices = state
-        .db(move |conn| Ok(Choices::load(conn, &id, task.as_ref())?))
+        .db(move |conn| Ok(Choices::load(conn, &id, task.as_ref(), offer_catalog)?))
         .await?;
     // Completed goals are offered only when the block already counts toward one.
     let goals = choices
@@ -334,6 +359,7 @@ async fn render_form(
         task_id,
         files: choices.files,
         attachable: choices.attachable,
+        catalog: choices.catalog,
     };
     if page.in_editor {
         html(status, &page.as_form())
@@ -415,7 +441,30 @@ pub async fn new(
         }
         None => None,
     };
-    let form = query.form(user.today(state.clock.now()), activity);
+    let now = user.local_now(state.clock.now());
+    let from_catalog = activity.is_some();
+    let mut form = query.form(now.date(), activity);
+    // Picked from the catalog without a slot: propose the day's next free time
+    // that fits it (from now on, today).
+    if from_catalog
+        && form.scheduled_time.is_empty()
+        && let Ok(day) = NaiveDate::parse_from_str(&form.scheduled_date, "%Y-%m-%d")
+        && let Ok(minutes) = form.time_block_minutes.parse::<u16>()
+    {
+        let from = if day == now.date() {
+            u16::try_from(now.time().num_seconds_from_midnight() / 60).unwrap_or(0)
+        } else {
+            0
+        };
+        let window = user.user.preferences.0.day_window();
+        let id = user.id().clone();
+        let taken = state
+            .db(move |conn| Ok(tasks::timed_spans(conn, &id, day)?))
+            .await?;
+        if let Some(start) = plan::first_free(window, from, minutes, &taken) {
+            form.scheduled_time = start.to_string();
+        }
+    }
     let editing = Editing::new_block(form, TaskErrors::default());
     render_form(&state, &req, &user, StatusCode::OK, editing).await
 }
