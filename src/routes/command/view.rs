@@ -111,6 +111,12 @@ impl BlockView {
     pub fn short(&self) -> bool {
         self.minutes.get() < 30
     }
+
+    /// Under 45 minutes there is room for one line of text above the actions:
+    /// the time and the title, the details left to Edit.
+    pub fn compact(&self) -> bool {
+        self.minutes.get() < 45
+    }
 }
 
 /// A goal card: progress and pace.

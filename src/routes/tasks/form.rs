@@ -441,32 +441,42 @@ pub async fn new(
         }
         None => None,
     };
-    let now = user.local_now(state.clock.now());
     let from_catalog = activity.is_some();
-    let mut form = query.form(now.date(), activity);
-    // Picked from the catalog without a slot: propose the day's next free time
-    // that fits it (from now on, today).
-    if from_catalog
-        && form.scheduled_time.is_empty()
-        && let Ok(day) = NaiveDate::parse_from_str(&form.scheduled_date, "%Y-%m-%d")
-        && let Ok(minutes) = form.time_block_minutes.parse::<u16>()
-    {
-        let from = if day == now.date() {
-            u16::try_from(now.time().num_seconds_from_midnight() / 60).unwrap_or(0)
-        } else {
-            0
-        };
-        let window = user.user.preferences.0.day_window();
-        let id = user.id().clone();
-        let taken = state
-            .db(move |conn| Ok(tasks::timed_spans(conn, &id, day)?))
-            .await?;
-        if let Some(start) = plan::first_free(window, from, minutes, &taken) {
-            form.scheduled_time = start.to_string();
-        }
+    let mut form = query.form(user.today(state.clock.now()), activity);
+    if from_catalog && form.scheduled_time.is_empty() {
+        form.scheduled_time = next_free_start(&state, &user, &form).await?;
     }
     let editing = Editing::new_block(form, TaskErrors::default());
     render_form(&state, &req, &user, StatusCode::OK, editing).await
+}
+
+/// For a block picked from the catalog without a slot: the form's day's next free
+/// time that fits its length (from now on, today), or nothing when none does.
+async fn next_free_start(
+    state: &AppState,
+    user: &CurrentUser,
+    form: &TaskForm,
+) -> Result<String, AppError> {
+    let now = user.local_now(state.clock.now());
+    let (Ok(day), Ok(minutes)) = (
+        NaiveDate::parse_from_str(&form.scheduled_date, "%Y-%m-%d"),
+        form.time_block_minutes.parse::<u16>(),
+    ) else {
+        return Ok(String::new());
+    };
+    let from = if day == now.date() {
+        u16::try_from(now.time().num_seconds_from_midnight() / 60).unwrap_or(0)
+    } else {
+        0
+    };
+    let window = user.user.preferences.0.day_window();
+    let id = user.id().clone();
+    let taken = state
+        .db(move |conn| Ok(tasks::timed_spans(conn, &id, day)?))
+        .await?;
+    Ok(plan::first_free(window, from, minutes, &taken)
+        .map(|start| start.to_string())
+        .unwrap_or_default())
 }
 
 /// The message a link that is not the user's gets, on its field.
