@@ -215,6 +215,11 @@ pub fn configure(cfg: &mut web::ServiceConfig) {
         .route("/command/calendar", get().to(command::calendar::show))
         .route("/command/tasks", get().to(command::tasks::show))
         .service(
+            resource("/command/shutdown")
+                .route(get().to(command::shutdown::show))
+                .route(post().to(command::shutdown::close)),
+        )
+        .service(
             resource("/command/goals")
                 .route(get().to(command::goals::list))
                 .route(post().to(command::goals::create)),

@@ -10,6 +10,7 @@ use super::AnyConnection;
 use super::models::activities::{self, Activity};
 use super::models::assets::{self, LinkedFile};
 use super::models::clients::{self, AttentionClient};
+use super::models::closings::{self, Closing};
 use super::models::goals::{self, Goal};
 use super::models::projects::{self, DueProject};
 use super::models::tasks::{self, Task, TaskRow};
@@ -48,6 +49,10 @@ pub struct DayData {
     /// The blocks of the week around the day, in order.
     pub rows: Vec<TaskRow>,
     pub backlog: Vec<TaskRow>,
+    /// The note the last closed day left (on today's page only).
+    pub morning_note: Option<Closing>,
+    /// Whether the day itself was closed with the daily shutdown.
+    pub closed: bool,
     /// Unfinished blocks of earlier days (on today's page only), oldest first.
     pub carry_over: Vec<Task>,
     /// The files linked to the day's blocks.
@@ -79,7 +84,14 @@ impl DayData {
             .map(|r| &r.task.id)
             .collect();
         let files = assets::linked_to_tasks(conn, user, &ids)?;
+        let morning_note = if key.day == key.today {
+            closings::latest_before(conn, user, key.today)?.filter(|c| c.note.is_some())
+        } else {
+            None
+        };
         Ok(DayData {
+            morning_note,
+            closed: closings::find(conn, user, key.day)?.is_some(),
             rows,
             backlog,
             carry_over,

@@ -101,6 +101,19 @@ diesel::table! {
 }
 
 diesel::table! {
+    day_closings (user_id, day) {
+        user_id -> Text,
+        day -> Date,
+        note -> Nullable<Text>,
+        planned_blocks -> Integer,
+        done_blocks -> Integer,
+        planned_minutes -> Integer,
+        done_minutes -> Integer,
+        closed_at -> Timestamp,
+    }
+}
+
+diesel::table! {
     use diesel::sql_types::*;
     use crate::db::types::sql::JsonDoc;
 
@@ -292,6 +305,7 @@ diesel::joinable!(assets -> users (user_id));
 diesel::joinable!(audit_logs -> users (user_id));
 diesel::joinable!(calendar_feeds -> users (user_id));
 diesel::joinable!(clients -> users (user_id));
+diesel::joinable!(day_closings -> users (user_id));
 diesel::joinable!(goals -> users (user_id));
 diesel::joinable!(local_credentials -> users (user_id));
 diesel::joinable!(opportunities -> clients (client_id));
@@ -304,6 +318,7 @@ diesel::joinable!(tasks -> goals (goal_id));
 diesel::joinable!(tasks -> projects (project_id));
 
 diesel::allow_tables_to_appear_in_same_query!(
+    day_closings,
     activities,
     asset_tags,
     assets,

@@ -142,6 +142,26 @@ pub fn first_free(window: DaySpan, from: u16, minutes: u16, taken: &[Span]) -> O
     None
 }
 
+/// Consecutive days in `closed` (newest first) ending at `through`, or at the day
+/// before when `through` is not among them yet.
+pub fn streak(closed: &[NaiveDate], through: NaiveDate) -> u32 {
+    let mut expected = if closed.first() == Some(&through) {
+        through
+    } else {
+        through - Duration::days(1)
+    };
+    let start = expected;
+    let mut count = 0;
+    for day in closed.iter().skip_while(|d| **d > start) {
+        if *day != expected {
+            break;
+        }
+        count += 1;
+        expected -= Duration::days(1);
+    }
+    count
+}
+
 /// Booked minutes against capacity, and whether the day is overbooked.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub struct Capacity {
@@ -259,6 +279,16 @@ pub fn pace_since(
 
 #[cfg(test)]
 mod tests {
+    #[test]
+    fn a_streak_counts_closed_days_back_from_today_or_yesterday() {
+        let d = |dd| NaiveDate::from_ymd_opt(2026, 12, dd).unwrap();
+        assert_eq!(streak(&[d(4), d(3), d(2), d(30 - 29)], d(4)), 4);
+        assert_eq!(streak(&[d(3), d(2)], d(4)), 2, "today not closed yet");
+        assert_eq!(streak(&[d(4), d(2), d(1)], d(4)), 1, "a gap ends it");
+        assert_eq!(streak(&[d(2), d(1)], d(4)), 0, "yesterday open: none");
+        assert_eq!(streak(&[], d(4)), 0);
+    }
+
     #[test]
     fn a_goal_set_mid_period_is_on_track_when_it_is_set() {
         let d = |y, m, dd| NaiveDate::from_ymd_opt(y, m, dd).unwrap();

@@ -764,3 +764,69 @@ async fn a_day_planned_and_worked_from_the_keyboard(backend: Backend) {
 }
 
 on_both_backends!(a_day_planned_and_worked_from_the_keyboard);
+
+/// The daily shutdown in the browser: decide for each open block, leave a note,
+/// and see what closing did.
+async fn closing_the_day_in_the_browser(backend: Backend) {
+    let Some(app) = spawn_app(backend).await else {
+        return;
+    };
+    let Some(mut chrome) = Chrome::start(&app, &format!("shutdown-{backend:?}"), true).await else {
+        return;
+    };
+    chrome.sign_up("close@example.com").await;
+    let today = chrono::Utc::now()
+        .with_timezone(&chrono_tz::Europe::Berlin)
+        .date_naive();
+    for (title, time) in [("Keep going", "07:00"), ("Park this", "08:30")] {
+        chrome
+            .visit(&format!("/tasks/new?date={today}&return_to=/"))
+            .await;
+        chrome
+            .fill_and_press(
+                ".task-editor form",
+                &[
+                    ("title", title),
+                    ("category", "ADMIN"),
+                    ("scheduled_time", time),
+                ],
+                "button.primary",
+            )
+            .await;
+    }
+    chrome.visit("/").await;
+    chrome.click("a[href^=\"/command/shutdown\"]").await;
+    assert!(chrome.path().await.starts_with("/command/shutdown"));
+    chrome
+        .click(".fate-row:nth-child(2) input[value=backlog]")
+        .await;
+    chrome
+        .fill_and_press(
+            "form[action=\"/command/shutdown\"]",
+            &[("note", "Invoice first.")],
+            "button.primary",
+        )
+        .await;
+    let flash = chrome.text(".flash-ok").await;
+    assert!(
+        flash.contains("1 block moved to tomorrow, 1 block to the backlog"),
+        "{flash}"
+    );
+    assert!(
+        chrome
+            .text(".streak")
+            .await
+            .contains("1 day closed in a row")
+    );
+    chrome.click(".flash-ok a").await;
+    assert!(
+        chrome
+            .text("#day-plan .timeline")
+            .await
+            .contains("Keep going"),
+        "moved to the next day"
+    );
+    chrome.client.clone().close().await.unwrap();
+}
+
+on_both_backends!(closing_the_day_in_the_browser);

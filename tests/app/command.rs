@@ -14,6 +14,7 @@ on_both_backends!(
     a_double_click_on_done_counts_once,
     completing_a_block_while_its_goal_is_edited_never_fails,
     a_weekly_goal_set_on_thursday_is_on_track_when_set,
+    the_daily_shutdown_places_each_unfinished_block_and_leaves_a_note,
     a_free_slot_offers_the_catalog_and_the_catalog_proposes_a_free_slot,
     today_follows_the_users_zone_around_midnight_and_dst,
     carry_over_moves_only_unfinished_blocks_from_earlier_days,
@@ -206,6 +207,141 @@ async fn a_double_click_on_done_counts_once(backend: Backend) {
         goal_state(&app, &goal),
         (1, false),
         "three simultaneous clicks, one count"
+    );
+}
+
+/// Closing a day: done against planned, each unfinished block to tomorrow's free
+/// time, the backlog or gone, a note that greets the next morning, and a streak.
+async fn the_daily_shutdown_places_each_unfinished_block_and_leaves_a_note(backend: Backend) {
+    // Monday 23 November, 18:00 in Berlin: the work hours (9–17) are over.
+    let Some(app) = spawn_app_at(backend, utc(2026, 11, 23, 17, 0)).await else {
+        return;
+    };
+    let browser = app.signed_in_user("ana@example.com").await;
+    let on = |time: &'static str| vec![("scheduled_date", "2026-11-23"), ("scheduled_time", time)];
+    let done = add_block(&app, &browser, "Finished", &on("09:00")).await;
+    let later = add_block(&app, &browser, "For tomorrow", &on("11:00")).await;
+    let shelved = add_block(&app, &browser, "Shelve it", &on("13:00")).await;
+    let gone = add_block(&app, &browser, "Not needed", &on("15:00")).await;
+    add_block(
+        &app,
+        &browser,
+        "Early tomorrow",
+        &[
+            ("scheduled_date", "2026-11-24"),
+            ("scheduled_time", "06:30"),
+        ],
+    )
+    .await;
+    set_status(&browser, &done, "DONE").await;
+
+    let today = browser.get("/").await;
+    assert!(
+        today
+            .text_of(".close-day")
+            .contains("Your work hours are over"),
+        "after hours the day page offers to close: {}",
+        today.main_text()
+    );
+    let page = browser.get("/command/shutdown").await;
+    assert_eq!(page.title(), "Close the day · LAUF OS");
+    let text = page.main_text();
+    assert!(
+        text.contains("1 of 4 blocks") && text.contains("1 h 30 min of 6 h"),
+        "{text}"
+    );
+    assert!(text.contains("0 days closed in a row"), "{text}");
+
+    let long_note = "x".repeat(2001);
+    let refused = browser
+        .submit(
+            "/command/shutdown",
+            "/command/shutdown",
+            &[("date", "2026-11-23"), ("note", &long_note)],
+        )
+        .await;
+    assert_eq!(refused.status, 422);
+    assert!(refused.text().contains("at most 2000 characters"));
+    assert_eq!(app.count("day_closings"), 0, "nothing saved");
+
+    let (f_shelved, f_gone) = (format!("fate_{shelved}"), format!("fate_{gone}"));
+    let closed = browser
+        .submit(
+            "/command/shutdown",
+            "/command/shutdown",
+            &[
+                ("date", "2026-11-23"),
+                ("note", "Start with the invoice.\nThen call Maya."),
+                (&f_shelved, "backlog"),
+                (&f_gone, "drop"),
+            ],
+        )
+        .await;
+    assert_eq!(closed.status, 303);
+    let after = browser
+        .get(closed.header("location").as_deref().unwrap())
+        .await;
+    let text = after.main_text();
+    assert!(
+        text.contains(
+            "Day closed: 1 block moved to tomorrow, 1 block to the backlog, 1 block dropped."
+        ),
+        "{text}"
+    );
+    assert!(text.contains("1 day closed in a row"), "{text}");
+    assert!(
+        text.contains("1 of 4 blocks") && text.contains("1 h 30 min of 6 h"),
+        "the figures as the day stood when closed, though its blocks moved on: {text}"
+    );
+    let placed = |id: &str| -> (Option<NaiveDate>, Option<String>) {
+        tasks::table
+            .find(id)
+            .select((tasks::scheduled_date, tasks::scheduled_time))
+            .first(&mut *app.conn())
+            .unwrap()
+    };
+    assert_eq!(
+        placed(&later),
+        (Some(day(2026, 11, 24)), Some("08:00".into())),
+        "tomorrow's first free time (06:30–08:00 is taken)"
+    );
+    assert_eq!(placed(&shelved), (None, None));
+    assert_eq!(placed(&done).0, Some(day(2026, 11, 23)), "done stays");
+    assert_eq!(
+        tasks::table
+            .filter(tasks::id.eq(&gone))
+            .count()
+            .get_result::<i64>(&mut *app.conn())
+            .unwrap(),
+        0
+    );
+    assert!(
+        !browser
+            .get("/")
+            .await
+            .main_text()
+            .contains("Your work hours are over")
+    );
+
+    // The next morning greets with the note.
+    app.clock.set(utc(2026, 11, 24, 7, 0));
+    let browser = app.browser();
+    assert_eq!(
+        browser
+            .log_in("ana@example.com", "a long passphrase")
+            .await
+            .status,
+        303
+    );
+    let morning = browser.get("/").await.text_of(".morning-note");
+    assert!(
+        morning.contains("Your note from yesterday: Start with the invoice. Then call Maya."),
+        "{morning}"
+    );
+    let streak = browser.get("/command/shutdown").await.main_text();
+    assert!(
+        streak.contains("1 day closed in a row"),
+        "today still open: {streak}"
     );
 }
 

@@ -6,6 +6,7 @@ pub mod assets;
 pub mod audit;
 pub mod auth_flows;
 pub mod clients;
+pub mod closings;
 pub mod credentials;
 pub mod feeds;
 pub mod goals;

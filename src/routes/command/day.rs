@@ -63,6 +63,11 @@ pub struct DayPlan {
     pub capacity: Capacity,
     pub done_minutes: u32,
     pub overlap_count: usize,
+    /// The last closed day's note for this morning: (which day, the note).
+    pub morning_note: Option<(String, String)>,
+    pub closed: bool,
+    /// Today, after the work hours end, while the day is not closed yet.
+    pub offer_close: bool,
     /// Unfinished blocks of earlier days, offered to bring to today.
     pub carry_over: Vec<BlockView>,
     pub return_to: String,
@@ -133,7 +138,12 @@ async fn day_data(
 }
 
 /// The plan of `day` from the week's data.
-pub fn plan_from(data: &DayData, user: &CurrentUser, day: NaiveDate, today: NaiveDate) -> DayPlan {
+pub fn plan_from(
+    data: &DayData,
+    user: &CurrentUser,
+    day: NaiveDate,
+    (today, now): (NaiveDate, chrono::DateTime<chrono::Utc>),
+) -> DayPlan {
     let prefs = &user.user.preferences.0;
     let week_start = plan::week_start(day, prefs.week_starts_on.weekday());
     let rows = &data.rows;
@@ -234,6 +244,17 @@ pub fn plan_from(data: &DayData, user: &CurrentUser, day: NaiveDate, today: Naiv
         },
         done_minutes: minutes_of(Some(TaskStatus::Done)),
         overlap_count,
+        morning_note: data.morning_note.as_ref().and_then(|c| {
+            let from = match (today - c.day).num_days() {
+                1 => "yesterday".to_string(),
+                _ => c.day.format("%A").to_string(),
+            };
+            c.note.clone().map(|note| (from, note))
+        }),
+        closed: data.closed,
+        offer_close: day == today
+            && !data.closed
+            && user.user.timezone.time_now(now) >= prefs.work_hours().end,
         carry_over: data
             .carry_over
             .iter()
@@ -346,7 +367,7 @@ async fn day_page(
     let data = day_data(state, user, key.clone(), version).await?;
     Ok(DayPage {
         ctx: PageContext::for_user(user, "today"),
-        plan: plan_from(&data, user, day, today),
+        plan: plan_from(&data, user, day, (today, now)),
         goals: goal_cards(data.goals.clone(), user, now),
         catalog: data.catalog.clone(),
         attention: Attention::from(&data, &key, user.dates(now)),

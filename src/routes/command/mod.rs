@@ -5,5 +5,6 @@
 pub mod calendar;
 pub mod day;
 pub mod goals;
+pub mod shutdown;
 pub mod tasks;
 pub mod view;
