@@ -42,7 +42,7 @@ impl DayKey {
 }
 
 /// How many of the earlier days' unfinished blocks the carry-over card lists.
-pub const CARRY_OVER_LISTED: i64 = 50;
+pub const CARRY_OVER_LISTED: i64 = 8;
 
 /// Everything the day page reads from the database.
 pub struct DayData {
@@ -55,6 +55,8 @@ pub struct DayData {
     pub closed: bool,
     /// Unfinished blocks of earlier days (on today's page only), oldest first.
     pub carry_over: Vec<Task>,
+    /// How many there are in all (the card lists the oldest few).
+    pub carry_over_total: i64,
     /// The files linked to the day's blocks.
     pub files: HashMap<TaskId, Vec<LinkedFile>>,
     pub goals: Vec<Goal>,
@@ -72,10 +74,16 @@ impl DayData {
         let week_end = key.week_start + Duration::days(6);
         let rows = tasks::in_range(conn, user, key.week_start, week_end)?;
         let backlog = tasks::backlog(conn, user, 50)?;
-        let carry_over = if key.day == key.today {
-            tasks::unfinished_before(conn, user, key.today, CARRY_OVER_LISTED)?
+        let (carry_over, carry_over_total) = if key.day == key.today {
+            let listed = tasks::unfinished_before(conn, user, key.today, CARRY_OVER_LISTED)?;
+            let total = if (listed.len() as i64) < CARRY_OVER_LISTED {
+                listed.len() as i64
+            } else {
+                tasks::count_unfinished_before(conn, user, key.today)?
+            };
+            (listed, total)
         } else {
-            Vec::new()
+            (Vec::new(), 0)
         };
         // The files each block of the day needs, in one statement (none when it is empty).
         let ids: Vec<&TaskId> = rows
@@ -95,6 +103,7 @@ impl DayData {
             rows,
             backlog,
             carry_over,
+            carry_over_total,
             files,
             goals: goals::list_for_user(conn, user)?,
             catalog: activities::list_active(conn, user)?,

@@ -472,7 +472,7 @@ function check(el, what) {
 }
 for (const block of document.querySelectorAll('.timeline .block')) {
   const name = block.getAttribute('aria-label') + ' @' + innerWidth;
-  for (const c of block.querySelectorAll(':scope > .block-actions > form button, :scope > .block-actions > details > summary')) {
+  for (const c of block.querySelectorAll(':scope > .block-actions > button, :scope > .block-actions > details > summary')) {
     check(c, name + ' / ' + c.textContent.trim());
   }
   if (openMenus) {

@@ -632,6 +632,60 @@ async fn carry_over_moves_only_unfinished_blocks_from_earlier_days(backend: Back
             .contains("1 unfinished block from earlier days"),
         "only the one not chosen is still offered"
     );
+
+    // Many: the card lists the oldest eight and offers the rest in one tick.
+    for i in 0..10 {
+        add_block(
+            &app,
+            &browser,
+            &format!("Old {i}"),
+            &[("scheduled_date", "2026-11-20"), ("scheduled_time", "")],
+        )
+        .await;
+    }
+    let card = browser.get("/").await;
+    assert!(
+        card.text_of(".carry-over legend")
+            .contains("11 unfinished blocks"),
+        "{}",
+        card.text_of(".carry-over")
+    );
+    assert_eq!(card.count(".carry-over input[name=task_id]"), 8);
+    assert!(
+        card.text_of(".carry-over")
+            .contains("and the 3 more recent ones")
+    );
+    // Untick the oldest listed one ("Left for later", the 21st, is the newest),
+    // keep "the rest": everything else comes.
+    let listed: Vec<String> = card
+        .page()
+        .select(&scraper::Selector::parse(".carry-over input[name=listed_id]").unwrap())
+        .filter_map(|i| i.value().attr("value").map(str::to_string))
+        .collect();
+    let mut form: Vec<(&str, &str)> = vec![("return_to", "/"), ("rest", "1")];
+    for id in &listed {
+        form.push(("listed_id", id));
+    }
+    for id in &listed[1..] {
+        form.push(("task_id", id));
+    }
+    let res = browser.submit("/", "/tasks/carry-over", &form).await;
+    assert_eq!(res.status, 303);
+    assert_eq!(
+        placed(&listed[0]).0,
+        Some(day(2026, 11, 20)),
+        "unticked: stays"
+    );
+    let left: i64 = tasks::table
+        .filter(tasks::scheduled_date.lt(day(2026, 11, 23)))
+        .filter(tasks::status.ne("DONE"))
+        .count()
+        .get_result(&mut *app.conn())
+        .unwrap();
+    assert_eq!(
+        left, 1,
+        "all but the unticked one came (to today or the backlog)"
+    );
 }
 
 /// From "free at 14:00" to a planned block in one pick, both ways round.

@@ -258,6 +258,29 @@ pub fn backlog(conn: &mut AnyConnection, user: &UserId, limit: i64) -> QueryResu
     .map(|rows| rows.into_iter().map(into_row).collect())
 }
 
+/// How many unfinished blocks sit on days before `today`.
+pub fn count_unfinished_before(
+    conn: &mut AnyConnection,
+    user: &UserId,
+    today: NaiveDate,
+) -> QueryResult<i64> {
+    tasks::table
+        .filter(tasks::user_id.eq(user))
+        .filter(tasks::scheduled_date.lt(today))
+        .filter(unfinished())
+        .count()
+        .get_result(conn)
+}
+
+/// Which of the earlier days' unfinished blocks a carry-over brings.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum CarrySelection {
+    /// These, and no others.
+    Only(Vec<TaskId>),
+    /// Every one but these (the listed blocks left unticked).
+    AllBut(Vec<TaskId>),
+}
+
 /// The unfinished blocks on days before `today` (up to `limit`), oldest first.
 pub fn unfinished_before(
     conn: &mut AnyConnection,
@@ -598,15 +621,20 @@ pub fn carry_over(
     conn: &mut AnyConnection,
     user: &UserId,
     today: NaiveDate,
-    chosen: &[TaskId],
+    chosen: &CarrySelection,
     (window, from): (DaySpan, u16),
     now: NaiveDateTime,
 ) -> QueryResult<CarriedOver> {
-    let candidates: Vec<Task> = tasks::table
+    let mut query = tasks::table
         .filter(tasks::user_id.eq(user))
         .filter(tasks::scheduled_date.lt(today))
         .filter(unfinished())
-        .filter(tasks::id.eq_any(chosen))
+        .into_boxed::<crate::db::MultiBackend>();
+    query = match chosen {
+        CarrySelection::Only(ids) => query.filter(tasks::id.eq_any(ids)),
+        CarrySelection::AllBut(ids) => query.filter(tasks::id.ne_all(ids)),
+    };
+    let candidates: Vec<Task> = query
         .order((
             tasks::scheduled_date.asc(),
             tasks::scheduled_time.is_null().asc(),

@@ -70,11 +70,17 @@ pub struct DayPlan {
     pub offer_close: bool,
     /// Unfinished blocks of earlier days, offered to bring to today.
     pub carry_over: Vec<BlockView>,
+    /// All of them, listed or not.
+    pub carry_over_total: i64,
     pub return_to: String,
     pub csrf: String,
 }
 
 impl DayPlan {
+    /// The earlier days' unfinished blocks the carry-over card does not list.
+    pub fn carry_over_rest(&self) -> i64 {
+        self.carry_over_total - self.carry_over.len() as i64
+    }
     pub fn is_today(&self) -> bool {
         self.day == self.today
     }
@@ -255,6 +261,7 @@ pub fn plan_from(
         offer_close: day == today
             && !data.closed
             && user.user.timezone.time_now(now) >= prefs.work_hours().end,
+        carry_over_total: data.carry_over_total,
         carry_over: data
             .carry_over
             .iter()

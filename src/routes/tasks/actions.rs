@@ -178,10 +178,25 @@ pub async fn carry_over(
             .map(|(_, value)| value.as_str())
     };
     let return_to = return_path(field("return_to").next().unwrap_or_default(), "/");
-    let chosen: Vec<TaskId> = field("task_id")
-        .map(|value| value.parse().map_err(|_| AppError::NotFound))
-        .collect::<Result<_, _>>()?;
-    if chosen.is_empty() {
+    let ids = |name: &'static str| -> Result<Vec<TaskId>, AppError> {
+        field(name)
+            .map(|value| value.parse().map_err(|_| AppError::NotFound))
+            .collect()
+    };
+    let chosen = ids("task_id")?;
+    // "And the N more recent ones": everything but the listed blocks left unticked.
+    let selection = if field("rest").next() == Some("1") {
+        let listed = ids("listed_id")?;
+        tasks::CarrySelection::AllBut(
+            listed
+                .into_iter()
+                .filter(|id| !chosen.contains(id))
+                .collect(),
+        )
+    } else {
+        tasks::CarrySelection::Only(chosen)
+    };
+    if selection == tasks::CarrySelection::Only(Vec::new()) {
         return Err(AppError::Unprocessable(
             "Choose at least one block to carry over.".into(),
         ));
@@ -198,7 +213,7 @@ pub async fn carry_over(
                 conn,
                 &id,
                 today,
-                &chosen,
+                &selection,
                 (window, from),
                 stamp,
             )?)
