@@ -6,11 +6,12 @@
 use actix_web::http::StatusCode;
 use actix_web::{HttpRequest, HttpResponse, web};
 use askama::Template;
-use chrono::{Duration, NaiveDate};
+use chrono::{Duration, NaiveDate, NaiveDateTime};
 use serde::Deserialize;
 
 use super::view::BlockView;
 use crate::auth::CurrentUser;
+use crate::db::AnyConnection;
 use crate::db::models::closings::{self, Closing, DayFigures};
 use crate::db::models::tasks::{self, TaskRow};
 use crate::domain::plan::{self, Capacity};
@@ -225,8 +226,91 @@ pub async fn close(
             return html(StatusCode::UNPROCESSABLE_ENTITY, &page);
         }
     };
+    let fates = fates_of(&form)?;
+    let window = user.user.preferences.0.day_window();
+    let (owner, now) = (user.id().clone(), state.clock.stamp());
+    let outcome = state
+        .db_write_as(&user, move |conn| {
+            close_day(conn, &owner, day, window, &fates, note.as_deref(), now)
+        })
+        .await?;
+    let to = format!(
+        "/command/shutdown?date={day}&closed=1&tomorrow={}&backlog={}&dropped={}",
+        outcome.tomorrow, outcome.backlog, outcome.dropped
+    );
+    Ok(see_other(&req, &to))
+}
+
+/// The shutdown's one transaction: each unfinished block of `day` where its fate
+/// says (tomorrow's first free time in `window`, else the backlog), the day's
+/// figures and the note kept.
+fn close_day(
+    conn: &mut AnyConnection,
+    owner: &UserId,
+    day: NaiveDate,
+    window: DaySpan,
+    fates: &[(TaskId, Fate)],
+    note: Option<&str>,
+    now: NaiveDateTime,
+) -> Result<Outcome, AppError> {
+    let next = day + Duration::days(1);
+    let mut taken = tasks::timed_spans(conn, owner, next)?;
+    let mut outcome = Outcome::default();
+    let rows = tasks::in_range(conn, owner, day, day)?;
+    // Closing again keeps what the day held the first time (its blocks
+    // have moved on since).
+    let now_figures = figures_of(&rows);
+    let figures = match closings::find(conn, owner, day)? {
+        Some(c) => DayFigures {
+            planned_blocks: c.planned_blocks.max(now_figures.planned_blocks),
+            done_blocks: c.done_blocks.max(now_figures.done_blocks),
+            planned_minutes: c.planned_minutes.max(now_figures.planned_minutes),
+            done_minutes: c.done_minutes.max(now_figures.done_minutes),
+        },
+        None => now_figures,
+    };
+    let open = rows
+        .into_iter()
+        .filter(|r| r.task.status != TaskStatus::Done);
+    for row in open {
+        let task = row.task;
+        let fate = fates
+            .iter()
+            .find(|(id, _)| *id == task.id)
+            .map_or(Fate::Tomorrow, |(_, fate)| *fate);
+        match fate {
+            Fate::Tomorrow => {
+                let minutes = task.time_block_minutes.get();
+                match plan::first_free(window, 0, minutes, &taken) {
+                    Some(start) => {
+                        taken.push(plan::Span::new(start, minutes));
+                        tasks::schedule(conn, owner, &task.id, Some(next), Some(start), now)?;
+                        outcome.tomorrow += 1;
+                    }
+                    None => {
+                        tasks::schedule(conn, owner, &task.id, None, None, now)?;
+                        outcome.backlog += 1;
+                    }
+                }
+            }
+            Fate::Backlog => {
+                tasks::schedule(conn, owner, &task.id, None, None, now)?;
+                outcome.backlog += 1;
+            }
+            Fate::Drop => {
+                tasks::delete(conn, owner, &task.id, now)?;
+                outcome.dropped += 1;
+            }
+        }
+    }
+    closings::close(conn, owner, day, note, figures, now)?;
+    Ok(outcome)
+}
+
+/// The `fate_<id>` fields of the form.
+fn fates_of(form: &[(String, String)]) -> Result<Vec<(TaskId, Fate)>, AppError> {
     let mut fates = Vec::new();
-    for (key, value) in form.iter() {
+    for (key, value) in form {
         let Some(raw_id) = key.strip_prefix("fate_") else {
             continue;
         };
@@ -243,74 +327,5 @@ pub async fn close(
         };
         fates.push((id, fate));
     }
-    let window = user.user.preferences.0.day_window();
-    let (owner, now) = (user.id().clone(), state.clock.stamp());
-    let outcome = state
-        .db_write_as(&user, move |conn| {
-            let next = day + Duration::days(1);
-            let mut taken = tasks::timed_spans(conn, &owner, next)?;
-            let mut outcome = Outcome::default();
-            let rows = tasks::in_range(conn, &owner, day, day)?;
-            // Closing again keeps what the day held the first time (its blocks
-            // have moved on since).
-            let now_figures = figures_of(&rows);
-            let figures = match closings::find(conn, &owner, day)? {
-                Some(c) => DayFigures {
-                    planned_blocks: c.planned_blocks.max(now_figures.planned_blocks),
-                    done_blocks: c.done_blocks.max(now_figures.done_blocks),
-                    planned_minutes: c.planned_minutes.max(now_figures.planned_minutes),
-                    done_minutes: c.done_minutes.max(now_figures.done_minutes),
-                },
-                None => now_figures,
-            };
-            let open = rows
-                .into_iter()
-                .filter(|r| r.task.status != TaskStatus::Done);
-            for row in open {
-                let task = row.task;
-                let fate = fates
-                    .iter()
-                    .find(|(id, _)| *id == task.id)
-                    .map_or(Fate::Tomorrow, |(_, fate)| *fate);
-                match fate {
-                    Fate::Tomorrow => {
-                        let minutes = task.time_block_minutes.get();
-                        match plan::first_free(window, 0, minutes, &taken) {
-                            Some(start) => {
-                                taken.push(plan::Span::new(start, minutes));
-                                tasks::schedule(
-                                    conn,
-                                    &owner,
-                                    &task.id,
-                                    Some(next),
-                                    Some(start),
-                                    now,
-                                )?;
-                                outcome.tomorrow += 1;
-                            }
-                            None => {
-                                tasks::schedule(conn, &owner, &task.id, None, None, now)?;
-                                outcome.backlog += 1;
-                            }
-                        }
-                    }
-                    Fate::Backlog => {
-                        tasks::schedule(conn, &owner, &task.id, None, None, now)?;
-                        outcome.backlog += 1;
-                    }
-                    Fate::Drop => {
-                        tasks::delete(conn, &owner, &task.id, now)?;
-                        outcome.dropped += 1;
-                    }
-                }
-            }
-            closings::close(conn, &owner, day, note.as_deref(), figures, now)?;
-            Ok(outcome)
-        })
-        .await?;
-    let to = format!(
-        "/command/shutdown?date={day}&closed=1&tomorrow={}&backlog={}&dropped={}",
-        outcome.tomorrow, outcome.backlog, outcome.dropped
-    );
-    Ok(see_other(&req, &to))
+    Ok(fates)
 }

@@ -172,35 +172,7 @@ pub async fn carry_over(
     user: CurrentUser,
     form: web::Form<Vec<(String, String)>>,
 ) -> Result<HttpResponse, AppError> {
-    let field = |name: &'static str| {
-        form.iter()
-            .filter(move |(key, _)| key == name)
-            .map(|(_, value)| value.as_str())
-    };
-    let return_to = return_path(field("return_to").next().unwrap_or_default(), "/");
-    let ids = |name: &'static str| -> Result<Vec<TaskId>, AppError> {
-        field(name)
-            .map(|value| value.parse().map_err(|_| AppError::NotFound))
-            .collect()
-    };
-    let chosen = ids("task_id")?;
-    // "And the N more recent ones": everything but the listed blocks left unticked.
-    let selection = if field("rest").next() == Some("1") {
-        let listed = ids("listed_id")?;
-        tasks::CarrySelection::AllBut(
-            listed
-                .into_iter()
-                .filter(|id| !chosen.contains(id))
-                .collect(),
-        )
-    } else {
-        tasks::CarrySelection::Only(chosen)
-    };
-    if selection == tasks::CarrySelection::Only(Vec::new()) {
-        return Err(AppError::Unprocessable(
-            "Choose at least one block to carry over.".into(),
-        ));
-    }
+    let (return_to, selection) = carry_form(&form)?;
     let now = state.clock.now();
     let local = user.local_now(now);
     let today = local.date();
@@ -220,4 +192,38 @@ pub async fn carry_over(
         })
         .await?;
     respond(&state, &req, &user, &return_to).await
+}
+
+/// The carry-over form: where to go back to, and which blocks come. Ticked
+/// `task_id`s; with `rest=1`, everything but the `listed_id`s left unticked.
+fn carry_form(form: &[(String, String)]) -> Result<(String, tasks::CarrySelection), AppError> {
+    let field = |name: &'static str| {
+        form.iter()
+            .filter(move |(key, _)| key == name)
+            .map(|(_, value)| value.as_str())
+    };
+    let ids = |name: &'static str| -> Result<Vec<TaskId>, AppError> {
+        field(name)
+            .map(|value| value.parse().map_err(|_| AppError::NotFound))
+            .collect()
+    };
+    let chosen = ids("task_id")?;
+    let selection = if field("rest").next() == Some("1") {
+        let listed = ids("listed_id")?;
+        tasks::CarrySelection::AllBut(
+            listed
+                .into_iter()
+                .filter(|id| !chosen.contains(id))
+                .collect(),
+        )
+    } else {
+        tasks::CarrySelection::Only(chosen)
+    };
+    if selection == tasks::CarrySelection::Only(Vec::new()) {
+        return Err(AppError::Unprocessable(
+            "Choose at least one block to carry over.".into(),
+        ));
+    }
+    let return_to = return_path(field("return_to").next().unwrap_or_default(), "/");
+    Ok((return_to, selection))
 }
