@@ -92,14 +92,17 @@ impl DayData {
             .map(|r| &r.task.id)
             .collect();
         let files = assets::linked_to_tasks(conn, user, &ids)?;
+        let mut week = closings::week_up_to(conn, user, key.day)?;
+        let closed = week.first().is_some_and(|c| c.day == key.day);
         let morning_note = if key.day == key.today {
-            closings::latest_before(conn, user, key.today)?.filter(|c| c.note.is_some())
+            week.retain(|c| c.day < key.day);
+            week.into_iter().next().filter(|c| c.note.is_some())
         } else {
             None
         };
         Ok(DayData {
             morning_note,
-            closed: closings::find(conn, user, key.day)?.is_some(),
+            closed,
             rows,
             backlog,
             carry_over,

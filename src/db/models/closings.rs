@@ -78,21 +78,20 @@ pub fn find(
         .optional()
 }
 
-/// The latest closing before `day`, within the week before it: what the morning
-/// page shows ("from Friday: …" on a Monday).
-pub fn latest_before(
+/// The closings of `day` and the week before it, newest first: in one read, whether
+/// the day is closed and the note the morning page shows ("from Friday: …").
+pub fn week_up_to(
     conn: &mut AnyConnection,
     user: &UserId,
     day: NaiveDate,
-) -> QueryResult<Option<Closing>> {
+) -> QueryResult<Vec<Closing>> {
     day_closings::table
         .filter(day_closings::user_id.eq(user))
-        .filter(day_closings::day.lt(day))
+        .filter(day_closings::day.le(day))
         .filter(day_closings::day.ge(day - Duration::days(7)))
         .order(day_closings::day.desc())
         .select(Closing::as_select())
-        .first(conn)
-        .optional()
+        .load(conn)
 }
 
 /// Days closed in a row, counting back from `through` (or from the day before it
