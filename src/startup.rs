@@ -225,6 +225,10 @@ pub fn configure(cfg: &mut web::ServiceConfig) {
                 .route(post().to(command::goals::create)),
         )
         .route("/command/goals/{id}/edit", get().to(command::goals::edit))
+        .route(
+            "/command/goals/{id}/delete",
+            get().to(command::goals::confirm_delete),
+        )
         .route("/command/goals/{id}", post().to(command::goals::update))
         .route(
             "/command/goals/{id}/{action}",
@@ -238,9 +242,14 @@ pub fn configure(cfg: &mut web::ServiceConfig) {
         .route("/tasks/carry-over", post().to(tasks::actions::carry_over))
         .route("/tasks/{id}/edit", get().to(tasks::form::edit))
         .route("/tasks/{id}", post().to(tasks::form::update))
-        .route("/tasks/{id}/delete", post().to(tasks::actions::delete))
+        .service(
+            resource("/tasks/{id}/delete")
+                .route(get().to(tasks::actions::confirm_delete))
+                .route(post().to(tasks::actions::delete)),
+        )
         .route("/tasks/{id}/status", post().to(tasks::actions::set_status))
         .route("/tasks/{id}/move", post().to(tasks::actions::move_task))
+        .route("/undo/{id}", post().to(undo::undo))
         // The activity catalog.
         .service(
             resource("/activities")

@@ -154,6 +154,8 @@
     var handled = false;
     if (key === "?") {
       if (dialog) { dialog.showModal(); handled = true; }
+    } else if (key === "u") {
+      handled = press(document.querySelector("#flash .undo-form button"));
     } else if (key === "j" || key === "k") {
       var blocks = dayBlocks();
       if (blocks.length) {
@@ -174,6 +176,7 @@
       else if (key === "s") handled = press(block.querySelector('[data-key="s"]'));
       else if (key === "t") handled = press(block.querySelector('[data-key="t"]'));
       else if (key === "e" || (key === "Enter" && event.target === block)) handled = press(block.querySelector('[data-key="e"]'));
+      else if (key === "Delete" || key === "#") handled = press(block.querySelector('[data-key="Delete"]'));
       else if (key === "m") {
         var menu = block.querySelector("details.block-menu");
         if (menu) { menu.dataset.keyboard = "1"; menu.open = true; handled = true; }
@@ -189,6 +192,24 @@
   document.addEventListener("DOMContentLoaded", function () {
     document.querySelectorAll("[data-open-shortcuts]").forEach(function (b) { b.hidden = false; });
   });
+
+  // A status message steps aside after a few seconds (it was announced already);
+  // one with Undo stays while Undo works (a minute on the server).
+  function armUndo() {
+    document.querySelectorAll("#flash .notice").forEach(function (notice) {
+      if (notice.dataset.armed) return;
+      notice.dataset.armed = "1";
+      var undo = notice.querySelector("form[data-undo-expires]");
+      var life = undo ? Number(undo.dataset.undoExpires) * 1000 - 2000 : 8000;
+      setTimeout(function () {
+        if (notice.contains(document.activeElement)) return;
+        notice.remove();
+      }, life);
+    });
+  }
+  document.addEventListener("DOMContentLoaded", function () { armUndo(); });
+  document.addEventListener("htmx:oobAfterSwap", function () { armUndo(); });
+  document.addEventListener("htmx:afterSettle", function () { armUndo(); });
 
   // Sign-up: preselect the browser's own time zone if the list has it.
   document.addEventListener("DOMContentLoaded", function () {

@@ -20,6 +20,8 @@ pub struct CurrentUser {
     pub user: User,
     pub session_hash: String,
     pub csrf_token: String,
+    /// The status message a redirect carried to this request's page.
+    pub notice: Option<crate::domain::Notice>,
 }
 
 impl CurrentUser {

@@ -275,6 +275,15 @@ diesel::table! {
 }
 
 diesel::table! {
+    undo_actions (id) {
+        id -> Text,
+        user_id -> Text,
+        payload -> Text,
+        expires_at -> Timestamp,
+    }
+}
+
+diesel::table! {
     use diesel::sql_types::*;
     use crate::db::types::sql::JsonDoc;
 
@@ -334,5 +343,6 @@ diesel::allow_tables_to_appear_in_same_query!(
     sessions,
     task_assets,
     tasks,
+    undo_actions,
     users,
 );

@@ -99,6 +99,7 @@ text_column!(
     ProjectIdSql(ProjectId),
     OpportunityIdSql(OpportunityId),
     AssetIdSql(AssetId),
+    UndoIdSql(UndoId),
     TimeOfDaySql(TimeOfDay),
     TimezoneSql(Timezone),
 );

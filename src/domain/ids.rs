@@ -77,6 +77,11 @@ typed_id!(ClientId, "client");
 typed_id!(ProjectId, "project");
 typed_id!(OpportunityId, "opportunity");
 typed_id!(AssetId, "asset");
+typed_id!(
+    /// An action that "Undo" can reverse for a minute (`undo_actions`).
+    UndoId,
+    "undo"
+);
 
 #[cfg(test)]
 mod tests {

@@ -134,8 +134,24 @@ impl<'de> serde::Deserialize<'de> for TimeOfDay {
 }
 
 /// How long a block is: a multiple of 5 minutes from 5 to 720, 90 by default.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash)]
+#[derive(
+    Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, serde::Serialize, serde::Deserialize,
+)]
+#[serde(try_from = "i64", into = "i64")]
 pub struct BlockMinutes(i32);
+
+impl TryFrom<i64> for BlockMinutes {
+    type Error = TimeError;
+    fn try_from(minutes: i64) -> Result<Self, TimeError> {
+        BlockMinutes::new(minutes)
+    }
+}
+
+impl From<BlockMinutes> for i64 {
+    fn from(minutes: BlockMinutes) -> i64 {
+        i64::from(minutes.0)
+    }
+}
 
 impl BlockMinutes {
     pub const DEFAULT: BlockMinutes = BlockMinutes(90);

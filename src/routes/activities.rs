@@ -8,11 +8,13 @@ use serde::Deserialize;
 
 use crate::auth::CurrentUser;
 use crate::db::models::activities::{self, Activity, ActivityFields};
+use crate::db::models::undo::{self, Undo};
 use crate::domain::*;
 use crate::error::AppError;
 use crate::state::AppState;
 use crate::web::forms::{check, multiline, required};
-use crate::web::{PageContext, html, htmx_target, see_other};
+use crate::web::notice::{self, see_other_with};
+use crate::web::{PageContext, html, htmx_target};
 
 /// An activity form as submitted (every field a string, so it can be shown again).
 #[derive(Debug, Default, Clone, Deserialize)]
@@ -143,13 +145,18 @@ async fn page(
     user: &CurrentUser,
     status: StatusCode,
     editor: Editor,
+    notice: Option<Notice>,
 ) -> Result<HttpResponse, AppError> {
     let id = user.id().clone();
     let activities = state
         .db(move |conn| Ok(activities::list_all(conn, &id)?))
         .await?;
+    let mut ctx = PageContext::for_user(user, "activities");
+    if notice.is_some() {
+        ctx.notice = notice;
+    }
     let page = ActivitiesPage {
-        ctx: PageContext::for_user(user, "activities"),
+        ctx,
         activities,
         form: editor.form,
         errors: editor.errors,
@@ -157,7 +164,8 @@ async fn page(
         dates: user.dates(state.clock.now()),
     };
     if htmx_target(req).as_deref() == Some("catalog") {
-        html(status, &page.as_catalog())
+        let notice = page.ctx.notice.as_ref();
+        notice::fragment(status, &page.as_catalog(), notice, &user.csrf_token)
     } else {
         html(status, &page)
     }
@@ -168,11 +176,21 @@ async fn done(
     state: &AppState,
     req: &HttpRequest,
     user: &CurrentUser,
+    notice: Notice,
 ) -> Result<HttpResponse, AppError> {
     if htmx_target(req).as_deref() == Some("catalog") {
-        page(state, req, user, StatusCode::OK, Editor::blank()).await
+        page(
+            state,
+            req,
+            user,
+            StatusCode::OK,
+            Editor::blank(),
+            Some(notice),
+        )
+        .await
     } else {
-        Ok(see_other(req, "/activities"))
+        let secure = state.sessions.secure;
+        Ok(see_other_with(req, "/activities", Some(&notice), secure))
     }
 }
 
@@ -181,7 +199,7 @@ pub async fn list(
     req: HttpRequest,
     user: CurrentUser,
 ) -> Result<HttpResponse, AppError> {
-    page(&state, &req, &user, StatusCode::OK, Editor::blank()).await
+    page(&state, &req, &user, StatusCode::OK, Editor::blank(), None).await
 }
 
 pub async fn create(
@@ -205,17 +223,19 @@ pub async fn create(
                 &user,
                 StatusCode::UNPROCESSABLE_ENTITY,
                 editor,
+                None,
             )
             .await;
         }
     };
+    let notice = Notice::new(format!("Added “{}” to the catalog.", fields.title));
     let (id, now) = (user.id().clone(), state.clock.stamp());
     state
         .db_write_as(&user, move |conn| {
             Ok(activities::create(conn, &id, &fields, now)?)
         })
         .await?;
-    done(&state, &req, &user).await
+    done(&state, &req, &user, notice).await
 }
 
 pub async fn edit(
@@ -235,7 +255,7 @@ pub async fn edit(
         errors: ActivityErrors::default(),
         editing: Some(activity_id),
     };
-    page(&state, &req, &user, StatusCode::OK, editor).await
+    page(&state, &req, &user, StatusCode::OK, editor, None).await
 }
 
 pub async fn update(
@@ -261,10 +281,12 @@ pub async fn update(
                 &user,
                 StatusCode::UNPROCESSABLE_ENTITY,
                 editor,
+                None,
             )
             .await;
         }
     };
+    let notice = Notice::new(format!("Saved “{}”.", fields.title));
     let (id, now) = (user.id().clone(), state.clock.stamp());
     state
         .db_write_as(&user, move |conn| {
@@ -273,7 +295,7 @@ pub async fn update(
         .await?
         .then_some(())
         .ok_or(AppError::NotFound)?;
-    done(&state, &req, &user).await
+    done(&state, &req, &user, notice).await
 }
 
 /// `archive`, `restore`, `up` or `down`.
@@ -285,19 +307,52 @@ pub async fn arrange(
 ) -> Result<HttpResponse, AppError> {
     let (activity_id, action) = path.into_inner();
     let (id, now) = (user.id().clone(), state.clock.stamp());
-    let found = state
+    let notice = state
         .db_write_as(&user, move |conn| {
-            Ok(match action.as_str() {
-                "archive" => activities::set_active(conn, &id, &activity_id, false, now)?,
-                "restore" => activities::set_active(conn, &id, &activity_id, true, now)?,
-                "up" => activities::shift(conn, &id, &activity_id, -1, now)?,
-                "down" => activities::shift(conn, &id, &activity_id, 1, now)?,
-                _ => false,
-            })
+            let activity = activities::find(conn, &id, &activity_id)?.ok_or(AppError::NotFound)?;
+            let title = &activity.title;
+            let (found, what, undo) = match action.as_str() {
+                "archive" => (
+                    activities::set_active(conn, &id, &activity_id, false, now)?,
+                    format!("Archived “{title}”: it left the catalog, its blocks stay."),
+                    Some(true),
+                ),
+                "restore" => (
+                    activities::set_active(conn, &id, &activity_id, true, now)?,
+                    format!("“{title}” is back in the catalog."),
+                    Some(false),
+                ),
+                "up" => (
+                    activities::shift(conn, &id, &activity_id, -1, now)?,
+                    format!("Moved “{title}” up."),
+                    None,
+                ),
+                "down" => (
+                    activities::shift(conn, &id, &activity_id, 1, now)?,
+                    format!("Moved “{title}” down."),
+                    None,
+                ),
+                _ => (false, String::new(), None),
+            };
+            if !found {
+                return Err(AppError::NotFound);
+            }
+            let undo = match undo {
+                Some(active) => {
+                    let back = Undo::Activity {
+                        id: activity_id.clone(),
+                        active,
+                    };
+                    Some(undo::record(conn, &id, &what, back, now)?)
+                }
+                None => None,
+            };
+            Ok((what, undo))
         })
-        .await?;
-    if !found {
-        return Err(AppError::NotFound);
-    }
-    done(&state, &req, &user).await
+        .await
+        .map(|(what, undo)| match undo {
+            Some(undo) => Notice::new(what).with_undo(undo, "/activities"),
+            None => Notice::new(what),
+        })?;
+    done(&state, &req, &user, notice).await
 }

@@ -18,3 +18,4 @@ mod properties;
 pub mod settings;
 pub mod static_files;
 pub mod tasks;
+pub mod undo;

@@ -32,6 +32,7 @@ impl FromRequest for CurrentUser {
                     user,
                     session_hash: live.record.id_hash,
                     csrf_token: live.record.csrf_token,
+                    notice: super::notice::from_request(req),
                 })
             });
         ready(found.ok_or_else(|| login_required(req)))

@@ -3,12 +3,14 @@
 //! shared form parsers, security headers and error pages. Imports `state`, `auth`,
 //! `db` and `domain`; never `routes` or `startup`.
 
+pub mod confirm;
 pub mod csrf;
 pub mod csv;
 pub mod embedded;
 pub mod error_pages;
 pub mod extract;
 pub mod forms;
+pub mod notice;
 pub mod page;
 pub mod security;
 pub mod session_gate;

@@ -9,6 +9,8 @@ pub struct PageContext {
     pub user_name: Option<String>,
     pub csrf: Option<String>,
     pub nav: &'static str,
+    /// The status message this page shows (a redirect brought it).
+    pub notice: Option<crate::domain::Notice>,
 }
 
 impl PageContext {
@@ -29,6 +31,7 @@ impl PageContext {
             user_name: Some(user.user.display_name().to_string()),
             csrf: Some(user.csrf_token.clone()),
             nav,
+            notice: user.notice.clone(),
         }
     }
 

@@ -31,11 +31,24 @@ pub async fn session_gate(
             .await
             .map(ServiceResponse::map_into_left_body);
     }
+    // A page that shows the notice a redirect carried clears it, so a reload or
+    // the next page does not show it again.
+    let shown_notice = super::notice::from_request(req.request()).is_some();
     match load_and_check(&mut req).await {
-        Ok(()) => next
-            .call(req)
-            .await
-            .map(ServiceResponse::map_into_left_body),
+        Ok(()) => {
+            let mut res = next.call(req).await?;
+            if shown_notice && res.status().is_success() {
+                let secure = res
+                    .request()
+                    .app_data::<web::Data<AppState>>()
+                    .is_some_and(|state| state.sessions.secure);
+                // Cannot fail: the cookie is ours and valid.
+                let _ = res
+                    .response_mut()
+                    .add_cookie(&super::notice::removal(secure));
+            }
+            Ok(res.map_into_left_body())
+        }
         Err(err) => Ok(req.error_response(err).map_into_right_body()),
     }
 }

@@ -830,3 +830,149 @@ async fn closing_the_day_in_the_browser(backend: Backend) {
 }
 
 on_both_backends!(closing_the_day_in_the_browser);
+
+/// Delete asks first, the status region says what happened with an Undo that is
+/// on screen, and Undo (by mouse or `u`) brings the block back.
+async fn delete_asks_and_undo_brings_it_back_in_the_browser(backend: Backend) {
+    let Some(app) = spawn_app(backend).await else {
+        return;
+    };
+    let Some(mut chrome) = Chrome::start(&app, &format!("undo-{backend:?}"), true).await else {
+        return;
+    };
+    chrome.sign_up("undo@example.com").await;
+    let today = chrono::Utc::now()
+        .with_timezone(&chrono_tz::Europe::Berlin)
+        .date_naive();
+    chrome
+        .visit(&format!("/tasks/new?date={today}&return_to=/"))
+        .await;
+    chrome
+        .fill_and_press(
+            ".task-editor form",
+            &[
+                ("title", "Write the API"),
+                ("category", "CODE"),
+                ("scheduled_time", "07:00"),
+            ],
+            "button.primary",
+        )
+        .await;
+    assert_eq!(
+        chrome.text("#flash").await,
+        format!("Planned “Write the API” for today at 07:00."),
+        "the plain form's answer is on the page it lands on"
+    );
+    chrome.visit("/").await;
+    assert_eq!(chrome.text("#flash").await, "", "and only there");
+
+    // Delete from the block's menu: a dialog asks; dismissing it keeps the block.
+    chrome.click("#day-plan .block summary").await;
+    let delete = "#day-plan .block .menu-item[data-key=Delete]";
+    chrome
+        .client
+        .find(Locator::Css(delete))
+        .await
+        .unwrap()
+        .click()
+        .await
+        .unwrap();
+    chrome.client.dismiss_alert().await.unwrap();
+    chrome.settle().await;
+    assert_eq!(
+        js(
+            &chrome,
+            "return document.querySelectorAll('#day-plan .block').length"
+        )
+        .await,
+        json!(1),
+        "Cancel keeps it"
+    );
+    chrome
+        .client
+        .find(Locator::Css(delete))
+        .await
+        .unwrap()
+        .click()
+        .await
+        .unwrap();
+    chrome.client.accept_alert().await.unwrap();
+    chrome.settle().await;
+    assert_eq!(
+        js(
+            &chrome,
+            "return document.querySelectorAll('#day-plan .block').length"
+        )
+        .await,
+        json!(0)
+    );
+    assert!(
+        chrome
+            .text("#flash")
+            .await
+            .starts_with("Deleted “Write the API”."),
+        "{}",
+        chrome.text("#flash").await
+    );
+    // The Undo button is on screen, not covered, at both widths.
+    for width in [1280, 375] {
+        chrome.client.set_window_size(width, 800).await.unwrap();
+        let seen = js(
+            &chrome,
+            "const b = document.querySelector('#flash .undo-form button'); const r = b.getBoundingClientRect();
+             const top = document.elementFromPoint(r.left + r.width / 2, r.top + r.height / 2);
+             return r.width > 0 && r.top >= 0 && r.bottom <= innerHeight && r.left >= 0 && r.right <= innerWidth && (top === b || b.contains(top));",
+        )
+        .await;
+        assert_eq!(
+            seen,
+            json!(true),
+            "Undo visible and uncovered at {width} px"
+        );
+    }
+    chrome.client.set_window_size(1280, 800).await.unwrap();
+    chrome.click("#flash .undo-form button").await;
+    assert!(
+        chrome
+            .text("#flash")
+            .await
+            .starts_with("Undone: Deleted “Write the API”."),
+        "{}",
+        chrome.text("#flash").await
+    );
+    assert!(
+        chrome
+            .text("#day-plan .timeline")
+            .await
+            .contains("Write the API")
+    );
+
+    // From the keyboard: j selects, x completes, u undoes.
+    keys(&mut chrome, "j").await;
+    keys(&mut chrome, "x").await;
+    assert!(
+        chrome
+            .text("#flash")
+            .await
+            .starts_with("Done: “Write the API”.")
+    );
+    keys(&mut chrome, "u").await;
+    chrome.settle().await;
+    assert!(
+        chrome.text("#flash").await.starts_with("Undone: Done:"),
+        "{}",
+        chrome.text("#flash").await
+    );
+    assert_eq!(
+        js(
+            &chrome,
+            "return document.querySelector('#day-plan .block.is-done') === null"
+        )
+        .await,
+        json!(true),
+        "open again"
+    );
+    chrome.client.clone().close().await.unwrap();
+}
+
+on_both_backends!(delete_asks_and_undo_brings_it_back_in_the_browser);

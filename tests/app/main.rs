@@ -13,6 +13,7 @@ mod command;
 mod data_layer;
 mod demo;
 mod faults;
+mod feedback;
 mod opportunities;
 mod projects;
 mod shell;

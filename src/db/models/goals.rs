@@ -4,10 +4,20 @@ use chrono::{NaiveDate, NaiveDateTime};
 use diesel::prelude::*;
 
 use crate::db::AnyConnection;
-use crate::db::schema::goals;
-use crate::domain::{GoalId, GoalType, UserId};
+use crate::db::schema::{goals, tasks};
+use crate::domain::{GoalId, GoalType, TaskId, UserId};
 
-#[derive(Debug, Clone, PartialEq, Queryable, Selectable, Insertable, Identifiable)]
+#[derive(
+    Debug,
+    Clone,
+    PartialEq,
+    Queryable,
+    Selectable,
+    Insertable,
+    Identifiable,
+    serde::Serialize,
+    serde::Deserialize,
+)]
 #[diesel(table_name = goals)]
 pub struct Goal {
     pub id: GoalId,
@@ -138,14 +148,51 @@ pub fn set_completed(
 }
 
 /// Deletes a goal; its blocks stay and lose the link (ON DELETE SET NULL).
-pub fn delete(conn: &mut AnyConnection, user: &UserId, id: &GoalId) -> QueryResult<bool> {
-    Ok(diesel::delete(
+/// Deletes a goal; its blocks stay, unlinked. The goal and the blocks it had, for
+/// Undo; `None` if it is not the user's.
+pub fn delete(
+    conn: &mut AnyConnection,
+    user: &UserId,
+    id: &GoalId,
+) -> QueryResult<Option<(Goal, Vec<TaskId>)>> {
+    let Some(goal) = find(conn, user, id)? else {
+        return Ok(None);
+    };
+    let linked = tasks::table
+        .filter(tasks::user_id.eq(user))
+        .filter(tasks::goal_id.eq(id))
+        .select(tasks::id)
+        .load::<TaskId>(conn)?;
+    diesel::delete(
         goals::table
             .filter(goals::user_id.eq(user))
             .filter(goals::id.eq(id)),
     )
-    .execute(conn)?
-        == 1)
+    .execute(conn)?;
+    Ok(Some((goal, linked)))
+}
+
+/// Puts a deleted goal back as it was, linked again to those of `linked` that
+/// are still the user's and have no other goal since. `false` if it is back already.
+pub fn restore(
+    conn: &mut AnyConnection,
+    user: &UserId,
+    goal: &Goal,
+    linked: &[TaskId],
+) -> QueryResult<bool> {
+    if &goal.user_id != user || find(conn, user, &goal.id)?.is_some() {
+        return Ok(false);
+    }
+    insert(conn, goal)?;
+    diesel::update(
+        tasks::table
+            .filter(tasks::user_id.eq(user))
+            .filter(tasks::id.eq_any(linked))
+            .filter(tasks::goal_id.is_null()),
+    )
+    .set(tasks::goal_id.eq(&goal.id))
+    .execute(conn)?;
+    Ok(true)
 }
 
 /// A linked block entered (+1) or left (−1) DONE: moves the count, never below

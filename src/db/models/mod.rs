@@ -15,4 +15,5 @@ pub mod projects;
 pub mod sessions;
 pub mod tasks;
 pub mod throttle;
+pub mod undo;
 pub mod users;

@@ -12,13 +12,25 @@ use diesel::prelude::*;
 
 use super::goals;
 use crate::db::AnyConnection;
-use crate::db::schema::{activities, clients, goals as goals_table, projects, tasks};
+use crate::db::schema::{
+    activities, assets, clients, goals as goals_table, projects, task_assets, tasks,
+};
 use crate::domain::{
-    ActivityId, BlockMinutes, ClientId, DaySpan, EnergyLevel, GoalId, Priority, ProjectId,
+    ActivityId, AssetId, BlockMinutes, ClientId, DaySpan, EnergyLevel, GoalId, Priority, ProjectId,
     TaskCategory, TaskId, TaskStatus, TimeOfDay, UserId, plan,
 };
 
-#[derive(Debug, Clone, PartialEq, Queryable, Selectable, Insertable, Identifiable)]
+#[derive(
+    Debug,
+    Clone,
+    PartialEq,
+    Queryable,
+    Selectable,
+    Insertable,
+    Identifiable,
+    serde::Serialize,
+    serde::Deserialize,
+)]
 #[diesel(table_name = tasks)]
 pub struct Task {
     pub id: TaskId,
@@ -470,22 +482,112 @@ pub fn set_status(
     })
 }
 
+/// A deleted block as Undo can bring it back: its row and the files linked to it.
+#[derive(Debug, Clone, PartialEq, serde::Serialize, serde::Deserialize)]
+pub struct Deleted {
+    pub task: Task,
+    pub assets: Vec<AssetId>,
+}
+
 /// Deletes a block; a DONE one takes its goal count and activity use with it.
 pub fn delete(
     conn: &mut AnyConnection,
     user: &UserId,
     id: &TaskId,
     now: NaiveDateTime,
-) -> QueryResult<Option<Task>> {
+) -> QueryResult<Option<Deleted>> {
     conn.transaction(|conn| {
         let Some(task) = lock(conn, user, id, now)? else {
             return Ok(None);
         };
+        let assets = task_assets::table
+            .filter(task_assets::task_id.eq(id))
+            .select(task_assets::asset_id)
+            .load::<AssetId>(conn)?;
         diesel::delete(tasks::table.find(id)).execute(conn)?;
         if task.status == TaskStatus::Done {
             apply_done_effects(conn, user, &task, false, now)?;
         }
-        Ok(Some(task))
+        Ok(Some(Deleted { task, assets }))
+    })
+}
+
+/// Puts a deleted block back with the same id, its links to what still exists and
+/// its files; a DONE one counts for its goal and activity again. `false` when it
+/// is not the user's or is back already.
+pub fn restore(
+    conn: &mut AnyConnection,
+    user: &UserId,
+    deleted: &Deleted,
+    now: NaiveDateTime,
+) -> QueryResult<bool> {
+    let mut task = deleted.task.clone();
+    if &task.user_id != user || find(conn, user, &task.id)?.is_some() {
+        return Ok(false);
+    }
+    conn.transaction(|conn| {
+        // What was deleted since goes unlinked rather than failing the undo.
+        if let Some(p) = &task.project_id {
+            let kept = projects::table
+                .inner_join(clients::table)
+                .filter(clients::user_id.eq(user))
+                .filter(projects::id.eq(p))
+                .count()
+                .get_result::<i64>(conn)?;
+            if kept == 0 {
+                task.project_id = None;
+            }
+        }
+        if let Some(c) = &task.client_id {
+            let kept = clients::table
+                .filter(clients::user_id.eq(user))
+                .filter(clients::id.eq(c))
+                .count()
+                .get_result::<i64>(conn)?;
+            if kept == 0 {
+                task.client_id = None;
+            }
+        }
+        if let Some(g) = &task.goal_id {
+            let kept = goals_table::table
+                .filter(goals_table::user_id.eq(user))
+                .filter(goals_table::id.eq(g))
+                .count()
+                .get_result::<i64>(conn)?;
+            if kept == 0 {
+                task.goal_id = None;
+            }
+        }
+        if let Some(a) = &task.activity_id {
+            let kept = activities::table
+                .filter(activities::user_id.eq(user))
+                .filter(activities::id.eq(a))
+                .count()
+                .get_result::<i64>(conn)?;
+            if kept == 0 {
+                task.activity_id = None;
+            }
+        }
+        task.updated_at = now;
+        insert(conn, &task)?;
+        let files: Vec<AssetId> = assets::table
+            .filter(assets::user_id.eq(user))
+            .filter(assets::id.eq_any(&deleted.assets))
+            .select(assets::id)
+            .load(conn)?;
+        for asset in files {
+            diesel::insert_into(task_assets::table)
+                .values((
+                    task_assets::task_id.eq(&task.id),
+                    task_assets::asset_id.eq(asset),
+                    task_assets::created_at.eq(now),
+                ))
+                .execute(conn)?;
+        }
+        if task.status == TaskStatus::Done {
+            apply_done_effects(conn, user, &task, true, now)?;
+        }
+        Ok(true)
     })
 }
 
@@ -606,11 +708,30 @@ pub fn timed_spans(
         .collect())
 }
 
-/// What a carry-over did.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+/// What a carry-over did, and where each block it moved was before.
+#[derive(Debug, Clone, PartialEq, Eq, Default)]
 pub struct CarriedOver {
     pub placed: usize,
     pub to_backlog: usize,
+    pub before: Vec<Placement>,
+}
+
+/// Where a block is: its day (none: the backlog) and start time.
+#[derive(Debug, Clone, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
+pub struct Placement {
+    pub id: TaskId,
+    pub date: Option<NaiveDate>,
+    pub time: Option<TimeOfDay>,
+}
+
+impl Placement {
+    pub fn of(task: &Task) -> Self {
+        Placement {
+            id: task.id.clone(),
+            date: task.scheduled_date,
+            time: task.scheduled_time,
+        }
+    }
 }
 
 /// Brings the chosen unfinished blocks of days before `today` to `today`, in their
@@ -646,6 +767,7 @@ pub fn carry_over(
     let mut taken = timed_spans(conn, user, today)?;
     let mut done = CarriedOver::default();
     for task in candidates {
+        done.before.push(Placement::of(&task));
         let minutes = task.time_block_minutes.get();
         let start = plan::first_free(window, from, minutes, &taken);
         let day = match start {

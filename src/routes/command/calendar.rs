@@ -10,10 +10,11 @@ use serde::Deserialize;
 use super::view::BlockView;
 use crate::auth::CurrentUser;
 use crate::db::models::tasks;
+use crate::domain::Notice;
 use crate::domain::plan::{self, Capacity};
 use crate::error::AppError;
 use crate::state::AppState;
-use crate::web::{PageContext, html};
+use crate::web::{PageContext, html, notice};
 
 pub struct DayColumn {
     pub date: NaiveDate,
@@ -131,11 +132,12 @@ pub async fn fragment(
     state: &web::Data<AppState>,
     user: &CurrentUser,
     day: Option<NaiveDate>,
+    notice: Option<&Notice>,
 ) -> Result<HttpResponse, AppError> {
     let week = load(state, user, day).await?;
     let page = WeekPage {
         ctx: PageContext::for_user(user, "calendar"),
         week,
     };
-    html(StatusCode::OK, &page.as_grid())
+    notice::fragment(StatusCode::OK, &page.as_grid(), notice, &user.csrf_token)
 }

@@ -20,10 +20,10 @@ use crate::db::models::projects::DueProject;
 use crate::db::models::tasks::TaskRow;
 use crate::db::models::users;
 use crate::domain::plan::{self, Capacity, Span};
-use crate::domain::{HealthScore, LocalDates, PaymentStatus, TaskStatus, TimeOfDay};
+use crate::domain::{HealthScore, LocalDates, Notice, PaymentStatus, TaskStatus, TimeOfDay};
 use crate::error::AppError;
 use crate::state::AppState;
-use crate::web::{PageContext, html};
+use crate::web::{PageContext, html, notice};
 
 #[derive(Debug, Clone)]
 pub struct WeekCell {
@@ -405,6 +405,7 @@ pub async fn fragment(
     user: &CurrentUser,
     day: Option<NaiveDate>,
     from_editor: bool,
+    notice: Option<&Notice>,
 ) -> Result<HttpResponse, AppError> {
     // This request has just written: the version is read again.
     let mut page = day_page(state, user, day, None).await?;
@@ -421,6 +422,9 @@ pub async fn fragment(
         page.as_editor().render_into(&mut body)?;
     }
     page.as_goals().render_into(&mut body)?;
+    if let Some(notice) = notice {
+        notice::render_oob(notice, &user.csrf_token, &mut body)?;
+    }
     let mut response = HttpResponse::Ok();
     if from_editor {
         // The saved message replaces the editor's whole box, not its inside.

@@ -10,11 +10,14 @@ use serde::Deserialize;
 use super::view::{GoalCard, goal_cards};
 use crate::auth::CurrentUser;
 use crate::db::models::goals::{self, Goal, GoalFields};
+use crate::db::models::undo::{self, Undo};
 use crate::domain::*;
 use crate::error::AppError;
 use crate::state::AppState;
+use crate::web::confirm::{self, Confirm};
 use crate::web::forms::{check, date, multiline, required};
-use crate::web::{PageContext, html, htmx_target, see_other};
+use crate::web::notice::{self, see_other_with};
+use crate::web::{PageContext, html, htmx_target};
 
 /// A goal form as submitted.
 #[derive(Debug, Default, Clone, PartialEq, Eq)]
@@ -184,13 +187,18 @@ async fn page(
     user: &CurrentUser,
     status: StatusCode,
     editor: Editor,
+    notice: Option<Notice>,
 ) -> Result<HttpResponse, AppError> {
     let id = user.id().clone();
     let list = state
         .db(move |conn| Ok(goals::list_for_user(conn, &id)?))
         .await?;
+    let mut ctx = PageContext::for_user(user, "goals");
+    if notice.is_some() {
+        ctx.notice = notice;
+    }
     let page = GoalsPage {
-        ctx: PageContext::for_user(user, "goals"),
+        ctx,
         tab: editor.tab,
         cards: goal_cards(list, user, state.clock.now()),
         form: editor.form,
@@ -198,7 +206,8 @@ async fn page(
         editing: editor.editing,
     };
     if htmx_target(req).as_deref() == Some("goal-list") {
-        html(status, &page.as_list())
+        let notice = page.ctx.notice.as_ref();
+        notice::fragment(status, &page.as_list(), notice, &user.csrf_token)
     } else {
         html(status, &page)
     }
@@ -210,12 +219,16 @@ async fn done(
     req: &HttpRequest,
     user: &CurrentUser,
     tab: Option<GoalType>,
+    notice: Notice,
 ) -> Result<HttpResponse, AppError> {
     if htmx_target(req).as_deref() == Some("goal-list") {
-        return page(state, req, user, StatusCode::OK, Editor::blank(tab)).await;
+        let blank = Editor::blank(tab);
+        return page(state, req, user, StatusCode::OK, blank, Some(notice)).await;
     }
     let query = tab.map(|t| format!("?type={t}")).unwrap_or_default();
-    Ok(see_other(req, &format!("/command/goals{query}")))
+    let back = format!("/command/goals{query}");
+    let secure = state.sessions.secure;
+    Ok(see_other_with(req, &back, Some(&notice), secure))
 }
 
 pub async fn list(
@@ -228,7 +241,15 @@ pub async fn list(
         .goal_type
         .as_deref()
         .and_then(|t| GoalType::parse(t).ok());
-    page(&state, &req, &user, StatusCode::OK, Editor::blank(tab)).await
+    page(
+        &state,
+        &req,
+        &user,
+        StatusCode::OK,
+        Editor::blank(tab),
+        None,
+    )
+    .await
 }
 
 pub async fn create(
@@ -248,18 +269,20 @@ pub async fn create(
                 &user,
                 StatusCode::UNPROCESSABLE_ENTITY,
                 editor,
+                None,
             )
             .await;
         }
     };
     let tab = Some(fields.goal_type);
+    let notice = Notice::new(format!("Set the goal “{}”.", fields.title));
     let (id, now) = (user.id().clone(), state.clock.stamp());
     state
         .db_write_as(&user, move |conn| {
             Ok(goals::create(conn, &id, &fields, now)?)
         })
         .await?;
-    done(&state, &req, &user, tab).await
+    done(&state, &req, &user, tab, notice).await
 }
 
 pub async fn edit(
@@ -280,7 +303,7 @@ pub async fn edit(
         errors: GoalErrors::default(),
         editing: Some(goal_id),
     };
-    page(&state, &req, &user, StatusCode::OK, editor).await
+    page(&state, &req, &user, StatusCode::OK, editor, None).await
 }
 
 pub async fn update(
@@ -302,11 +325,13 @@ pub async fn update(
                 &user,
                 StatusCode::UNPROCESSABLE_ENTITY,
                 editor,
+                None,
             )
             .await;
         }
     };
     let tab = Some(fields.goal_type);
+    let notice = Notice::new(format!("Saved the goal “{}”.", fields.title));
     let (id, now) = (user.id().clone(), state.clock.stamp());
     state
         .db_write_as(&user, move |conn| {
@@ -315,7 +340,31 @@ pub async fn update(
         .await?
         .then_some(())
         .ok_or(AppError::NotFound)?;
-    done(&state, &req, &user, tab).await
+    done(&state, &req, &user, tab, notice).await
+}
+
+/// `GET /command/goals/{id}/delete`: asks first (the delete control without
+/// JavaScript).
+pub async fn confirm_delete(
+    state: web::Data<AppState>,
+    user: CurrentUser,
+    path: web::Path<GoalId>,
+) -> Result<HttpResponse, AppError> {
+    let (id, goal_id) = (user.id().clone(), path.into_inner());
+    let goal = state
+        .db(move |conn| Ok(goals::find(conn, &id, &goal_id)?))
+        .await?
+        .ok_or(AppError::NotFound)?;
+    confirm::page(
+        PageContext::for_user(&user, "goals"),
+        Confirm {
+            heading: format!("Delete the goal “{}”?", goal.title),
+            detail: "Its blocks stay on your plan, no longer counting for it. Undo is offered for a minute afterwards.".into(),
+            action: format!("/command/goals/{}/delete", goal.id),
+            button: "Delete goal",
+            return_to: "/command/goals".into(),
+        },
+    )
 }
 
 /// `complete`, `reopen` or `delete`.
@@ -327,20 +376,31 @@ pub async fn act(
 ) -> Result<HttpResponse, AppError> {
     let (goal_id, action) = path.into_inner();
     let (id, now) = (user.id().clone(), state.clock.stamp());
-    let found = state
+    let notice = state
         .db_write_as(&user, move |conn| {
-            Ok(match action.as_str() {
-                "complete" => goals::set_completed(conn, &id, &goal_id, true, now)?,
-                "reopen" => goals::set_completed(conn, &id, &goal_id, false, now)?,
-                "delete" => goals::delete(conn, &id, &goal_id)?,
-                _ => false,
-            })
+            let changed = match action.as_str() {
+                "complete" => goals::set_completed(conn, &id, &goal_id, true, now)?
+                    .then(|| ("Marked the goal done.".to_string(), None)),
+                "reopen" => goals::set_completed(conn, &id, &goal_id, false, now)?
+                    .then(|| ("Reopened the goal.".to_string(), None)),
+                "delete" => match goals::delete(conn, &id, &goal_id)? {
+                    Some((goal, tasks)) => {
+                        let what = format!("Deleted the goal “{}”; its blocks stay.", goal.title);
+                        let undo = undo::record(conn, &id, &what, Undo::Goal { goal, tasks }, now)?;
+                        Some((what, Some(undo)))
+                    }
+                    None => None,
+                },
+                _ => None,
+            };
+            changed.ok_or(AppError::NotFound)
         })
-        .await?;
-    if !found {
-        return Err(AppError::NotFound);
-    }
-    done(&state, &req, &user, None).await
+        .await
+        .map(|(what, undo)| match undo {
+            Some(undo) => Notice::new(what).with_undo(undo, "/command/goals"),
+            None => Notice::new(what),
+        })?;
+    done(&state, &req, &user, None, notice).await
 }
 
 /// `POST /goals…`, the URLs before goals moved under `/command/goals`: a form

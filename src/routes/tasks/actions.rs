@@ -8,17 +8,54 @@ use serde::Deserialize;
 
 use super::respond;
 use crate::auth::CurrentUser;
-use crate::db::models::tasks;
+use crate::db::models::tasks::{self, Placement};
+use crate::db::models::undo::{self, Undo};
+use crate::domain::notice::{count, place};
 use crate::domain::*;
 use crate::error::AppError;
 use crate::state::AppState;
+use crate::web::confirm::{self, Confirm};
 use crate::web::forms::{date, time};
-use crate::web::return_path;
+use crate::web::{PageContext, return_path};
 
 #[derive(Deserialize)]
 pub struct ReturnForm {
     #[serde(default)]
     return_to: String,
+}
+
+#[derive(Deserialize)]
+pub struct ReturnQuery {
+    #[serde(default)]
+    return_to: String,
+}
+
+/// `GET /tasks/{id}/delete`: asks first (the delete control without JavaScript).
+pub async fn confirm_delete(
+    state: web::Data<AppState>,
+    user: CurrentUser,
+    path: web::Path<TaskId>,
+    query: web::Query<ReturnQuery>,
+) -> Result<HttpResponse, AppError> {
+    let (id, task_id) = (user.id().clone(), path.into_inner());
+    let task = state
+        .db(move |conn| Ok(tasks::find(conn, &id, &task_id)?))
+        .await?
+        .ok_or(AppError::NotFound)?;
+    let today = user.today(state.clock.now());
+    confirm::page(
+        PageContext::for_user(&user, "today"),
+        Confirm {
+            heading: format!("Delete “{}”?", task.title),
+            detail: format!(
+                "The block on {} goes, with its links to files; a done block no longer counts for its goal. Undo is offered for a minute afterwards.",
+                place(task.scheduled_date, task.scheduled_time, today)
+            ),
+            action: format!("/tasks/{}/delete", task.id),
+            button: "Delete block",
+            return_to: return_path(&query.return_to, "/"),
+        },
+    )
 }
 
 pub async fn delete(
@@ -29,13 +66,17 @@ pub async fn delete(
     form: web::Form<ReturnForm>,
 ) -> Result<HttpResponse, AppError> {
     let (id, task_id, now) = (user.id().clone(), path.into_inner(), state.clock.stamp());
-    state
+    let back = return_path(&form.return_to, "/");
+    let notice = state
         .db_write_as(&user, move |conn| {
-            Ok(tasks::delete(conn, &id, &task_id, now)?)
+            let deleted = tasks::delete(conn, &id, &task_id, now)?.ok_or(AppError::NotFound)?;
+            let what = format!("Deleted “{}”.", deleted.task.title);
+            let undo = undo::record(conn, &id, &what, Undo::Block { deleted }, now)?;
+            Ok((what, undo))
         })
-        .await?
-        .ok_or(AppError::NotFound)?;
-    respond(&state, &req, &user, &return_path(&form.return_to, "/")).await
+        .await
+        .map(|(what, undo)| Notice::new(what).with_undo(undo, &back))?;
+    respond(&state, &req, &user, &back, Some(notice)).await
 }
 
 #[derive(Deserialize)]
@@ -57,13 +98,36 @@ pub async fn set_status(
     let status =
         TaskStatus::parse(&form.status).map_err(|e| AppError::Unprocessable(e.to_string()))?;
     let (id, task_id, now) = (user.id().clone(), path.into_inner(), state.clock.stamp());
-    state
+    let back = return_path(&form.return_to, "/");
+    let notice = state
         .db_write_as(&user, move |conn| {
-            Ok(tasks::set_status(conn, &id, &task_id, status, now)?)
+            let before = tasks::find(conn, &id, &task_id)?.ok_or(AppError::NotFound)?;
+            let after =
+                tasks::set_status(conn, &id, &task_id, status, now)?.ok_or(AppError::NotFound)?;
+            if before.status == after.status {
+                return Ok(None);
+            }
+            let what = status_words(&after);
+            let previous = Undo::Status {
+                id: task_id.clone(),
+                status: before.status,
+            };
+            Ok(Some((undo::record(conn, &id, &what, previous, now)?, what)))
         })
         .await?
-        .ok_or(AppError::NotFound)?;
-    respond(&state, &req, &user, &return_path(&form.return_to, "/")).await
+        .map(|(undo, what)| Notice::new(what).with_undo(undo, &back));
+    respond(&state, &req, &user, &back, notice).await
+}
+
+/// "Done: Write proposal." and the like.
+fn status_words(task: &tasks::Task) -> String {
+    let what = match task.status {
+        TaskStatus::Done => "Done",
+        TaskStatus::InProgress => "Started",
+        TaskStatus::Blocked => "Blocked",
+        _ => "Reopened",
+    };
+    format!("{what}: “{}”.", task.title)
 }
 
 #[derive(Deserialize)]
@@ -143,8 +207,10 @@ pub async fn move_task(
     let to = form
         .destination(user.today(state.clock.now()))
         .map_err(AppError::Unprocessable)?;
+    let today = user.today(state.clock.now());
     let (id, task_id, now) = (user.id().clone(), path.into_inner(), state.clock.stamp());
-    state
+    let back = return_path(&form.return_to, "/");
+    let notice = state
         .db_write_as(&user, move |conn| {
             let task = tasks::find(conn, &id, &task_id)?.ok_or(AppError::NotFound)?;
             let time = match (to.time, to.keep_time) {
@@ -157,10 +223,21 @@ pub async fn move_task(
                 ));
             }
             let day = to.day.resolve(task.scheduled_date);
-            tasks::schedule(conn, &id, &task_id, day, time, now)?.ok_or(AppError::NotFound)
+            let moved =
+                tasks::schedule(conn, &id, &task_id, day, time, now)?.ok_or(AppError::NotFound)?;
+            let what = format!(
+                "Moved “{}” to {}.",
+                moved.title,
+                place(moved.scheduled_date, moved.scheduled_time, today)
+            );
+            let before = Undo::Places {
+                blocks: vec![Placement::of(&task)],
+            };
+            Ok((undo::record(conn, &id, &what, before, now)?, what))
         })
-        .await?;
-    respond(&state, &req, &user, &return_path(&form.return_to, "/")).await
+        .await
+        .map(|(undo, what)| Notice::new(what).with_undo(undo, &back))?;
+    respond(&state, &req, &user, &back, Some(notice)).await
 }
 
 /// Brings the chosen unfinished blocks of earlier days to today, each into the
@@ -179,19 +256,35 @@ pub async fn carry_over(
     let from = u16::try_from(local.time().num_seconds_from_midnight() / 60).unwrap_or(0);
     let window = user.user.preferences.0.day_window();
     let (id, stamp) = (user.id().clone(), state.clock.stamp());
-    state
+    let notice = state
         .db_write_as(&user, move |conn| {
-            Ok(tasks::carry_over(
-                conn,
-                &id,
-                today,
-                &selection,
-                (window, from),
-                stamp,
-            )?)
+            let done = tasks::carry_over(conn, &id, today, &selection, (window, from), stamp)?;
+            let what = carried_words(&done);
+            let before = Undo::Places {
+                blocks: done.before,
+            };
+            Ok((undo::record(conn, &id, &what, before, stamp)?, what))
         })
-        .await?;
-    respond(&state, &req, &user, &return_to).await
+        .await
+        .map(|(undo, what)| Notice::new(what).with_undo(undo, &return_to))?;
+    respond(&state, &req, &user, &return_to, Some(notice)).await
+}
+
+/// "Brought 3 blocks to today; 1 went to the backlog (no free time fits it)."
+fn carried_words(done: &tasks::CarriedOver) -> String {
+    match (done.placed, done.to_backlog) {
+        (0, 0) => "Nothing to bring: those blocks are done or moved already.".into(),
+        (placed, 0) => format!("Brought {} to today.", count(placed, "block", "blocks")),
+        (0, rest) => format!(
+            "No free time today fits {}: moved to the backlog.",
+            count(rest, "block", "blocks")
+        ),
+        (placed, rest) => format!(
+            "Brought {} to today; {} went to the backlog (no free time fits).",
+            count(placed, "block", "blocks"),
+            rest
+        ),
+    }
 }
 
 /// The carry-over form: where to go back to, and which blocks come. Ticked

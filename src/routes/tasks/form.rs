@@ -15,6 +15,7 @@ use crate::db::models::assets::{self, LinkedFile};
 use crate::db::models::goals::{self, Goal};
 use crate::db::models::projects;
 use crate::db::models::tasks::{self, BadLink, Edited, Task, TaskFields};
+use crate::domain::notice::place;
 use crate::domain::*;
 use crate::error::AppError;
 use crate::state::AppState;
@@ -504,6 +505,7 @@ pub async fn create(
         }
     };
     let (id, now) = (user.id().clone(), state.clock.stamp());
+    let notice = saved_words("Planned", &fields, user.today(state.clock.now()));
     let created = state
         .db_write_as(&user, move |conn| {
             Ok(tasks::create(conn, &id, &fields, now)?)
@@ -518,7 +520,23 @@ pub async fn create(
         )
         .await;
     }
-    respond(&state, &req, &user, &return_path(&form.return_to, "/")).await
+    respond(
+        &state,
+        &req,
+        &user,
+        &return_path(&form.return_to, "/"),
+        Some(notice),
+    )
+    .await
+}
+
+/// "Planned “Write proposal” for today at 14:00."
+fn saved_words(verb: &str, fields: &TaskFields, today: NaiveDate) -> Notice {
+    Notice::new(format!(
+        "{verb} “{}” for {}.",
+        fields.title,
+        place(fields.scheduled_date, fields.scheduled_time, today)
+    ))
 }
 
 #[derive(Deserialize)]
@@ -563,6 +581,7 @@ pub async fn update(
         }
     };
     let (id, target, now) = (user.id().clone(), task_id.clone(), state.clock.stamp());
+    let notice = saved_words("Saved", &fields, user.today(state.clock.now()));
     let updated = state
         .db_write_as(&user, move |conn| {
             Ok(tasks::update(conn, &id, &target, &fields, now)?)
@@ -574,7 +593,10 @@ pub async fn update(
             let editing = Editing::block(form, link_error(bad), task_id);
             refuse(&state, &req, &user, editing).await
         }
-        Edited::Saved => respond(&state, &req, &user, &return_path(&form.return_to, "/")).await,
+        Edited::Saved => {
+            let back = return_path(&form.return_to, "/");
+            respond(&state, &req, &user, &back, Some(notice)).await
+        }
     }
 }
 
