@@ -212,6 +212,7 @@ pub fn configure(cfg: &mut web::ServiceConfig) {
         .route("/calendar.ics", get().to(calendar_ics::ics))
         // The Command Center.
         .route("/", get().to(command::day::show))
+        .route("/search", get().to(search::search))
         .route("/command/calendar", get().to(command::calendar::show))
         .route("/command/tasks", get().to(command::tasks::show))
         .service(

@@ -144,15 +144,62 @@
       block.classList.add("is-selected");
     }
   });
+  // The command palette (Ctrl/⌘-K or `/`): search and go to anything. Without
+  // JavaScript its link is the /search page.
+  function openPalette() {
+    var palette = document.getElementById("palette");
+    if (!palette || palette.open) return false;
+    var input = palette.querySelector("input");
+    input.value = "";
+    palette.showModal();
+    input.focus();
+    input.dispatchEvent(new Event("search"));
+    return true;
+  }
+  function paletteHits() {
+    return Array.prototype.slice.call(document.querySelectorAll("#palette-results .palette-hit"));
+  }
+  document.addEventListener("keydown", function (event) {
+    if ((event.ctrlKey || event.metaKey) && !event.altKey && (event.key === "k" || event.key === "K")) {
+      if (openPalette()) event.preventDefault();
+      return;
+    }
+    var palette = document.getElementById("palette");
+    if (!palette || !palette.open) return;
+    var hits = paletteHits();
+    var at = hits.indexOf(document.activeElement);
+    if (event.key === "ArrowDown" || event.key === "ArrowUp") {
+      if (!hits.length) return;
+      var next = event.key === "ArrowDown" ? at + 1 : at - 1;
+      if (next < 0) palette.querySelector("input").focus();
+      else hits[Math.min(next, hits.length - 1)].focus();
+      event.preventDefault();
+    } else if (event.key === "Enter" && event.target.id === "palette-q" && hits.length) {
+      event.preventDefault();
+      window.location.href = hits[0].getAttribute("href");
+    }
+  });
+  document.addEventListener("click", function (event) {
+    var opener = event.target.closest ? event.target.closest("[data-open-palette]") : null;
+    if (opener && openPalette()) event.preventDefault();
+    var palette = document.getElementById("palette");
+    // A click on the backdrop (the dialog itself, outside its box) closes it.
+    if (palette && event.target === palette) palette.close();
+  });
+
   var goTo = { "w": "/command/calendar", "g": "/command/goals", "c": "/clients", "p": "/projects", ".": "/" };
   document.addEventListener("keydown", function (event) {
     if (event.defaultPrevented || event.ctrlKey || event.metaKey || event.altKey) return;
     if (typing(event.target)) return;
     var dialog = document.getElementById("shortcuts");
     if (dialog && dialog.open) return;
+    var palette = document.getElementById("palette");
+    if (palette && palette.open) return;
     var key = event.key;
     var handled = false;
-    if (key === "?") {
+    if (key === "/") {
+      handled = openPalette();
+    } else if (key === "?") {
       if (dialog) { dialog.showModal(); handled = true; }
     } else if (key === "u") {
       handled = press(document.querySelector("#flash .undo-form button"));

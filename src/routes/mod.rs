@@ -15,6 +15,7 @@ pub mod opportunities;
 pub mod projects;
 #[cfg(test)]
 mod properties;
+pub mod search;
 pub mod settings;
 pub mod static_files;
 pub mod tasks;

@@ -1392,8 +1392,16 @@ async fn the_catalog_can_be_extended_reordered_and_archived(backend: Backend) {
     assert!(!order(&app).contains(&"Portfolio update".to_string()));
     let today = browser.get("/").await;
     assert!(
-        !today.text().contains("Portfolio update"),
+        !today
+            .text_of(".catalog-picker")
+            .contains("Portfolio update"),
         "archived activities leave the picker"
+    );
+    assert!(
+        today
+            .text_of("#flash")
+            .starts_with("Archived “Portfolio update”"),
+        "and the page says so"
     );
     browser
         .submit("/activities", &format!("/activities/{id}/restore"), &[])

@@ -15,6 +15,7 @@ mod demo;
 mod faults;
 mod feedback;
 mod opportunities;
+mod palette;
 mod projects;
 mod shell;
 mod supabase;
