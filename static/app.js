@@ -41,6 +41,7 @@
 
   // Uploads: files dropped on an upload form go into its file input.
   function uploadForm(event) {
+    if (weekDragged) return null;
     return event.target.closest ? event.target.closest(".upload-form") : null;
   }
   document.addEventListener("dragover", function (event) {
@@ -257,6 +258,171 @@
   document.addEventListener("DOMContentLoaded", function () { armUndo(); });
   document.addEventListener("htmx:oobAfterSwap", function () { armUndo(); });
   document.addEventListener("htmx:afterSettle", function () { armUndo(); });
+
+  // Moving blocks by hand: drag a block on the day's timeline to a new start (15
+  // minute steps) or its lower edge to a new length; drag a block in the week to
+  // another day (or onto "‹ Previous week"/"Next week ›"). Each posts the same
+  // move the forms do and swaps the same fragment. Keyboard: Alt+↑/↓ moves the
+  // selected block 15 minutes, Alt+Shift+↑/↓ changes its length, Alt+←/→ its day.
+  document.documentElement.classList.add("js");
+  var STEP = 15;
+  function hhmm(minutes) {
+    var h = Math.floor(minutes / 60), m = minutes % 60;
+    return (h < 10 ? "0" : "") + h + ":" + (m < 10 ? "0" : "") + m;
+  }
+  function minutesOf(text) {
+    var parts = (text || "").split(":");
+    return Number(parts[0]) * 60 + Number(parts[1]);
+  }
+  function shiftDate(iso, days) {
+    var d = new Date(iso + "T12:00:00Z");
+    d.setUTCDate(d.getUTCDate() + days);
+    return d.toISOString().slice(0, 10);
+  }
+  function moveBlock(source, values, target) {
+    if (!window.htmx) return;
+    var holder = source.closest("[data-return]");
+    values.return_to = holder ? holder.dataset.return : "/";
+    window.htmx.ajax("POST", "/tasks/" + source.dataset.block + "/move",
+      { source: source, target: target, swap: "outerHTML", values: values });
+  }
+  function pxPerMinute(timeline, block) {
+    var hours = timeline.querySelectorAll(".hour");
+    if (hours.length > 1) {
+      var gap = hours[1].getBoundingClientRect().top - hours[0].getBoundingClientRect().top;
+      if (gap > 0) return gap / 60;
+    }
+    return block.getBoundingClientRect().height / Number(block.dataset.minutes);
+  }
+  var drag = null;
+  document.addEventListener("pointerdown", function (event) {
+    if (event.button !== 0 || !event.target.closest) return;
+    var block = event.target.closest(".timeline .block[data-start]");
+    if (!block || event.target.closest("button, a, summary, input, select, .menu-panel")) return;
+    var timeline = block.closest(".timeline");
+    drag = {
+      block: block,
+      resize: !!event.target.closest(".resize-handle"),
+      y: event.clientY,
+      start: minutesOf(block.dataset.start),
+      minutes: Number(block.dataset.minutes),
+      scale: pxPerMinute(timeline, block),
+      day: timeline.dataset.day,
+      moved: false,
+      label: block.querySelector(".block-time"),
+      text: block.querySelector(".block-time") ? block.querySelector(".block-time").textContent : ""
+    };
+  });
+  function dragged(d, event) {
+    var steps = Math.round((event.clientY - d.y) / d.scale / STEP) * STEP;
+    if (d.resize) {
+      var length = Math.max(STEP, Math.min(720, d.minutes + steps));
+      length = Math.min(length, 24 * 60 - d.start);
+      return { start: d.start, minutes: length };
+    }
+    var start = Math.max(0, Math.min(24 * 60 - d.minutes, d.start + steps));
+    return { start: start, minutes: d.minutes };
+  }
+  document.addEventListener("pointermove", function (event) {
+    if (!drag) return;
+    var dy = event.clientY - drag.y;
+    if (!drag.moved && Math.abs(dy) < 6) return;
+    if (!drag.moved) {
+      drag.moved = true;
+      drag.block.classList.add("is-dragging");
+      drag.block.setPointerCapture && drag.block.setPointerCapture(event.pointerId);
+    }
+    event.preventDefault();
+    var at = dragged(drag, event);
+    if (drag.resize) {
+      drag.block.style.height = at.minutes * drag.scale + "px";
+    } else {
+      drag.block.style.transform = "translateY(" + (at.start - drag.start) * drag.scale + "px)";
+    }
+    if (drag.label) drag.label.textContent = hhmm(at.start) + "–" + hhmm((at.start + at.minutes) % (24 * 60));
+  });
+  function endDrag(event, cancelled) {
+    if (!drag) return;
+    var d = drag;
+    drag = null;
+    if (!d.moved) return;
+    d.block.classList.remove("is-dragging");
+    var at = dragged(d, event);
+    var changed = at.start !== d.start || at.minutes !== d.minutes;
+    if (cancelled || !changed) {
+      d.block.style.transform = "";
+      d.block.style.height = "";
+      if (d.label) d.label.textContent = d.text;
+      return;
+    }
+    // Swallow the click that ends a drag, so no button under it fires.
+    document.addEventListener("click", function swallow(e) { e.stopPropagation(); e.preventDefault(); document.removeEventListener("click", swallow, true); }, true);
+    var values = { date: d.day, time: hhmm(at.start) };
+    if (at.minutes !== d.minutes) values.minutes = String(at.minutes);
+    moveBlock(d.block, values, "#day-plan");
+  }
+  document.addEventListener("pointerup", function (event) { endDrag(event, false); });
+  document.addEventListener("pointercancel", function (event) { endDrag(event, true); });
+
+  // The week: HTML drag and drop between day columns and onto the week links.
+  var weekDragged = null;
+  document.addEventListener("dragstart", function (event) {
+    var card = event.target.closest ? event.target.closest(".week-block[data-block]") : null;
+    if (!card) return;
+    weekDragged = card;
+    event.dataTransfer.effectAllowed = "move";
+    event.dataTransfer.setData("text/plain", card.dataset.block);
+    card.classList.add("is-dragging");
+  });
+  function dropTarget(event) {
+    if (!weekDragged || !event.target.closest) return null;
+    return event.target.closest(".week-col[data-date], [data-drop-shift]");
+  }
+  document.addEventListener("dragover", function (event) {
+    var target = dropTarget(event);
+    if (!target) return;
+    event.preventDefault();
+    document.querySelectorAll(".is-drop-target").forEach(function (t) { if (t !== target) t.classList.remove("is-drop-target"); });
+    target.classList.add("is-drop-target");
+  });
+  document.addEventListener("dragend", function () {
+    if (weekDragged) weekDragged.classList.remove("is-dragging");
+    weekDragged = null;
+    document.querySelectorAll(".is-drop-target").forEach(function (t) { t.classList.remove("is-drop-target"); });
+  });
+  document.addEventListener("drop", function (event) {
+    var target = dropTarget(event);
+    if (!target) return;
+    event.preventDefault();
+    var card = weekDragged;
+    var date = target.dataset.date || shiftDate(card.dataset.date, Number(target.dataset.dropShift));
+    target.classList.remove("is-drop-target");
+    if (date !== card.dataset.date) moveBlock(card, { date: date, keep_time: "keep" }, "#week-grid");
+  });
+
+  // The keyboard's way to do the same with the selected block.
+  document.addEventListener("keydown", function (event) {
+    if (!event.altKey || event.ctrlKey || event.metaKey || typing(event.target)) return;
+    var block = selected();
+    if (!block || !block.dataset.date) return;
+    var key = event.key, values = null;
+    var start = block.dataset.start ? minutesOf(block.dataset.start) : null;
+    var minutes = Number(block.dataset.minutes);
+    if ((key === "ArrowUp" || key === "ArrowDown") && start !== null) {
+      var delta = key === "ArrowUp" ? -STEP : STEP;
+      if (event.shiftKey) {
+        var length = minutes + delta;
+        if (length >= STEP && start + length <= 24 * 60) values = { date: block.dataset.date, time: block.dataset.start, minutes: String(length) };
+      } else if (start + delta >= 0 && start + delta + minutes <= 24 * 60) {
+        values = { date: block.dataset.date, time: hhmm(start + delta) };
+      }
+    } else if (key === "ArrowLeft" || key === "ArrowRight") {
+      values = { date: shiftDate(block.dataset.date, key === "ArrowLeft" ? -1 : 1), keep_time: "keep" };
+    }
+    if (!values) return;
+    event.preventDefault();
+    moveBlock(block, values, "#day-plan");
+  });
 
   // Sign-up: preselect the browser's own time zone if the list has it.
   document.addEventListener("DOMContentLoaded", function () {

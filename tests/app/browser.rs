@@ -976,3 +976,196 @@ async fn delete_asks_and_undo_brings_it_back_in_the_browser(backend: Backend) {
 }
 
 on_both_backends!(delete_asks_and_undo_brings_it_back_in_the_browser);
+
+/// Waits (up to 5 s) until `condition` holds on the page.
+async fn wait_for(chrome: &Chrome, condition: &str) {
+    for _ in 0..100 {
+        if js(chrome, &format!("return {condition}")).await == json!(true) {
+            chrome.settle().await;
+            return;
+        }
+        actix_web::rt::time::sleep(std::time::Duration::from_millis(50)).await;
+    }
+    panic!("waited 5 s for {condition}");
+}
+
+/// Drags a block on the day to another time, its lower edge to a new length, in
+/// the week to another day, and does the same from the keyboard.
+async fn blocks_are_dragged_to_a_new_time_length_and_day(backend: Backend) {
+    use fantoccini::actions::{InputSource, MOUSE_BUTTON_LEFT, MouseActions, PointerAction};
+    use fantoccini::key::Key;
+    let Some(app) = spawn_app(backend).await else {
+        return;
+    };
+    let Some(mut chrome) = Chrome::start(&app, &format!("drag-{backend:?}"), true).await else {
+        return;
+    };
+    chrome.sign_up("drag@example.com").await;
+    let today = chrono::Utc::now()
+        .with_timezone(&chrono_tz::Europe::Berlin)
+        .date_naive();
+    chrome
+        .visit(&format!("/tasks/new?date={today}&return_to=/"))
+        .await;
+    chrome
+        .fill_and_press(
+            ".task-editor form",
+            &[
+                ("title", "Write the API"),
+                ("category", "CODE"),
+                ("scheduled_time", "09:00"),
+                ("time_block_minutes", "60"),
+            ],
+            "button.primary",
+        )
+        .await;
+    chrome.visit(&format!("/?date={today}")).await;
+    chrome.client.set_window_size(1280, 900).await.unwrap();
+    let scale = js(
+        &chrome,
+        "const h = document.querySelectorAll('.timeline .hour'); return (h[1].getBoundingClientRect().top - h[0].getBoundingClientRect().top) / 60;",
+    )
+    .await
+    .as_f64()
+    .unwrap();
+    let drag = |css: &'static str, dy: f64| {
+        let client = chrome.client.clone();
+        async move {
+            let element = client.find(Locator::Css(css)).await.unwrap();
+            let handle = serde_json::to_value(&element).unwrap();
+            client
+                .execute(
+                    "arguments[0].scrollIntoView({block: 'center'})",
+                    vec![handle],
+                )
+                .await
+                .unwrap();
+            let mouse = MouseActions::new("mouse".into())
+                .then(PointerAction::MoveToElement {
+                    element,
+                    duration: None,
+                    x: 0.0,
+                    y: 0.0,
+                })
+                .then(PointerAction::Down {
+                    button: MOUSE_BUTTON_LEFT,
+                })
+                .then(PointerAction::MoveBy {
+                    duration: Some(std::time::Duration::from_millis(100)),
+                    x: 0.0,
+                    y: dy / 2.0,
+                })
+                .then(PointerAction::MoveBy {
+                    duration: Some(std::time::Duration::from_millis(100)),
+                    x: 0.0,
+                    y: dy / 2.0,
+                })
+                .then(PointerAction::Up {
+                    button: MOUSE_BUTTON_LEFT,
+                });
+            client.perform_actions(mouse).await.unwrap();
+        }
+    };
+    // An hour later, by the title (15-minute steps: 61 minutes' drag is 60).
+    drag("#day-plan .block .block-title", 61.0 * scale).await;
+    wait_for(&chrome, "document.querySelector('#flash .notice') !== null").await;
+    assert_eq!(
+        chrome.text("#day-plan .block .block-time").await,
+        "10:00–11:00",
+        "moved by dragging"
+    );
+    wait_for(&chrome, "document.querySelector('#flash .notice') !== null").await;
+    assert_eq!(
+        chrome.text("#flash").await.split('.').next().unwrap(),
+        "Moved “Write the API” to today at 10:00"
+    );
+    // Half an hour longer by its lower edge.
+    js(
+        &chrome,
+        "document.getElementById('flash').textContent = ''; return 1",
+    )
+    .await;
+    drag("#day-plan .block .resize-handle", 30.0 * scale).await;
+    wait_for(&chrome, "document.querySelector('#flash .notice') !== null").await;
+    assert_eq!(
+        chrome.text("#day-plan .block .block-time").await,
+        "10:00–11:30",
+        "longer by dragging its edge"
+    );
+    // The keyboard does the same: Alt+↓ a quarter later, Alt+Shift+↑ a quarter shorter.
+    keys(&mut chrome, "j").await;
+    keys(
+        &mut chrome,
+        &format!("{}{}{}", Key::Alt, Key::Down, Key::Null),
+    )
+    .await;
+    assert_eq!(
+        chrome.text("#day-plan .block .block-time").await,
+        "10:15–11:45"
+    );
+    keys(&mut chrome, "j").await;
+    keys(
+        &mut chrome,
+        &format!("{}{}{}{}", Key::Alt, Key::Shift, Key::Up, Key::Null),
+    )
+    .await;
+    assert_eq!(
+        chrome.text("#day-plan .block .block-time").await,
+        "10:15–11:30"
+    );
+
+    // In the week: dropped on the next day's column (the page's drag and drop
+    // handlers, driven by the events a drag fires; WebDriver cannot drive the
+    // operating system's drag and drop).
+    chrome
+        .visit(&format!("/command/calendar?week={today}"))
+        .await;
+    let next = today + chrono::Duration::days(1);
+    let week_of_next = js(
+        &chrome,
+        &format!("return document.querySelector('.week-col[data-date=\"{next}\"]') !== null"),
+    )
+    .await;
+    let (drop_on, lands) = if week_of_next == json!(true) {
+        (format!(".week-col[data-date=\"{next}\"]"), next)
+    } else {
+        (
+            "[data-drop-shift=\"7\"]".to_string(),
+            today + chrono::Duration::days(7),
+        )
+    };
+    js(
+        &chrome,
+        &format!(
+            "const card = document.querySelector('.week-block[data-block]');
+             const target = document.querySelector('{drop_on}');
+             const data = new DataTransfer();
+             card.dispatchEvent(new DragEvent('dragstart', {{bubbles: true, dataTransfer: data}}));
+             target.dispatchEvent(new DragEvent('dragover', {{bubbles: true, cancelable: true, dataTransfer: data}}));
+             target.dispatchEvent(new DragEvent('drop', {{bubbles: true, cancelable: true, dataTransfer: data}}));
+             card.dispatchEvent(new DragEvent('dragend', {{bubbles: true, dataTransfer: data}}));
+             return true;"
+        ),
+    )
+    .await;
+    chrome.settle().await;
+    let (day, time): (Option<chrono::NaiveDate>, Option<String>) = {
+        use diesel::prelude::*;
+        use lauf::db::schema::tasks;
+        tasks::table
+            .select((tasks::scheduled_date, tasks::scheduled_time))
+            .first(&mut *app.conn())
+            .unwrap()
+    };
+    assert_eq!(day, Some(lands), "dropped on another day");
+    assert_eq!(time.as_deref(), Some("10:15"), "at the same time");
+    assert!(
+        chrome
+            .text("#flash")
+            .await
+            .starts_with("Moved “Write the API” to")
+    );
+    chrome.client.clone().close().await.unwrap();
+}
+
+on_both_backends!(blocks_are_dragged_to_a_new_time_length_and_day);

@@ -15,6 +15,7 @@ on_both_backends!(
     undo_lasts_a_minute_works_once_and_only_for_its_owner,
     a_carry_over_is_undone_as_one,
     goals_and_activities_answer_and_undo_too,
+    a_block_is_resized_by_a_move_and_undone_to_its_length,
 );
 
 fn utc(y: i32, m: u32, d: u32, h: u32, mi: u32) -> DateTime<Utc> {
@@ -537,4 +538,56 @@ async fn goals_and_activities_answer_and_undo_too(backend: Backend) {
         .first(&mut *app.conn())
         .unwrap();
     assert!(active, "back in the catalog");
+}
+
+async fn a_block_is_resized_by_a_move_and_undone_to_its_length(backend: Backend) {
+    let Some(app) = spawn_app_at(backend, utc(2026, 11, 23, 8, 0)).await else {
+        return;
+    };
+    let browser = app.signed_in_user("ana@example.com").await;
+    let id = add_block(&app, &browser, "Write the API", &[]).await;
+    let token = browser.get(DAY).await.csrf_token();
+    let resize = |minutes: &'static str, time: &'static str| {
+        let (browser, id, token) = (&browser, id.clone(), token.clone());
+        async move {
+            browser
+                .post(
+                    &format!("/tasks/{id}/move"),
+                    &[
+                        ("csrf_token", token.as_str()),
+                        ("date", "2026-11-23"),
+                        ("time", time),
+                        ("minutes", minutes),
+                        ("return_to", DAY),
+                    ],
+                )
+                .await
+        }
+    };
+    let length = || -> i32 {
+        tasks::table
+            .find(&id)
+            .select(tasks::time_block_minutes)
+            .first(&mut *app.conn())
+            .unwrap()
+    };
+    for (bad, time) in [
+        ("7", "09:00"),
+        ("0", "09:00"),
+        ("abc", "09:00"),
+        ("120", "23:00"),
+    ] {
+        let res = resize(bad, time).await;
+        assert_eq!(res.status, 422, "{bad} minutes at {time}");
+        assert_eq!(length(), 90, "a refused length changes nothing");
+    }
+    assert_eq!(resize("120", "09:00").await.status, 303);
+    assert_eq!(length(), 120);
+    let page = browser.get(DAY).await;
+    assert_eq!(
+        flash(&page).split(" Undo").next().unwrap(),
+        "“Write the API” now takes 2 h."
+    );
+    press_undo(&browser, &page).await;
+    assert_eq!(length(), 90, "Undo gives the length back");
 }

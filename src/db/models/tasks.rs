@@ -722,6 +722,9 @@ pub struct Placement {
     pub id: TaskId,
     pub date: Option<NaiveDate>,
     pub time: Option<TimeOfDay>,
+    /// Its length, when a change of length is to be undone too.
+    #[serde(default)]
+    pub minutes: Option<BlockMinutes>,
 }
 
 impl Placement {
@@ -730,8 +733,30 @@ impl Placement {
             id: task.id.clone(),
             date: task.scheduled_date,
             time: task.scheduled_time,
+            minutes: Some(task.time_block_minutes),
         }
     }
+}
+
+/// Gives a block a new length (dragging its lower edge, or Alt+Shift+↑/↓).
+pub fn resize(
+    conn: &mut AnyConnection,
+    user: &UserId,
+    id: &TaskId,
+    minutes: BlockMinutes,
+    now: NaiveDateTime,
+) -> QueryResult<bool> {
+    let changed = diesel::update(
+        tasks::table
+            .filter(tasks::user_id.eq(user))
+            .filter(tasks::id.eq(id)),
+    )
+    .set((
+        tasks::time_block_minutes.eq(minutes),
+        tasks::updated_at.eq(now),
+    ))
+    .execute(conn)?;
+    Ok(changed == 1)
 }
 
 /// Brings the chosen unfinished blocks of days before `today` to `today`, in their

@@ -111,6 +111,9 @@ pub fn apply(
         Undo::Places { blocks } => {
             for place in blocks {
                 tasks::schedule(conn, user, &place.id, place.date, place.time, now)?;
+                if let Some(minutes) = place.minutes {
+                    tasks::resize(conn, user, &place.id, minutes, now)?;
+                }
             }
         }
         Undo::Status { id, status } => {

@@ -142,6 +142,9 @@ pub struct MoveForm {
     /// `keep` keeps the block's start time when only the day changes.
     #[serde(default)]
     keep_time: String,
+    /// A new length in minutes (dragging the block's lower edge); empty keeps it.
+    #[serde(default)]
+    minutes: String,
     #[serde(default)]
     return_to: String,
 }
@@ -152,6 +155,8 @@ struct Destination {
     /// `None` with `keep_time`: the block's own start time.
     time: Option<TimeOfDay>,
     keep_time: bool,
+    /// A new length, if it changes.
+    minutes: Option<BlockMinutes>,
 }
 
 #[derive(Clone, Copy)]
@@ -188,10 +193,15 @@ impl MoveForm {
         };
         let keep_time = self.keep_time == "keep"
             || matches!(self.when.as_str(), "tomorrow" | "today") && self.time.is_empty();
+        let minutes = match self.minutes.trim() {
+            "" => None,
+            given => Some(BlockMinutes::parse(given).map_err(|e| e.to_string())?),
+        };
         Ok(Destination {
             day,
             time: time(&self.time)?,
             keep_time,
+            minutes,
         })
     }
 }
@@ -217,19 +227,30 @@ pub async fn move_task(
                 (None, true) => task.scheduled_time,
                 (time, _) => time,
             };
-            if time.is_some_and(|start| !start.ends_by_midnight(task.time_block_minutes.get())) {
+            let length = to.minutes.unwrap_or(task.time_block_minutes);
+            if time.is_some_and(|start| !start.ends_by_midnight(length.get())) {
                 return Err(AppError::Unprocessable(
                     "At that time the block would run past midnight.".into(),
                 ));
             }
             let day = to.day.resolve(task.scheduled_date);
-            let moved =
+            let mut moved =
                 tasks::schedule(conn, &id, &task_id, day, time, now)?.ok_or(AppError::NotFound)?;
-            let what = format!(
-                "Moved “{}” to {}.",
-                moved.title,
-                place(moved.scheduled_date, moved.scheduled_time, today)
-            );
+            if length != moved.time_block_minutes {
+                tasks::resize(conn, &id, &task_id, length, now)?;
+                moved.time_block_minutes = length;
+            }
+            let unmoved = (moved.scheduled_date, moved.scheduled_time)
+                == (task.scheduled_date, task.scheduled_time);
+            let what = if unmoved && length != task.time_block_minutes {
+                format!("“{}” now takes {}.", moved.title, length.human())
+            } else {
+                format!(
+                    "Moved “{}” to {}.",
+                    moved.title,
+                    place(moved.scheduled_date, moved.scheduled_time, today)
+                )
+            };
             let before = Undo::Places {
                 blocks: vec![Placement::of(&task)],
             };
