@@ -634,10 +634,23 @@ async fn every_blocks_actions_are_reachable_at_every_length_and_lane(backend: Ba
 on_both_backends!(every_blocks_actions_are_reachable_at_every_length_and_lane);
 
 /// Sends keys to whatever has focus, as a person typing, then lets htmx settle.
+/// Types `text` where the focus is. Right after a modal dialog closes, WebDriver
+/// may still see the page as inert for a moment ("element not interactable"; a
+/// person's keys are not refused then): try again briefly.
 async fn keys(chrome: &mut Chrome, text: &str) {
-    let focused = chrome.client.active_element().await.unwrap();
-    focused.send_keys(text).await.unwrap();
-    chrome.settle().await;
+    let mut last = None;
+    for _ in 0..20 {
+        let focused = chrome.client.active_element().await.unwrap();
+        match focused.send_keys(text).await {
+            Ok(()) => {
+                chrome.settle().await;
+                return;
+            }
+            Err(e) => last = Some(e),
+        }
+        actix_web::rt::time::sleep(std::time::Duration::from_millis(50)).await;
+    }
+    panic!("could not type {text:?}: {last:?}");
 }
 
 async fn js(chrome: &Chrome, script: &str) -> Value {

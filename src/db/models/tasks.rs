@@ -446,20 +446,21 @@ fn apply_done_effects(
 }
 
 /// Moves a block to `status`, with its goal and activity, idempotently: asking for
-/// the status it already has changes nothing. `None` if the block is not the user's.
+/// the status it already has changes nothing. The status it had (read under the
+/// row's lock) and the block now; `None` if the block is not the user's.
 pub fn set_status(
     conn: &mut AnyConnection,
     user: &UserId,
     id: &TaskId,
     status: TaskStatus,
     now: NaiveDateTime,
-) -> QueryResult<Option<Task>> {
+) -> QueryResult<Option<(TaskStatus, Task)>> {
     conn.transaction(|conn| {
         let Some(task) = lock(conn, user, id, now)? else {
             return Ok(None);
         };
         if task.status == status {
-            return Ok(Some(task));
+            return Ok(Some((status, task)));
         }
         let completed_at = (status == TaskStatus::Done).then_some(now);
         diesel::update(tasks::table.find(id))
@@ -478,7 +479,7 @@ pub fn set_status(
             (true, false) => apply_done_effects(conn, user, &task, false, now)?,
             _ => {}
         }
-        Ok(Some(updated))
+        Ok(Some((task.status, updated)))
     })
 }
 

@@ -101,16 +101,15 @@ pub async fn set_status(
     let back = return_path(&form.return_to, "/");
     let notice = state
         .db_write_as(&user, move |conn| {
-            let before = tasks::find(conn, &id, &task_id)?.ok_or(AppError::NotFound)?;
-            let after =
+            let (before, after) =
                 tasks::set_status(conn, &id, &task_id, status, now)?.ok_or(AppError::NotFound)?;
-            if before.status == after.status {
+            if before == after.status {
                 return Ok(None);
             }
             let what = status_words(&after);
             let previous = Undo::Status {
                 id: task_id.clone(),
-                status: before.status,
+                status: before,
             };
             Ok(Some((undo::record(conn, &id, &what, previous, now)?, what)))
         })
