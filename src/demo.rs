@@ -121,6 +121,13 @@ pub fn build(
         let mut rng = StdRng::seed_from_u64(u64::from(index) * 7919);
         per_user = conn
             .transaction(|conn| {
+                // A demo workspace is full already: no first-run path.
+                crate::db::models::users::set_preferences(
+                    conn,
+                    &user,
+                    &crate::domain::Preferences::default(),
+                    stamp,
+                )?;
                 let counts = fill_workspace(conn, &user, options, now, &mut rng)?;
                 let assets = add_assets(conn, &user, options, now, &mut rng, &mut files)?;
                 Ok::<_, anyhow::Error>(DemoCounts { assets, ..counts })

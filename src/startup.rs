@@ -213,6 +213,7 @@ pub fn configure(cfg: &mut web::ServiceConfig) {
         // The Command Center.
         .route("/", get().to(command::day::show))
         .route("/search", get().to(search::search))
+        .route("/onboarding", post().to(onboarding::step))
         .route("/command/calendar", get().to(command::calendar::show))
         .route("/command/tasks", get().to(command::tasks::show))
         .service(

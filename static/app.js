@@ -255,6 +255,12 @@
       }, life);
     });
   }
+  // It never stands in the way: a press anywhere else puts it away (it was
+  // announced already; the action's result is on the page).
+  document.addEventListener("pointerdown", function (event) {
+    if (event.target.closest && event.target.closest("#flash")) return;
+    document.querySelectorAll("#flash .notice").forEach(function (notice) { notice.remove(); });
+  }, true);
   document.addEventListener("DOMContentLoaded", function () { armUndo(); });
   document.addEventListener("htmx:oobAfterSwap", function () { armUndo(); });
   document.addEventListener("htmx:afterSettle", function () { armUndo(); });

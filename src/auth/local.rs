@@ -108,7 +108,7 @@ pub fn create_account(
                 email: signup.email.as_str(),
                 name: signup.name.as_deref(),
                 avatar_url: None,
-                preferences: Json(Preferences::default()),
+                preferences: Json(Preferences::for_new_account()),
                 timezone: signup.timezone,
                 auth_provider: "local",
                 auth_issuer: ISSUER,

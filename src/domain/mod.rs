@@ -26,5 +26,5 @@ pub use enums::*;
 pub use ids::*;
 pub use money::{Money, MoneyError};
 pub use notice::Notice;
-pub use preferences::{Preferences, WeekStart};
+pub use preferences::{Onboarding, Preferences, WeekStart};
 pub use time::{BlockMinutes, DaySpan, LocalDates, TimeError, TimeOfDay, Timezone};

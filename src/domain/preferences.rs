@@ -18,8 +18,23 @@ pub struct Preferences {
     pub day_start: TimeOfDay,
     pub day_end: TimeOfDay,
     pub week_starts_on: WeekStart,
+    /// A new account's first-run path while it lasts; absent once finished or
+    /// skipped (and for accounts from before it existed).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub onboarding: Option<Onboarding>,
     #[serde(flatten)]
     pub other: serde_json::Map<String, serde_json::Value>,
+}
+
+/// The first-run steps a person confirmed (the third, a first block, is read
+/// from the blocks themselves).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default, Serialize, Deserialize)]
+#[serde(default)]
+pub struct Onboarding {
+    /// Time zone and work hours confirmed (or saved in Settings).
+    pub hours: bool,
+    /// The catalog's activities picked.
+    pub catalog: bool,
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, Default)]
@@ -69,12 +84,21 @@ impl Default for Preferences {
             day_start: hm(6, 30),
             day_end: hm(21, 30),
             week_starts_on: WeekStart::Monday,
+            onboarding: None,
             other: serde_json::Map::new(),
         }
     }
 }
 
 impl Preferences {
+    /// A new account's: the defaults, with the first-run path ahead.
+    pub fn for_new_account() -> Self {
+        Preferences {
+            onboarding: Some(Onboarding::default()),
+            ..Preferences::default()
+        }
+    }
+
     /// Work hours as a span; a stored document with end ≤ start falls back to the default.
     pub fn work_hours(&self) -> DaySpan {
         DaySpan::new(self.work_start, self.work_end).unwrap_or_else(|_| DaySpan {
@@ -111,6 +135,17 @@ mod tests {
         let back = serde_json::to_value(&prefs).unwrap();
         assert_eq!(back["theme"], "dark");
         assert_eq!(back["work_end"], "17:00");
+    }
+
+    #[test]
+    fn only_new_accounts_start_the_first_run_path() {
+        let old: Preferences = serde_json::from_str(r#"{"work_start":"08:00"}"#).unwrap();
+        assert_eq!(old.onboarding, None);
+        let new = Preferences::for_new_account();
+        let stored = serde_json::to_string(&new).unwrap();
+        let back: Preferences = serde_json::from_str(&stored).unwrap();
+        assert_eq!(back.onboarding, Some(Onboarding::default()));
+        assert!(!serde_json::to_string(&old).unwrap().contains("onboarding"));
     }
 
     #[test]

@@ -1182,3 +1182,76 @@ async fn blocks_are_dragged_to_a_new_time_length_and_day(backend: Backend) {
 }
 
 on_both_backends!(blocks_are_dragged_to_a_new_time_length_and_day);
+
+/// A new account's first day: the getting-started card's buttons are on screen
+/// and work, at both widths.
+async fn a_new_account_gets_started_in_the_browser(backend: Backend) {
+    let Some(app) = spawn_app(backend).await else {
+        return;
+    };
+    let Some(mut chrome) = Chrome::start(&app, &format!("first-run-{backend:?}"), true).await
+    else {
+        return;
+    };
+    chrome.sign_up("new@example.com").await;
+    chrome.visit("/").await;
+    assert!(
+        chrome
+            .text(".onboarding h2")
+            .await
+            .starts_with("Get started")
+    );
+    chrome.client.set_window_size(375, 800).await.unwrap();
+    chrome.click(".onboarding button[value=hours]").await;
+    assert!(chrome.text(".onboarding").await.contains("✓ confirmed"));
+    // Untick one activity and keep the rest.
+    chrome
+        .click(".pick-activities label:first-of-type input")
+        .await;
+    chrome.click(".onboarding button[value=catalog]").await;
+    assert!(chrome.text(".onboarding").await.contains("✓ picked"));
+    chrome.client.set_window_size(1280, 800).await.unwrap();
+    chrome.click(".onboarding a.button.primary").await;
+    assert_eq!(
+        js(
+            &chrome,
+            "return document.activeElement && document.activeElement.id"
+        )
+        .await,
+        json!("title"),
+        "the editor opens with focus in its first field"
+    );
+    // From the catalog, at the proposed time: the editor fills in the rest.
+    chrome.click("#editor .catalog-chip").await;
+    chrome
+        .fill_and_press(
+            "#editor form",
+            &[("title", "Plan the launch")],
+            "button.primary",
+        )
+        .await;
+    assert!(
+        chrome
+            .text(".onboarding h2")
+            .await
+            .starts_with("You are ready")
+    );
+    chrome.click(".onboarding button[value=finish]").await;
+    assert_eq!(
+        js(
+            &chrome,
+            "return document.querySelector('.onboarding') === null"
+        )
+        .await,
+        json!(true)
+    );
+    assert!(
+        chrome
+            .text("#day-plan .timeline")
+            .await
+            .contains("Plan the launch")
+    );
+    chrome.client.clone().close().await.unwrap();
+}
+
+on_both_backends!(a_new_account_gets_started_in_the_browser);

@@ -14,6 +14,7 @@ mod data_layer;
 mod demo;
 mod faults;
 mod feedback;
+mod first_run;
 mod opportunities;
 mod palette;
 mod projects;

@@ -235,7 +235,7 @@ pub fn provision(
                             email: email.as_str(),
                             name: claims.name.as_deref(),
                             avatar_url: claims.avatar_url.as_deref(),
-                            preferences: Json(Preferences::default()),
+                            preferences: Json(Preferences::for_new_account()),
                             timezone: Timezone::DEFAULT,
                             auth_provider: "supabase",
                             auth_issuer: issuer,

@@ -739,6 +739,14 @@ impl Placement {
     }
 }
 
+/// Whether the user has planned any block yet (the first-run path's last step).
+pub fn any(conn: &mut AnyConnection, user: &UserId) -> QueryResult<bool> {
+    diesel::select(diesel::dsl::exists(
+        tasks::table.filter(tasks::user_id.eq(user)),
+    ))
+    .get_result(conn)
+}
+
 /// Gives a block a new length (dragging its lower edge, or Alt+Shift+↑/↓).
 pub fn resize(
     conn: &mut AnyConnection,

@@ -110,6 +110,21 @@ pub fn update_settings(
         .execute(conn)
 }
 
+/// Replaces the planning preferences alone (the first-run path's steps).
+pub fn set_preferences(
+    conn: &mut AnyConnection,
+    id: &UserId,
+    preferences: &Preferences,
+    now: NaiveDateTime,
+) -> QueryResult<usize> {
+    diesel::update(users::table.find(id))
+        .set((
+            users::preferences.eq(Json(preferences.clone())),
+            users::updated_at.eq(now),
+        ))
+        .execute(conn)
+}
+
 /// Saves the settings and records the change (with the new time zone).
 pub fn update_settings_audited(
     conn: &mut AnyConnection,

@@ -17,10 +17,12 @@ use crate::db::day::{DayData, DayKey};
 use crate::db::models::activities::Activity;
 use crate::db::models::clients::AttentionClient;
 use crate::db::models::projects::DueProject;
-use crate::db::models::tasks::TaskRow;
+use crate::db::models::tasks::{self, TaskRow};
 use crate::db::models::users;
 use crate::domain::plan::{self, Capacity, Span};
-use crate::domain::{HealthScore, LocalDates, Notice, PaymentStatus, TaskStatus, TimeOfDay};
+use crate::domain::{
+    HealthScore, LocalDates, Notice, Onboarding, PaymentStatus, TaskStatus, TimeOfDay,
+};
 use crate::error::AppError;
 use crate::state::AppState;
 use crate::web::{PageContext, html, notice};
@@ -343,6 +345,25 @@ pub struct DayPage {
     pub editor_oob: bool,
     /// The editor's form was just saved: it says so instead of showing a form.
     pub saved: bool,
+    /// A new account's first-run path, while it lasts.
+    pub onboarding: Option<OnboardingView>,
+}
+
+/// The first-run card: three steps, each done or offered.
+#[derive(Debug, Clone)]
+pub struct OnboardingView {
+    pub steps: Onboarding,
+    pub planned: bool,
+    /// "Europe/Berlin, 09:00–17:00".
+    pub hours: String,
+    /// The first free time within the work hours, for the first block.
+    pub first_slot: Option<TimeOfDay>,
+}
+
+impl OnboardingView {
+    pub fn done(&self) -> bool {
+        self.steps.hours && self.steps.catalog && self.planned
+    }
 }
 
 #[derive(Deserialize)]
@@ -372,9 +393,39 @@ async fn day_page(
     let day = day.unwrap_or(today);
     let key = DayKey::new(&user.user, day, today);
     let data = day_data(state, user, key.clone(), version).await?;
+    let onboarding = match user.user.preferences.0.onboarding {
+        Some(steps) => {
+            let id = user.id().clone();
+            let planned = state.db(move |conn| Ok(tasks::any(conn, &id)?)).await?;
+            let prefs = &user.user.preferences.0;
+            Some(OnboardingView {
+                steps,
+                planned,
+                hours: format!(
+                    "{}, {}–{}",
+                    user.user.timezone.name(),
+                    prefs.work_start,
+                    prefs.work_end
+                ),
+                first_slot: None,
+            })
+        }
+        None => None,
+    };
+    let plan = plan_from(&data, user, day, (today, now));
+    let work_start = user.user.preferences.0.work_start;
+    let onboarding = onboarding.map(|view| OnboardingView {
+        first_slot: plan
+            .slots
+            .iter()
+            .map(|s| s.time)
+            .find(|t| *t >= work_start)
+            .or_else(|| plan.slots.first().map(|s| s.time)),
+        ..view
+    });
     Ok(DayPage {
         ctx: PageContext::for_user(user, "today"),
-        plan: plan_from(&data, user, day, (today, now)),
+        plan,
         goals: goal_cards(data.goals.clone(), user, now),
         catalog: data.catalog.clone(),
         attention: Attention::from(&data, &key, user.dates(now)),
@@ -382,6 +433,7 @@ async fn day_page(
         goals_oob: false,
         editor_oob: false,
         saved: false,
+        onboarding,
     })
 }
 

@@ -14,7 +14,7 @@ use crate::auth::CurrentUser;
 use crate::db::Json;
 use crate::db::models::users::{self, SettingsChange};
 use crate::domain::account::parse_display_name;
-use crate::domain::{DaySpan, Preferences, TimeOfDay, Timezone, WeekStart};
+use crate::domain::{DaySpan, Onboarding, Preferences, TimeOfDay, Timezone, WeekStart};
 use crate::error::AppError;
 use crate::state::AppState;
 use crate::web::{PageContext, html, see_other};
@@ -150,6 +150,8 @@ pub(crate) fn validate(
                 day_start: window.start,
                 day_end: window.end,
                 week_starts_on: week,
+                // Saving the settings confirms the first-run step about them.
+                onboarding: current.onboarding.map(|o| Onboarding { hours: true, ..o }),
                 other: current.other.clone(),
             };
             Ok((name, timezone, prefs))
