@@ -217,6 +217,11 @@ pub fn configure(cfg: &mut web::ServiceConfig) {
         .route("/command/calendar", get().to(command::calendar::show))
         .route("/command/tasks", get().to(command::tasks::show))
         .service(
+            resource("/command/plan")
+                .route(get().to(command::planner::show))
+                .route(post().to(command::planner::accept)),
+        )
+        .service(
             resource("/command/shutdown")
                 .route(get().to(command::shutdown::show))
                 .route(post().to(command::shutdown::close)),

@@ -216,7 +216,7 @@
     } else if (goTo[key] && document.querySelector(".topbar")) {
       window.location.href = goTo[key];
       handled = true;
-    } else if (key === "n" || key === "[" || key === "]") {
+    } else if (key === "n" || key === "[" || key === "]" || key === "P") {
       handled = press(document.querySelector('[data-key="' + key + '"]'));
     } else if (selected()) {
       var block = selected();

@@ -4,6 +4,7 @@
 pub mod account;
 pub mod audit;
 pub mod catalog;
+pub mod day_planner;
 pub mod enums;
 pub mod files;
 pub mod health;

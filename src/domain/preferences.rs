@@ -3,6 +3,7 @@
 use chrono::Weekday;
 use serde::{Deserialize, Serialize};
 
+use super::day_planner::BestHours;
 use super::time::{DaySpan, TimeOfDay};
 
 /// Stored as JSON; every field has a default so an empty `{}` (the seed's default)
@@ -18,6 +19,8 @@ pub struct Preferences {
     pub day_start: TimeOfDay,
     pub day_end: TimeOfDay,
     pub week_starts_on: WeekStart,
+    /// When deep work goes first in "Plan my day".
+    pub best_hours: BestHours,
     /// A new account's first-run path while it lasts; absent once finished or
     /// skipped (and for accounts from before it existed).
     #[serde(skip_serializing_if = "Option::is_none")]
@@ -84,6 +87,7 @@ impl Default for Preferences {
             day_start: hm(6, 30),
             day_end: hm(21, 30),
             week_starts_on: WeekStart::Monday,
+            best_hours: BestHours::Morning,
             onboarding: None,
             other: serde_json::Map::new(),
         }

@@ -35,6 +35,7 @@ pub struct Hit {
 /// The app's actions, by the words a person would type.
 const ACTIONS: &[(&str, &str, &str)] = &[
     ("New block", "plan add create task", "/tasks/new"),
+    ("Plan my day", "propose fill schedule", "/command/plan"),
     ("Today", "day plan home", "/"),
     ("Week", "calendar view", "/command/calendar"),
     ("Tasks", "list backlog all blocks", "/command/tasks"),

@@ -1255,3 +1255,57 @@ async fn a_new_account_gets_started_in_the_browser(backend: Backend) {
 }
 
 on_both_backends!(a_new_account_gets_started_in_the_browser);
+
+/// "Plan my day" from the day page: the proposal is shown with its reason, and
+/// planning it puts it on the timeline.
+async fn plan_my_day_in_the_browser(backend: Backend) {
+    let Some(app) = spawn_app(backend).await else {
+        return;
+    };
+    let Some(mut chrome) = Chrome::start(&app, &format!("plan-my-day-{backend:?}"), true).await
+    else {
+        return;
+    };
+    chrome.sign_up("planner@example.com").await;
+    chrome.visit("/tasks/new?return_to=/").await;
+    chrome
+        .fill_and_press(
+            ".task-editor form",
+            &[
+                ("title", "Write the proposal"),
+                ("category", "ADMIN"),
+                ("scheduled_date", ""),
+            ],
+            "button.primary",
+        )
+        .await;
+    // Tomorrow: its work hours are all free whatever the hour of the test.
+    let tomorrow = chrono::Utc::now()
+        .with_timezone(&chrono_tz::Europe::Berlin)
+        .date_naive()
+        + chrono::Duration::days(1);
+    chrome.visit(&format!("/?date={tomorrow}")).await;
+    chrome.click("a[href^='/command/plan']").await;
+    let row = chrome.text(".proposals").await;
+    assert!(
+        row.contains("Write the proposal") && row.contains("from the backlog"),
+        "{row}"
+    );
+    chrome.click(".plan-my-day button.primary").await;
+    assert!(
+        chrome
+            .text("#day-plan .timeline")
+            .await
+            .contains("Write the proposal"),
+        "planned onto the day's timeline"
+    );
+    assert!(
+        chrome
+            .text("#flash")
+            .await
+            .starts_with("Planned 1 block for tomorrow.")
+    );
+    chrome.client.clone().close().await.unwrap();
+}
+
+on_both_backends!(plan_my_day_in_the_browser);

@@ -17,6 +17,7 @@ mod feedback;
 mod first_run;
 mod opportunities;
 mod palette;
+mod planner;
 mod projects;
 mod shell;
 mod supabase;

@@ -31,6 +31,12 @@ pub enum Undo {
     Goal { goal: Goal, tasks: Vec<TaskId> },
     /// An activity back in or out of the catalog.
     Activity { id: ActivityId, active: bool },
+    /// "Plan my day" taken back: the blocks it placed back where they were, the
+    /// follow-up blocks it made deleted.
+    Plan {
+        blocks: Vec<Placement>,
+        created: Vec<TaskId>,
+    },
 }
 
 /// What a recorded undo says it reverses ("Done: Write proposal").
@@ -127,6 +133,17 @@ pub fn apply(
         }
         Undo::Activity { id, active } => {
             activities::set_active(conn, user, &id, active, now)?;
+        }
+        Undo::Plan { blocks, created } => {
+            for place in blocks {
+                tasks::schedule(conn, user, &place.id, place.date, place.time, now)?;
+                if let Some(minutes) = place.minutes {
+                    tasks::resize(conn, user, &place.id, minutes, now)?;
+                }
+            }
+            for id in created {
+                tasks::delete(conn, user, &id, now)?;
+            }
         }
     }
     Ok(Undone::Done(recorded.what))

@@ -5,6 +5,7 @@
 pub mod calendar;
 pub mod day;
 pub mod goals;
+pub mod planner;
 pub mod shutdown;
 pub mod tasks;
 pub mod view;

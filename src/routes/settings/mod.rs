@@ -14,6 +14,7 @@ use crate::auth::CurrentUser;
 use crate::db::Json;
 use crate::db::models::users::{self, SettingsChange};
 use crate::domain::account::parse_display_name;
+use crate::domain::day_planner::BestHours;
 use crate::domain::{DaySpan, Onboarding, Preferences, TimeOfDay, Timezone, WeekStart};
 use crate::error::AppError;
 use crate::state::AppState;
@@ -35,6 +36,9 @@ pub struct SettingsForm {
     day_end: String,
     #[serde(default)]
     week_starts_on: String,
+    /// Empty keeps the stored choice (a form from before the field existed).
+    #[serde(default)]
+    best_hours: String,
 }
 
 #[derive(Debug, Default)]
@@ -72,6 +76,7 @@ fn form_from(user: &CurrentUser) -> SettingsForm {
         day_start: prefs.day_start.to_string(),
         day_end: prefs.day_end.to_string(),
         week_starts_on: prefs.week_starts_on.as_str().to_string(),
+        best_hours: prefs.best_hours.as_str().to_string(),
     }
 }
 
@@ -81,6 +86,13 @@ impl SettingsPage {
             .iter()
             .map(|z| (z.to_string(), z.to_string()))
             .collect()
+    }
+
+    pub fn best_hours_choices(&self) -> Vec<(String, String)> {
+        vec![
+            ("morning".into(), "Mornings".into()),
+            ("afternoon".into(), "Afternoons".into()),
+        ]
     }
 
     pub fn week_choices(&self) -> Vec<(String, String)> {
@@ -150,6 +162,7 @@ pub(crate) fn validate(
                 day_start: window.start,
                 day_end: window.end,
                 week_starts_on: week,
+                best_hours: BestHours::parse(&form.best_hours).unwrap_or(current.best_hours),
                 // Saving the settings confirms the first-run step about them.
                 onboarding: current.onboarding.map(|o| Onboarding { hours: true, ..o }),
                 other: current.other.clone(),
