@@ -110,14 +110,14 @@ pub fn plan_day(
                 minutes: BREAK_MINUTES,
             };
             let free = !busy.iter().any(|s| s.overlaps(rest));
-            if let (true, Some(at)) = (free, TimeOfDay::from_minutes(rest.start)) {
-                if rest.end() <= window.end.minutes() {
-                    busy.push(rest);
-                    proposals.push(Proposal::Break {
-                        start: at,
-                        minutes: BREAK_MINUTES,
-                    });
-                }
+            if let (true, Some(at)) = (free, TimeOfDay::from_minutes(rest.start))
+                && rest.end() <= window.end.minutes()
+            {
+                busy.push(rest);
+                proposals.push(Proposal::Break {
+                    start: at,
+                    minutes: BREAK_MINUTES,
+                });
             }
         }
     }
