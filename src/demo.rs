@@ -427,6 +427,8 @@ fn fill_workspace(
             completed_at: None,
             created_at: stamp,
             updated_at: stamp,
+            counts_category: None,
+            counts_activity_id: None,
         };
     let mut all_goals = vec![
         goal("Two deep-work blocks", GoalType::Daily, 2, today, today),

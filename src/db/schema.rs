@@ -161,6 +161,8 @@ diesel::table! {
         completed_at -> Nullable<Timestamp>,
         created_at -> Timestamp,
         updated_at -> Timestamp,
+        counts_category -> Nullable<Text>,
+        counts_activity_id -> Nullable<Text>,
     }
 }
 

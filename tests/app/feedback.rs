@@ -16,6 +16,7 @@ on_both_backends!(
     a_carry_over_is_undone_as_one,
     goals_and_activities_answer_and_undo_too,
     a_block_is_resized_by_a_move_and_undone_to_its_length,
+    a_goal_counts_a_category_or_an_activity_without_linking_each_block,
 );
 
 fn utc(y: i32, m: u32, d: u32, h: u32, mi: u32) -> DateTime<Utc> {
@@ -590,4 +591,137 @@ async fn a_block_is_resized_by_a_move_and_undone_to_its_length(backend: Backend)
     );
     press_undo(&browser, &page).await;
     assert_eq!(length(), 90, "Undo gives the length back");
+}
+
+/// A goal that counts a category or an activity moves with every matching block
+/// done, once (even when the block is linked to it too), and back when undone.
+async fn a_goal_counts_a_category_or_an_activity_without_linking_each_block(backend: Backend) {
+    let Some(app) = spawn_app_at(backend, utc(2026, 11, 23, 8, 0)).await else {
+        return;
+    };
+    let browser = app.signed_in_user("ana@example.com").await;
+    let goal_form = |title: &'static str, counts: String| {
+        vec![
+            ("title", title.to_string()),
+            ("goal_type", "WEEKLY".to_string()),
+            ("target_value", "5".to_string()),
+            ("start_date", String::new()),
+            ("due_date", String::new()),
+            ("description", String::new()),
+            ("counts", counts),
+        ]
+    };
+    let submit = |form: Vec<(&'static str, String)>| {
+        let browser = &browser;
+        async move {
+            let pairs: Vec<(&str, &str)> = form.iter().map(|(k, v)| (*k, v.as_str())).collect();
+            browser
+                .submit("/command/goals", "/command/goals", &pairs)
+                .await
+        }
+    };
+    assert_eq!(
+        submit(goal_form("Bad", "category:NAPPING".into()))
+            .await
+            .status,
+        422
+    );
+    // Another person, with a catalog of their own.
+    let _bo = app.signed_in_user("bo@example.com").await;
+    let theirs: String = activities::table
+        .inner_join(lauf::db::schema::users::table)
+        .filter(lauf::db::schema::users::email.eq("bo@example.com"))
+        .select(activities::id)
+        .first(&mut *app.conn())
+        .unwrap();
+    assert_eq!(
+        submit(goal_form("Theirs", format!("activity:{theirs}")))
+            .await
+            .status,
+        404,
+        "another person's activity"
+    );
+    assert_eq!(
+        submit(goal_form("Client work", "category:CLIENT".into()))
+            .await
+            .status,
+        303
+    );
+    let client_goal: String = goals::table
+        .filter(goals::title.eq("Client work"))
+        .select(goals::id)
+        .first(&mut *app.conn())
+        .unwrap();
+    let page = browser.get("/command/goals").await;
+    assert!(
+        page.main_text()
+            .contains("Also counts every done Client block.")
+    );
+
+    let call = add_block(&app, &browser, "Call Acme", &[("category", "CLIENT")]).await;
+    let linked = add_block(
+        &app,
+        &browser,
+        "Acme review",
+        &[
+            ("category", "CLIENT"),
+            ("goal_id", &client_goal),
+            ("scheduled_time", "11:00"),
+        ],
+    )
+    .await;
+    let code = add_block(&app, &browser, "Refactor", &[("scheduled_time", "13:00")]).await;
+    let token = browser.get(DAY).await.csrf_token();
+    for id in [&call, &linked, &code] {
+        browser
+            .post(
+                &format!("/tasks/{id}/status"),
+                &[
+                    ("csrf_token", token.as_str()),
+                    ("status", "DONE"),
+                    ("return_to", DAY),
+                ],
+            )
+            .await;
+    }
+    assert_eq!(
+        goal_value(&app, &client_goal),
+        Some(2),
+        "both Client blocks, the linked one once; not the Code block"
+    );
+    browser
+        .post(
+            &format!("/tasks/{call}/status"),
+            &[
+                ("csrf_token", token.as_str()),
+                ("status", "TODO"),
+                ("return_to", DAY),
+            ],
+        )
+        .await;
+    assert_eq!(
+        goal_value(&app, &client_goal),
+        Some(1),
+        "reopened: counted back"
+    );
+    // Editing a done block into the category counts it; out of it, uncounts.
+    let fields = [
+        ("title", "Refactor"),
+        ("category", "CLIENT"),
+        ("priority", "MEDIUM"),
+        ("energy_level", "DEEP_WORK"),
+        ("time_block_minutes", "90"),
+        ("scheduled_date", "2026-11-23"),
+        ("scheduled_time", "13:00"),
+        ("return_to", DAY),
+    ];
+    let res = browser
+        .submit(
+            &format!("/tasks/{code}/edit"),
+            &format!("/tasks/{code}"),
+            &fields,
+        )
+        .await;
+    assert_eq!(res.status, 303, "{}", res.text());
+    assert_eq!(goal_value(&app, &client_goal), Some(2));
 }

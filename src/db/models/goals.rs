@@ -5,7 +5,7 @@ use diesel::prelude::*;
 
 use crate::db::AnyConnection;
 use crate::db::schema::{goals, tasks};
-use crate::domain::{GoalId, GoalType, TaskId, UserId};
+use crate::domain::{ActivityId, GoalId, GoalType, TaskCategory, TaskId, UserId};
 
 #[derive(
     Debug,
@@ -32,6 +32,12 @@ pub struct Goal {
     pub completed_at: Option<NaiveDateTime>,
     pub created_at: NaiveDateTime,
     pub updated_at: NaiveDateTime,
+    /// Every completed block of this category counts (besides linked ones).
+    #[serde(default)]
+    pub counts_category: Option<TaskCategory>,
+    /// Every completed block made from this catalog activity counts.
+    #[serde(default)]
+    pub counts_activity_id: Option<ActivityId>,
 }
 
 /// The editable fields of a goal, validated.
@@ -44,6 +50,8 @@ pub struct GoalFields {
     pub target_value: Option<i32>,
     pub start_date: Option<NaiveDate>,
     pub due_date: Option<NaiveDate>,
+    pub counts_category: Option<TaskCategory>,
+    pub counts_activity_id: Option<ActivityId>,
 }
 
 pub fn insert(conn: &mut AnyConnection, goal: &Goal) -> QueryResult<()> {
@@ -100,6 +108,8 @@ pub fn create(
             completed_at: None,
             created_at: now,
             updated_at: now,
+            counts_category: fields.counts_category,
+            counts_activity_id: fields.counts_activity_id.clone(),
         },
     )?;
     Ok(id)
@@ -193,6 +203,29 @@ pub fn restore(
     .set(tasks::goal_id.eq(&goal.id))
     .execute(conn)?;
     Ok(true)
+}
+
+/// The user's goals that count a block of `category` or made from `activity`
+/// by their source (besides a goal linked to the block itself, `except`).
+pub fn counting_sources(
+    conn: &mut AnyConnection,
+    user: &UserId,
+    category: TaskCategory,
+    activity: Option<&ActivityId>,
+    except: Option<&GoalId>,
+) -> QueryResult<Vec<GoalId>> {
+    let by_category = goals::counts_category.eq(category);
+    let mut query = goals::table
+        .filter(goals::user_id.eq(user))
+        .into_boxed::<crate::db::MultiBackend>();
+    query = match activity {
+        Some(activity) => query.filter(by_category.or(goals::counts_activity_id.eq(activity))),
+        None => query.filter(by_category),
+    };
+    if let Some(except) = except {
+        query = query.filter(goals::id.ne(except));
+    }
+    query.select(goals::id).load(conn)
 }
 
 /// A linked block entered (+1) or left (−1) DONE: moves the count, never below

@@ -435,8 +435,21 @@ fn apply_done_effects(
     entering: bool,
     now: NaiveDateTime,
 ) -> QueryResult<()> {
+    let delta = if entering { 1 } else { -1 };
     if let Some(goal) = &task.goal_id {
-        goals::count_block(conn, user, goal, if entering { 1 } else { -1 }, now)?;
+        goals::count_block(conn, user, goal, delta, now)?;
+    }
+    // Goals that count the block's category or activity, once each (a goal
+    // linked to the block counted above already).
+    let sources = goals::counting_sources(
+        conn,
+        user,
+        task.category,
+        task.activity_id.as_ref(),
+        task.goal_id.as_ref(),
+    )?;
+    for goal in sources {
+        goals::count_block(conn, user, &goal, delta, now)?;
     }
     if let Some(activity) = &task.activity_id {
         // Recounted from the done blocks themselves, so the figure cannot drift.
@@ -639,7 +652,9 @@ pub fn update(
                 tasks::time_block_minutes.eq(new.time_block_minutes),
             ))
             .execute(conn)?;
-        let relinked = old.goal_id != new.goal_id || old.activity_id != new.activity_id;
+        let relinked = old.goal_id != new.goal_id
+            || old.activity_id != new.activity_id
+            || old.category != new.category;
         if old.status == TaskStatus::Done && relinked {
             apply_done_effects(conn, user, &old, false, now)?;
             apply_done_effects(conn, user, &new, true, now)?;

@@ -9,6 +9,7 @@ use serde::Deserialize;
 
 use super::view::{GoalCard, goal_cards};
 use crate::auth::CurrentUser;
+use crate::db::models::activities;
 use crate::db::models::goals::{self, Goal, GoalFields};
 use crate::db::models::undo::{self, Undo};
 use crate::domain::*;
@@ -28,6 +29,7 @@ pub struct GoalErrors {
     pub target_value: Option<String>,
     pub start_date: Option<String>,
     pub due_date: Option<String>,
+    pub counts: Option<String>,
 }
 
 #[derive(Debug, Default, Clone, Deserialize)]
@@ -39,6 +41,22 @@ pub struct GoalForm {
     pub target_value: String,
     pub start_date: String,
     pub due_date: String,
+    /// Besides linked blocks: empty, `category:CODE` or `activity:<id>`.
+    pub counts: String,
+}
+
+/// What a goal counts besides its linked blocks.
+fn counts(raw: &str) -> Result<(Option<TaskCategory>, Option<ActivityId>), String> {
+    match raw.trim().split_once(':') {
+        None if raw.trim().is_empty() => Ok((None, None)),
+        Some(("category", c)) => TaskCategory::parse(c)
+            .map(|c| (Some(c), None))
+            .map_err(|_| "choose a category from the list".into()),
+        Some(("activity", a)) => ActivityId::parse(a)
+            .map(|a| (None, Some(a)))
+            .map_err(|_| "choose an activity from the list".into()),
+        _ => Err("choose what else the goal counts from the list".into()),
+    }
 }
 
 impl GoalForm {
@@ -57,6 +75,11 @@ impl GoalForm {
             target_value: goal.target_value.map(|t| t.to_string()).unwrap_or_default(),
             start_date: goal.start_date.map(|d| d.to_string()).unwrap_or_default(),
             due_date: goal.due_date.map(|d| d.to_string()).unwrap_or_default(),
+            counts: match (goal.counts_category, goal.counts_activity_id) {
+                (Some(c), _) => format!("category:{c}"),
+                (None, Some(a)) => format!("activity:{a}"),
+                (None, None) => String::new(),
+            },
         }
     }
 
@@ -74,6 +97,7 @@ impl GoalForm {
         let target = check(&mut e.target_value, target(&self.target_value));
         let start = check(&mut e.start_date, date(&self.start_date));
         let due = check(&mut e.due_date, date(&self.due_date));
+        let counted = check(&mut e.counts, counts(&self.counts));
         if let (Some(Some(s)), Some(Some(d))) = (start, due)
             && d < s
         {
@@ -86,7 +110,8 @@ impl GoalForm {
             Some(target_value),
             Some(start_date),
             Some(due_date),
-        ) = (title, description, goal_type, target, start, due)
+            Some((counts_category, counts_activity_id)),
+        ) = (title, description, goal_type, target, start, due, counted)
         else {
             return Err(e);
         };
@@ -100,7 +125,23 @@ impl GoalForm {
             target_value,
             start_date,
             due_date,
+            counts_category,
+            counts_activity_id,
         })
+    }
+}
+
+/// A goal may count only the owner's own activity: another's is a 404.
+fn owns_counted_activity(
+    conn: &mut crate::db::AnyConnection,
+    user: &UserId,
+    fields: &GoalFields,
+) -> Result<(), AppError> {
+    match &fields.counts_activity_id {
+        Some(activity) => activities::find(conn, user, activity)?
+            .map(drop)
+            .ok_or(AppError::NotFound),
+        None => Ok(()),
     }
 }
 
@@ -127,6 +168,39 @@ pub struct GoalsPage {
     pub form: GoalForm,
     pub errors: GoalErrors,
     pub editing: Option<GoalId>,
+    /// The catalog's activities a goal can count.
+    pub activities: Vec<(ActivityId, String)>,
+}
+
+impl GoalsPage {
+    /// "Also counts": every category and catalog activity.
+    pub fn counts_choices(&self) -> Vec<(String, String)> {
+        let categories = TaskCategory::ALL.iter().map(|c| {
+            (
+                format!("category:{c}"),
+                format!("Every {} block", c.label()),
+            )
+        });
+        let activities = self
+            .activities
+            .iter()
+            .map(|(id, title)| (format!("activity:{id}"), format!("Every “{title}” block")));
+        categories.chain(activities).collect()
+    }
+
+    /// "every Code block", what a goal counts besides its linked blocks.
+    pub fn counts_label(&self, goal: &Goal) -> Option<String> {
+        if let Some(c) = goal.counts_category {
+            return Some(format!("every done {} block", c.label()));
+        }
+        let activity = goal.counts_activity_id.as_ref()?;
+        let title = self
+            .activities
+            .iter()
+            .find(|(id, _)| id == activity)
+            .map_or("an archived activity", |(_, t)| t.as_str());
+        Some(format!("every done “{title}” block"))
+    }
 }
 
 impl GoalsPage {
@@ -190,8 +264,13 @@ async fn page(
     notice: Option<Notice>,
 ) -> Result<HttpResponse, AppError> {
     let id = user.id().clone();
-    let list = state
-        .db(move |conn| Ok(goals::list_for_user(conn, &id)?))
+    let (list, catalog) = state
+        .db(move |conn| {
+            Ok((
+                goals::list_for_user(conn, &id)?,
+                activities::list_active(conn, &id)?,
+            ))
+        })
         .await?;
     let mut ctx = PageContext::for_user(user, "goals");
     if notice.is_some() {
@@ -204,6 +283,7 @@ async fn page(
         form: editor.form,
         errors: editor.errors,
         editing: editor.editing,
+        activities: catalog.into_iter().map(|a| (a.id, a.title)).collect(),
     };
     if htmx_target(req).as_deref() == Some("goal-list") {
         let notice = page.ctx.notice.as_ref();
@@ -279,6 +359,7 @@ pub async fn create(
     let (id, now) = (user.id().clone(), state.clock.stamp());
     state
         .db_write_as(&user, move |conn| {
+            owns_counted_activity(conn, &id, &fields)?;
             Ok(goals::create(conn, &id, &fields, now)?)
         })
         .await?;
@@ -335,6 +416,7 @@ pub async fn update(
     let (id, now) = (user.id().clone(), state.clock.stamp());
     state
         .db_write_as(&user, move |conn| {
+            owns_counted_activity(conn, &id, &fields)?;
             Ok(goals::update(conn, &id, &goal_id, &fields, now)?)
         })
         .await?
