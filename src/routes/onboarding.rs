@@ -7,31 +7,25 @@ use actix_web::{HttpRequest, HttpResponse, web};
 
 use crate::auth::CurrentUser;
 use crate::db::models::{activities, users};
-use crate::domain::{ActivityId, Notice, Onboarding};
+use crate::domain::{ActivityId, Notice, Onboarding, Preferences};
 use crate::error::AppError;
 use crate::state::AppState;
 use crate::web::notice::see_other_with;
 
-/// `step=hours` (these are right), `step=catalog` with the kept `keep` ids (the
-/// others are archived, restorable on /activities), `step=skip` or `step=finish`.
-pub async fn step(
-    state: web::Data<AppState>,
-    req: HttpRequest,
-    user: CurrentUser,
-    form: web::Form<Vec<(String, String)>>,
-) -> Result<HttpResponse, AppError> {
-    let field = |name: &str| {
-        form.iter()
-            .find(|(k, _)| k == name)
-            .map(|(_, v)| v.as_str())
-    };
+/// What one answer changes: the preferences, the activities to keep (the step
+/// about the catalog) and what to say.
+fn answer(
+    user: &CurrentUser,
+    steps: Onboarding,
+    form: &[(String, String)],
+) -> Result<(Preferences, Option<Vec<ActivityId>>, String), AppError> {
     let mut prefs = user.user.preferences.0.clone();
-    let Some(steps) = prefs.onboarding else {
-        // Finished already (another tab): nothing to do.
-        return Ok(see_other_with(&req, "/", None, state.sessions.secure));
-    };
-    let mut keep: Option<Vec<ActivityId>> = None;
-    let said = match field("step").unwrap_or_default() {
+    let said = match form
+        .iter()
+        .find(|(k, _)| k == "step")
+        .map(|(_, v)| v.as_str())
+        .unwrap_or_default()
+    {
         "hours" => {
             prefs.onboarding = Some(Onboarding {
                 hours: true,
@@ -55,12 +49,12 @@ pub async fn step(
                     "Keep at least one activity to plan from.".into(),
                 ));
             }
-            keep = Some(ids);
             prefs.onboarding = Some(Onboarding {
                 catalog: true,
                 ..steps
             });
-            "Your catalog is set; the rest are archived (restore them on Activities).".into()
+            let said = "Your catalog is set; the rest are archived (restore them on Activities).";
+            return Ok((prefs, Some(ids), said.into()));
         }
         "skip" | "finish" => {
             prefs.onboarding = None;
@@ -72,6 +66,22 @@ pub async fn step(
             )));
         }
     };
+    Ok((prefs, None, said))
+}
+
+/// `step=hours` (these are right), `step=catalog` with the kept `keep` ids (the
+/// others are archived, restorable on /activities), `step=skip` or `step=finish`.
+pub async fn step(
+    state: web::Data<AppState>,
+    req: HttpRequest,
+    user: CurrentUser,
+    form: web::Form<Vec<(String, String)>>,
+) -> Result<HttpResponse, AppError> {
+    let Some(steps) = user.user.preferences.0.onboarding else {
+        // Finished already (another tab): nothing to do.
+        return Ok(see_other_with(&req, "/", None, state.sessions.secure));
+    };
+    let (prefs, keep, said) = answer(&user, steps, &form)?;
     let (id, now) = (user.id().clone(), state.clock.stamp());
     state
         .db_write_as(&user, move |conn| {

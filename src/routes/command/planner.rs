@@ -284,6 +284,71 @@ fn accepted(form: &[(String, String)]) -> Result<(NaiveDate, Vec<Accepted>), App
     Ok((day, rows))
 }
 
+/// The accepted rows in one transaction: existing blocks onto `day` at their
+/// times (a block done since is left alone), follow-ups as new blocks linked to
+/// their client; and the Undo that takes it all back.
+fn plan_rows(
+    conn: &mut AnyConnection,
+    id: &UserId,
+    (day, today): (NaiveDate, NaiveDate),
+    rows: &[Accepted],
+    now: chrono::NaiveDateTime,
+) -> Result<(String, UndoId), AppError> {
+    let mut before = Vec::new();
+    let mut created = Vec::new();
+    for row in rows {
+        match &row.source {
+            Source::Block(task_id) => {
+                let task = tasks::find(conn, id, task_id)?.ok_or(AppError::NotFound)?;
+                if task.status == TaskStatus::Done {
+                    continue;
+                }
+                before.push(Placement::of(&task));
+                tasks::schedule(conn, id, task_id, Some(day), Some(row.start), now)?;
+                if task.time_block_minutes != row.minutes {
+                    tasks::resize(conn, id, task_id, row.minutes, now)?;
+                }
+            }
+            Source::FollowUp(client_id) => {
+                let client = clients::find(conn, id, client_id)?.ok_or(AppError::NotFound)?;
+                let fields = TaskFields {
+                    title: format!("Follow up with {}", client.name),
+                    description: None,
+                    category: TaskCategory::Client,
+                    priority: Priority::High,
+                    energy_level: EnergyLevel::Light,
+                    scheduled_date: Some(day),
+                    scheduled_time: Some(row.start),
+                    time_block_minutes: row.minutes,
+                    project_id: None,
+                    goal_id: None,
+                    activity_id: None,
+                };
+                let task_id =
+                    tasks::create(conn, id, &fields, now)?.map_err(|_| AppError::NotFound)?;
+                tasks::link_client(conn, id, &task_id, client_id)?;
+                created.push(task_id);
+            }
+        }
+    }
+    let what = format!(
+        "Planned {} for {}.",
+        count(before.len() + created.len(), "block", "blocks"),
+        place(Some(day), None, today)
+    );
+    let undo = undo::record(
+        conn,
+        id,
+        &what,
+        Undo::Plan {
+            blocks: before,
+            created,
+        },
+        now,
+    )?;
+    Ok((what, undo))
+}
+
 /// Plans the ticked proposals, all or none, and offers Undo.
 pub async fn accept(
     state: web::Data<AppState>,
@@ -302,61 +367,7 @@ pub async fn accept(
     let (id, now) = (user.id().clone(), state.clock.stamp());
     let notice = state
         .db_write_as(&user, move |conn| {
-            let mut before = Vec::new();
-            let mut created = Vec::new();
-            for row in &rows {
-                match &row.source {
-                    Source::Block(task_id) => {
-                        let task = tasks::find(conn, &id, task_id)?.ok_or(AppError::NotFound)?;
-                        if task.status == TaskStatus::Done {
-                            continue;
-                        }
-                        before.push(Placement::of(&task));
-                        tasks::schedule(conn, &id, task_id, Some(day), Some(row.start), now)?;
-                        if task.time_block_minutes != row.minutes {
-                            tasks::resize(conn, &id, task_id, row.minutes, now)?;
-                        }
-                    }
-                    Source::FollowUp(client_id) => {
-                        let client =
-                            clients::find(conn, &id, client_id)?.ok_or(AppError::NotFound)?;
-                        let fields = TaskFields {
-                            title: format!("Follow up with {}", client.name),
-                            description: None,
-                            category: TaskCategory::Client,
-                            priority: Priority::High,
-                            energy_level: EnergyLevel::Light,
-                            scheduled_date: Some(day),
-                            scheduled_time: Some(row.start),
-                            time_block_minutes: row.minutes,
-                            project_id: None,
-                            goal_id: None,
-                            activity_id: None,
-                        };
-                        let task_id = tasks::create(conn, &id, &fields, now)?
-                            .map_err(|_| AppError::NotFound)?;
-                        tasks::link_client(conn, &id, &task_id, client_id)?;
-                        created.push(task_id);
-                    }
-                }
-            }
-            let planned = before.len() + created.len();
-            let what = format!(
-                "Planned {} for {}.",
-                count(planned, "block", "blocks"),
-                place(Some(day), None, today)
-            );
-            let undo = undo::record(
-                conn,
-                &id,
-                &what,
-                Undo::Plan {
-                    blocks: before,
-                    created,
-                },
-                now,
-            )?;
-            Ok((what, undo))
+            plan_rows(conn, &id, (day, today), &rows, now)
         })
         .await
         .map(|(what, undo)| Notice::new(what).with_undo(undo, &back))?;
