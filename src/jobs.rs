@@ -10,7 +10,7 @@ use actix_web::rt::{spawn, time::interval};
 use actix_web::web;
 
 use crate::clock::Clock;
-use crate::db::models::{auth_flows, sessions};
+use crate::db::models::{auth_flows, sessions, undo};
 use crate::db::{self, Database, DbKind};
 use crate::error::AppError;
 use crate::storage::Storage;
@@ -62,13 +62,14 @@ pub fn spawn_all(database: Database, storage: Arc<Storage>, clock: Clock) {
     });
 }
 
-/// Deletes expired sessions and sign-in flows; returns how many went.
+/// Deletes expired sessions, sign-in flows and undos; returns how many went.
 pub async fn sweep_sessions(database: &Database, clock: &Clock) -> Result<usize, AppError> {
     let now = clock.stamp();
     database
         .write(move |conn| {
             let flows = auth_flows::delete_expired(conn, now)?;
-            Ok(sessions::delete_expired(conn, now)? + flows)
+            let undos = undo::delete_expired(conn, now)?;
+            Ok(sessions::delete_expired(conn, now)? + flows + undos)
         })
         .await
 }

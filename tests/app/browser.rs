@@ -972,7 +972,10 @@ async fn delete_asks_and_undo_brings_it_back_in_the_browser(backend: Backend) {
     keys(&mut chrome, "u").await;
     chrome.settle().await;
     assert!(
-        chrome.text("#flash").await.starts_with("Undone: Done:"),
+        chrome
+            .text("#flash")
+            .await
+            .starts_with("Reopened: “Write the API”."),
         "{}",
         chrome.text("#flash").await
     );

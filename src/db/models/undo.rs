@@ -11,7 +11,7 @@ use super::goals::{self, Goal};
 use super::tasks::{self, Deleted, Placement};
 use crate::db::AnyConnection;
 use crate::db::schema::undo_actions;
-use crate::domain::{ActivityId, TaskId, TaskStatus, UndoId, UserId};
+use crate::domain::{ActivityId, TaskId, UndoId, UserId};
 
 /// How long Undo is offered.
 pub const WINDOW: Duration = Duration::seconds(60);
@@ -23,8 +23,6 @@ pub enum Undo {
     /// Blocks back on the day and at the time they had (a move, tomorrow, the
     /// backlog, a carry-over).
     Places { blocks: Vec<Placement> },
-    /// A block back in the status it had (complete, start, block, reopen).
-    Status { id: TaskId, status: TaskStatus },
     /// A deleted block back, with its files.
     Block { deleted: Deleted },
     /// A deleted goal back, with the blocks that counted for it.
@@ -46,7 +44,8 @@ struct Recorded {
     undo: Undo,
 }
 
-/// Keeps `undo` for a minute; the user's expired ones go at the same time.
+/// Keeps `undo` for a minute (expired rows go in the background sweep,
+/// `delete_expired`, not on the way of every action).
 pub fn record(
     conn: &mut AnyConnection,
     user: &UserId,
@@ -54,12 +53,6 @@ pub fn record(
     undo: Undo,
     now: NaiveDateTime,
 ) -> QueryResult<UndoId> {
-    diesel::delete(
-        undo_actions::table
-            .filter(undo_actions::user_id.eq(user))
-            .filter(undo_actions::expires_at.lt(now)),
-    )
-    .execute(conn)?;
     let id = UndoId::generate();
     let payload = serde_json::to_string(&Recorded {
         what: what.to_string(),
@@ -75,6 +68,11 @@ pub fn record(
         ))
         .execute(conn)?;
     Ok(id)
+}
+
+/// Deletes every expired undo; returns how many went.
+pub fn delete_expired(conn: &mut AnyConnection, now: NaiveDateTime) -> QueryResult<usize> {
+    diesel::delete(undo_actions::table.filter(undo_actions::expires_at.lt(now))).execute(conn)
 }
 
 /// What undoing came to.
@@ -121,9 +119,6 @@ pub fn apply(
                     tasks::resize(conn, user, &place.id, minutes, now)?;
                 }
             }
-        }
-        Undo::Status { id, status } => {
-            tasks::set_status(conn, user, &id, status, now)?;
         }
         Undo::Block { deleted } => {
             tasks::restore(conn, user, &deleted, now)?;

@@ -8,7 +8,7 @@ use serde::Deserialize;
 
 use super::respond;
 use crate::auth::CurrentUser;
-use crate::db::models::tasks::{self, Placement};
+use crate::db::models::tasks;
 use crate::db::models::undo::{self, Undo};
 use crate::domain::notice::{count, place};
 use crate::domain::*;
@@ -103,18 +103,11 @@ pub async fn set_status(
         .db_write_as(&user, move |conn| {
             let (before, after) =
                 tasks::set_status(conn, &id, &task_id, status, now)?.ok_or(AppError::NotFound)?;
-            if before == after.status {
-                return Ok(None);
-            }
-            let what = status_words(&after);
-            let previous = Undo::Status {
-                id: task_id.clone(),
-                status: before,
-            };
-            Ok(Some((undo::record(conn, &id, &what, previous, now)?, what)))
+            Ok((before != after.status).then(|| (status_words(&after), after.id, before)))
         })
         .await?
-        .map(|(undo, what)| Notice::new(what).with_undo(undo, &back));
+        // Undo is the same action back to the status it had: nothing stored.
+        .map(|(what, task, was)| Notice::new(what).with_undo_status(&task, was, &back));
     respond(&state, &req, &user, &back, notice).await
 }
 
@@ -250,13 +243,16 @@ pub async fn move_task(
                     place(moved.scheduled_date, moved.scheduled_time, today)
                 )
             };
-            let before = Undo::Places {
-                blocks: vec![Placement::of(&task)],
-            };
-            Ok((undo::record(conn, &id, &what, before, now)?, what))
+            let was = (
+                task.scheduled_date,
+                task.scheduled_time,
+                task.time_block_minutes,
+            );
+            Ok((what, task.id, was))
         })
         .await
-        .map(|(undo, what)| Notice::new(what).with_undo(undo, &back))?;
+        // Undo is a move back to where it was: nothing stored.
+        .map(|(what, task, was)| Notice::new(what).with_undo_place(&task, was, &back))?;
     respond(&state, &req, &user, &back, Some(notice)).await
 }
 
