@@ -183,8 +183,15 @@ fn candidates(
     day: NaiveDate,
     end_of_day: chrono::NaiveDateTime,
 ) -> Result<(Vec<Candidate>, Vec<Span>), diesel::result::Error> {
-    let taken = tasks::timed_spans(conn, user, day)?;
+    // One read of the day serves both the time taken and the follow-ups planned.
     let on_day = tasks::for_day(conn, user, day)?;
+    let taken = on_day
+        .iter()
+        .filter_map(|t| {
+            t.scheduled_time
+                .map(|start| Span::new(start, t.time_block_minutes.get()))
+        })
+        .collect();
     let mut found: Vec<Candidate> = tasks::unfinished_before(conn, user, day, PER_SOURCE)?
         .into_iter()
         .map(|t| {
