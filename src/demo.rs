@@ -429,6 +429,8 @@ fn fill_workspace(
             updated_at: stamp,
             counts_category: None,
             counts_activity_id: None,
+            recurs: false,
+            period_start: None,
         };
     let mut all_goals = vec![
         goal("Two deep-work blocks", GoalType::Daily, 2, today, today),
@@ -650,6 +652,8 @@ fn fill_workspace(
                 }),
                 created_at: stamp,
                 updated_at: stamp,
+                routine_id: None,
+                routine_date: None,
             });
             minute += length + *pick(rng, &[0, 15, 30]);
         }
@@ -678,6 +682,8 @@ fn fill_workspace(
             completed_at: None,
             created_at: stamp,
             updated_at: stamp,
+            routine_id: None,
+            routine_date: None,
         });
     }
 

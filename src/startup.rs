@@ -226,6 +226,11 @@ pub fn configure(cfg: &mut web::ServiceConfig) {
                 .route(get().to(command::shutdown::show))
                 .route(post().to(command::shutdown::close)),
         )
+        .route("/command/routines", get().to(command::routines::list))
+        .route(
+            "/command/routines/{id}/stop",
+            post().to(command::routines::stop),
+        )
         .service(
             resource("/command/goals")
                 .route(get().to(command::goals::list))

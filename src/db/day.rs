@@ -4,7 +4,7 @@
 
 use std::collections::HashMap;
 
-use chrono::{Duration, NaiveDate, NaiveDateTime};
+use chrono::{Datelike, Duration, NaiveDate, NaiveDateTime};
 
 use super::AnyConnection;
 use super::models::activities::{self, Activity};
@@ -13,6 +13,7 @@ use super::models::clients::{self, AttentionClient};
 use super::models::closings::{self, Closing};
 use super::models::goals::{self, Goal};
 use super::models::projects::{self, DueProject};
+use super::models::routines;
 use super::models::tasks::{self, Task, TaskRow};
 use super::models::users::User;
 use crate::domain::plan;
@@ -63,6 +64,9 @@ pub struct DayData {
     pub catalog: Vec<Activity>,
     pub attention_clients: Vec<AttentionClient>,
     pub projects_due: Vec<DueProject>,
+    /// Routine blocks of the week not made yet, or a repeating goal's period to
+    /// close: `prepare` writes them, then the page is read again (never cached).
+    pub pending: bool,
 }
 
 impl DayData {
@@ -100,7 +104,11 @@ impl DayData {
         } else {
             None
         };
+        let goals = goals::list_for_user(conn, user)?;
+        let pending = goals::needs_roll_over(&goals, key.today, key.week_start.weekday())
+            || !routines::wanted(conn, user, key.week_start, week_end, key.today)?.is_empty();
         Ok(DayData {
+            pending,
             morning_note,
             closed,
             rows,
@@ -108,10 +116,26 @@ impl DayData {
             carry_over,
             carry_over_total,
             files,
-            goals: goals::list_for_user(conn, user)?,
+            goals,
             catalog: activities::list_active(conn, user)?,
             attention_clients: clients::needing_attention(conn, user, key.due_by)?,
             projects_due: projects::due_by(conn, user, key.today + Duration::days(7))?,
         })
     }
+}
+
+/// What a page showing `from..=to` writes first: the routine blocks of those days
+/// not made yet (from `today` on) and the finished periods of repeating goals.
+/// Whether anything was written. Run with the user's write lock.
+pub fn prepare(
+    conn: &mut AnyConnection,
+    user: &UserId,
+    (from, to): (NaiveDate, NaiveDate),
+    today: NaiveDate,
+    week_start: chrono::Weekday,
+    now: NaiveDateTime,
+) -> diesel::QueryResult<bool> {
+    let made = routines::materialize(conn, user, from, to, today, now)?;
+    let rolled = goals::roll_over(conn, user, today, week_start, now)?;
+    Ok(made > 0 || rolled)
 }

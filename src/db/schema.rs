@@ -163,6 +163,18 @@ diesel::table! {
         updated_at -> Timestamp,
         counts_category -> Nullable<Text>,
         counts_activity_id -> Nullable<Text>,
+        recurs -> Bool,
+        period_start -> Nullable<Date>,
+    }
+}
+
+diesel::table! {
+    goal_periods (goal_id, period_start) {
+        goal_id -> Text,
+        period_start -> Date,
+        period_end -> Date,
+        target_value -> Nullable<Integer>,
+        achieved -> Integer,
     }
 }
 
@@ -273,6 +285,38 @@ diesel::table! {
         completed_at -> Nullable<Timestamp>,
         created_at -> Timestamp,
         updated_at -> Timestamp,
+        routine_id -> Nullable<Text>,
+        routine_date -> Nullable<Date>,
+    }
+}
+
+diesel::table! {
+    routines (id) {
+        id -> Text,
+        user_id -> Text,
+        title -> Text,
+        description -> Nullable<Text>,
+        category -> Text,
+        priority -> Text,
+        energy_level -> Text,
+        project_id -> Nullable<Text>,
+        activity_id -> Nullable<Text>,
+        goal_id -> Nullable<Text>,
+        start_time -> Nullable<Text>,
+        minutes -> Integer,
+        cadence -> Text,
+        weekdays -> Integer,
+        starts_on -> Date,
+        until -> Nullable<Date>,
+        created_at -> Timestamp,
+        updated_at -> Timestamp,
+    }
+}
+
+diesel::table! {
+    routine_skips (routine_id, on_date) {
+        routine_id -> Text,
+        on_date -> Date,
     }
 }
 
@@ -317,10 +361,13 @@ diesel::joinable!(audit_logs -> users (user_id));
 diesel::joinable!(calendar_feeds -> users (user_id));
 diesel::joinable!(clients -> users (user_id));
 diesel::joinable!(day_closings -> users (user_id));
+diesel::joinable!(goal_periods -> goals (goal_id));
 diesel::joinable!(goals -> users (user_id));
 diesel::joinable!(local_credentials -> users (user_id));
 diesel::joinable!(opportunities -> clients (client_id));
 diesel::joinable!(projects -> clients (client_id));
+diesel::joinable!(routine_skips -> routines (routine_id));
+diesel::joinable!(routines -> users (user_id));
 diesel::joinable!(sessions -> users (user_id));
 diesel::joinable!(task_assets -> assets (asset_id));
 diesel::joinable!(task_assets -> tasks (task_id));
@@ -337,11 +384,14 @@ diesel::allow_tables_to_appear_in_same_query!(
     auth_flows,
     calendar_feeds,
     clients,
+    goal_periods,
     goals,
     local_credentials,
     login_throttle,
     opportunities,
     projects,
+    routine_skips,
+    routines,
     sessions,
     task_assets,
     tasks,

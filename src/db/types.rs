@@ -85,6 +85,7 @@ text_column!(
     PrioritySql(Priority),
     EnergyLevelSql(EnergyLevel),
     GoalTypeSql(GoalType),
+    CadenceSql(Cadence),
     ClientStatusSql(ClientStatus),
     HealthScoreSql(HealthScore),
     PaymentStatusSql(PaymentStatus),
@@ -100,6 +101,7 @@ text_column!(
     OpportunityIdSql(OpportunityId),
     AssetIdSql(AssetId),
     UndoIdSql(UndoId),
+    RoutineIdSql(RoutineId),
     TimeOfDaySql(TimeOfDay),
     TimezoneSql(Timezone),
 );

@@ -108,6 +108,15 @@ text_enum!(GoalType, "goal type" {
     Yearly => "YEARLY", "Yearly";
 });
 
+text_enum!(
+    /// How often a routine's block comes back.
+    Cadence, "repeat" {
+    Daily => "DAILY", "Every day";
+    Weekdays => "WEEKDAYS", "Every weekday";
+    Weekly => "WEEKLY", "Every week";
+    Days => "DAYS", "On chosen days";
+});
+
 text_enum!(ClientStatus, "client status" {
     Active => "ACTIVE", "Active";
     Paused => "PAUSED", "Paused";

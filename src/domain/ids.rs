@@ -77,6 +77,7 @@ typed_id!(ClientId, "client");
 typed_id!(ProjectId, "project");
 typed_id!(OpportunityId, "opportunity");
 typed_id!(AssetId, "asset");
+typed_id!(RoutineId, "routine");
 typed_id!(
     /// An action that "Undo" can reverse for a minute (`undo_actions`).
     UndoId,

@@ -17,6 +17,7 @@ pub mod plan;
 pub mod preferences;
 #[cfg(test)]
 pub(crate) mod properties;
+pub mod routine;
 pub mod suggestions;
 pub mod text;
 pub mod time;
@@ -28,4 +29,5 @@ pub use ids::*;
 pub use money::{Money, MoneyError};
 pub use notice::Notice;
 pub use preferences::{Onboarding, Preferences, WeekStart};
+pub use routine::{Repeat, Weekdays};
 pub use time::{BlockMinutes, DaySpan, LocalDates, TimeError, TimeOfDay, Timezone};

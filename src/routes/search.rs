@@ -41,6 +41,11 @@ const ACTIONS: &[(&str, &str, &str)] = &[
     ("Tasks", "list backlog all blocks", "/command/tasks"),
     ("Close the day", "shutdown end review", "/command/shutdown"),
     ("Goals", "targets", "/command/goals"),
+    (
+        "Routines",
+        "repeating recurring blocks habits",
+        "/command/routines",
+    ),
     ("Activity catalog", "activities", "/activities"),
     ("Clients", "crm customers", "/clients"),
     ("New client", "add create customer", "/clients/new"),

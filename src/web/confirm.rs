@@ -18,6 +18,9 @@ pub struct Confirm {
     /// The POST that deletes.
     pub action: String,
     pub button: &'static str,
+    /// A second way to confirm, sent as `scope=following` ("Delete this and the
+    /// following blocks").
+    pub also: Option<&'static str>,
     /// Where both buttons lead afterwards (a safe local path).
     pub return_to: String,
 }

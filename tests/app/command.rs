@@ -1283,6 +1283,8 @@ async fn the_tasks_list_filters_searches_and_pages(backend: Backend) {
             completed_at: None,
             created_at: now,
             updated_at: now,
+            routine_id: None,
+            routine_date: None,
         })
         .collect();
     lauf::db::models::tasks::insert_batch(&mut app.conn(), &rows).unwrap();

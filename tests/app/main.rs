@@ -19,6 +19,7 @@ mod opportunities;
 mod palette;
 mod planner;
 mod projects;
+mod routines;
 mod shell;
 mod supabase;
 mod transfer;

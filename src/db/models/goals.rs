@@ -1,11 +1,14 @@
 //! `goals`: targets that move when linked blocks are done.
 
-use chrono::{NaiveDate, NaiveDateTime};
+use chrono::{Duration, NaiveDate, NaiveDateTime, TimeZone, Weekday};
 use diesel::prelude::*;
 
 use crate::db::AnyConnection;
-use crate::db::schema::{goals, tasks};
-use crate::domain::{ActivityId, GoalId, GoalType, TaskCategory, TaskId, UserId};
+use crate::db::Json;
+use crate::db::schema::{goal_periods, goals, tasks, users};
+use crate::domain::{
+    ActivityId, GoalId, GoalType, Preferences, TaskCategory, TaskId, Timezone, UserId, plan,
+};
 
 #[derive(
     Debug,
@@ -38,7 +41,37 @@ pub struct Goal {
     /// Every completed block made from this catalog activity counts.
     #[serde(default)]
     pub counts_activity_id: Option<ActivityId>,
+    /// Starts again each period of its type; the finished ones are kept in
+    /// `goal_periods`.
+    #[serde(default)]
+    pub recurs: bool,
+    /// For a recurring goal: the first day of the period `current_value` counts.
+    #[serde(default)]
+    pub period_start: Option<NaiveDate>,
 }
+
+/// A finished period of a recurring goal: what it asked and what was done.
+#[derive(
+    Debug, Clone, PartialEq, Queryable, Selectable, Insertable, serde::Serialize, serde::Deserialize,
+)]
+#[diesel(table_name = goal_periods)]
+pub struct GoalPeriod {
+    pub goal_id: GoalId,
+    pub period_start: NaiveDate,
+    pub period_end: NaiveDate,
+    pub target_value: Option<i32>,
+    pub achieved: i32,
+}
+
+impl GoalPeriod {
+    pub fn reached(&self) -> bool {
+        self.target_value.is_some_and(|t| self.achieved >= t)
+    }
+}
+
+/// How many empty periods a goal left alone for long gets in its history: the
+/// periods before them are not worth a row each.
+const MAX_EMPTY_PERIODS: usize = 60;
 
 /// The editable fields of a goal, validated.
 #[derive(Debug, Clone, PartialEq, AsChangeset)]
@@ -52,6 +85,9 @@ pub struct GoalFields {
     pub due_date: Option<NaiveDate>,
     pub counts_category: Option<TaskCategory>,
     pub counts_activity_id: Option<ActivityId>,
+    pub recurs: bool,
+    /// The first day of the current period, for a recurring goal (see `period_of`).
+    pub period_start: Option<NaiveDate>,
 }
 
 pub fn insert(conn: &mut AnyConnection, goal: &Goal) -> QueryResult<()> {
@@ -110,6 +146,8 @@ pub fn create(
             updated_at: now,
             counts_category: fields.counts_category,
             counts_activity_id: fields.counts_activity_id.clone(),
+            recurs: fields.recurs,
+            period_start: fields.period_start,
         },
     )?;
     Ok(id)
@@ -157,7 +195,6 @@ pub fn set_completed(
     Ok(changed == 1)
 }
 
-/// Deletes a goal; its blocks stay and lose the link (ON DELETE SET NULL).
 /// Deletes a goal; its blocks stay, unlinked. The goal and the blocks it had, for
 /// Undo; `None` if it is not the user's.
 pub fn delete(
@@ -230,16 +267,33 @@ pub fn counting_sources(
 
 /// A linked block entered (+1) or left (−1) DONE: moves the count, never below
 /// zero, and completes or reopens the goal as it reaches or drops below its target.
+/// For a recurring goal the count goes to the period the block was completed in
+/// (`completed_at`): the current one, or a finished one kept in its history.
 pub fn count_block(
     conn: &mut AnyConnection,
     user: &UserId,
     id: &GoalId,
     delta: i32,
+    completed_at: Option<NaiveDateTime>,
     now: NaiveDateTime,
 ) -> QueryResult<()> {
     let owned = goals::table
         .filter(goals::user_id.eq(user))
         .filter(goals::id.eq(id));
+    let recurring = owned
+        .select((goals::goal_type, goals::period_start))
+        .filter(goals::recurs.eq(true))
+        .first::<(GoalType, Option<NaiveDate>)>(conn)
+        .optional()?;
+    if let Some((goal_type, _)) = recurring {
+        let (zone, week_start) = clock_of(conn, user)?;
+        let today = zone.today(chrono::Utc.from_utc_datetime(&now));
+        let period_start = roll_one(conn, id, goal_type, today, week_start, now)?;
+        let done_on = completed_at.map(|at| zone.today(chrono::Utc.from_utc_datetime(&at)));
+        if let Some(day) = done_on.filter(|d| *d < period_start) {
+            return count_in_history(conn, id, day, delta);
+        }
+    }
     if delta > 0 {
         diesel::update(owned)
             .set((
@@ -256,6 +310,194 @@ pub fn count_block(
             .execute(conn)?;
     }
     settle_completion(conn, id, now)
+}
+
+/// A block completed in a finished period counts (or stops counting) there.
+fn count_in_history(
+    conn: &mut AnyConnection,
+    id: &GoalId,
+    day: NaiveDate,
+    delta: i32,
+) -> QueryResult<()> {
+    let period = goal_periods::table
+        .filter(goal_periods::goal_id.eq(id))
+        .filter(goal_periods::period_start.le(day))
+        .filter(goal_periods::period_end.ge(day));
+    if delta > 0 {
+        diesel::update(period)
+            .set(goal_periods::achieved.eq(goal_periods::achieved + 1))
+            .execute(conn)?;
+    } else {
+        diesel::update(period.filter(goal_periods::achieved.gt(0)))
+            .set(goal_periods::achieved.eq(goal_periods::achieved - 1))
+            .execute(conn)?;
+    }
+    Ok(())
+}
+
+/// The user's zone and first day of the week, which decide a recurring goal's periods.
+fn clock_of(conn: &mut AnyConnection, user: &UserId) -> QueryResult<(Timezone, Weekday)> {
+    let (zone, prefs) = users::table
+        .find(user)
+        .select((users::timezone, users::preferences))
+        .first::<(Timezone, Json<Preferences>)>(conn)?;
+    Ok((zone, prefs.0.week_starts_on.weekday()))
+}
+
+/// The period of `goal_type` that holds `day`: what a recurring goal counts.
+pub fn period_of(
+    goal_type: GoalType,
+    day: NaiveDate,
+    week_start: Weekday,
+) -> (NaiveDate, NaiveDate) {
+    plan::goal_period(goal_type, None, None, day, week_start)
+}
+
+/// Closes the finished periods of the user's recurring goals (each kept in
+/// `goal_periods` with what it achieved; the goal counts the current period from
+/// zero). Whether anything changed. Runs before a page shows goals, in a
+/// transaction that holds the user's write lock.
+pub fn roll_over(
+    conn: &mut AnyConnection,
+    user: &UserId,
+    today: NaiveDate,
+    week_start: Weekday,
+    now: NaiveDateTime,
+) -> QueryResult<bool> {
+    let due: Vec<(GoalId, GoalType, Option<NaiveDate>)> = goals::table
+        .filter(goals::user_id.eq(user))
+        .filter(goals::recurs.eq(true))
+        .select((goals::id, goals::goal_type, goals::period_start))
+        .load(conn)?;
+    let mut changed = false;
+    for (id, goal_type, start) in due {
+        if start != Some(period_of(goal_type, today, week_start).0) {
+            roll_one(conn, &id, goal_type, today, week_start, now)?;
+            changed = true;
+        }
+    }
+    Ok(changed)
+}
+
+/// Whether a recurring goal of the user's has a period to close today.
+pub fn needs_roll_over(goals: &[Goal], today: NaiveDate, week_start: Weekday) -> bool {
+    goals
+        .iter()
+        .any(|g| g.recurs && g.period_start != Some(period_of(g.goal_type, today, week_start).0))
+}
+
+/// Brings one recurring goal to the period holding `today`; its first day.
+fn roll_one(
+    conn: &mut AnyConnection,
+    id: &GoalId,
+    goal_type: GoalType,
+    today: NaiveDate,
+    week_start: Weekday,
+    now: NaiveDateTime,
+) -> QueryResult<NaiveDate> {
+    let current = period_of(goal_type, today, week_start).0;
+    let Some((start, achieved, target)) = goals::table
+        .find(id)
+        .select((
+            goals::period_start,
+            goals::current_value,
+            goals::target_value,
+        ))
+        .first::<(Option<NaiveDate>, i32, Option<i32>)>(conn)
+        .optional()?
+    else {
+        return Ok(current);
+    };
+    if start == Some(current) {
+        return Ok(current);
+    }
+    // Only the request that moves the goal on writes its history.
+    let changes = (
+        goals::period_start.eq(current),
+        goals::current_value.eq(0),
+        goals::completed_at.eq(None::<NaiveDateTime>),
+        goals::updated_at.eq(now),
+    );
+    let moved = match start {
+        Some(s) => diesel::update(goals::table.find(id).filter(goals::period_start.eq(s)))
+            .set(changes)
+            .execute(conn)?,
+        None => diesel::update(goals::table.find(id).filter(goals::period_start.is_null()))
+            .set(changes)
+            .execute(conn)?,
+    };
+    let Some(start) = start.filter(|s| moved == 1 && *s < current) else {
+        return Ok(current);
+    };
+    let mut finished = Vec::new();
+    let mut from = start;
+    while from < current {
+        let (s, e) = period_of(goal_type, from, week_start);
+        finished.push(GoalPeriod {
+            goal_id: id.clone(),
+            period_start: s,
+            period_end: e,
+            target_value: target,
+            achieved: if finished.is_empty() { achieved } else { 0 },
+        });
+        from = e + Duration::days(1);
+    }
+    // The period that was counted, and the latest empty ones after it.
+    if finished.len() > MAX_EMPTY_PERIODS + 1 {
+        finished.drain(1..finished.len() - MAX_EMPTY_PERIODS);
+    }
+    insert_periods(conn, &finished)?;
+    Ok(current)
+}
+
+/// The finished periods of the user's goals, newest first, `per_goal` each at most.
+pub fn history(
+    conn: &mut AnyConnection,
+    user: &UserId,
+    per_goal: usize,
+) -> QueryResult<std::collections::HashMap<GoalId, Vec<GoalPeriod>>> {
+    let rows: Vec<GoalPeriod> = goal_periods::table
+        .inner_join(goals::table)
+        .filter(goals::user_id.eq(user))
+        .order((
+            goal_periods::goal_id.asc(),
+            goal_periods::period_start.desc(),
+        ))
+        .select(GoalPeriod::as_select())
+        .load(conn)?;
+    let mut by_goal: std::collections::HashMap<GoalId, Vec<GoalPeriod>> = Default::default();
+    for row in rows {
+        let kept = by_goal.entry(row.goal_id.clone()).or_default();
+        if kept.len() < per_goal {
+            kept.push(row);
+        }
+    }
+    Ok(by_goal)
+}
+
+/// The whole history of one goal (for Undo of a delete), oldest first.
+pub fn periods_of(conn: &mut AnyConnection, id: &GoalId) -> QueryResult<Vec<GoalPeriod>> {
+    goal_periods::table
+        .filter(goal_periods::goal_id.eq(id))
+        .order(goal_periods::period_start.asc())
+        .select(GoalPeriod::as_select())
+        .load(conn)
+}
+
+/// Puts a restored goal's history back.
+pub fn restore_periods(conn: &mut AnyConnection, periods: &[GoalPeriod]) -> QueryResult<()> {
+    insert_periods(conn, periods)
+}
+
+/// Periods into the history; one already there (a concurrent close) is kept.
+fn insert_periods(conn: &mut AnyConnection, periods: &[GoalPeriod]) -> QueryResult<()> {
+    for period in periods {
+        crate::per_backend!(conn, |c| diesel::insert_into(goal_periods::table)
+            .values(period)
+            .on_conflict_do_nothing()
+            .execute(c))?;
+    }
+    Ok(())
 }
 
 /// Reaching the target sets `completed_at`; dropping below clears it. A goal

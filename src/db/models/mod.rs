@@ -12,6 +12,7 @@ pub mod feeds;
 pub mod goals;
 pub mod opportunities;
 pub mod projects;
+pub mod routines;
 pub mod search;
 pub mod sessions;
 pub mod tasks;

@@ -17,7 +17,7 @@ use crate::db::schema::{
 };
 use crate::domain::{
     ActivityId, AssetId, BlockMinutes, ClientId, DaySpan, EnergyLevel, GoalId, Priority, ProjectId,
-    TaskCategory, TaskId, TaskStatus, TimeOfDay, UserId, plan,
+    RoutineId, TaskCategory, TaskId, TaskStatus, TimeOfDay, UserId, plan,
 };
 
 #[derive(
@@ -51,6 +51,12 @@ pub struct Task {
     pub completed_at: Option<NaiveDateTime>,
     pub created_at: NaiveDateTime,
     pub updated_at: NaiveDateTime,
+    /// The routine that made it, and the day it was made for (it keeps that day
+    /// when moved, so the routine does not make it again).
+    #[serde(default)]
+    pub routine_id: Option<RoutineId>,
+    #[serde(default)]
+    pub routine_date: Option<NaiveDate>,
 }
 
 /// A block with the names the timeline shows beside it.
@@ -280,6 +286,8 @@ pub fn count_unfinished_before(
         .filter(tasks::user_id.eq(user))
         .filter(tasks::scheduled_date.lt(today))
         .filter(unfinished())
+        // A routine's missed block stays on its day: today has its own.
+        .filter(tasks::routine_id.is_null())
         .count()
         .get_result(conn)
 }
@@ -304,6 +312,8 @@ pub fn unfinished_before(
         .filter(tasks::user_id.eq(user))
         .filter(tasks::scheduled_date.lt(today))
         .filter(unfinished())
+        // A routine's missed block stays on its day: today has its own.
+        .filter(tasks::routine_id.is_null())
         .order((
             tasks::scheduled_date.asc(),
             tasks::scheduled_time.is_null().asc(),
@@ -400,6 +410,8 @@ pub fn create(
             completed_at: None,
             created_at: now,
             updated_at: now,
+            routine_id: None,
+            routine_date: None,
         };
         insert(conn, &fields.applied_to(blank, client_id, now))?;
         Ok(Ok(id))
@@ -437,7 +449,7 @@ fn apply_done_effects(
 ) -> QueryResult<()> {
     let delta = if entering { 1 } else { -1 };
     if let Some(goal) = &task.goal_id {
-        goals::count_block(conn, user, goal, delta, now)?;
+        goals::count_block(conn, user, goal, delta, task.completed_at, now)?;
     }
     // Goals that count the block's category or activity, once each (a goal
     // linked to the block counted above already).
@@ -449,7 +461,7 @@ fn apply_done_effects(
         task.goal_id.as_ref(),
     )?;
     for goal in sources {
-        goals::count_block(conn, user, &goal, delta, now)?;
+        goals::count_block(conn, user, &goal, delta, task.completed_at, now)?;
     }
     if let Some(activity) = &task.activity_id {
         // Recounted from the done blocks themselves, so the figure cannot drift.
@@ -799,6 +811,8 @@ pub fn carry_over(
         .filter(tasks::user_id.eq(user))
         .filter(tasks::scheduled_date.lt(today))
         .filter(unfinished())
+        // A routine's missed block stays on its day: today has its own.
+        .filter(tasks::routine_id.is_null())
         .into_boxed::<crate::db::MultiBackend>();
     query = match chosen {
         CarrySelection::Only(ids) => query.filter(tasks::id.eq_any(ids)),

@@ -7,7 +7,7 @@ use diesel::prelude::*;
 use serde::{Deserialize, Serialize};
 
 use super::activities;
-use super::goals::{self, Goal};
+use super::goals::{self, Goal, GoalPeriod};
 use super::tasks::{self, Deleted, Placement};
 use crate::db::AnyConnection;
 use crate::db::schema::undo_actions;
@@ -26,9 +26,20 @@ pub enum Undo {
     /// A deleted block back, with its files.
     Block { deleted: Deleted },
     /// A deleted goal back, with the blocks that counted for it.
-    Goal { goal: Goal, tasks: Vec<TaskId> },
+    Goal {
+        goal: Goal,
+        tasks: Vec<TaskId>,
+        /// A repeating goal's finished periods.
+        #[serde(default)]
+        history: Vec<GoalPeriod>,
+    },
     /// An activity back in or out of the catalog.
     Activity { id: ActivityId, active: bool },
+    /// A routine ended ("delete this and following", "stop repeating") back, with
+    /// the blocks that went.
+    Series {
+        change: super::routines::SeriesChange,
+    },
     /// "Plan my day" taken back: the blocks it placed back where they were, the
     /// follow-up blocks it made deleted.
     Plan {
@@ -123,8 +134,17 @@ pub fn apply(
         Undo::Block { deleted } => {
             tasks::restore(conn, user, &deleted, now)?;
         }
-        Undo::Goal { goal, tasks } => {
-            goals::restore(conn, user, &goal, &tasks)?;
+        Undo::Goal {
+            goal,
+            tasks,
+            history,
+        } => {
+            if goals::restore(conn, user, &goal, &tasks)? {
+                goals::restore_periods(conn, &history)?;
+            }
+        }
+        Undo::Series { change } => {
+            super::routines::undo(conn, user, &change, now)?;
         }
         Undo::Activity { id, active } => {
             activities::set_active(conn, user, &id, active, now)?;

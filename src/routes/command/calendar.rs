@@ -9,9 +9,9 @@ use serde::Deserialize;
 
 use super::view::BlockView;
 use crate::auth::CurrentUser;
-use crate::db::models::tasks;
-use crate::domain::Notice;
+use crate::db::models::{routines, tasks};
 use crate::domain::plan::{self, Capacity};
+use crate::domain::{Notice, UserId};
 use crate::error::AppError;
 use crate::state::AppState;
 use crate::web::{PageContext, html, notice};
@@ -77,17 +77,32 @@ async fn load(
         any_day.unwrap_or(today),
         user.user.preferences.0.week_starts_on.weekday(),
     );
-    let id = user.id().clone();
-    let rows = state
-        .db(move |conn| {
-            Ok(tasks::in_range(
-                conn,
-                &id,
-                start,
-                start + Duration::days(6),
-            )?)
-        })
-        .await?;
+    let end = start + Duration::days(6);
+    let read = |id: UserId| {
+        move |conn: &mut crate::db::AnyConnection| -> Result<_, AppError> {
+            let pending = !routines::wanted(conn, &id, start, end, today)?.is_empty();
+            Ok((tasks::in_range(conn, &id, start, end)?, pending))
+        }
+    };
+    let (mut rows, pending) = state.db(read(user.id().clone())).await?;
+    if pending {
+        // The week's routine blocks not made yet: made once, then read again.
+        let (id, now) = (user.id().clone(), state.clock.stamp());
+        let first_day = user.user.preferences.0.week_starts_on.weekday();
+        state
+            .db_write_as(user, move |conn| {
+                Ok(crate::db::day::prepare(
+                    conn,
+                    &id,
+                    (start, end),
+                    today,
+                    first_day,
+                    now,
+                )?)
+            })
+            .await?;
+        rows = state.db(read(user.id().clone())).await?.0;
+    }
     let days = (0..7)
         .map(|i| {
             let date = start + Duration::days(i);

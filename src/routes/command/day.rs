@@ -8,7 +8,7 @@ use std::sync::Arc;
 use actix_web::http::StatusCode;
 use actix_web::{HttpResponse, web};
 use askama::Template;
-use chrono::{Duration, NaiveDate};
+use chrono::{Datelike, Duration, NaiveDate};
 use serde::Deserialize;
 
 use super::view::{BlockView, GoalCard, MAX_LANES, goal_cards};
@@ -121,6 +121,35 @@ async fn day_data(
     key: DayKey,
     version: Option<i64>,
 ) -> Result<Arc<DayData>, AppError> {
+    let data = read_day(state, user, key.clone(), version).await?;
+    if !data.pending {
+        return Ok(data);
+    }
+    // Routine blocks to make or a goal period to close: written once, then read
+    // again at the version that made.
+    let (id, now) = (user.id().clone(), state.clock.stamp());
+    let week = (key.week_start, key.week_start + chrono::Duration::days(6));
+    let (today, first_day) = (key.today, key.week_start.weekday());
+    state
+        .db_write_as(user, move |conn| {
+            Ok(crate::db::day::prepare(
+                conn, &id, week, today, first_day, now,
+            )?)
+        })
+        .await?;
+    read_day(state, user, key, None).await
+}
+
+/// The day's data at `version`: from the cache when it holds that version, else
+/// read (and cached unless something is pending). Without a version, it is read
+/// first: a request that has just written cannot use the one its session was
+/// loaded with.
+async fn read_day(
+    state: &web::Data<AppState>,
+    user: &CurrentUser,
+    key: DayKey,
+    version: Option<i64>,
+) -> Result<Arc<DayData>, AppError> {
     if let Some(hit) = version.and_then(|v| state.day_cache.get(user.id(), v, &key)) {
         return Ok(hit);
     }
@@ -139,7 +168,9 @@ async fn day_data(
                 }
             };
             let data = Arc::new(DayData::load(conn, &id, &key)?);
-            cache.put(id, version, key, data.clone());
+            if !data.pending {
+                cache.put(id, version, key, data.clone());
+            }
             Ok(data)
         })
         .await

@@ -10,7 +10,9 @@ use serde::Deserialize;
 use super::view::{GoalCard, goal_cards};
 use crate::auth::CurrentUser;
 use crate::db::models::activities;
-use crate::db::models::goals::{self, Goal, GoalFields};
+use std::collections::HashMap;
+
+use crate::db::models::goals::{self, Goal, GoalFields, GoalPeriod};
 use crate::db::models::undo::{self, Undo};
 use crate::domain::*;
 use crate::error::AppError;
@@ -43,6 +45,8 @@ pub struct GoalForm {
     pub due_date: String,
     /// Besides linked blocks: empty, `category:CODE` or `activity:<id>`.
     pub counts: String,
+    /// A ticked "Repeats": the goal starts again each period of its type.
+    pub recurs: String,
 }
 
 /// What a goal counts besides its linked blocks.
@@ -80,7 +84,16 @@ impl GoalForm {
                 (None, Some(a)) => format!("activity:{a}"),
                 (None, None) => String::new(),
             },
+            recurs: if goal.recurs {
+                "on".into()
+            } else {
+                String::new()
+            },
         }
+    }
+
+    pub fn repeats(&self) -> bool {
+        !self.recurs.is_empty()
     }
 
     pub fn parse(&self) -> Result<GoalFields, GoalErrors> {
@@ -102,6 +115,12 @@ impl GoalForm {
             && d < s
         {
             e.due_date = Some("the due date must not be before the start".into());
+        }
+        let recurs = self.repeats();
+        if recurs && (matches!(start, Some(Some(_))) || matches!(due, Some(Some(_)))) {
+            e.start_date = Some(
+                "a repeating goal runs in each period of its type: leave the dates empty".into(),
+            );
         }
         let (
             Some(title),
@@ -127,8 +146,24 @@ impl GoalForm {
             due_date,
             counts_category,
             counts_activity_id,
+            recurs,
+            // Set by the handler, which knows the user's today (see `in_period`).
+            period_start: None,
         })
     }
+}
+
+/// A repeating goal counts from the first day of the period holding today.
+fn in_period(
+    mut fields: GoalFields,
+    user: &CurrentUser,
+    now: chrono::DateTime<chrono::Utc>,
+) -> GoalFields {
+    let week = user.user.preferences.0.week_starts_on.weekday();
+    fields.period_start = fields
+        .recurs
+        .then(|| goals::period_of(fields.goal_type, user.today(now), week).0);
+    fields
 }
 
 /// A goal may count only the owner's own activity: another's is a 404.
@@ -170,7 +205,30 @@ pub struct GoalsPage {
     pub editing: Option<GoalId>,
     /// The catalog's activities a goal can count.
     pub activities: Vec<(ActivityId, String)>,
+    /// The latest finished periods of each repeating goal, newest first.
+    pub history: HashMap<GoalId, Vec<GoalPeriod>>,
 }
+
+/// How many of `past` reached their target.
+pub fn reached(past: &[GoalPeriod]) -> usize {
+    past.iter().filter(|p| p.reached()).count()
+}
+
+/// "Nov 23 – Nov 29" (one day alone for a daily goal).
+pub fn span(p: &GoalPeriod) -> String {
+    if p.period_start == p.period_end {
+        p.period_start.format("%a %b %-d").to_string()
+    } else {
+        format!(
+            "{} – {}",
+            p.period_start.format("%b %-d"),
+            p.period_end.format("%b %-d")
+        )
+    }
+}
+
+/// How many finished periods a repeating goal's card lists.
+const HISTORY_SHOWN: usize = 6;
 
 impl GoalsPage {
     /// "Also counts": every category and catalog activity.
@@ -204,6 +262,11 @@ impl GoalsPage {
 }
 
 impl GoalsPage {
+    /// A repeating goal's finished periods, newest first.
+    pub fn past(&self, goal: &Goal) -> &[GoalPeriod] {
+        self.history.get(&goal.id).map_or(&[], Vec::as_slice)
+    }
+
     pub fn is_tab(&self, t: &GoalType) -> bool {
         self.tab == Some(*t)
     }
@@ -264,14 +327,29 @@ async fn page(
     notice: Option<Notice>,
 ) -> Result<HttpResponse, AppError> {
     let id = user.id().clone();
-    let (list, catalog) = state
-        .db(move |conn| {
+    let (today, now) = (user.today(state.clock.now()), state.clock.stamp());
+    let week = user.user.preferences.0.week_starts_on.weekday();
+    let read = |id: UserId| {
+        move |conn: &mut crate::db::AnyConnection| -> Result<_, AppError> {
             Ok((
                 goals::list_for_user(conn, &id)?,
                 activities::list_active(conn, &id)?,
+                goals::history(conn, &id, HISTORY_SHOWN)?,
             ))
-        })
-        .await?;
+        }
+    };
+    let mut loaded = state.db(read(id.clone())).await?;
+    if goals::needs_roll_over(&loaded.0, today, week) {
+        // A repeating goal whose period ended starts the new one at zero.
+        let writer = id.clone();
+        state
+            .db_write_as(user, move |conn| {
+                Ok(goals::roll_over(conn, &writer, today, week, now)?)
+            })
+            .await?;
+        loaded = state.db(read(id)).await?;
+    }
+    let (list, catalog, history) = loaded;
     let mut ctx = PageContext::for_user(user, "goals");
     if notice.is_some() {
         ctx.notice = notice;
@@ -280,6 +358,7 @@ async fn page(
         ctx,
         tab: editor.tab,
         cards: goal_cards(list, user, state.clock.now()),
+        history,
         form: editor.form,
         errors: editor.errors,
         editing: editor.editing,
@@ -354,6 +433,7 @@ pub async fn create(
             .await;
         }
     };
+    let fields = in_period(fields, &user, state.clock.now());
     let tab = Some(fields.goal_type);
     let notice = Notice::new(format!("Set the goal “{}”.", fields.title));
     let (id, now) = (user.id().clone(), state.clock.stamp());
@@ -411,6 +491,7 @@ pub async fn update(
             .await;
         }
     };
+    let fields = in_period(fields, &user, state.clock.now());
     let tab = Some(fields.goal_type);
     let notice = Notice::new(format!("Saved the goal “{}”.", fields.title));
     let (id, now) = (user.id().clone(), state.clock.stamp());
@@ -444,6 +525,7 @@ pub async fn confirm_delete(
             detail: "Its blocks stay on your plan, no longer counting for it. Undo is offered for a minute afterwards.".into(),
             action: format!("/command/goals/{}/delete", goal.id),
             button: "Delete goal",
+            also: None,
             return_to: "/command/goals".into(),
         },
     )
@@ -465,13 +547,21 @@ pub async fn act(
                     .then(|| ("Marked the goal done.".to_string(), None)),
                 "reopen" => goals::set_completed(conn, &id, &goal_id, false, now)?
                     .then(|| ("Reopened the goal.".to_string(), None)),
-                "delete" => match goals::delete(conn, &id, &goal_id)? {
-                    Some((goal, tasks)) => {
+                "delete" => match (
+                    goals::periods_of(conn, &goal_id)?,
+                    goals::delete(conn, &id, &goal_id)?,
+                ) {
+                    (history, Some((goal, tasks))) => {
                         let what = format!("Deleted the goal “{}”; its blocks stay.", goal.title);
-                        let undo = undo::record(conn, &id, &what, Undo::Goal { goal, tasks }, now)?;
+                        let undo = Undo::Goal {
+                            goal,
+                            tasks,
+                            history,
+                        };
+                        let undo = undo::record(conn, &id, &what, undo, now)?;
                         Some((what, Some(undo)))
                     }
-                    None => None,
+                    (_, None) => None,
                 },
                 _ => None,
             };

@@ -13,6 +13,7 @@ use serde::Deserialize;
 use crate::auth::CurrentUser;
 use crate::db::AnyConnection;
 use crate::db::models::clients;
+use crate::db::models::routines;
 use crate::db::models::tasks::{self, Placement, Task, TaskFields};
 use crate::db::models::undo::{self, Undo};
 use crate::domain::day_planner::{BestHours, Proposal, Want, plan_day};
@@ -96,6 +97,27 @@ pub async fn show(
     } else {
         0
     };
+    let id = user.id().clone();
+    let pending = state
+        .db(move |conn| Ok(!routines::wanted(conn, &id, day, day, today)?.is_empty()))
+        .await?;
+    if pending {
+        // The day's routine blocks take their time before anything is proposed.
+        let (id, stamp) = (user.id().clone(), state.clock.stamp());
+        let first_day = user.user.preferences.0.week_starts_on.weekday();
+        state
+            .db_write_as(&user, move |conn| {
+                Ok(crate::db::day::prepare(
+                    conn,
+                    &id,
+                    (day, day),
+                    today,
+                    first_day,
+                    stamp,
+                )?)
+            })
+            .await?;
+    }
     let id = user.id().clone();
     let end_of_day = day.and_hms_opt(23, 59, 59).unwrap_or(local);
     let (found, taken) = state

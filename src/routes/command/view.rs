@@ -31,6 +31,8 @@ pub struct BlockView {
     pub placement: Option<Placement>,
     /// The block's context files (on the day plan).
     pub files: Vec<LinkedFile>,
+    /// One of a routine's blocks.
+    pub repeats: bool,
 }
 
 /// Lanes the timeline's grid classes go up to; more overlapping blocks share the last.
@@ -56,6 +58,7 @@ impl BlockView {
             goal_title: row.goal_title.clone(),
             placement: None,
             files: Vec::new(),
+            repeats: t.routine_id.is_some(),
         }
     }
 
@@ -157,6 +160,16 @@ impl GoalCard {
 
     pub fn done(&self) -> bool {
         self.goal.completed_at.is_some()
+    }
+
+    /// "week", for a repeating goal's words.
+    pub fn period_noun(&self) -> &'static str {
+        match self.goal.goal_type {
+            GoalType::Daily => "day",
+            GoalType::Weekly => "week",
+            GoalType::Monthly => "month",
+            GoalType::Yearly => "year",
+        }
     }
 
     pub fn percent(&self) -> u32 {

@@ -8,8 +8,8 @@ use serde::Deserialize;
 
 use super::respond;
 use crate::auth::CurrentUser;
-use crate::db::models::tasks;
 use crate::db::models::undo::{self, Undo};
+use crate::db::models::{routines, tasks};
 use crate::domain::notice::{count, place};
 use crate::domain::*;
 use crate::error::AppError;
@@ -19,9 +19,12 @@ use crate::web::forms::{date, time};
 use crate::web::{PageContext, return_path};
 
 #[derive(Deserialize)]
-pub struct ReturnForm {
+pub struct DeleteForm {
     #[serde(default)]
     return_to: String,
+    /// `following`: a routine's block and the routine from its day on.
+    #[serde(default)]
+    scope: String,
 }
 
 #[derive(Deserialize)]
@@ -52,7 +55,16 @@ pub async fn confirm_delete(
                 place(task.scheduled_date, task.scheduled_time, today)
             ),
             action: format!("/tasks/{}/delete", task.id),
-            button: "Delete block",
+            button: if task.routine_id.is_some() {
+                "Delete this one"
+            } else {
+                "Delete block"
+            },
+            // A routine's block: this one alone, or the routine from it on.
+            also: task
+                .routine_id
+                .is_some()
+                .then_some("Delete this and the following"),
             return_to: return_path(&query.return_to, "/"),
         },
     )
@@ -63,13 +75,26 @@ pub async fn delete(
     req: HttpRequest,
     user: CurrentUser,
     path: web::Path<TaskId>,
-    form: web::Form<ReturnForm>,
+    form: web::Form<DeleteForm>,
 ) -> Result<HttpResponse, AppError> {
     let (id, task_id, now) = (user.id().clone(), path.into_inner(), state.clock.stamp());
     let back = return_path(&form.return_to, "/");
+    let following = form.scope == "following";
     let notice = state
         .db_write_as(&user, move |conn| {
+            if following && let Some(change) = routines::delete_following(conn, &id, &task_id, now)?
+            {
+                let what = format!(
+                    "“{}” no longer repeats from this block on; {} removed.",
+                    change.before.title,
+                    count(change.removed.len(), "planned block", "planned blocks")
+                );
+                let undo = undo::record(conn, &id, &what, Undo::Series { change }, now)?;
+                return Ok((what, undo));
+            }
             let deleted = tasks::delete(conn, &id, &task_id, now)?.ok_or(AppError::NotFound)?;
+            // A routine's block deleted alone is not made again.
+            routines::skip(conn, &deleted.task)?;
             let what = format!("Deleted “{}”.", deleted.task.title);
             let undo = undo::record(conn, &id, &what, Undo::Block { deleted }, now)?;
             Ok((what, undo))

@@ -14,8 +14,10 @@ use crate::db::models::activities::{self, Activity};
 use crate::db::models::assets::{self, LinkedFile};
 use crate::db::models::goals::{self, Goal};
 use crate::db::models::projects;
+use crate::db::models::routines::{self, Routine};
 use crate::db::models::tasks::{self, BadLink, Edited, Task, TaskFields};
 use crate::domain::notice::place;
+use crate::domain::routine;
 use crate::domain::*;
 use crate::error::AppError;
 use crate::state::AppState;
@@ -35,6 +37,8 @@ pub struct TaskErrors {
     pub time_block_minutes: Option<String>,
     pub project_id: Option<String>,
     pub goal_id: Option<String>,
+    pub repeat: Option<String>,
+    pub scope: Option<String>,
 }
 
 impl TaskErrors {
@@ -59,6 +63,20 @@ pub struct TaskForm {
     pub goal_id: String,
     pub activity_id: String,
     pub return_to: String,
+    /// How the block repeats: empty (it does not), or a `Cadence`.
+    pub repeat: String,
+    /// The chosen days of a `DAYS` repeat, each ticked box present.
+    pub repeat_mon: String,
+    pub repeat_tue: String,
+    pub repeat_wed: String,
+    pub repeat_thu: String,
+    pub repeat_fri: String,
+    pub repeat_sat: String,
+    pub repeat_sun: String,
+    /// The last day it repeats on; empty: for ever.
+    pub repeat_until: String,
+    /// For a routine's block: `this` (the block alone) or `following`.
+    pub scope: String,
 }
 
 impl TaskForm {
@@ -143,6 +161,71 @@ impl TaskForm {
         })
     }
 
+    /// The boxes of the chosen days, in form order.
+    fn day_boxes(&self) -> [&str; 7] {
+        [
+            &self.repeat_mon,
+            &self.repeat_tue,
+            &self.repeat_wed,
+            &self.repeat_thu,
+            &self.repeat_fri,
+            &self.repeat_sat,
+            &self.repeat_sun,
+        ]
+    }
+
+    /// Whether the chosen-days box of `short` ("mon") is ticked.
+    pub fn repeats_on(&self, short: &str) -> bool {
+        routine::DAYS
+            .iter()
+            .zip(self.day_boxes())
+            .any(|((_, s, _), ticked)| *s == short && !ticked.is_empty())
+    }
+
+    /// The repeat asked for, from the block's day; `None` when it does not repeat.
+    pub fn parse_repeat(&self, day: Option<NaiveDate>) -> Result<Option<Repeat>, String> {
+        let raw = self.repeat.trim();
+        if raw.is_empty() {
+            return Ok(None);
+        }
+        let cadence = Cadence::parse(raw).map_err(|_| "choose how it repeats".to_string())?;
+        let day = day.ok_or("a repeating block needs a day to start on")?;
+        let chosen = Weekdays::of(
+            routine::DAYS
+                .iter()
+                .zip(self.day_boxes())
+                .filter(|(_, ticked)| !ticked.is_empty())
+                .map(|((d, _, _), _)| *d),
+        );
+        let until = date(&self.repeat_until)?;
+        Repeat::new(cadence, chosen, day, until)
+            .map(Some)
+            .map_err(str::to_string)
+    }
+
+    /// The repeat fields filled from `routine`.
+    fn with_repeat(mut self, routine: &Routine) -> Self {
+        let repeat = routine.repeat();
+        self.repeat = routine.cadence.as_str().into();
+        let ticked = |d| {
+            if repeat.days.has(d) {
+                "on".to_string()
+            } else {
+                String::new()
+            }
+        };
+        self.repeat_mon = ticked(chrono::Weekday::Mon);
+        self.repeat_tue = ticked(chrono::Weekday::Tue);
+        self.repeat_wed = ticked(chrono::Weekday::Wed);
+        self.repeat_thu = ticked(chrono::Weekday::Thu);
+        self.repeat_fri = ticked(chrono::Weekday::Fri);
+        self.repeat_sat = ticked(chrono::Weekday::Sat);
+        self.repeat_sun = ticked(chrono::Weekday::Sun);
+        self.repeat_until = routine.until.map(|d| d.to_string()).unwrap_or_default();
+        self.scope = "this".into();
+        self
+    }
+
     /// The form for editing `task`, coming back to `return_to` (or its day).
     fn of(task: Task, return_to: Option<&str>) -> Self {
         let date = task
@@ -165,6 +248,7 @@ impl TaskForm {
             activity_id: task.activity_id.map(|a| a.to_string()).unwrap_or_default(),
             return_to: return_path(return_to.unwrap_or_default(), &format!("/?date={date}")),
             scheduled_date: date,
+            ..Default::default()
         }
     }
 }
@@ -189,6 +273,8 @@ pub struct TaskFormPage {
     pub attachable: Vec<(AssetId, String)>,
     /// Catalog entries to start the new block from (at the slot picked, if any).
     pub catalog: Vec<Activity>,
+    /// The routine the block is one of.
+    pub routine: Option<Routine>,
 }
 
 impl TaskFormPage {
@@ -214,6 +300,15 @@ impl TaskFormPage {
             ),
             None => self.form.return_to.clone(),
         }
+    }
+
+    /// "Does not repeat" and every cadence.
+    pub fn repeat_choices(&self) -> Vec<(String, String)> {
+        Cadence::choices()
+    }
+
+    pub fn days(&self) -> &'static [(chrono::Weekday, &'static str, &'static str); 7] {
+        &routine::DAYS
     }
 
     pub fn lengths(&self) -> [u16; 8] {
@@ -284,6 +379,8 @@ struct Choices {
     attachable: Vec<(AssetId, String)>,
     /// The catalog, offered on a new block not yet taken from it.
     catalog: Vec<Activity>,
+    /// The routine of the block edited, if it is one's.
+    routine: Option<Routine>,
 }
 
 impl Choices {
@@ -293,6 +390,13 @@ impl Choices {
         task: Option<&TaskId>,
         offer_catalog: bool,
     ) -> diesel::QueryResult<Self> {
+        let routine = match task {
+            Some(task) => match tasks::find(conn, user, task)?.and_then(|t| t.routine_id) {
+                Some(routine) => routines::find(conn, user, &routine)?,
+                None => None,
+            },
+            None => None,
+        };
         let (files, attachable) = match task {
             Some(task) => {
                 let files = assets::linked_to_tasks(conn, user, &[task])?
@@ -316,6 +420,7 @@ impl Choices {
             } else {
                 Vec::new()
             },
+            routine,
         })
     }
 }
@@ -328,7 +433,7 @@ async fn render_form(
     editing: Editing,
 ) -> Result<HttpResponse, AppError> {
     let Editing {
-        form,
+        mut form,
         errors,
         task_id,
     } = editing;
@@ -338,6 +443,10 @@ async fn render_form(
     let choices = state
         .db(move |conn| Ok(Choices::load(conn, &id, task.as_ref(), offer_catalog)?))
         .await?;
+    // A routine's block opens with the routine's repeat, for "this and following".
+    if let Some(routine) = choices.routine.as_ref().filter(|_| form.scope.is_empty()) {
+        form = form.with_repeat(routine);
+    }
     // Completed goals are offered only when the block already counts toward one.
     let goals = choices
         .goals
@@ -361,6 +470,7 @@ async fn render_form(
         files: choices.files,
         attachable: choices.attachable,
         catalog: choices.catalog,
+        routine: choices.routine,
     };
     if page.in_editor {
         html(status, &page.as_form())
@@ -498,17 +608,33 @@ pub async fn create(
     form: web::Form<TaskForm>,
 ) -> Result<HttpResponse, AppError> {
     let form = form.into_inner();
-    let fields = match form.parse() {
-        Ok(fields) => fields,
+    let parsed = form.parse().and_then(|fields| {
+        let repeat = form
+            .parse_repeat(fields.scheduled_date)
+            .map_err(|e| TaskErrors {
+                repeat: Some(e),
+                ..Default::default()
+            })?;
+        Ok((fields, repeat))
+    });
+    let (fields, repeat) = match parsed {
+        Ok(parsed) => parsed,
         Err(errors) => {
             return refuse(&state, &req, &user, Editing::new_block(form, errors)).await;
         }
     };
     let (id, now) = (user.id().clone(), state.clock.stamp());
-    let notice = saved_words("Planned", &fields, user.today(state.clock.now()));
+    let notice = repeat_words(
+        saved_words("Planned", &fields, user.today(state.clock.now())),
+        repeat.as_ref(),
+    );
     let created = state
         .db_write_as(&user, move |conn| {
-            Ok(tasks::create(conn, &id, &fields, now)?)
+            let created = tasks::create(conn, &id, &fields, now)?;
+            if let (Ok(task), Some(repeat)) = (&created, repeat) {
+                routines::start(conn, &id, task, repeat, now)?;
+            }
+            Ok(created)
         })
         .await?;
     if let Err(bad) = created {
@@ -528,6 +654,18 @@ pub async fn create(
         Some(notice),
     )
     .await
+}
+
+/// "…; it repeats every weekday."
+fn repeat_words(notice: Notice, repeat: Option<&Repeat>) -> Notice {
+    match repeat {
+        Some(r) => Notice::new(format!(
+            "{} It repeats: {}.",
+            notice.text,
+            r.describe().to_lowercase()
+        )),
+        None => notice,
+    }
 }
 
 /// "Planned “Write proposal” for today at 14:00."
@@ -565,6 +703,56 @@ pub async fn edit(
     render_form(&state, &req, &user, StatusCode::OK, editing).await
 }
 
+/// What a saved block does to its routine, decided before anything is written.
+enum Series {
+    /// Not a routine's block, and not made one.
+    None,
+    /// A block that starts repeating from its day.
+    Start(Repeat),
+    /// A routine's block saved alone.
+    ThisOne,
+    /// A routine's block and the following ones: the new repeat, or `None` to
+    /// stop repeating from this block on.
+    Following(Option<Repeat>),
+}
+
+/// What the form asks of the block's routine (`routine`: the block's, if any).
+fn series_of(
+    form: &TaskForm,
+    fields: &TaskFields,
+    routine: Option<&Routine>,
+) -> Result<Series, TaskErrors> {
+    let repeat = form
+        .parse_repeat(fields.scheduled_date)
+        .map_err(|e| TaskErrors {
+            repeat: Some(e),
+            ..Default::default()
+        })?;
+    let Some(routine) = routine else {
+        return Ok(repeat.map_or(Series::None, Series::Start));
+    };
+    if form.scope == "following" {
+        return Ok(Series::Following(repeat));
+    }
+    let was = routine.repeat();
+    let same = repeat.is_some_and(|r| {
+        r.cadence == was.cadence
+            && r.until == was.until
+            && (r.days == was.days || r.cadence == Cadence::Weekly)
+    });
+    if same {
+        Ok(Series::ThisOne)
+    } else {
+        Err(TaskErrors {
+            scope: Some(
+                "a new repeat applies to this and the following blocks: choose that, or keep the repeat as it was"
+                    .into(),
+            ),
+            ..Default::default()
+        })
+    }
+}
+
 pub async fn update(
     state: web::Data<AppState>,
     req: HttpRequest,
@@ -580,11 +768,53 @@ pub async fn update(
             return refuse(&state, &req, &user, Editing::block(form, errors, task_id)).await;
         }
     };
+    let (id, lookup) = (user.id().clone(), task_id.clone());
+    let routine = state
+        .db(move |conn| {
+            Ok(
+                match tasks::find(conn, &id, &lookup)?.and_then(|t| t.routine_id) {
+                    Some(r) => routines::find(conn, &id, &r)?,
+                    None => None,
+                },
+            )
+        })
+        .await?;
+    let series = match series_of(&form, &fields, routine.as_ref()) {
+        Ok(series) => series,
+        Err(errors) => {
+            return refuse(&state, &req, &user, Editing::block(form, errors, task_id)).await;
+        }
+    };
     let (id, target, now) = (user.id().clone(), task_id.clone(), state.clock.stamp());
-    let notice = saved_words("Saved", &fields, user.today(state.clock.now()));
+    let saved = saved_words("Saved", &fields, user.today(state.clock.now()));
+    let notice = match &series {
+        Series::Start(r) => repeat_words(saved, Some(r)),
+        Series::Following(Some(r)) => Notice::new(format!(
+            "{} This and the following blocks: {}.",
+            saved.text,
+            r.describe().to_lowercase()
+        )),
+        Series::Following(None) => Notice::new(format!(
+            "{} It no longer repeats from this block on.",
+            saved.text
+        )),
+        Series::None | Series::ThisOne => saved,
+    };
     let updated = state
         .db_write_as(&user, move |conn| {
-            Ok(tasks::update(conn, &id, &target, &fields, now)?)
+            let edited = tasks::update(conn, &id, &target, &fields, now)?;
+            if edited == Edited::Saved {
+                match series {
+                    Series::Start(repeat) => {
+                        routines::start(conn, &id, &target, repeat, now)?;
+                    }
+                    Series::Following(repeat) => {
+                        routines::edit_following(conn, &id, &target, repeat, now)?;
+                    }
+                    Series::None | Series::ThisOne => {}
+                }
+            }
+            Ok(edited)
         })
         .await?;
     match updated {

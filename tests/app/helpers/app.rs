@@ -400,6 +400,40 @@ impl TestApp {
             .unwrap()
     }
 
+    /// A block planned through the form (a 90-minute Code block in the backlog
+    /// unless `fields` say otherwise); its id.
+    pub async fn add_block(
+        &self,
+        browser: &Browser,
+        title: &str,
+        fields: &[(&str, &str)],
+    ) -> String {
+        use diesel::prelude::*;
+        use lauf::db::schema::tasks;
+        let mut form = vec![
+            ("title", title),
+            ("category", "CODE"),
+            ("priority", "MEDIUM"),
+            ("energy_level", "DEEP_WORK"),
+            ("time_block_minutes", "90"),
+            ("scheduled_date", ""),
+            ("scheduled_time", ""),
+            ("return_to", "/"),
+        ];
+        for (k, v) in fields {
+            form.retain(|(key, _)| key != k);
+            form.push((k, v));
+        }
+        let res = browser.submit("/tasks/new", "/tasks", &form).await;
+        assert_eq!(res.status, 303, "creating {title}: {}", res.text());
+        tasks::table
+            .filter(tasks::title.eq(title))
+            .order(tasks::created_at.asc())
+            .select(tasks::id)
+            .first(&mut *self.conn())
+            .unwrap()
+    }
+
     /// Every stored object's key.
     pub async fn stored_keys(&self) -> Vec<String> {
         use lauf::storage::ObjectStore;

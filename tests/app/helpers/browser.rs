@@ -75,6 +75,30 @@ impl Response {
     }
 
     /// The CSRF token the page carries in its forms.
+    /// The Undo button's form on the page (or in an htmx answer's status swap):
+    /// its action and its hidden fields.
+    pub fn undo_form(&self) -> (String, Vec<(String, String)>) {
+        let html = self.page();
+        let form = scraper::Selector::parse("#flash form.undo-form, [hx-swap-oob] form.undo-form")
+            .unwrap();
+        let input = scraper::Selector::parse("input[type=hidden]").unwrap();
+        let form = html
+            .select(&form)
+            .next()
+            .unwrap_or_else(|| panic!("no Undo offered: {}", self.text_of("#flash")));
+        let fields = form
+            .select(&input)
+            .map(|i| {
+                let v = i.value();
+                (
+                    v.attr("name").unwrap().to_string(),
+                    v.attr("value").unwrap_or_default().to_string(),
+                )
+            })
+            .collect();
+        (form.value().attr("action").unwrap().to_string(), fields)
+    }
+
     pub fn csrf_token(&self) -> String {
         let marker = "name=\"csrf_token\" value=\"";
         let start = self
@@ -419,6 +443,19 @@ impl Browser {
         let mut fields = vec![("csrf_token", token.as_str())];
         fields.extend_from_slice(form);
         self.post(action, &fields).await
+    }
+
+    /// Presses the Undo button `page` offers (a plain form) and follows it back.
+    pub async fn press_undo(&self, page: &Response) -> Response {
+        let (action, fields) = page.undo_form();
+        let pairs: Vec<(&str, &str)> = fields
+            .iter()
+            .map(|(k, v)| (k.as_str(), v.as_str()))
+            .collect();
+        let res = self.post(&action, &pairs).await;
+        assert_eq!(res.status, 303, "{}", res.text());
+        let back = res.header("location").unwrap();
+        self.get(&back).await
     }
 
     pub async fn submit(&self, page: &str, action: &str, form: &[(&str, &str)]) -> Response {
