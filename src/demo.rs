@@ -20,6 +20,7 @@ use crate::db::models::clients::{self, Client};
 use crate::db::models::goals::{self, Goal};
 use crate::db::models::opportunities::{self, Opportunity};
 use crate::db::models::projects::{self, Project};
+use crate::db::models::routines::{self, Routine};
 use crate::db::models::tasks::{self, Task};
 use crate::db::{AnyConnection, Json};
 use crate::domain::*;
@@ -433,7 +434,14 @@ fn fill_workspace(
             period_start: None,
         };
     let mut all_goals = vec![
-        goal("Two deep-work blocks", GoalType::Daily, 2, today, today),
+        // A repeating goal: it starts again each day, keeping the days before.
+        Goal {
+            recurs: true,
+            period_start: Some(today),
+            start_date: None,
+            due_date: None,
+            ..goal("Two deep-work blocks", GoalType::Daily, 2, today, today)
+        },
         goal(
             "Ship client deliverables",
             GoalType::Weekly,
@@ -739,6 +747,30 @@ fn fill_workspace(
     for chunk in all_tasks.chunks(500) {
         tasks::insert_batch(conn, chunk)?;
     }
+    // A routine before the day's work: its blocks are made as days are shown.
+    routines::insert(
+        conn,
+        &Routine {
+            id: RoutineId::generate(),
+            user_id: user.clone(),
+            title: "Plan the day".into(),
+            description: Some("Inbox, calendar, the day's three things.".into()),
+            category: TaskCategory::Admin,
+            priority: Priority::Medium,
+            energy_level: EnergyLevel::Light,
+            project_id: None,
+            activity_id: None,
+            goal_id: None,
+            start_time: TimeOfDay::parse("07:00").ok(),
+            minutes: BlockMinutes::new(15).unwrap_or(BlockMinutes::DEFAULT),
+            cadence: Cadence::Weekdays,
+            weekdays: Weekdays::WORK.bits(),
+            starts_on: today,
+            until: None,
+            created_at: stamp,
+            updated_at: stamp,
+        },
+    )?;
     Ok(DemoCounts {
         activities: catalog.len(),
         goals: all_goals.len(),

@@ -301,12 +301,20 @@
     return block.getBoundingClientRect().height / Number(block.dataset.minutes);
   }
   var drag = null;
+  // On a touch screen a finger scrolls the page: a block is picked up by holding
+  // it still for a moment (its lower edge, the resize handle, at once).
+  var HOLD_MS = 350;
+  var held = null;
+  function dropHold() {
+    if (held) clearTimeout(held.timer);
+    held = null;
+  }
   document.addEventListener("pointerdown", function (event) {
     if (event.button !== 0 || !event.target.closest) return;
     var block = event.target.closest(".timeline .block[data-start]");
     if (!block || event.target.closest("button, a, summary, input, select, .menu-panel")) return;
     var timeline = block.closest(".timeline");
-    drag = {
+    var start = {
       block: block,
       resize: !!event.target.closest(".resize-handle"),
       y: event.clientY,
@@ -315,9 +323,37 @@
       scale: pxPerMinute(timeline, block),
       day: timeline.dataset.day,
       moved: false,
+      touch: event.pointerType === "touch",
       label: block.querySelector(".block-time"),
       text: block.querySelector(".block-time") ? block.querySelector(".block-time").textContent : ""
     };
+    if (!start.touch || start.resize) {
+      drag = start;
+      return;
+    }
+    dropHold();
+    held = {
+      x: event.clientX,
+      y: event.clientY,
+      timer: setTimeout(function () {
+        held = null;
+        drag = start;
+        block.classList.add("is-held");
+      }, HOLD_MS)
+    };
+  });
+  // A finger that moves before the hold is scrolling: no drag.
+  document.addEventListener("pointermove", function (event) {
+    if (held && Math.abs(event.clientY - held.y) + Math.abs(event.clientX - held.x) > 8) dropHold();
+  });
+  document.addEventListener("pointerup", dropHold);
+  document.addEventListener("pointercancel", dropHold);
+  // Once a block is held, the finger moves it, not the page.
+  document.addEventListener("touchmove", function (event) {
+    if ((drag && drag.touch) || weekHeld) event.preventDefault();
+  }, { passive: false });
+  document.addEventListener("contextmenu", function (event) {
+    if (held || (drag && drag.touch) || weekHeld) event.preventDefault();
   });
   function dragged(d, event) {
     var steps = Math.round((event.clientY - d.y) / d.scale / STEP) * STEP;
@@ -333,6 +369,7 @@
     if (!drag) return;
     var dy = event.clientY - drag.y;
     if (!drag.moved && Math.abs(dy) < 6) return;
+    if (drag.touch) autoScroll(event.clientY);
     if (!drag.moved) {
       drag.moved = true;
       drag.block.classList.add("is-dragging");
@@ -351,6 +388,7 @@
     if (!drag) return;
     var d = drag;
     drag = null;
+    d.block.classList.remove("is-held");
     if (!d.moved) return;
     d.block.classList.remove("is-dragging");
     var at = dragged(d, event);
@@ -369,6 +407,13 @@
   }
   document.addEventListener("pointerup", function (event) { endDrag(event, false); });
   document.addEventListener("pointercancel", function (event) { endDrag(event, true); });
+
+  // A finger near the top or bottom of the screen scrolls the page along.
+  function autoScroll(y) {
+    var edge = 48;
+    if (y < edge) window.scrollBy(0, -12);
+    else if (y > window.innerHeight - edge) window.scrollBy(0, 12);
+  }
 
   // The week: HTML drag and drop between day columns and onto the week links.
   var weekDragged = null;
@@ -405,6 +450,62 @@
     target.classList.remove("is-drop-target");
     if (date !== card.dataset.date) moveBlock(card, { date: date, keep_time: "keep" }, "#week-grid");
   });
+
+  // The week by touch (phones have no HTML drag and drop): hold a card, move it
+  // onto another day's column or a week link, let go.
+  var weekHeld = null;
+  var weekHold = null;
+  function dropWeekHold() {
+    if (weekHold) clearTimeout(weekHold.timer);
+    weekHold = null;
+  }
+  function weekTargetAt(x, y) {
+    var under = document.elementFromPoint(x, y);
+    return under && under.closest ? under.closest(".week-col[data-date], [data-drop-shift]") : null;
+  }
+  document.addEventListener("pointerdown", function (event) {
+    if (event.pointerType !== "touch" || !event.target.closest) return;
+    var card = event.target.closest(".week-block[data-block]");
+    if (!card || event.target.closest("button, a, select, input, label")) return;
+    dropWeekHold();
+    weekHold = {
+      x: event.clientX,
+      y: event.clientY,
+      timer: setTimeout(function () {
+        weekHold = null;
+        weekHeld = { card: card, x: event.clientX, y: event.clientY, target: null };
+        card.classList.add("is-held", "is-dragging");
+      }, HOLD_MS)
+    };
+  });
+  document.addEventListener("pointermove", function (event) {
+    if (weekHold && Math.abs(event.clientY - weekHold.y) + Math.abs(event.clientX - weekHold.x) > 8) dropWeekHold();
+    if (!weekHeld) return;
+    event.preventDefault();
+    autoScroll(event.clientY);
+    weekHeld.card.style.transform = "translate(" + (event.clientX - weekHeld.x) + "px," + (event.clientY - weekHeld.y) + "px)";
+    weekHeld.card.style.pointerEvents = "none";
+    var target = weekTargetAt(event.clientX, event.clientY);
+    if (weekHeld.target && weekHeld.target !== target) weekHeld.target.classList.remove("is-drop-target");
+    if (target) target.classList.add("is-drop-target");
+    weekHeld.target = target;
+  });
+  function endWeekHold(event, cancelled) {
+    dropWeekHold();
+    if (!weekHeld) return;
+    var h = weekHeld;
+    weekHeld = null;
+    h.card.classList.remove("is-held", "is-dragging");
+    h.card.style.transform = "";
+    h.card.style.pointerEvents = "";
+    var target = cancelled ? null : weekTargetAt(event.clientX, event.clientY);
+    document.querySelectorAll(".is-drop-target").forEach(function (t) { t.classList.remove("is-drop-target"); });
+    if (!target) return;
+    var date = target.dataset.date || shiftDate(h.card.dataset.date, Number(target.dataset.dropShift));
+    if (date !== h.card.dataset.date) moveBlock(h.card, { date: date, keep_time: "keep" }, "#week-grid");
+  }
+  document.addEventListener("pointerup", function (event) { endWeekHold(event, false); });
+  document.addEventListener("pointercancel", function (event) { endWeekHold(event, true); });
 
   // The keyboard's way to do the same with the selected block.
   document.addEventListener("keydown", function (event) {

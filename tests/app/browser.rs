@@ -1186,6 +1186,154 @@ async fn blocks_are_dragged_to_a_new_time_length_and_day(backend: Backend) {
 
 on_both_backends!(blocks_are_dragged_to_a_new_time_length_and_day);
 
+/// On a phone: a finger that holds a block picks it up and moves it (a finger
+/// that just swipes scrolls the page), and a held week card goes to another day.
+async fn blocks_are_moved_by_touch_on_a_phone(backend: Backend) {
+    use fantoccini::actions::{InputSource, PointerAction, TouchActions};
+    let Some(app) = spawn_app(backend).await else {
+        return;
+    };
+    let Some(mut chrome) = Chrome::start(&app, &format!("touch-{backend:?}"), true).await else {
+        return;
+    };
+    chrome.sign_up("touch@example.com").await;
+    let today = chrono::Utc::now()
+        .with_timezone(&chrono_tz::Europe::Berlin)
+        .date_naive();
+    chrome
+        .visit(&format!("/tasks/new?date={today}&return_to=/"))
+        .await;
+    chrome
+        .fill_and_press(
+            ".task-editor form",
+            &[
+                ("title", "Write the API"),
+                ("category", "CODE"),
+                ("scheduled_time", "09:00"),
+                ("time_block_minutes", "60"),
+            ],
+            "button.primary",
+        )
+        .await;
+    chrome.visit(&format!("/?date={today}")).await;
+    // Each visit checks the page at both widths and leaves it at 1280: a phone again.
+    chrome.client.set_window_size(375, 740).await.unwrap();
+    let scale = js(
+        &chrome,
+        "const h = document.querySelectorAll('.timeline .hour'); return (h[1].getBoundingClientRect().top - h[0].getBoundingClientRect().top) / 60;",
+    )
+    .await
+    .as_f64()
+    .unwrap();
+    let driver = chrome.client.clone();
+    let touch = |css: &'static str, hold_ms: u64, dx: f64, dy: f64| {
+        let client = driver.clone();
+        async move {
+            let element = client.find(Locator::Css(css)).await.unwrap();
+            let handle = serde_json::to_value(&element).unwrap();
+            client
+                .execute(
+                    "arguments[0].scrollIntoView({block: 'center'})",
+                    vec![handle],
+                )
+                .await
+                .unwrap();
+            let finger = TouchActions::new("finger".into())
+                .then(PointerAction::MoveToElement {
+                    element,
+                    duration: None,
+                    x: 0.0,
+                    y: 0.0,
+                })
+                .then(PointerAction::Down { button: 0 })
+                .then(PointerAction::Pause {
+                    duration: std::time::Duration::from_millis(hold_ms),
+                })
+                .then(PointerAction::MoveBy {
+                    duration: Some(std::time::Duration::from_millis(150)),
+                    x: dx / 2.0,
+                    y: dy / 2.0,
+                })
+                .then(PointerAction::MoveBy {
+                    duration: Some(std::time::Duration::from_millis(150)),
+                    x: dx / 2.0,
+                    y: dy / 2.0,
+                })
+                .then(PointerAction::Up { button: 0 });
+            client.perform_actions(finger).await.unwrap();
+            client.release_actions().await.unwrap();
+        }
+    };
+    let stored = || {
+        use diesel::prelude::*;
+        use lauf::db::schema::tasks;
+        tasks::table
+            .select((tasks::scheduled_date, tasks::scheduled_time))
+            .first::<(Option<chrono::NaiveDate>, Option<String>)>(&mut *app.conn())
+            .unwrap()
+    };
+    // A quick swipe over the block moves nothing.
+    touch("#day-plan .block .block-title", 0, 0.0, 61.0 * scale).await;
+    chrome.settle().await;
+    assert_eq!(
+        stored().1.as_deref(),
+        Some("09:00"),
+        "a swipe is not a drag"
+    );
+    // Held, then moved an hour down.
+    touch("#day-plan .block .block-title", 600, 0.0, 61.0 * scale).await;
+    wait_for(&chrome, "document.querySelector('#flash .notice') !== null").await;
+    assert_eq!(
+        chrome.text("#day-plan .block .block-time").await,
+        "10:00–11:00",
+        "moved by a held finger"
+    );
+    assert_eq!(stored().1.as_deref(), Some("10:00"));
+
+    // The week: held, and dropped on the next day's column.
+    chrome
+        .visit(&format!("/command/calendar?week={today}"))
+        .await;
+    chrome.client.set_window_size(375, 740).await.unwrap();
+    let next = today + chrono::Duration::days(1);
+    let has_next = js(
+        &chrome,
+        &format!("return document.querySelector('.week-col[data-date=\"{next}\"]') !== null"),
+    )
+    .await;
+    let (drop_on, lands) = if has_next == json!(true) {
+        (format!(".week-col[data-date=\"{next}\"]"), next)
+    } else {
+        (
+            "[data-drop-shift=\"7\"]".to_string(),
+            today + chrono::Duration::days(7),
+        )
+    };
+    // From the card's middle to the target's, in CSS pixels of the viewport.
+    let offset = js(
+        &chrome,
+        &format!(
+            "const card = document.querySelector('.week-block[data-block] .block-title');
+             card.scrollIntoView({{block: 'center'}});
+             const a = card.getBoundingClientRect();
+             const b = document.querySelector('{drop_on}').getBoundingClientRect();
+             return [b.left + Math.min(b.width / 2, 40) - (a.left + a.width / 2), b.top + Math.min(b.height / 2, 60) - (a.top + a.height / 2)];"
+        ),
+    )
+    .await;
+    let (dx, dy) = (offset[0].as_f64().unwrap(), offset[1].as_f64().unwrap());
+    touch(".week-block[data-block] .block-title", 600, dx, dy).await;
+    chrome.settle().await;
+    assert_eq!(
+        stored(),
+        (Some(lands), Some("10:00".into())),
+        "dropped on another day by touch"
+    );
+    chrome.client.clone().close().await.unwrap();
+}
+
+on_both_backends!(blocks_are_moved_by_touch_on_a_phone);
+
 /// A new account's first day: the getting-started card's buttons are on screen
 /// and work, at both widths.
 async fn a_new_account_gets_started_in_the_browser(backend: Backend) {
@@ -1312,3 +1460,169 @@ async fn plan_my_day_in_the_browser(backend: Backend) {
 }
 
 on_both_backends!(plan_my_day_in_the_browser);
+
+/// Each of `selectors` (the first match of each), scrolled to: visible, inside the
+/// viewport, not clipped by an ancestor, not covered. What fails, as text.
+const SEEN: &str = r#"
+const problems = [];
+for (const css of arguments[0]) {
+  const el = document.querySelector(css);
+  if (!el) { problems.push(css + ': missing'); continue; }
+  el.scrollIntoView({block: 'center', inline: 'nearest'});
+  const r = el.getBoundingClientRect();
+  if (r.width < 1 || r.height < 1) { problems.push(css + ': not rendered'); continue; }
+  if (r.top < 0 || r.left < 0 || r.bottom > innerHeight || r.right > document.documentElement.clientWidth) {
+    problems.push(css + ': outside the viewport'); continue;
+  }
+  let clipped = false;
+  for (let a = el.parentElement; a && !clipped; a = a.parentElement) {
+    const s = getComputedStyle(a);
+    if (s.overflowX !== 'visible' || s.overflowY !== 'visible') {
+      const b = a.getBoundingClientRect();
+      clipped = r.top < b.top - 1 || r.bottom > b.bottom + 1 || r.left < b.left - 1 || r.right > b.right + 1;
+      if (clipped) problems.push(css + ': clipped by ' + a.tagName + '.' + a.className);
+    }
+  }
+  const hit = document.elementFromPoint(r.left + r.width / 2, r.top + r.height / 2);
+  if (!clipped && !(hit === el || el.contains(hit) || (el.labels && [...el.labels].some(l => l.contains(hit))))) {
+    problems.push(css + ': covered by ' + (hit ? hit.outerHTML.slice(0, 80) : 'nothing'));
+  }
+}
+return problems;
+"#;
+
+async fn unseen(chrome: &Chrome, selectors: &[&str]) -> Value {
+    chrome
+        .client
+        .execute(SEEN, vec![json!(selectors)])
+        .await
+        .unwrap()
+}
+
+/// A routine made from the block form, at both widths: it repeats the next day,
+/// says so on the block, its delete asks "this one or the following", and the
+/// routines page lists it; a repeating goal is set from the goals form.
+async fn a_routine_is_planned_and_ended_in_the_browser(backend: Backend) {
+    let Some(app) = spawn_app(backend).await else {
+        return;
+    };
+    let Some(mut chrome) = Chrome::start(&app, &format!("routines-{backend:?}"), true).await else {
+        return;
+    };
+    chrome.sign_up("routine@example.com").await;
+    let today = chrono::Utc::now()
+        .with_timezone(&chrono_tz::Europe::Berlin)
+        .date_naive();
+    let tomorrow = today + chrono::Duration::days(1);
+    chrome
+        .visit(&format!("/tasks/new?date={today}&return_to=/"))
+        .await;
+    chrome.click("details.repeat > summary").await;
+    for width in [375, 1280] {
+        chrome.client.set_window_size(width, 800).await.unwrap();
+        let problems = unseen(
+            &chrome,
+            &[
+                "#repeat",
+                "#repeat_until",
+                "input[name=repeat_mon]",
+                "input[name=repeat_sun]",
+            ],
+        )
+        .await;
+        assert_eq!(problems, json!([]), "the repeat fields at {width} px");
+    }
+    chrome
+        .fill_and_press(
+            ".task-editor form",
+            &[
+                ("title", "Standup"),
+                ("category", "ROUTINE"),
+                ("scheduled_time", "09:30"),
+                ("time_block_minutes", "15"),
+                ("repeat", "DAILY"),
+            ],
+            "button.primary",
+        )
+        .await;
+    assert!(
+        chrome
+            .text("#flash")
+            .await
+            .contains("It repeats: every day."),
+        "{}",
+        chrome.text("#flash").await
+    );
+
+    // Tomorrow has its own, marked as repeating; its delete asks which.
+    chrome.visit(&format!("/?date={tomorrow}")).await;
+    let card = chrome.text("#day-plan .timeline .block").await;
+    assert!(card.contains("Standup"), "{card}");
+    assert_eq!(
+        unseen(&chrome, &["#day-plan .timeline .block .repeat-mark"]).await,
+        json!([]),
+        "the repeat mark shows on a 15-minute block"
+    );
+    chrome.click("#day-plan .timeline .block summary").await;
+    chrome
+        .click("#day-plan .timeline .block .menu-item.danger")
+        .await;
+    for width in [375, 1280] {
+        chrome.client.set_window_size(width, 800).await.unwrap();
+        let problems = unseen(
+            &chrome,
+            &[".confirm button.danger", ".confirm button[value=following]"],
+        )
+        .await;
+        assert_eq!(problems, json!([]), "both delete buttons at {width} px");
+    }
+    chrome.click(".confirm button[value=following]").await;
+    assert!(
+        chrome
+            .text("#flash")
+            .await
+            .starts_with("“Standup” no longer repeats from this block on"),
+        "{}",
+        chrome.text("#flash").await
+    );
+    chrome.visit("/command/routines").await;
+    let listed = chrome.text("main").await;
+    // It ran today only: it ends today.
+    assert!(
+        listed.contains(&format!(
+            "Every day at 09:30 until {} · 15 min",
+            today.format("%b %-d, %Y")
+        )),
+        "{listed}"
+    );
+
+    // A repeating goal from the goals form.
+    chrome.visit("/command/goals").await;
+    chrome
+        .client
+        .execute(
+            "document.querySelector('input[name=recurs]').click()",
+            vec![],
+        )
+        .await
+        .unwrap();
+    chrome
+        .fill_and_press(
+            "#goal-form-heading + form",
+            &[
+                ("title", "Three workouts"),
+                ("goal_type", "WEEKLY"),
+                ("target_value", "3"),
+            ],
+            "button.primary",
+        )
+        .await;
+    let card = chrome.text("#goal-list").await;
+    assert!(
+        card.contains("Weekly · repeats") && card.contains("Starts again at zero each week"),
+        "{card}"
+    );
+    chrome.client.clone().close().await.unwrap();
+}
+
+on_both_backends!(a_routine_is_planned_and_ended_in_the_browser);

@@ -450,7 +450,7 @@ async fn a_routine_is_listed_and_stopped_by_its_owner_only(backend: Backend) {
     let text = page.main_text();
     assert!(
         text.contains("Weekly review")
-            && text.contains("Every Friday until Dec 31, 2026 at 16:00 · 1 h")
+            && text.contains("Every Friday at 16:00 until Dec 31, 2026 · 1 h")
             && text.contains("next today"),
         "{text}"
     );

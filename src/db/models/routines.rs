@@ -56,15 +56,21 @@ impl Routine {
         }
     }
 
-    /// "Every weekday at 09:00 · 1 h".
+    /// "Every weekday at 09:00 until Dec 24, 2026 · 1 h".
     pub fn describe(&self) -> String {
         let at = self
             .start_time
             .map(|t| format!(" at {t}"))
             .unwrap_or_default();
+        let mut repeat = self.repeat();
+        let until = repeat
+            .until
+            .take()
+            .map(|d| format!(" until {}", d.format("%b %-d, %Y")))
+            .unwrap_or_default();
         format!(
-            "{}{at} · {}",
-            self.repeat().describe(),
+            "{}{at}{until} · {}",
+            repeat.describe(),
             self.minutes.human()
         )
     }
@@ -123,6 +129,13 @@ impl Routine {
             updated_at: now,
         }
     }
+}
+
+pub fn insert(conn: &mut AnyConnection, routine: &Routine) -> QueryResult<()> {
+    diesel::insert_into(routines::table)
+        .values(routine)
+        .execute(conn)
+        .map(drop)
 }
 
 pub fn find(

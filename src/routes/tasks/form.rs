@@ -302,6 +302,17 @@ impl TaskFormPage {
         }
     }
 
+    /// What the closed Repeat section says: "does not repeat", "every weekday".
+    pub fn repeat_summary(&self) -> String {
+        match &self.routine {
+            Some(r) => r.repeat().describe(),
+            None => match Cadence::parse(&self.form.repeat) {
+                Ok(c) => c.label().to_string(),
+                Err(_) => "does not repeat".into(),
+            },
+        }
+    }
+
     /// "Does not repeat" and every cadence.
     pub fn repeat_choices(&self) -> Vec<(String, String)> {
         Cadence::choices()
