@@ -277,39 +277,61 @@ pub fn count_block(
     completed_at: Option<NaiveDateTime>,
     now: NaiveDateTime,
 ) -> QueryResult<()> {
+    // The common case, one statement: a goal that does not repeat.
+    if bump(conn, user, id, false, delta, now)? == 1 {
+        return settle_completion(conn, id, now);
+    }
+    let Some(goal_type) = goals::table
+        .filter(goals::user_id.eq(user))
+        .filter(goals::id.eq(id))
+        .filter(goals::recurs.eq(true))
+        .select(goals::goal_type)
+        .first::<GoalType>(conn)
+        .optional()?
+    else {
+        // A count already at zero (or not the user's goal).
+        return settle_completion(conn, id, now);
+    };
+    let (zone, week_start) = clock_of(conn, user)?;
+    let today = zone.today(chrono::Utc.from_utc_datetime(&now));
+    let period_start = roll_one(conn, id, goal_type, today, week_start, now)?;
+    let done_on = completed_at.map(|at| zone.today(chrono::Utc.from_utc_datetime(&at)));
+    if let Some(day) = done_on.filter(|d| *d < period_start) {
+        return count_in_history(conn, id, day, delta);
+    }
+    bump(conn, user, id, true, delta, now)?;
+    settle_completion(conn, id, now)
+}
+
+/// One up or one down (never below zero) on the user's goal, if it repeats
+/// (`recurs`) or not as asked; how many rows changed.
+fn bump(
+    conn: &mut AnyConnection,
+    user: &UserId,
+    id: &GoalId,
+    recurs: bool,
+    delta: i32,
+    now: NaiveDateTime,
+) -> QueryResult<usize> {
     let owned = goals::table
         .filter(goals::user_id.eq(user))
-        .filter(goals::id.eq(id));
-    let recurring = owned
-        .select((goals::goal_type, goals::period_start))
-        .filter(goals::recurs.eq(true))
-        .first::<(GoalType, Option<NaiveDate>)>(conn)
-        .optional()?;
-    if let Some((goal_type, _)) = recurring {
-        let (zone, week_start) = clock_of(conn, user)?;
-        let today = zone.today(chrono::Utc.from_utc_datetime(&now));
-        let period_start = roll_one(conn, id, goal_type, today, week_start, now)?;
-        let done_on = completed_at.map(|at| zone.today(chrono::Utc.from_utc_datetime(&at)));
-        if let Some(day) = done_on.filter(|d| *d < period_start) {
-            return count_in_history(conn, id, day, delta);
-        }
-    }
+        .filter(goals::id.eq(id))
+        .filter(goals::recurs.eq(recurs));
     if delta > 0 {
         diesel::update(owned)
             .set((
                 goals::current_value.eq(goals::current_value + 1),
                 goals::updated_at.eq(now),
             ))
-            .execute(conn)?;
+            .execute(conn)
     } else {
         diesel::update(owned.filter(goals::current_value.gt(0)))
             .set((
                 goals::current_value.eq(goals::current_value - 1),
                 goals::updated_at.eq(now),
             ))
-            .execute(conn)?;
+            .execute(conn)
     }
-    settle_completion(conn, id, now)
 }
 
 /// A block completed in a finished period counts (or stops counting) there.
