@@ -576,6 +576,8 @@ fn fill_workspace(
                 converted_project_id: None,
                 created_at: stamp - Duration::days(rng.random_range(0..60)),
                 updated_at: stamp,
+                dismissed_reason: dismissed
+                    .then(|| "Budget frozen until next quarter.".to_string()),
             });
         }
         all_clients.push(client);

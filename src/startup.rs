@@ -334,6 +334,10 @@ pub fn configure(cfg: &mut web::ServiceConfig) {
             "/opportunities/{id}/convert",
             post().to(opportunities::convert),
         )
+        .route(
+            "/opportunities/{id}/restore",
+            post().to(opportunities::restore),
+        )
         // Projects.
         .service(
             resource("/projects")
@@ -365,5 +369,9 @@ pub fn configure(cfg: &mut web::ServiceConfig) {
         )
         .route("/assets/{id}/file", get().to(assets::file::file))
         .route("/assets/{id}/thumb", get().to(assets::file::thumbnail))
-        .route("/assets/{id}/delete", post().to(assets::show::delete));
+        .service(
+            resource("/assets/{id}/delete")
+                .route(get().to(assets::show::confirm_delete))
+                .route(post().to(assets::show::delete)),
+        );
 }

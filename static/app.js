@@ -41,7 +41,7 @@
 
   // Uploads: files dropped on an upload form go into its file input.
   function uploadForm(event) {
-    if (weekDragged) return null;
+    if (carried) return null;
     return event.target.closest ? event.target.closest(".upload-form") : null;
   }
   document.addEventListener("dragover", function (event) {
@@ -415,19 +415,56 @@
     else if (y > window.innerHeight - edge) window.scrollBy(0, 12);
   }
 
-  // The week: HTML drag and drop between day columns and onto the week links.
-  var weekDragged = null;
+  // Boards whose cards move between columns: the week (a block to another day,
+  // or onto "‹ Previous week"/"Next week ›") and the project pipeline (a card to
+  // another stage). A mouse drags (HTML drag and drop); a finger holds the card a
+  // moment, then moves it (phones have no HTML drag and drop). Each drop posts
+  // the same move the card's own form does and swaps the same fragment.
+  function moveProject(card, stage) {
+    if (!window.htmx || stage === card.dataset.stage) return;
+    var back = card.querySelector("input[name=return_to]");
+    window.htmx.ajax("POST", "/projects/" + card.dataset.project + "/move",
+      { source: card, target: "#pipeline", swap: "outerHTML",
+        values: { to: stage, return_to: back ? back.value : "/projects" } });
+  }
+  var boards = [
+    {
+      card: ".week-block[data-block]",
+      target: ".week-col[data-date], [data-drop-shift]",
+      drop: function (card, target) {
+        var date = target.dataset.date || shiftDate(card.dataset.date, Number(target.dataset.dropShift));
+        if (date !== card.dataset.date) moveBlock(card, { date: date, keep_time: "keep" }, "#week-grid");
+      }
+    },
+    {
+      card: ".pipe-card[data-project]",
+      target: ".pipe-col[data-stage]",
+      drop: function (card, target) { moveProject(card, target.dataset.stage); }
+    }
+  ];
+  function boardOf(el) {
+    if (!el || !el.closest) return null;
+    for (var i = 0; i < boards.length; i++) {
+      var card = el.closest(boards[i].card);
+      if (card) return { board: boards[i], card: card };
+    }
+    return null;
+  }
+  var carried = null;
   document.addEventListener("dragstart", function (event) {
-    var card = event.target.closest ? event.target.closest(".week-block[data-block]") : null;
-    if (!card) return;
-    weekDragged = card;
+    var found = boardOf(event.target);
+    if (!found) return;
+    carried = found;
     event.dataTransfer.effectAllowed = "move";
-    event.dataTransfer.setData("text/plain", card.dataset.block);
-    card.classList.add("is-dragging");
+    event.dataTransfer.setData("text/plain", found.card.id);
+    found.card.classList.add("is-dragging");
   });
   function dropTarget(event) {
-    if (!weekDragged || !event.target.closest) return null;
-    return event.target.closest(".week-col[data-date], [data-drop-shift]");
+    if (!carried || !event.target.closest) return null;
+    return event.target.closest(carried.board.target);
+  }
+  function clearTargets() {
+    document.querySelectorAll(".is-drop-target").forEach(function (t) { t.classList.remove("is-drop-target"); });
   }
   document.addEventListener("dragover", function (event) {
     var target = dropTarget(event);
@@ -437,44 +474,42 @@
     target.classList.add("is-drop-target");
   });
   document.addEventListener("dragend", function () {
-    if (weekDragged) weekDragged.classList.remove("is-dragging");
-    weekDragged = null;
-    document.querySelectorAll(".is-drop-target").forEach(function (t) { t.classList.remove("is-drop-target"); });
+    if (carried) carried.card.classList.remove("is-dragging");
+    carried = null;
+    clearTargets();
   });
   document.addEventListener("drop", function (event) {
     var target = dropTarget(event);
     if (!target) return;
     event.preventDefault();
-    var card = weekDragged;
-    var date = target.dataset.date || shiftDate(card.dataset.date, Number(target.dataset.dropShift));
-    target.classList.remove("is-drop-target");
-    if (date !== card.dataset.date) moveBlock(card, { date: date, keep_time: "keep" }, "#week-grid");
+    var found = carried;
+    clearTargets();
+    found.board.drop(found.card, target);
   });
 
-  // The week by touch (phones have no HTML drag and drop): hold a card, move it
-  // onto another day's column or a week link, let go.
+  // The same by touch: hold, move, let go.
   var weekHeld = null;
   var weekHold = null;
   function dropWeekHold() {
     if (weekHold) clearTimeout(weekHold.timer);
     weekHold = null;
   }
-  function weekTargetAt(x, y) {
+  function targetAt(board, x, y) {
     var under = document.elementFromPoint(x, y);
-    return under && under.closest ? under.closest(".week-col[data-date], [data-drop-shift]") : null;
+    return under && under.closest ? under.closest(board.target) : null;
   }
   document.addEventListener("pointerdown", function (event) {
-    if (event.pointerType !== "touch" || !event.target.closest) return;
-    var card = event.target.closest(".week-block[data-block]");
-    if (!card || event.target.closest("button, a, select, input, label")) return;
+    if (event.pointerType !== "touch") return;
+    var found = boardOf(event.target);
+    if (!found || event.target.closest("button, a, select, input, label")) return;
     dropWeekHold();
     weekHold = {
       x: event.clientX,
       y: event.clientY,
       timer: setTimeout(function () {
         weekHold = null;
-        weekHeld = { card: card, x: event.clientX, y: event.clientY, target: null };
-        card.classList.add("is-held", "is-dragging");
+        weekHeld = { board: found.board, card: found.card, x: event.clientX, y: event.clientY, target: null };
+        found.card.classList.add("is-held", "is-dragging");
       }, HOLD_MS)
     };
   });
@@ -485,7 +520,7 @@
     autoScroll(event.clientY);
     weekHeld.card.style.transform = "translate(" + (event.clientX - weekHeld.x) + "px," + (event.clientY - weekHeld.y) + "px)";
     weekHeld.card.style.pointerEvents = "none";
-    var target = weekTargetAt(event.clientX, event.clientY);
+    var target = targetAt(weekHeld.board, event.clientX, event.clientY);
     if (weekHeld.target && weekHeld.target !== target) weekHeld.target.classList.remove("is-drop-target");
     if (target) target.classList.add("is-drop-target");
     weekHeld.target = target;
@@ -498,11 +533,9 @@
     h.card.classList.remove("is-held", "is-dragging");
     h.card.style.transform = "";
     h.card.style.pointerEvents = "";
-    var target = cancelled ? null : weekTargetAt(event.clientX, event.clientY);
-    document.querySelectorAll(".is-drop-target").forEach(function (t) { t.classList.remove("is-drop-target"); });
-    if (!target) return;
-    var date = target.dataset.date || shiftDate(h.card.dataset.date, Number(target.dataset.dropShift));
-    if (date !== h.card.dataset.date) moveBlock(h.card, { date: date, keep_time: "keep" }, "#week-grid");
+    var target = cancelled ? null : targetAt(h.board, event.clientX, event.clientY);
+    clearTargets();
+    if (target) h.board.drop(h.card, target);
   }
   document.addEventListener("pointerup", function (event) { endWeekHold(event, false); });
   document.addEventListener("pointercancel", function (event) { endWeekHold(event, true); });

@@ -210,6 +210,7 @@ diesel::table! {
         converted_project_id -> Nullable<Text>,
         created_at -> Timestamp,
         updated_at -> Timestamp,
+        dismissed_reason -> Nullable<Text>,
     }
 }
 

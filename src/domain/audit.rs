@@ -58,6 +58,7 @@ actions! {
     OpportunityCreated => "opportunity.created",
     OpportunitySuggested => "opportunity.suggested",
     OpportunityDismissed => "opportunity.dismissed",
+    OpportunityRestored => "opportunity.restored",
     OpportunityConverted => "opportunity.converted",
 }
 

@@ -135,6 +135,157 @@ pub fn group_thousands(amount: Decimal) -> String {
     format!("{sign}{grouped}.{cents}")
 }
 
+/// How a workspace writes money: its currency (ISO 4217; no conversion between
+/// currencies ever happens) and its number style. CSV keeps plain numbers.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default, serde::Serialize, serde::Deserialize)]
+pub struct MoneyFormat {
+    pub currency: Currency,
+    pub style: NumberStyle,
+}
+
+/// The currencies a workspace can keep its books in.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default, serde::Serialize, serde::Deserialize)]
+pub enum Currency {
+    #[default]
+    EUR,
+    USD,
+    GBP,
+    CHF,
+    SEK,
+    NOK,
+    DKK,
+    PLN,
+    CZK,
+    CAD,
+    AUD,
+    JPY,
+}
+
+impl Currency {
+    pub const ALL: [Currency; 12] = [
+        Currency::EUR,
+        Currency::USD,
+        Currency::GBP,
+        Currency::CHF,
+        Currency::SEK,
+        Currency::NOK,
+        Currency::DKK,
+        Currency::PLN,
+        Currency::CZK,
+        Currency::CAD,
+        Currency::AUD,
+        Currency::JPY,
+    ];
+
+    pub fn code(self) -> &'static str {
+        match self {
+            Currency::EUR => "EUR",
+            Currency::USD => "USD",
+            Currency::GBP => "GBP",
+            Currency::CHF => "CHF",
+            Currency::SEK => "SEK",
+            Currency::NOK => "NOK",
+            Currency::DKK => "DKK",
+            Currency::PLN => "PLN",
+            Currency::CZK => "CZK",
+            Currency::CAD => "CAD",
+            Currency::AUD => "AUD",
+            Currency::JPY => "JPY",
+        }
+    }
+
+    pub fn parse(code: &str) -> Option<Currency> {
+        Currency::ALL.into_iter().find(|c| c.code() == code)
+    }
+
+    /// The sign a person expects ("€"), or the code where signs are shared.
+    pub fn symbol(self) -> &'static str {
+        match self {
+            Currency::EUR => "€",
+            Currency::USD => "$",
+            Currency::GBP => "£",
+            Currency::JPY => "¥",
+            Currency::CAD => "CA$",
+            Currency::AUD => "A$",
+            Currency::CHF => "CHF",
+            Currency::SEK | Currency::NOK | Currency::DKK => "kr",
+            Currency::PLN => "zł",
+            Currency::CZK => "Kč",
+        }
+    }
+
+    fn decimals(self) -> u32 {
+        if self == Currency::JPY { 0 } else { 2 }
+    }
+}
+
+/// `1,234.56` or `1.234,56`, with the sign before or after the amount.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default, serde::Serialize, serde::Deserialize)]
+#[serde(rename_all = "lowercase")]
+pub enum NumberStyle {
+    /// `€12,050.00`: English and most of the world.
+    #[default]
+    Point,
+    /// `12.050,00 €`: German, French (with a dot here), Spanish, Nordic …
+    Comma,
+}
+
+impl NumberStyle {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            NumberStyle::Point => "point",
+            NumberStyle::Comma => "comma",
+        }
+    }
+
+    pub fn parse(text: &str) -> Option<NumberStyle> {
+        match text {
+            "point" => Some(NumberStyle::Point),
+            "comma" => Some(NumberStyle::Comma),
+            _ => None,
+        }
+    }
+}
+
+impl MoneyFormat {
+    /// `€12,050.00` / `12.050,00 €` (a minus sign first for a negative amount).
+    pub fn show(&self, amount: Decimal) -> String {
+        let decimals = self.currency.decimals();
+        let mut rounded =
+            amount.round_dp_with_strategy(decimals, RoundingStrategy::MidpointAwayFromZero);
+        rounded.rescale(decimals);
+        let plain = group_thousands(rounded.abs());
+        let (whole, cents) = plain.split_once('.').unwrap_or((&plain, ""));
+        let (group, point) = match self.style {
+            NumberStyle::Point => (",", "."),
+            NumberStyle::Comma => (".", ","),
+        };
+        let whole = whole.replace(',', group);
+        let number = if decimals == 0 {
+            whole
+        } else {
+            format!("{whole}{point}{cents}")
+        };
+        let sign = if rounded.is_sign_negative() && !rounded.is_zero() {
+            "-"
+        } else {
+            ""
+        };
+        let symbol = self.currency.symbol();
+        match self.style {
+            NumberStyle::Point if symbol.chars().all(|c| !c.is_ascii_alphabetic()) => {
+                format!("{sign}{symbol}{number}")
+            }
+            NumberStyle::Point => format!("{sign}{symbol} {number}"),
+            NumberStyle::Comma => format!("{sign}{number}\u{a0}{symbol}"),
+        }
+    }
+
+    pub fn money(&self, amount: Money) -> String {
+        self.show(amount.0)
+    }
+}
+
 impl fmt::Display for Money {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         write!(f, "{}", self.0)
@@ -164,6 +315,29 @@ impl From<Money> for Decimal {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn money_reads_in_the_workspace_currency_and_style() {
+        let amount = Decimal::new(1_205_000, 2);
+        let euro = MoneyFormat::default();
+        assert_eq!(euro.show(amount), "€12,050.00");
+        let german = MoneyFormat {
+            style: NumberStyle::Comma,
+            ..euro
+        };
+        assert_eq!(german.show(amount), "12.050,00\u{a0}€");
+        assert_eq!(german.show(-amount), "-12.050,00\u{a0}€");
+        let swiss = MoneyFormat {
+            currency: Currency::CHF,
+            style: NumberStyle::Point,
+        };
+        assert_eq!(swiss.show(Decimal::new(99, 1)), "CHF 9.90");
+        let yen = MoneyFormat {
+            currency: Currency::JPY,
+            style: NumberStyle::Point,
+        };
+        assert_eq!(yen.show(Decimal::new(1_234_567, 0)), "¥1,234,567");
+    }
 
     fn money(s: &str) -> String {
         Money::parse(s)

@@ -21,6 +21,8 @@ pub struct Preferences {
     pub week_starts_on: WeekStart,
     /// When deep work goes first in "Plan my day".
     pub best_hours: BestHours,
+    /// The workspace currency and how amounts are written.
+    pub money: super::money::MoneyFormat,
     /// A new account's first-run path while it lasts; absent once finished or
     /// skipped (and for accounts from before it existed).
     #[serde(skip_serializing_if = "Option::is_none")]
@@ -88,6 +90,7 @@ impl Default for Preferences {
             day_end: hm(21, 30),
             week_starts_on: WeekStart::Monday,
             best_hours: BestHours::Morning,
+            money: super::money::MoneyFormat::default(),
             onboarding: None,
             other: serde_json::Map::new(),
         }

@@ -51,11 +51,24 @@ fn money(units: i64) -> Option<Money> {
     Money::from_cents(units * 100).ok()
 }
 
+/// How many rules `Rules` has (for "4 rules checked").
+pub const RULES: usize = 4;
+
 impl Suggester for Rules {
     fn suggest(&self, c: &ClientContext) -> Vec<Suggested> {
+        self.explained(c).0
+    }
+}
+
+impl Rules {
+    /// What the rules found, and for each rule that found nothing new, why, in a
+    /// few words ("no launched site without a retainer").
+    pub fn explained(&self, c: &ClientContext) -> (Vec<Suggested>, Vec<String>) {
         let mut out = Vec::new();
+        let mut why = Vec::new();
         if c.status == ClientStatus::Churned {
-            return out;
+            why.push(format!("{} has churned", c.name));
+            return (out, why);
         }
         let launched_site = c.projects.iter().find(|p| {
             p.status == ProjectStatus::Launched
@@ -72,7 +85,12 @@ impl Suggester for Rules {
                 ),
                 value: money(400),
             });
+        } else if c.has_retainer {
+            why.push("a retainer is already set".into());
+        } else {
+            why.push("no launched site or web app".into());
         }
+        let before = out.len();
         for p in c
             .projects
             .iter()
@@ -83,6 +101,9 @@ impl Suggester for Rules {
                 evidence: format!("{} has a staging URL but no production URL yet.", p.name),
                 value: money(600),
             });
+        }
+        if out.len() == before {
+            why.push("no project waits on staging only".into());
         }
         let newest = c.projects.iter().map(|p| p.created).max();
         let quiet_days = newest.map(|d| (c.today - d).num_days());
@@ -96,6 +117,10 @@ impl Suggester for Rules {
                 evidence: format!("{} is healthy with {since}.", c.name),
                 value: money(3_000),
             });
+        } else if c.health != HealthScore::Green {
+            why.push(format!("health is {}", c.health.label().to_lowercase()));
+        } else if let Some(d) = quiet_days {
+            why.push(format!("a project started {d} days ago"));
         }
         let review_due = c
             .last_contacted
@@ -113,14 +138,23 @@ impl Suggester for Rules {
                 ),
                 value: money(250),
             });
+        } else if !c.has_retainer {
+            why.push("no retainer to review".into());
+        } else {
+            why.push("contacted in the last 60 days".into());
         }
         // Never suggest again what the client already has, in any state.
         out.retain(|s| {
-            !c.existing_titles
+            let had = c
+                .existing_titles
                 .iter()
-                .any(|t| t.eq_ignore_ascii_case(&s.title))
+                .any(|t| t.eq_ignore_ascii_case(&s.title));
+            if had {
+                why.push(format!("“{}” exists already", s.title));
+            }
+            !had
         });
-        out
+        (out, why)
     }
 }
 

@@ -10,12 +10,13 @@ use crate::db::AnyConnection;
 use crate::db::models::clients;
 use crate::db::models::opportunities::{self, Converted, NewOpportunity};
 use crate::db::models::projects;
-use crate::domain::suggestions::{ClientContext, ProjectFacts, Rules, Suggester};
+use crate::domain::suggestions::{ClientContext, ProjectFacts, RULES, Rules};
 use crate::domain::*;
 use crate::error::AppError;
 use crate::state::AppState;
 use crate::web::forms::{amount, multiline, required, text};
-use crate::web::see_other;
+use crate::domain::notice::count;
+use crate::web::notice::see_other_with;
 
 #[derive(Deserialize, Default)]
 #[serde(default)]
@@ -39,6 +40,7 @@ pub async fn add(
     let value = amount(&form.value).map_err(|e| AppError::Unprocessable(format!("Value: {e}.")))?;
     let (id, target, now) = (user.id().clone(), path.into_inner(), state.clock.stamp());
     let back = format!("/clients/{target}#opportunities");
+    let notice = Notice::new(format!("Added the opportunity “{title}”."));
     state
         .db_write_as(&user, move |conn| {
             let new = NewOpportunity {
@@ -53,7 +55,7 @@ pub async fn add(
         })
         .await?
         .ok_or(AppError::NotFound)?;
-    Ok(see_other(&req, &back))
+    Ok(see_other_with(&req, &back, Some(&notice), state.sessions.secure))
 }
 
 /// What the rules know of a client: its state, its projects, and the titles it
@@ -100,16 +102,30 @@ pub async fn suggest(
     let today = user.today(state.clock.now());
     let (id, target, now) = (user.id().clone(), path.into_inner(), state.clock.stamp());
     let back = format!("/clients/{target}#opportunities");
-    state
+    let words = state
         .db_write_as(&user, move |conn| {
             let context = context_of(conn, &id, &target, today)?.ok_or(AppError::NotFound)?;
-            let found = Rules.suggest(&context);
-            Ok(opportunities::store_suggestions(
-                conn, &id, &target, &found, now,
-            )?)
+            let (found, why) = Rules.explained(&context);
+            opportunities::store_suggestions(conn, &id, &target, &found, now)?;
+            Ok(suggest_words(&found, &why))
         })
         .await?;
-    Ok(see_other(&req, &back))
+    let notice = Notice::new(words);
+    Ok(see_other_with(&req, &back, Some(&notice), state.sessions.secure))
+}
+
+/// "Found 2 new opportunities: …" or "4 rules checked, nothing new: …".
+fn suggest_words(found: &[crate::domain::suggestions::Suggested], why: &[String]) -> String {
+    if found.is_empty() {
+        format!("{RULES} rules checked, nothing new: {}.", why.join("; "))
+    } else {
+        let titles: Vec<String> = found.iter().map(|s| format!("“{}”", s.title)).collect();
+        format!(
+            "Found {}: {}.",
+            count(found.len(), "new opportunity", "new opportunities"),
+            titles.join(", ")
+        )
+    }
 }
 
 #[derive(Deserialize, Default)]
@@ -139,7 +155,28 @@ pub async fn dismiss(
         })
         .await?
         .ok_or(AppError::NotFound)?;
-    Ok(see_other(&req, &format!("/clients/{client}#opportunities")))
+    let notice = Notice::new("Dismissed the opportunity; it stays listed with your reason and can be restored.");
+    let back = format!("/clients/{client}#opportunities");
+    Ok(see_other_with(&req, &back, Some(&notice), state.sessions.secure))
+}
+
+/// Brings a dismissed opportunity back to the open ones.
+pub async fn restore(
+    state: web::Data<AppState>,
+    req: HttpRequest,
+    user: CurrentUser,
+    path: web::Path<OpportunityId>,
+) -> Result<HttpResponse, AppError> {
+    let (id, target, now) = (user.id().clone(), path.into_inner(), state.clock.stamp());
+    let (client, title) = state
+        .db_write_as(&user, move |conn| {
+            Ok(opportunities::restore_audited(conn, &id, &target, now)?)
+        })
+        .await?
+        .ok_or(AppError::NotFound)?;
+    let notice = Notice::new(format!("Restored the opportunity “{title}”."));
+    let back = format!("/clients/{client}#opportunities");
+    Ok(see_other_with(&req, &back, Some(&notice), state.sessions.secure))
 }
 
 /// Converts an opportunity into a PLANNING project (once, however often asked).
@@ -157,7 +194,14 @@ pub async fn convert(
         .await?
         .ok_or(AppError::NotFound)?;
     match converted {
-        Converted::Project(project) => Ok(see_other(&req, &format!("/projects/{project}"))),
+        Converted::Project(project) => {
+            // The project page it lands on is the one it made.
+            let notice = Notice::new(
+                "Converted the opportunity into this project, in Planning with its value as budget.",
+            );
+            let back = format!("/projects/{project}");
+            Ok(see_other_with(&req, &back, Some(&notice), state.sessions.secure))
+        }
         Converted::Dismissed => Err(AppError::Unprocessable(
             "A dismissed opportunity cannot be converted.".into(),
         )),

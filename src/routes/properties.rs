@@ -345,7 +345,7 @@ proptest! {
                 .collect();
             text.push_str(&cells.join(","));
         }
-        if let Ok(accepted) = parse_import(&text) {
+        if let Ok(accepted) = parse_import(&text, &[]) {
             for (preview, fields) in accepted {
                 prop_assert_eq!(Some(fields.name), kept(&preview.form.name));
                 prop_assert_eq!(fields.notes, kept(&preview.form.notes));

@@ -14,6 +14,16 @@ pub fn defuse(value: &str) -> String {
     }
 }
 
+/// A cell as it was before `defuse`, for an import: the apostrophe goes again
+/// unless what follows is a formula (`'+49 30 …` is a phone number; `'=SUM(…)`
+/// stays as written).
+pub fn undefuse(value: &str) -> String {
+    match value.strip_prefix('\'') {
+        Some(rest) if rest.starts_with(['+', '-', '@', '\t', '\r']) => rest.to_string(),
+        _ => value.to_string(),
+    }
+}
+
 /// `header` and `rows` as a CSV document, every cell defused.
 pub fn write_rows(header: &[&str], rows: Vec<Vec<String>>) -> Result<Vec<u8>, AppError> {
     let mut out = csv::Writer::from_writer(Vec::new());
@@ -40,6 +50,14 @@ pub fn download(filename: &str, body: Vec<u8>) -> HttpResponse {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn an_exported_value_comes_back_as_it_was_unless_a_formula() {
+        for value in ["+49 30 1234567", "-12", "@handle", "plain", "'quoted"] {
+            assert_eq!(undefuse(&defuse(value)), value);
+        }
+        assert_eq!(undefuse(&defuse("=SUM(A1)")), "'=SUM(A1)");
+    }
 
     #[test]
     fn formulas_are_defused() {

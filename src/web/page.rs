@@ -11,6 +11,8 @@ pub struct PageContext {
     pub nav: &'static str,
     /// The status message this page shows (a redirect brought it).
     pub notice: Option<crate::domain::Notice>,
+    /// How the user's workspace writes money.
+    pub money_format: crate::domain::money::MoneyFormat,
 }
 
 impl PageContext {
@@ -32,7 +34,13 @@ impl PageContext {
             csrf: Some(user.csrf_token.clone()),
             nav,
             notice: user.notice.clone(),
+            money_format: user.user.preferences.0.money,
         }
+    }
+
+    /// An amount in the workspace currency: `€12,050.00` or `12.050,00 €`.
+    pub fn money(&self, amount: impl Amount) -> String {
+        self.money_format.money(amount.money())
     }
 
     /// The versioned URL of an embedded static file.
@@ -47,5 +55,22 @@ impl PageContext {
     /// `aria-current` for the navigation entry of this page.
     pub fn current(&self, nav: &str) -> &'static str {
         if self.nav == nav { "page" } else { "false" }
+    }
+}
+
+/// An amount however a template holds it (by value or behind references).
+pub trait Amount {
+    fn money(&self) -> crate::domain::Money;
+}
+
+impl Amount for crate::domain::Money {
+    fn money(&self) -> crate::domain::Money {
+        *self
+    }
+}
+
+impl<T: Amount + ?Sized> Amount for &T {
+    fn money(&self) -> crate::domain::Money {
+        (**self).money()
     }
 }

@@ -284,8 +284,8 @@ async fn logging_a_contact_moves_the_follow_up_off_the_command_center(backend: B
     let page = browser
         .get(res.header("location").as_deref().unwrap())
         .await
-        .main_text();
-    assert!(page.contains("Contact logged."), "{page}");
+        .text_of("#flash");
+    assert!(page.contains("Contact logged. Next follow-up:"), "{page}");
     let (last, next): (Option<chrono::NaiveDateTime>, Option<chrono::NaiveDateTime>) =
         clients::table
             .find(&id)
@@ -328,7 +328,15 @@ async fn a_follow_up_becomes_a_client_block_today(backend: Backend) {
         )
         .await;
     assert_eq!(res.status, 303);
-    assert_eq!(res.header("location").as_deref(), Some("/?date=2026-11-23"));
+    // The client page stays, and says what happened (with Undo).
+    assert_eq!(res.header("location"), Some(format!("/clients/{id}")));
+    let back = browser.get(&format!("/clients/{id}")).await;
+    assert!(
+        back.text_of("#flash")
+            .contains("Planned “Follow up with Maya Fischer” for today"),
+        "{}",
+        back.text_of("#flash")
+    );
     let (category, client, date): (String, Option<String>, Option<chrono::NaiveDate>) =
         tasks::table
             .select((tasks::category, tasks::client_id, tasks::scheduled_date))
@@ -518,9 +526,9 @@ async fn the_suggested_health_is_explained_and_can_be_applied_or_declined(backen
         .await;
     let timeline = browser.get(&format!("/clients/{id}")).await.main_text();
     for seen in [
-        "Health GREEN → RED",
+        "Health: healthy → at risk",
         "Suggested score applied (25 points)",
-        "Health kept at Healthy",
+        "Health kept at healthy",
         "They paid by phone today",
         "Contact logged",
         "Invoice resent",

@@ -119,10 +119,10 @@ async fn a_project_moves_through_the_pipeline_and_the_move_lands_in_the_timeline
         .await
         .main_text();
     assert!(
-        timeline.contains("Northwind website moved PLANNING → DESIGN"),
+        timeline.contains("Northwind website moved: planning → design"),
         "{timeline}"
     );
-    assert!(timeline.contains("Northwind website moved DESIGN → PLANNING"));
+    assert!(timeline.contains("Northwind website moved: design → planning"));
 
     let new_block = browser.get(&format!("/tasks/new?project={id}")).await;
     assert!(

@@ -153,7 +153,7 @@ async fn a_good_import_is_previewed_then_saved_whole(backend: Backend) {
     assert_eq!(preview.status, 200, "{}", preview.text());
     let text = preview.text();
     assert!(
-        text.contains("Preview: 2 clients ready")
+        text.contains("Preview: 2 new, 0 to update, 0 unchanged")
             && text.contains("Maya Fischer")
             && text.contains("Bluepeak"),
         "{text}"
@@ -176,11 +176,12 @@ async fn a_good_import_is_previewed_then_saved_whole(backend: Backend) {
         .await;
     assert_eq!(res.status, 303, "{}", res.text());
     assert_eq!(app.count("clients"), 2);
+    let list = browser.get("/clients").await;
+    assert!(list.main_text().contains("€1,200.00"), "{}", list.main_text());
     assert!(
-        browser
-            .get("/clients")
-            .await
-            .main_text()
-            .contains("1,200.00")
+        list.text_of("#flash")
+            .contains("Imported: 2 new, 0 updated, 0 unchanged."),
+        "{}",
+        list.text_of("#flash")
     );
 }

@@ -27,6 +27,8 @@ pub struct Opportunity {
     pub converted_project_id: Option<ProjectId>,
     pub created_at: NaiveDateTime,
     pub updated_at: NaiveDateTime,
+    /// Why it was dismissed, as the person said.
+    pub dismissed_reason: Option<String>,
 }
 
 pub fn insert(conn: &mut AnyConnection, opportunity: &Opportunity) -> QueryResult<()> {
@@ -122,6 +124,7 @@ pub fn create(
             converted_project_id: None,
             created_at: now,
             updated_at: now,
+            dismissed_reason: None,
         },
     )?;
     Ok(Some(id))
@@ -156,6 +159,9 @@ pub fn store_suggestions(
     found: &[Suggested],
     now: NaiveDateTime,
 ) -> QueryResult<()> {
+    if !owns(conn, user, client)? {
+        return Ok(());
+    }
     for s in found {
         let new = NewOpportunity {
             title: &s.title,
@@ -180,6 +186,7 @@ pub fn dismiss(
     conn: &mut AnyConnection,
     user: &UserId,
     id: &OpportunityId,
+    reason: Option<&str>,
     now: NaiveDateTime,
 ) -> QueryResult<bool> {
     let owned = client_ids_of(user);
@@ -192,10 +199,39 @@ pub fn dismiss(
     )
     .set((
         opportunities::is_dismissed.eq(true),
+        opportunities::dismissed_reason.eq(reason),
         opportunities::updated_at.eq(now),
     ))
     .execute(conn)?;
     Ok(changed == 1)
+}
+
+/// Brings a dismissed opportunity back (its reason goes); the client and its
+/// title, or `None` if it is not the user's dismissed one.
+pub fn restore_audited(
+    conn: &mut AnyConnection,
+    user: &UserId,
+    id: &OpportunityId,
+    now: NaiveDateTime,
+) -> QueryResult<Option<(ClientId, String)>> {
+    let Some(found) = find(conn, user, id)?.filter(|o| o.is_dismissed) else {
+        return Ok(None);
+    };
+    diesel::update(opportunities::table.find(id))
+        .set((
+            opportunities::is_dismissed.eq(false),
+            opportunities::dismissed_reason.eq(None::<String>),
+            opportunities::updated_at.eq(now),
+        ))
+        .execute(conn)?;
+    audit::record(
+        conn,
+        AuditEvent::new(AuditAction::OpportunityRestored, now)
+            .user(user)
+            .entity("client", found.client_id.as_str())
+            .details(serde_json::json!({ "title": found.title })),
+    )?;
+    Ok(Some((found.client_id, found.title)))
 }
 
 /// Dismisses (once) and records the reason in the client's timeline; the client,
@@ -210,7 +246,7 @@ pub fn dismiss_audited(
     let Some(found) = find(conn, user, id)? else {
         return Ok(None);
     };
-    if dismiss(conn, user, id, now)? {
+    if dismiss(conn, user, id, reason, now)? {
         audit::record(
             conn,
             AuditEvent::new(AuditAction::OpportunityDismissed, now)

@@ -206,16 +206,25 @@ pub fn update(
     Ok(Some(()))
 }
 
-/// Moves a project one stage (`step`) and, when it moved, records it in its
-/// client's timeline; `None` if it is not the user's.
+/// Where a move takes a project on the board.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Step {
+    Forward,
+    Back,
+    /// Straight to a stage (a card dropped on its column).
+    To(ProjectStatus),
+}
+
+/// Moves a project (`step`) and, when it moved, records it in its client's
+/// timeline. The project before and its stage now; `None` if it is not the user's.
 pub fn step_audited(
     conn: &mut AnyConnection,
     user: &UserId,
     id: &ProjectId,
-    forward: bool,
+    to: Step,
     now: NaiveDateTime,
-) -> QueryResult<Option<()>> {
-    let Some((before, after)) = step(conn, user, id, forward, now)? else {
+) -> QueryResult<Option<(Project, ProjectStatus)>> {
+    let Some((before, after)) = step(conn, user, id, to, now)? else {
         return Ok(None);
     };
     if before.status != after {
@@ -229,25 +238,26 @@ pub fn step_audited(
                 ),
         )?;
     }
-    Ok(Some(()))
+    Ok(Some((before, after)))
 }
 
-/// Moves a project one stage forward or back. Returns the project before and the
-/// new stage, or `None` if it is not the user's; at either end nothing changes.
+/// Moves a project one stage forward or back, or to a stage. Returns the project
+/// before and the new stage, or `None` if it is not the user's; at either end
+/// nothing changes.
 pub fn step(
     conn: &mut AnyConnection,
     user: &UserId,
     id: &ProjectId,
-    forward: bool,
+    to: Step,
     now: NaiveDateTime,
 ) -> QueryResult<Option<(Project, ProjectStatus)>> {
     let Some(project) = find(conn, user, id)? else {
         return Ok(None);
     };
-    let next = if forward {
-        project.status.next()
-    } else {
-        project.status.previous()
+    let next = match to {
+        Step::Forward => project.status.next(),
+        Step::Back => project.status.previous(),
+        Step::To(stage) => Some(stage).filter(|s| *s != project.status),
     };
     let Some(next) = next else {
         return Ok(Some((project.clone(), project.status)));

@@ -177,14 +177,51 @@ pub async fn delete(
 ) -> Result<HttpResponse, AppError> {
     let id = id.into_inner();
     let (owner, now) = (user.id().clone(), state.clock.stamp());
-    let keys = state
+    let (name, keys) = state
         .db_write_as(&user, move |conn| {
-            assets::delete(conn, &owner, &id, now)?.ok_or(AppError::NotFound)
+            let name = assets::find(conn, &owner, &id)?
+                .ok_or(AppError::NotFound)?
+                .name;
+            let keys = assets::delete(conn, &owner, &id, now)?.ok_or(AppError::NotFound)?;
+            Ok((name, keys))
         })
         .await?;
     // The row is gone and its objects are queued in the same transaction; remove
     // them now. A failure stays queued and is retried (and `lauf storage check`
     // reports it): no row ever points at a missing file.
     crate::storage::maintenance::remove_queued(&state.database, &state.storage, &keys).await;
-    Ok(see_other(&req, &return_path(&form.return_to, "/assets")))
+    let notice = Notice::new(format!(
+        "Deleted “{name}”: the file, its thumbnail and its links to blocks."
+    ));
+    let back = return_path(&form.return_to, "/assets");
+    Ok(crate::web::notice::see_other_with(
+        &req,
+        &back,
+        Some(&notice),
+        state.sessions.secure,
+    ))
+}
+
+/// `GET /assets/{id}/delete`: asks first.
+pub async fn confirm_delete(
+    state: web::Data<AppState>,
+    user: CurrentUser,
+    id: web::Path<AssetId>,
+) -> Result<HttpResponse, AppError> {
+    let (owner, id) = (user.id().clone(), id.into_inner());
+    let asset = state
+        .db(move |conn| Ok(assets::find(conn, &owner, &id)?))
+        .await?
+        .ok_or(AppError::NotFound)?;
+    crate::web::confirm::page(
+        PageContext::for_user(&user, "assets"),
+        crate::web::confirm::Confirm {
+            heading: format!("Delete “{}”?", asset.name),
+            detail: "The file, its thumbnail and its links to blocks go for good; this cannot be undone.".into(),
+            action: format!("/assets/{}/delete", asset.id),
+            button: "Delete file",
+            also: None,
+            return_to: "/assets".into(),
+        },
+    )
 }

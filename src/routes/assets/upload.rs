@@ -24,7 +24,7 @@ use crate::media;
 use crate::state::AppState;
 use crate::storage::{ObjectKey, ObjectStore, StorageError};
 use crate::web::safe_next;
-use crate::web::{PageContext, html, see_other};
+use crate::web::{PageContext, html};
 
 /// Files per request.
 pub const MAX_FILES: usize = 20;
@@ -182,8 +182,12 @@ pub async fn form(
 ) -> Result<HttpResponse, AppError> {
     let owner = user.id().clone();
     let pickers = state.db(move |conn| Pickers::load(conn, &owner)).await?;
+    // Opened on its own, the upload page comes back to the files, not to Today.
     let form = AssetForm {
-        return_to: safe_next(Some(query.return_to.as_str()).filter(|r| !r.is_empty())),
+        return_to: match query.return_to.as_str() {
+            "" => "/assets".to_string(),
+            back => safe_next(Some(back)),
+        },
         ..query.into_inner()
     };
     html(
@@ -431,11 +435,21 @@ pub async fn upload(
         Err((form, errors)) => return refuse(&req, &state, &user, form, errors).await,
     };
     let single = prepared.len() == 1;
+    let names: Vec<String> = prepared.iter().map(|p| p.spooled.name.clone()).collect();
     let first = store_upload(&state, &user, checked, prepared).await?;
     let back = match (return_to.is_empty(), single, first) {
         (false, _, _) => safe_next(Some(&return_to)),
         (true, true, Some(id)) => format!("/assets/{id}"),
         _ => "/assets".to_string(),
     };
-    Ok(see_other(&req, &back))
+    let notice = Notice::new(match names.as_slice() {
+        [one] => format!("Uploaded “{one}”."),
+        many => format!("Uploaded {} files.", many.len()),
+    });
+    Ok(crate::web::notice::see_other_with(
+        &req,
+        &back,
+        Some(&notice),
+        state.sessions.secure,
+    ))
 }

@@ -15,7 +15,7 @@ use crate::db::models::clients::{self, Client};
 use crate::domain::*;
 use crate::error::AppError;
 use crate::state::AppState;
-use crate::web::{PageContext, client_ip, html, see_other};
+use crate::web::{PageContext, client_ip, html};
 
 #[derive(Deserialize, Default)]
 #[serde(default)]
@@ -49,7 +49,12 @@ pub async fn save_credentials(
                 .map_err(AppError::internal)?,
         ),
     };
-    let back = format!("/clients/{target}");
+    let back = format!("/clients/{target}#credentials");
+    let notice = Notice::new(if envelope.is_some() {
+        "Credentials saved, encrypted."
+    } else {
+        "Credentials removed."
+    });
     state
         .db_write_as(&user, move |conn| {
             Ok(clients::set_credentials_audited(
@@ -63,7 +68,12 @@ pub async fn save_credentials(
         .await?
         .then_some(())
         .ok_or(AppError::NotFound)?;
-    Ok(see_other(&req, &back))
+    Ok(crate::web::notice::see_other_with(
+        &req,
+        &back,
+        Some(&notice),
+        state.sessions.secure,
+    ))
 }
 
 #[derive(Template)]

@@ -12,12 +12,12 @@ use serde::Deserialize;
 use super::form::ClientForm;
 use crate::auth::CurrentUser;
 use crate::db::models::audit::{self, AuditEvent};
-use crate::db::models::clients::{self, ClientFields, ClientFilter};
-use crate::domain::AuditAction;
+use crate::db::models::clients::{self, Client, ClientFields, ClientFilter};
+use crate::domain::{AuditAction, ClientId, ClientStatus, HealthScore, Notice};
 use crate::error::AppError;
 use crate::state::AppState;
-use crate::web::csv::{download, write_rows};
-use crate::web::{PageContext, html, see_other};
+use crate::web::csv::{download, undefuse, write_rows};
+use crate::web::{PageContext, html};
 
 /// Imports larger than this are refused (a freelancer's client list is far smaller).
 pub const MAX_IMPORT_BYTES: usize = 200 * 1024;
@@ -90,11 +90,109 @@ pub struct RowError {
     pub message: String,
 }
 
+/// What importing a row does: a new client, changes to the one it matches
+/// (by email, else by exact name and company), or nothing (it says what the
+/// client already has).
+#[derive(Debug, Clone, PartialEq)]
+pub enum Action {
+    New,
+    Update(ClientId, Vec<&'static str>),
+    Same(ClientId),
+}
+
 /// A parsed, valid row for the preview.
 #[derive(Debug)]
 pub struct PreviewRow {
     pub row: usize,
     pub form: ClientForm,
+    pub action: Action,
+}
+
+impl PreviewRow {
+    pub fn status_label(&self) -> &'static str {
+        ClientStatus::parse(&self.form.status).map_or("", ClientStatus::label)
+    }
+    pub fn health_label(&self) -> &'static str {
+        HealthScore::parse(&self.form.health_score).map_or("", HealthScore::label)
+    }
+    /// "new", "update: email, phone" or "same".
+    pub fn action_words(&self) -> String {
+        match &self.action {
+            Action::New => "new".into(),
+            Action::Update(_, changed) => format!("update: {}", changed.join(", ")),
+            Action::Same(_) => "same (skipped)".into(),
+        }
+    }
+    pub fn action_class(&self) -> &'static str {
+        match self.action {
+            Action::New => "is-new",
+            Action::Update(..) => "is-update",
+            Action::Same(_) => "is-same",
+        }
+    }
+}
+
+/// The words a person reads for a column ("monthly retainer").
+fn column_words(column: &str) -> &'static str {
+    match column {
+        "name" => "name",
+        "email" => "email",
+        "phone" => "phone",
+        "company" => "company",
+        "industry" => "industry",
+        "website_url" => "website",
+        "github_url" => "GitHub",
+        "vercel_url" => "Vercel",
+        "figma_url" => "Figma",
+        "status" => "status",
+        "health_score" => "health",
+        "payment_status" => "payments",
+        "contract_value" => "contract value",
+        "monthly_retainer" => "monthly retainer",
+        "followup_cadence_days" => "follow-up cadence",
+        "next_followup" => "next follow-up",
+        "referred_by" => "referred by",
+        _ => "notes",
+    }
+}
+
+/// The form field a column fills.
+fn slot<'a>(form: &'a mut ClientForm, column: &str) -> &'a mut String {
+    match column {
+        "name" => &mut form.name,
+        "email" => &mut form.email,
+        "phone" => &mut form.phone,
+        "company" => &mut form.company,
+        "industry" => &mut form.industry,
+        "website_url" => &mut form.website_url,
+        "github_url" => &mut form.github_url,
+        "vercel_url" => &mut form.vercel_url,
+        "figma_url" => &mut form.figma_url,
+        "status" => &mut form.status,
+        "health_score" => &mut form.health_score,
+        "payment_status" => &mut form.payment_status,
+        "contract_value" => &mut form.contract_value,
+        "monthly_retainer" => &mut form.monthly_retainer,
+        "followup_cadence_days" => &mut form.followup_cadence_days,
+        "next_followup" => &mut form.next_followup,
+        "referred_by" => &mut form.referred_by,
+        _ => &mut form.notes,
+    }
+}
+
+/// The existing client a row is: same email (any case), else same name and company.
+fn matching<'a>(existing: &'a [Client], name: &str, email: &str, company: &str) -> Option<&'a Client> {
+    let email = email.trim();
+    if !email.is_empty()
+        && let Some(c) = existing
+            .iter()
+            .find(|c| c.email.as_deref().is_some_and(|e| e.eq_ignore_ascii_case(email)))
+    {
+        return Some(c);
+    }
+    existing.iter().find(|c| {
+        c.name == name.trim() && c.company.as_deref().unwrap_or_default() == company.trim()
+    })
 }
 
 fn column_of(header: &str) -> Option<&'static str> {
@@ -114,8 +212,12 @@ fn column_of(header: &str) -> Option<&'static str> {
     CLIENT_COLUMNS.iter().copied().find(|c| *c == key)
 }
 
-/// Parses and validates the whole file: every valid row, or every problem.
-pub fn parse_import(text: &str) -> Result<Vec<(PreviewRow, ClientFields)>, Vec<RowError>> {
+/// Parses and validates the whole file against the user's `existing` clients:
+/// every valid row with what importing it does, or every problem.
+pub fn parse_import(
+    text: &str,
+    existing: &[Client],
+) -> Result<Vec<(PreviewRow, ClientFields)>, Vec<RowError>> {
     let mut reader = csv::ReaderBuilder::new()
         .trim(csv::Trim::All)
         .flexible(false)
@@ -173,15 +275,10 @@ pub fn parse_import(text: &str) -> Result<Vec<(PreviewRow, ClientFields)>, Vec<R
                 continue;
             }
         };
-        let mut form = ClientForm {
-            status: "ACTIVE".into(),
-            health_score: "GREEN".into(),
-            payment_status: "CURRENT".into(),
-            followup_cadence_days: "14".into(),
-            ..Default::default()
-        };
+        // The row's values, with an export's defusing undone.
+        let mut values: Vec<(&'static str, String)> = Vec::new();
         for (column, value) in columns.iter().zip(record.iter()) {
-            let value = value.to_string();
+            let value = undefuse(value);
             if value.is_empty()
                 && matches!(
                     *column,
@@ -190,41 +287,70 @@ pub fn parse_import(text: &str) -> Result<Vec<(PreviewRow, ClientFields)>, Vec<R
             {
                 continue;
             }
-            let slot = match *column {
-                "name" => &mut form.name,
-                "email" => &mut form.email,
-                "phone" => &mut form.phone,
-                "company" => &mut form.company,
-                "industry" => &mut form.industry,
-                "website_url" => &mut form.website_url,
-                "github_url" => &mut form.github_url,
-                "vercel_url" => &mut form.vercel_url,
-                "figma_url" => &mut form.figma_url,
-                "status" => &mut form.status,
-                "health_score" => &mut form.health_score,
-                "payment_status" => &mut form.payment_status,
-                "contract_value" => &mut form.contract_value,
-                "monthly_retainer" => &mut form.monthly_retainer,
-                "followup_cadence_days" => &mut form.followup_cadence_days,
-                "next_followup" => &mut form.next_followup,
-                "referred_by" => &mut form.referred_by,
-                _ => &mut form.notes,
-            };
             // Enum columns are matched in any case ("red" is RED).
-            *slot = if matches!(*column, "status" | "health_score" | "payment_status") {
+            let value = if matches!(*column, "status" | "health_score" | "payment_status") {
                 value.to_uppercase()
             } else {
                 value
             };
+            values.push((column, value));
         }
-        match form.parse() {
-            Ok(fields) => good.push((PreviewRow { row, form }, fields)),
-            Err(e) => errors.extend(e.by_field().into_iter().map(|(field, message)| RowError {
-                row,
-                field: field.into(),
-                message,
-            })),
+        let value_of = |column: &str| {
+            values
+                .iter()
+                .find(|(c, _)| *c == column)
+                .map_or("", |(_, v)| v.as_str())
+        };
+        let found = matching(existing, value_of("name"), value_of("email"), value_of("company"));
+        // A match starts from the client as stored: a column the file lacks stays.
+        let base = match found {
+            Some(c) => ClientForm::of(c),
+            None => ClientForm {
+                status: "ACTIVE".into(),
+                health_score: "GREEN".into(),
+                payment_status: "CURRENT".into(),
+                followup_cadence_days: "14".into(),
+                ..Default::default()
+            },
+        };
+        let mut form = base.clone();
+        for (column, value) in &values {
+            *slot(&mut form, column) = value.clone();
         }
+        let fields = match form.parse() {
+            Ok(fields) => fields,
+            Err(e) => {
+                errors.extend(e.by_field().into_iter().map(|(field, message)| RowError {
+                    row,
+                    field: field.into(),
+                    message,
+                }));
+                continue;
+            }
+        };
+        let action = match (found, base.parse()) {
+            (None, _) => Action::New,
+            (Some(c), Ok(stored)) => {
+                // A column changes when taking the file's value alone changes the
+                // stored client (so "1200" and "1200.00" are the same).
+                let changed: Vec<&'static str> = values
+                    .iter()
+                    .filter(|(column, value)| {
+                        let mut one = base.clone();
+                        *slot(&mut one, column) = value.clone();
+                        one.parse().is_ok_and(|f| f != stored)
+                    })
+                    .map(|(column, _)| column_words(column))
+                    .collect();
+                if changed.is_empty() {
+                    Action::Same(c.id.clone())
+                } else {
+                    Action::Update(c.id.clone(), changed)
+                }
+            }
+            (Some(c), Err(_)) => Action::Update(c.id.clone(), vec!["every field"]),
+        };
+        good.push((PreviewRow { row, form, action }, fields));
     }
     if good.is_empty() && errors.is_empty() {
         errors.push(RowError {
@@ -248,6 +374,21 @@ pub struct ImportPage {
     pub preview: Vec<PreviewRow>,
     pub csv: String,
     pub max_kb: usize,
+}
+
+impl ImportPage {
+    fn count(&self, wanted: fn(&Action) -> bool) -> usize {
+        self.preview.iter().filter(|p| wanted(&p.action)).count()
+    }
+    pub fn count_new(&self) -> usize {
+        self.count(|a| matches!(a, Action::New))
+    }
+    pub fn count_update(&self) -> usize {
+        self.count(|a| matches!(a, Action::Update(..)))
+    }
+    pub fn count_same(&self) -> usize {
+        self.count(|a| matches!(a, Action::Same(_)))
+    }
 }
 
 fn page(
@@ -274,6 +415,7 @@ pub async fn import_form(user: CurrentUser) -> Result<HttpResponse, AppError> {
 
 /// Reads the uploaded file (bounded) and shows the preview or every row's problems.
 pub async fn import_upload(
+    state: web::Data<AppState>,
     user: CurrentUser,
     mut payload: Multipart,
 ) -> Result<HttpResponse, AppError> {
@@ -296,7 +438,8 @@ pub async fn import_upload(
     let text = String::from_utf8(data)
         .map_err(|_| AppError::Unprocessable("The file is not UTF-8 text.".into()))?;
     let text = text.trim_start_matches('\u{feff}').to_string();
-    match parse_import(&text) {
+    let existing = existing_clients(&state, &user).await?;
+    match parse_import(&text, &existing) {
         Ok(rows) => html(
             StatusCode::OK,
             &page(
@@ -319,7 +462,15 @@ pub struct CommitForm {
     csv: String,
 }
 
-/// Saves every row in one transaction, or none.
+async fn existing_clients(state: &AppState, user: &CurrentUser) -> Result<Vec<Client>, AppError> {
+    let id = user.id().clone();
+    state
+        .db(move |conn| Ok(clients::search(conn, &id, &ClientFilter::default())?))
+        .await
+}
+
+/// Saves every row in one transaction, or none: new clients made, matched ones
+/// updated, unchanged ones left alone.
 pub async fn import_commit(
     state: web::Data<AppState>,
     req: HttpRequest,
@@ -327,7 +478,8 @@ pub async fn import_commit(
     form: web::Form<CommitForm>,
 ) -> Result<HttpResponse, AppError> {
     let text = form.into_inner().csv;
-    let rows = match parse_import(&text) {
+    let existing = existing_clients(&state, &user).await?;
+    let rows = match parse_import(&text, &existing) {
         Ok(rows) => rows,
         Err(errors) => {
             return html(
@@ -338,22 +490,44 @@ pub async fn import_commit(
     };
     let id = user.id().clone();
     let now = state.clock.stamp();
-    let count = rows.len();
+    let count = |wanted: fn(&Action) -> bool| rows.iter().filter(|(p, _)| wanted(&p.action)).count();
+    let (new, updated, same) = (
+        count(|a| matches!(a, Action::New)),
+        count(|a| matches!(a, Action::Update(..))),
+        count(|a| matches!(a, Action::Same(_))),
+    );
     state
         .db_write_as(&user, move |conn| {
-            for (_, fields) in &rows {
-                clients::create(conn, &id, fields, now)?;
+            for (preview, fields) in &rows {
+                match &preview.action {
+                    Action::New => {
+                        clients::create(conn, &id, fields, now)?;
+                    }
+                    Action::Update(client, _) => {
+                        clients::update(conn, &id, client, fields, now)?;
+                    }
+                    Action::Same(_) => {}
+                }
             }
             audit::record(
                 conn,
                 AuditEvent::new(AuditAction::ClientsImported, now)
                     .user(&id)
-                    .details(serde_json::json!({ "count": count })),
+                    .details(serde_json::json!({ "count": new, "updated": updated })),
             )?;
             Ok(())
         })
         .await?;
-    Ok(see_other(&req, &format!("/clients?imported={count}")))
+    let notice = Notice::new(format!(
+        "Imported: {} new, {} updated, {} unchanged.",
+        new, updated, same
+    ));
+    Ok(crate::web::notice::see_other_with(
+        &req,
+        "/clients",
+        Some(&notice),
+        state.sessions.secure,
+    ))
 }
 
 #[cfg(test)]
@@ -363,7 +537,7 @@ mod tests {
     #[test]
     fn a_good_file_parses_with_defaults_and_aliases() {
         let rows =
-            parse_import("Name,Email,Health,Retainer\nAcme,hi@acme.example,red,100\nBeta,,,\n")
+            parse_import("Name,Email,Health,Retainer\nAcme,hi@acme.example,red,100\nBeta,,,\n", &[])
                 .unwrap();
         assert_eq!(rows.len(), 2);
         assert_eq!(rows[0].1.health_score, crate::domain::HealthScore::Red);
@@ -374,7 +548,7 @@ mod tests {
     #[test]
     fn every_bad_row_is_named_with_its_field() {
         let errors =
-            parse_import("name,email,monthly_retainer\nGood,,\n,nope,abc\nFine,x@y.io,12\n")
+            parse_import("name,email,monthly_retainer\nGood,,\n,nope,abc\nFine,x@y.io,12\n", &[])
                 .unwrap_err();
         let found: Vec<(usize, String)> = errors.iter().map(|e| (e.row, e.field.clone())).collect();
         assert_eq!(
@@ -386,11 +560,11 @@ mod tests {
             ]
         );
         assert_eq!(
-            parse_import("name,shoe_size\nA,42\n").unwrap_err()[0].field,
+            parse_import("name,shoe_size\nA,42\n", &[]).unwrap_err()[0].field,
             "shoe_size"
         );
         assert_eq!(
-            parse_import("name\n").unwrap_err()[0].message,
+            parse_import("name\n", &[]).unwrap_err()[0].message,
             "the file has no rows"
         );
     }

@@ -11,7 +11,8 @@ use crate::domain::*;
 use crate::error::AppError;
 use crate::state::AppState;
 use crate::web::forms::multiline;
-use crate::web::see_other;
+use crate::db::models::undo::{self, Undo};
+use crate::web::notice::see_other_with;
 
 #[derive(Deserialize, Default)]
 #[serde(default)]
@@ -42,10 +43,14 @@ pub async fn log_contact(
         })
         .await?
         .ok_or(AppError::NotFound)?;
-    Ok(see_other(
-        &req,
-        &format!("/clients/{}?contacted=1", client.id),
-    ))
+    let dates = user.dates(state.clock.now());
+    let next = client
+        .next_followup
+        .map(|t| dates.date(&t))
+        .unwrap_or_else(|| "none".into());
+    let notice = Notice::new(format!("Contact logged. Next follow-up: {next}."));
+    let back = format!("/clients/{}", client.id);
+    Ok(see_other_with(&req, &back, Some(&notice), state.sessions.secure))
 }
 
 /// The CLIENT block a follow-up turns into: half an hour today, high priority.
@@ -77,14 +82,30 @@ pub async fn followup_block(
 ) -> Result<HttpResponse, AppError> {
     let today = user.today(state.clock.now());
     let (id, target, now) = (user.id().clone(), path.into_inner(), state.clock.stamp());
-    state
+    let back = format!("/clients/{target}");
+    let (what, undo) = state
         .db_write_as(&user, move |conn| {
             let client = clients::find(conn, &id, &target)?.ok_or(AppError::NotFound)?;
-            if let Ok(task) = tasks::create(conn, &id, &followup_fields(&client, today), now)? {
-                tasks::link_client(conn, &id, &task, &client.id)?;
-            }
-            Ok(())
+            let fields = followup_fields(&client, today);
+            let task = match tasks::create(conn, &id, &fields, now)? {
+                Ok(task) => task,
+                Err(_) => return Err(AppError::NotFound),
+            };
+            tasks::link_client(conn, &id, &task, &client.id)?;
+            let what = format!(
+                "Planned “{}” for today, 30 min, under “Also on this day” until it gets a time.",
+                fields.title
+            );
+            // Undo takes the block off the plan again.
+            let undo = Undo::Plan {
+                blocks: Vec::new(),
+                created: vec![task],
+            };
+            let undo = undo::record(conn, &id, &what, undo, now)?;
+            Ok((what, undo))
         })
         .await?;
-    Ok(see_other(&req, &format!("/?date={today}")))
+    // The client page stays: the block waits on today's plan.
+    let notice = Notice::new(what).with_undo(undo, &back);
+    Ok(see_other_with(&req, &back, Some(&notice), state.sessions.secure))
 }

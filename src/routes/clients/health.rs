@@ -15,7 +15,7 @@ use crate::domain::*;
 use crate::error::AppError;
 use crate::state::AppState;
 use crate::web::forms::text;
-use crate::web::see_other;
+use crate::web::notice::see_other_with;
 
 /// The suggested health score of a client, from its own data and its projects.
 pub fn suggestion_for(client: &Client, projects: &[Project], today: NaiveDate) -> Suggestion {
@@ -77,7 +77,7 @@ fn decide(
     decision: &Decision,
     today: NaiveDate,
     now: NaiveDateTime,
-) -> Result<Option<()>, AppError> {
+) -> Result<Option<String>, AppError> {
     let Some(client) = clients::find(conn, user, id)? else {
         return Ok(None);
     };
@@ -86,6 +86,17 @@ fn decide(
         AuditEvent::new(action, now)
             .user(user)
             .entity("client", id.as_str())
+    };
+    let words = match decision {
+        Decision::Apply => format!(
+            "Health is now {} (was {}).",
+            suggested.score.label().to_lowercase(),
+            client.health_score.label().to_lowercase()
+        ),
+        Decision::Keep { .. } => format!(
+            "Kept {} as the health score; your reason is in the timeline.",
+            client.health_score.label().to_lowercase()
+        ),
     };
     match decision {
         Decision::Apply => {
@@ -107,7 +118,7 @@ fn decide(
             })),
         )?,
     }
-    Ok(Some(()))
+    Ok(Some(words))
 }
 
 pub async fn decide_health(
@@ -121,11 +132,12 @@ pub async fn decide_health(
     let today = user.today(state.clock.now());
     let (id, target, now) = (user.id().clone(), path.into_inner(), state.clock.stamp());
     let back = format!("/clients/{target}");
-    state
+    let words = state
         .db_write_as(&user, move |conn| {
             decide(conn, &id, &target, &decision, today, now)
         })
         .await?
         .ok_or(AppError::NotFound)?;
-    Ok(see_other(&req, &back))
+    let notice = Notice::new(words);
+    Ok(see_other_with(&req, &back, Some(&notice), state.sessions.secure))
 }

@@ -8,7 +8,6 @@ use serde::Deserialize;
 
 use crate::auth::CurrentUser;
 use crate::db::models::clients::{self, Client, ClientFigures, ClientFilter, ClientSort};
-use crate::domain::money::group_thousands;
 use crate::domain::*;
 use crate::error::AppError;
 use crate::state::AppState;
@@ -32,18 +31,20 @@ pub struct ClientsPage {
     pub query: ListQuery,
     pub clients: Vec<Client>,
     pub figures: ClientFigures,
+    pub dates: LocalDates,
 }
 
 impl ClientsPage {
     pub fn mrr(&self) -> String {
-        group_thousands(self.figures.monthly_recurring)
+        self.ctx.money_format.show(self.figures.monthly_recurring)
     }
     pub fn pipeline(&self) -> String {
-        group_thousands(self.figures.open_pipeline)
+        self.ctx.money_format.show(self.figures.open_pipeline)
     }
+    /// The next follow-up's day in the user's zone ("today", "Dec 9").
     pub fn followup(&self, c: &Client) -> String {
         c.next_followup
-            .map(|f| f.format("%b %-d, %Y").to_string())
+            .map(|f| self.dates.date(&f))
             .unwrap_or_else(|| "—".into())
     }
 }
@@ -86,6 +87,7 @@ pub async fn list(
             query,
             clients,
             figures,
+            dates: user.dates(state.clock.now()),
         },
     )
 }

@@ -5,7 +5,6 @@ use actix_web::http::StatusCode;
 use actix_web::{HttpResponse, web};
 use askama::Template;
 use chrono::NaiveDateTime;
-use serde::Deserialize;
 
 use super::health::suggestion_for;
 use super::timeline::TimelineEntry;
@@ -28,7 +27,6 @@ pub struct ClientPage {
     pub client: Client,
     pub projects: Vec<Project>,
     pub followup_due: bool,
-    pub contacted: bool,
     pub suggestion: Suggestion,
     pub timeline: Vec<TimelineEntry>,
     pub opportunities: Vec<Opportunity>,
@@ -39,11 +37,35 @@ pub struct ClientPage {
 
 impl ClientPage {
     pub fn money(&self, m: &Option<Money>) -> String {
-        m.map(|m| m.grouped()).unwrap_or_else(|| "—".into())
+        m.map(|m| self.ctx.money(m)).unwrap_or_else(|| "—".into())
+    }
+    /// What the client's projects still owe (budget less paid, where a budget is set).
+    pub fn open_amount(&self) -> String {
+        let open: rust_decimal::Decimal = self
+            .projects
+            .iter()
+            .filter_map(|p| p.budget.map(|b| (b.amount() - p.paid_amount.amount()).max(0.into())))
+            .sum();
+        self.ctx.money_format.show(open)
+    }
+    /// What the client has paid on its projects so far.
+    pub fn paid_amount(&self) -> String {
+        let paid = Money::total(self.projects.iter().map(|p| &p.paid_amount));
+        self.ctx.money_format.show(paid)
     }
     pub fn when(&self, t: &Option<NaiveDateTime>) -> String {
         t.map(|t| self.dates.date(&t))
             .unwrap_or_else(|| "never".into())
+    }
+    /// "3 days ago", for a past instant more than a day back.
+    pub fn ago(&self, t: &Option<NaiveDateTime>) -> Option<String> {
+        let day = self.dates.local(&(*t)?).date();
+        let days = (self.dates.zone.today(self.dates.now) - day).num_days();
+        match days {
+            2..=60 => Some(format!("{days} days ago")),
+            61.. => Some(format!("{} months ago", days / 30)),
+            _ => None,
+        }
     }
     pub fn links(&self) -> Vec<(&'static str, &str)> {
         let c = &self.client;
@@ -57,11 +79,6 @@ impl ClientPage {
         .filter_map(|(label, url)| url.as_deref().map(|u| (label, u)))
         .collect()
     }
-}
-
-#[derive(Deserialize)]
-pub struct ShowQuery {
-    contacted: Option<String>,
 }
 
 /// Everything the client page reads, in one database call.
@@ -93,7 +110,6 @@ pub async fn show(
     state: web::Data<AppState>,
     user: CurrentUser,
     path: web::Path<ClientId>,
-    query: web::Query<ShowQuery>,
 ) -> Result<HttpResponse, AppError> {
     let (id, target) = (user.id().clone(), path.into_inner());
     let data = state
@@ -107,7 +123,6 @@ pub async fn show(
         ctx: PageContext::for_user(&user, "clients"),
         dates: user.dates(now),
         followup_due: data.client.next_followup.is_some_and(|f| f < end_of_today),
-        contacted: query.contacted.is_some(),
         suggestion: suggestion_for(&data.client, &data.projects, today),
         timeline: data
             .history

@@ -3,7 +3,7 @@
 use chrono::NaiveDateTime;
 
 use crate::db::models::audit::AuditEntry;
-use crate::domain::AuditAction;
+use crate::domain::{AuditAction, ClientStatus, HealthScore, PaymentStatus, ProjectStatus};
 
 /// One line of a client's history.
 pub struct TimelineEntry {
@@ -17,14 +17,15 @@ impl TimelineEntry {
         let d = &entry.details.0;
         let text = |key: &str| d.get(key).and_then(|v| v.as_str()).map(str::to_string);
         let title = || text("title").unwrap_or_default();
+        // "at risk → healthy": stored codes in the words the pages use.
         let change = |key: &str| {
             d.get(key)
                 .and_then(|v| v.as_array())
                 .and_then(|pair| match pair.as_slice() {
                     [from, to] => Some(format!(
                         "{} → {}",
-                        from.as_str().unwrap_or("?"),
-                        to.as_str().unwrap_or("?")
+                        words(key, from.as_str().unwrap_or("?")),
+                        words(key, to.as_str().unwrap_or("?"))
                     )),
                     _ => None,
                 })
@@ -36,29 +37,37 @@ impl TimelineEntry {
             Some(A::ContactLogged) => ("Contact logged".to_string(), text("note")),
             Some(A::ProjectMoved) => (
                 format!(
-                    "{} moved {}",
+                    "{} moved: {}",
                     text("project").unwrap_or_default(),
                     change("stage").unwrap_or_default()
                 ),
                 None,
             ),
             Some(A::HealthChanged) => (
-                format!("Health {}", change("health").unwrap_or_default()),
+                format!("Health: {}", change("health").unwrap_or_default()),
                 text("source"),
             ),
             Some(A::HealthKept) => (
-                format!("Health kept at {}", text("score").unwrap_or_default()),
+                format!(
+                    "Health kept at {}",
+                    words("health", &text("score").unwrap_or_default())
+                ),
                 text("reason"),
             ),
             Some(A::OpportunityCreated) => (format!("Opportunity added: {}", title()), None),
             Some(A::OpportunitySuggested) => {
                 let n = d.get("count").and_then(|v| v.as_u64()).unwrap_or(0);
-                (format!("Looked for opportunities: {n} new"), None)
+                match n {
+                    0 => said("Looked for opportunities: nothing new"),
+                    1 => said("Looked for opportunities: 1 new"),
+                    n => (format!("Looked for opportunities: {n} new"), None),
+                }
             }
             Some(A::OpportunityDismissed) => (
                 format!("Opportunity dismissed: {}", title()),
                 text("reason"),
             ),
+            Some(A::OpportunityRestored) => (format!("Opportunity restored: {}", title()), None),
             Some(A::OpportunityConverted) => (
                 format!("Opportunity converted to a project: {}", title()),
                 None,
@@ -73,7 +82,7 @@ impl TimelineEntry {
                     ("payment", "Payments"),
                 ]
                 .iter()
-                .filter_map(|(key, label)| change(key).map(|c| format!("{label} {c}")))
+                .filter_map(|(key, label)| change(key).map(|c| format!("{label}: {c}")))
                 .collect();
                 if parts.is_empty() {
                     said("Details edited")
@@ -88,5 +97,30 @@ impl TimelineEntry {
             what,
             detail,
         }
+    }
+}
+
+/// A stored code as a person reads it ("RED" → "at risk"); what is not a known
+/// code of that kind (an older entry's label) is shown lower-cased as it is.
+fn words(key: &str, code: &str) -> String {
+    let label = match key {
+        "health" => HealthScore::parse(code).ok().map(HealthScore::label),
+        "status" => ClientStatus::parse(code).ok().map(ClientStatus::label),
+        "payment" => PaymentStatus::parse(code).ok().map(PaymentStatus::label),
+        "stage" => ProjectStatus::parse(code).ok().map(ProjectStatus::label),
+        _ => None,
+    };
+    label.unwrap_or(code).to_lowercase()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn codes_read_as_words() {
+        assert_eq!(words("health", "RED"), "at risk");
+        assert_eq!(words("health", "Needs attention"), "needs attention");
+        assert_eq!(words("payment", "OVERDUE"), "overdue");
     }
 }

@@ -8,11 +8,12 @@ use serde::Deserialize;
 
 use crate::auth::CurrentUser;
 use crate::db::models::clients::{self, Client, ClientFilter};
-use crate::db::models::projects::{self, BoardFilter, Project};
+use crate::db::models::projects::{self, BoardFilter, Project, Step};
+use crate::domain::money::MoneyFormat;
 use crate::domain::*;
 use crate::error::AppError;
 use crate::state::AppState;
-use crate::web::{PageContext, html, htmx_target, return_path, see_other};
+use crate::web::{PageContext, html, htmx_target, return_path};
 
 /// A project card: the project, its client, and what the board shows about money.
 pub struct Card {
@@ -22,14 +23,39 @@ pub struct Card {
 }
 
 impl Card {
-    pub fn outstanding(&self) -> String {
-        super::outstanding(&self.project)
+    pub fn outstanding(&self, format: &MoneyFormat) -> String {
+        super::outstanding(&self.project, format)
     }
 }
 
 pub struct Column {
     pub status: ProjectStatus,
     pub cards: Vec<Card>,
+}
+
+impl Column {
+    /// The column's budget, all its cards together.
+    pub fn budget(&self, format: &MoneyFormat) -> String {
+        format.show(Money::total(self.cards.iter().filter_map(|c| c.project.budget.as_ref())))
+    }
+
+    /// What the column's projects still owe (budget less paid, never below zero).
+    pub fn open(&self, format: &MoneyFormat) -> String {
+        let open: rust_decimal::Decimal = self
+            .cards
+            .iter()
+            .filter_map(|c| {
+                c.project
+                    .budget
+                    .map(|b| (b.amount() - c.project.paid_amount.amount()).max(0.into()))
+            })
+            .sum();
+        format.show(open)
+    }
+
+    pub fn late(&self) -> usize {
+        self.cards.iter().filter(|c| c.late).count()
+    }
 }
 
 #[derive(Debug, Default, Clone, Deserialize)]
@@ -106,6 +132,7 @@ async fn board_page(
     req: &HttpRequest,
     user: &CurrentUser,
     query: BoardQuery,
+    notice: Option<Notice>,
 ) -> Result<HttpResponse, AppError> {
     let (id, filter) = (user.id().clone(), query.filter());
     let (rows, clients) = state
@@ -124,7 +151,12 @@ async fn board_page(
         clients,
     };
     if htmx_target(req).as_deref() == Some("pipeline") {
-        html(StatusCode::OK, &page.as_pipeline())
+        crate::web::notice::fragment(
+            StatusCode::OK,
+            &page.as_pipeline(),
+            notice.as_ref(),
+            &user.csrf_token,
+        )
     } else {
         html(StatusCode::OK, &page)
     }
@@ -136,13 +168,15 @@ pub async fn board(
     user: CurrentUser,
     query: web::Query<BoardQuery>,
 ) -> Result<HttpResponse, AppError> {
-    board_page(&state, &req, &user, query.into_inner()).await
+    board_page(&state, &req, &user, query.into_inner(), None).await
 }
 
 #[derive(Deserialize, Default)]
 #[serde(default)]
 pub struct StepForm {
     direction: String,
+    /// A stage to go straight to (a card dropped on its column); wins over `direction`.
+    to: String,
     return_to: String,
 }
 
@@ -154,9 +188,15 @@ pub async fn step(
     path: web::Path<ProjectId>,
     form: web::Form<StepForm>,
 ) -> Result<HttpResponse, AppError> {
-    let forward = match form.direction.as_str() {
-        "forward" => true,
-        "back" => false,
+    let to = match (form.to.as_str(), form.direction.as_str()) {
+        ("", "forward") => Step::Forward,
+        ("", "back") => Step::Back,
+        (stage, _) if !stage.is_empty() => match ProjectStatus::parse(stage) {
+            Ok(stage) => Step::To(stage),
+            Err(_) => {
+                return Err(AppError::Unprocessable("Choose one of the five stages.".into()));
+            }
+        },
         _ => {
             return Err(AppError::Unprocessable(
                 "Move a project forward or back.".into(),
@@ -164,17 +204,32 @@ pub async fn step(
         }
     };
     let (id, target, now) = (user.id().clone(), path.into_inner(), state.clock.stamp());
-    state
+    let (before, after) = state
         .db_write_as(&user, move |conn| {
-            Ok(projects::step_audited(conn, &id, &target, forward, now)?)
+            Ok(projects::step_audited(conn, &id, &target, to, now)?)
         })
         .await?
         .ok_or(AppError::NotFound)?;
+    let notice = Notice::new(if before.status == after {
+        format!("“{}” stays in {}.", before.name, after.label())
+    } else {
+        format!(
+            "Moved “{}” from {} to {}.",
+            before.name,
+            before.status.label(),
+            after.label()
+        )
+    });
     let back = return_path(&form.return_to, "/projects");
     if htmx_target(&req).as_deref() == Some("pipeline") {
         let query = back.split_once('?').map(|(_, q)| q).unwrap_or_default();
         let query = serde_urlencoded::from_str::<BoardQuery>(query).unwrap_or_default();
-        return board_page(&state, &req, &user, query).await;
+        return board_page(&state, &req, &user, query, Some(notice)).await;
     }
-    Ok(see_other(&req, &back))
+    Ok(crate::web::notice::see_other_with(
+        &req,
+        &back,
+        Some(&notice),
+        state.sessions.secure,
+    ))
 }

@@ -7,12 +7,12 @@ pub mod form;
 pub mod show;
 
 use crate::db::models::projects::Project;
-use crate::domain::money::group_thousands;
+use crate::domain::money::MoneyFormat;
 
 /// Budget minus what was paid, as the board and the project page show it.
-pub fn outstanding(p: &Project) -> String {
+pub fn outstanding(p: &Project, format: &MoneyFormat) -> String {
     match p.budget {
-        Some(budget) => group_thousands(budget.amount() - p.paid_amount.amount()),
+        Some(budget) => format.show(budget.amount() - p.paid_amount.amount()),
         None => "—".into(),
     }
 }

@@ -31,7 +31,7 @@ pub struct ProjectPage {
 
 impl ProjectPage {
     pub fn outstanding(&self) -> String {
-        super::outstanding(&self.project)
+        super::outstanding(&self.project, &self.ctx.money_format)
     }
     pub fn urls(&self) -> Vec<(&'static str, &str)> {
         let p = &self.project;

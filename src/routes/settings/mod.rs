@@ -13,6 +13,7 @@ use serde::Deserialize;
 use crate::auth::CurrentUser;
 use crate::db::Json;
 use crate::db::models::users::{self, SettingsChange};
+use crate::domain::money::{Currency, MoneyFormat, NumberStyle};
 use crate::domain::account::parse_display_name;
 use crate::domain::day_planner::BestHours;
 use crate::domain::{DaySpan, Onboarding, Preferences, TimeOfDay, Timezone, WeekStart};
@@ -39,6 +40,12 @@ pub struct SettingsForm {
     /// Empty keeps the stored choice (a form from before the field existed).
     #[serde(default)]
     best_hours: String,
+    /// ISO 4217 code; empty keeps the stored one.
+    #[serde(default)]
+    currency: String,
+    /// `point` or `comma`; empty keeps the stored one.
+    #[serde(default)]
+    number_style: String,
 }
 
 #[derive(Debug, Default)]
@@ -48,6 +55,7 @@ pub struct SettingsErrors {
     work_hours: Option<String>,
     day_window: Option<String>,
     week_starts_on: Option<String>,
+    currency: Option<String>,
 }
 
 #[derive(Template)]
@@ -77,6 +85,8 @@ fn form_from(user: &CurrentUser) -> SettingsForm {
         day_end: prefs.day_end.to_string(),
         week_starts_on: prefs.week_starts_on.as_str().to_string(),
         best_hours: prefs.best_hours.as_str().to_string(),
+        currency: prefs.money.currency.code().to_string(),
+        number_style: prefs.money.style.as_str().to_string(),
     }
 }
 
@@ -93,6 +103,29 @@ impl SettingsPage {
             ("morning".into(), "Mornings".into()),
             ("afternoon".into(), "Afternoons".into()),
         ]
+    }
+
+    pub fn currency_choices(&self) -> Vec<(String, String)> {
+        Currency::ALL
+            .iter()
+            .map(|c| (c.code().to_string(), format!("{} ({})", c.code(), c.symbol())))
+            .collect()
+    }
+
+    pub fn style_choices(&self) -> Vec<(String, String)> {
+        let sample = rust_decimal::Decimal::new(1_205_000, 2);
+        let currency = Currency::parse(&self.form.currency).unwrap_or_default();
+        [NumberStyle::Point, NumberStyle::Comma]
+            .iter()
+            .map(|style| {
+                let shown = MoneyFormat {
+                    currency,
+                    style: *style,
+                }
+                .show(sample);
+                (style.as_str().to_string(), shown)
+            })
+            .collect()
     }
 
     pub fn week_choices(&self) -> Vec<(String, String)> {
@@ -154,8 +187,16 @@ pub(crate) fn validate(
     if week.is_none() {
         errors.week_starts_on = Some("choose Monday or Sunday".into());
     }
-    match (name, timezone, work, window, week) {
-        (Some(name), Some(timezone), Some(work), Some(window), Some(week)) => {
+    let currency = match form.currency.as_str() {
+        "" => Some(current.money.currency),
+        code => Currency::parse(code),
+    };
+    if currency.is_none() {
+        errors.currency = Some("choose a currency from the list".into());
+    }
+    let style = NumberStyle::parse(&form.number_style).unwrap_or(current.money.style);
+    match (name, timezone, work, window, week, currency) {
+        (Some(name), Some(timezone), Some(work), Some(window), Some(week), Some(currency)) => {
             let prefs = Preferences {
                 work_start: work.start,
                 work_end: work.end,
@@ -163,6 +204,7 @@ pub(crate) fn validate(
                 day_end: window.end,
                 week_starts_on: week,
                 best_hours: BestHours::parse(&form.best_hours).unwrap_or(current.best_hours),
+                money: MoneyFormat { currency, style },
                 // Saving the settings confirms the first-run step about them.
                 onboarding: current.onboarding.map(|o| Onboarding { hours: true, ..o }),
                 other: current.other.clone(),
