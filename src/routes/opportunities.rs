@@ -10,12 +10,12 @@ use crate::db::AnyConnection;
 use crate::db::models::clients;
 use crate::db::models::opportunities::{self, Converted, NewOpportunity};
 use crate::db::models::projects;
+use crate::domain::notice::count;
 use crate::domain::suggestions::{ClientContext, ProjectFacts, RULES, Rules};
 use crate::domain::*;
 use crate::error::AppError;
 use crate::state::AppState;
 use crate::web::forms::{amount, multiline, required, text};
-use crate::domain::notice::count;
 use crate::web::notice::see_other_with;
 
 #[derive(Deserialize, Default)]
@@ -55,7 +55,12 @@ pub async fn add(
         })
         .await?
         .ok_or(AppError::NotFound)?;
-    Ok(see_other_with(&req, &back, Some(&notice), state.sessions.secure))
+    Ok(see_other_with(
+        &req,
+        &back,
+        Some(&notice),
+        state.sessions.secure,
+    ))
 }
 
 /// What the rules know of a client: its state, its projects, and the titles it
@@ -111,7 +116,12 @@ pub async fn suggest(
         })
         .await?;
     let notice = Notice::new(words);
-    Ok(see_other_with(&req, &back, Some(&notice), state.sessions.secure))
+    Ok(see_other_with(
+        &req,
+        &back,
+        Some(&notice),
+        state.sessions.secure,
+    ))
 }
 
 /// "Found 2 new opportunities: …" or "4 rules checked, nothing new: …".
@@ -155,9 +165,16 @@ pub async fn dismiss(
         })
         .await?
         .ok_or(AppError::NotFound)?;
-    let notice = Notice::new("Dismissed the opportunity; it stays listed with your reason and can be restored.");
+    let notice = Notice::new(
+        "Dismissed the opportunity; it stays listed with your reason and can be restored.",
+    );
     let back = format!("/clients/{client}#opportunities");
-    Ok(see_other_with(&req, &back, Some(&notice), state.sessions.secure))
+    Ok(see_other_with(
+        &req,
+        &back,
+        Some(&notice),
+        state.sessions.secure,
+    ))
 }
 
 /// Brings a dismissed opportunity back to the open ones.
@@ -176,7 +193,12 @@ pub async fn restore(
         .ok_or(AppError::NotFound)?;
     let notice = Notice::new(format!("Restored the opportunity “{title}”."));
     let back = format!("/clients/{client}#opportunities");
-    Ok(see_other_with(&req, &back, Some(&notice), state.sessions.secure))
+    Ok(see_other_with(
+        &req,
+        &back,
+        Some(&notice),
+        state.sessions.secure,
+    ))
 }
 
 /// Converts an opportunity into a PLANNING project (once, however often asked).
@@ -200,7 +222,12 @@ pub async fn convert(
                 "Converted the opportunity into this project, in Planning with its value as budget.",
             );
             let back = format!("/projects/{project}");
-            Ok(see_other_with(&req, &back, Some(&notice), state.sessions.secure))
+            Ok(see_other_with(
+                &req,
+                &back,
+                Some(&notice),
+                state.sessions.secure,
+            ))
         }
         Converted::Dismissed => Err(AppError::Unprocessable(
             "A dismissed opportunity cannot be converted.".into(),

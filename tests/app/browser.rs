@@ -1626,3 +1626,120 @@ async fn a_routine_is_planned_and_ended_in_the_browser(backend: Backend) {
 }
 
 on_both_backends!(a_routine_is_planned_and_ended_in_the_browser);
+
+/// The CRM at both widths: the clients list (cards on a phone), a client page
+/// worked from the top (a follow-up block with its message), the pipeline with a
+/// card dropped on another stage (still there after a reload, totals moved) and
+/// money in the workspace currency.
+async fn the_crm_is_worked_in_the_browser(backend: Backend) {
+    let Some(app) = spawn_app(backend).await else {
+        return;
+    };
+    let Some(mut chrome) = Chrome::start(&app, &format!("crm-{backend:?}"), true).await else {
+        return;
+    };
+    chrome.sign_up("crm@example.com").await;
+    chrome.visit("/clients/new").await;
+    chrome
+        .fill_and_press(
+            "main form",
+            &[
+                ("name", "Maya Fischer"),
+                ("company", "Northwind"),
+                ("email", "maya@northwind.example"),
+                ("monthly_retainer", "1200"),
+            ],
+            "button.primary",
+        )
+        .await;
+    let client = chrome.path().await;
+    assert!(client.starts_with("/clients/"), "{client}");
+    chrome
+        .click("#followup form[action$='followup-block'] button")
+        .await;
+    assert!(
+        chrome
+            .text("#flash")
+            .await
+            .starts_with("Planned “Follow up with Maya Fischer” for today"),
+        "{}",
+        chrome.text("#flash").await
+    );
+    assert_eq!(chrome.path().await, client, "the client page stays");
+
+    chrome.visit("/clients").await;
+    chrome.client.set_window_size(375, 800).await.unwrap();
+    let card = js(
+        &chrome,
+        "const r = document.querySelector('.client-table tr:not(:first-child), .client-table tbody tr').getBoundingClientRect(); return [r.width, document.documentElement.clientWidth];",
+    )
+    .await;
+    assert!(
+        card[0].as_f64().unwrap() <= card[1].as_f64().unwrap(),
+        "a client card fits the phone: {card}"
+    );
+    assert!(chrome.text("main").await.contains("€1,200.00"));
+
+    chrome.visit("/projects/new").await;
+    chrome
+        .fill_and_press(
+            "main form",
+            &[
+                ("client_id", "Maya Fischer"),
+                ("name", "Website"),
+                ("budget", "4000"),
+                ("paid_amount", "1000"),
+            ],
+            "button.primary",
+        )
+        .await;
+    chrome.visit("/projects").await;
+    assert_eq!(
+        chrome
+            .text("section.pipe-col[data-stage=PLANNING] .pipe-totals")
+            .await,
+        "Budget €4,000.00 · open €3,000.00"
+    );
+    js(
+        &chrome,
+        "const card = document.querySelector('.pipe-card[data-project]');
+         const target = document.querySelector('section.pipe-col[data-stage=DEVELOPMENT]');
+         const data = new DataTransfer();
+         card.dispatchEvent(new DragEvent('dragstart', {bubbles: true, dataTransfer: data}));
+         target.dispatchEvent(new DragEvent('dragover', {bubbles: true, cancelable: true, dataTransfer: data}));
+         target.dispatchEvent(new DragEvent('drop', {bubbles: true, cancelable: true, dataTransfer: data}));
+         card.dispatchEvent(new DragEvent('dragend', {bubbles: true, dataTransfer: data}));
+         return true;",
+    )
+    .await;
+    chrome.settle().await;
+    assert!(
+        chrome
+            .text("#flash")
+            .await
+            .contains("Moved “Website” from Planning to Development.")
+    );
+    chrome.visit("/projects").await;
+    assert!(
+        chrome
+            .text("section.pipe-col[data-stage=DEVELOPMENT]")
+            .await
+            .contains("Website"),
+        "still there after a reload"
+    );
+    assert_eq!(
+        chrome
+            .text("section.pipe-col[data-stage=DEVELOPMENT] .pipe-totals")
+            .await,
+        "Budget €4,000.00 · open €3,000.00"
+    );
+    assert_eq!(
+        chrome
+            .text("section.pipe-col[data-stage=PLANNING] .pipe-totals")
+            .await,
+        "Budget €0.00 · open €0.00"
+    );
+    chrome.client.clone().close().await.unwrap();
+}
+
+on_both_backends!(the_crm_is_worked_in_the_browser);

@@ -85,7 +85,13 @@ async fn the_demo_workspace_loads_and_its_figures_add_up(backend: Backend) {
         today.text()
     );
     let clients = browser.get("/clients").await;
-    assert_eq!(clients.body.matches("<td class=\"client-name\"><a href=\"/clients/").count(), 15);
+    assert_eq!(
+        clients
+            .body
+            .matches("<td class=\"client-name\"><a href=\"/clients/")
+            .count(),
+        15
+    );
     for state in [
         "Healthy",
         "Needs attention",

@@ -10,6 +10,7 @@ mod bad_input;
 mod browser;
 mod clients;
 mod command;
+mod crm;
 mod data_layer;
 mod demo;
 mod faults;

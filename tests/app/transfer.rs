@@ -177,7 +177,11 @@ async fn a_good_import_is_previewed_then_saved_whole(backend: Backend) {
     assert_eq!(res.status, 303, "{}", res.text());
     assert_eq!(app.count("clients"), 2);
     let list = browser.get("/clients").await;
-    assert!(list.main_text().contains("€1,200.00"), "{}", list.main_text());
+    assert!(
+        list.main_text().contains("€1,200.00"),
+        "{}",
+        list.main_text()
+    );
     assert!(
         list.text_of("#flash")
             .contains("Imported: 2 new, 0 updated, 0 unchanged."),

@@ -181,12 +181,19 @@ fn slot<'a>(form: &'a mut ClientForm, column: &str) -> &'a mut String {
 }
 
 /// The existing client a row is: same email (any case), else same name and company.
-fn matching<'a>(existing: &'a [Client], name: &str, email: &str, company: &str) -> Option<&'a Client> {
+fn matching<'a>(
+    existing: &'a [Client],
+    name: &str,
+    email: &str,
+    company: &str,
+) -> Option<&'a Client> {
     let email = email.trim();
     if !email.is_empty()
-        && let Some(c) = existing
-            .iter()
-            .find(|c| c.email.as_deref().is_some_and(|e| e.eq_ignore_ascii_case(email)))
+        && let Some(c) = existing.iter().find(|c| {
+            c.email
+                .as_deref()
+                .is_some_and(|e| e.eq_ignore_ascii_case(email))
+        })
     {
         return Some(c);
     }
@@ -301,7 +308,12 @@ pub fn parse_import(
                 .find(|(c, _)| *c == column)
                 .map_or("", |(_, v)| v.as_str())
         };
-        let found = matching(existing, value_of("name"), value_of("email"), value_of("company"));
+        let found = matching(
+            existing,
+            value_of("name"),
+            value_of("email"),
+            value_of("company"),
+        );
         // A match starts from the client as stored: a column the file lacks stays.
         let base = match found {
             Some(c) => ClientForm::of(c),
@@ -490,7 +502,8 @@ pub async fn import_commit(
     };
     let id = user.id().clone();
     let now = state.clock.stamp();
-    let count = |wanted: fn(&Action) -> bool| rows.iter().filter(|(p, _)| wanted(&p.action)).count();
+    let count =
+        |wanted: fn(&Action) -> bool| rows.iter().filter(|(p, _)| wanted(&p.action)).count();
     let (new, updated, same) = (
         count(|a| matches!(a, Action::New)),
         count(|a| matches!(a, Action::Update(..))),
@@ -536,9 +549,11 @@ mod tests {
 
     #[test]
     fn a_good_file_parses_with_defaults_and_aliases() {
-        let rows =
-            parse_import("Name,Email,Health,Retainer\nAcme,hi@acme.example,red,100\nBeta,,,\n", &[])
-                .unwrap();
+        let rows = parse_import(
+            "Name,Email,Health,Retainer\nAcme,hi@acme.example,red,100\nBeta,,,\n",
+            &[],
+        )
+        .unwrap();
         assert_eq!(rows.len(), 2);
         assert_eq!(rows[0].1.health_score, crate::domain::HealthScore::Red);
         assert_eq!(rows[1].1.status, crate::domain::ClientStatus::Active);
@@ -547,9 +562,11 @@ mod tests {
 
     #[test]
     fn every_bad_row_is_named_with_its_field() {
-        let errors =
-            parse_import("name,email,monthly_retainer\nGood,,\n,nope,abc\nFine,x@y.io,12\n", &[])
-                .unwrap_err();
+        let errors = parse_import(
+            "name,email,monthly_retainer\nGood,,\n,nope,abc\nFine,x@y.io,12\n",
+            &[],
+        )
+        .unwrap_err();
         let found: Vec<(usize, String)> = errors.iter().map(|e| (e.row, e.field.clone())).collect();
         assert_eq!(
             found,

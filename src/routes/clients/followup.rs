@@ -7,11 +7,11 @@ use serde::Deserialize;
 use crate::auth::CurrentUser;
 use crate::db::models::clients::{self, Client};
 use crate::db::models::tasks::{self, TaskFields};
+use crate::db::models::undo::{self, Undo};
 use crate::domain::*;
 use crate::error::AppError;
 use crate::state::AppState;
 use crate::web::forms::multiline;
-use crate::db::models::undo::{self, Undo};
 use crate::web::notice::see_other_with;
 
 #[derive(Deserialize, Default)]
@@ -50,7 +50,12 @@ pub async fn log_contact(
         .unwrap_or_else(|| "none".into());
     let notice = Notice::new(format!("Contact logged. Next follow-up: {next}."));
     let back = format!("/clients/{}", client.id);
-    Ok(see_other_with(&req, &back, Some(&notice), state.sessions.secure))
+    Ok(see_other_with(
+        &req,
+        &back,
+        Some(&notice),
+        state.sessions.secure,
+    ))
 }
 
 /// The CLIENT block a follow-up turns into: half an hour today, high priority.
@@ -107,5 +112,10 @@ pub async fn followup_block(
         .await?;
     // The client page stays: the block waits on today's plan.
     let notice = Notice::new(what).with_undo(undo, &back);
-    Ok(see_other_with(&req, &back, Some(&notice), state.sessions.secure))
+    Ok(see_other_with(
+        &req,
+        &back,
+        Some(&notice),
+        state.sessions.secure,
+    ))
 }

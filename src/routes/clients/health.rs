@@ -139,5 +139,10 @@ pub async fn decide_health(
         .await?
         .ok_or(AppError::NotFound)?;
     let notice = Notice::new(words);
-    Ok(see_other_with(&req, &back, Some(&notice), state.sessions.secure))
+    Ok(see_other_with(
+        &req,
+        &back,
+        Some(&notice),
+        state.sessions.secure,
+    ))
 }

@@ -36,7 +36,9 @@ pub struct Column {
 impl Column {
     /// The column's budget, all its cards together.
     pub fn budget(&self, format: &MoneyFormat) -> String {
-        format.show(Money::total(self.cards.iter().filter_map(|c| c.project.budget.as_ref())))
+        format.show(Money::total(
+            self.cards.iter().filter_map(|c| c.project.budget.as_ref()),
+        ))
     }
 
     /// What the column's projects still owe (budget less paid, never below zero).
@@ -194,7 +196,9 @@ pub async fn step(
         (stage, _) if !stage.is_empty() => match ProjectStatus::parse(stage) {
             Ok(stage) => Step::To(stage),
             Err(_) => {
-                return Err(AppError::Unprocessable("Choose one of the five stages.".into()));
+                return Err(AppError::Unprocessable(
+                    "Choose one of the five stages.".into(),
+                ));
             }
         },
         _ => {

@@ -13,9 +13,9 @@ use serde::Deserialize;
 use crate::auth::CurrentUser;
 use crate::db::Json;
 use crate::db::models::users::{self, SettingsChange};
-use crate::domain::money::{Currency, MoneyFormat, NumberStyle};
 use crate::domain::account::parse_display_name;
 use crate::domain::day_planner::BestHours;
+use crate::domain::money::{Currency, MoneyFormat, NumberStyle};
 use crate::domain::{DaySpan, Onboarding, Preferences, TimeOfDay, Timezone, WeekStart};
 use crate::error::AppError;
 use crate::state::AppState;
@@ -108,7 +108,12 @@ impl SettingsPage {
     pub fn currency_choices(&self) -> Vec<(String, String)> {
         Currency::ALL
             .iter()
-            .map(|c| (c.code().to_string(), format!("{} ({})", c.code(), c.symbol())))
+            .map(|c| {
+                (
+                    c.code().to_string(),
+                    format!("{} ({})", c.code(), c.symbol()),
+                )
+            })
             .collect()
     }
 

@@ -1,0 +1,462 @@
+//! The CRM in a person's hands: a CSV round trip that changes nothing, outcomes
+//! that say what happened, opportunities with their reasons, a pipeline worked
+//! by stage with its totals, and money in the workspace's currency.
+
+use diesel::prelude::*;
+use lauf::db::schema::{clients, opportunities, projects};
+
+use crate::helpers::{Backend, Browser, Response, TestApp, spawn_app};
+use crate::on_both_backends;
+
+on_both_backends!(
+    an_exported_file_imported_again_changes_nothing_and_a_changed_row_updates,
+    opportunity_outcomes_are_said_and_a_dismissal_keeps_its_reason,
+    the_pipeline_moves_a_card_to_any_stage_and_sums_each_column,
+    money_reads_in_the_workspace_currency,
+    deleting_a_file_asks_first_and_says_so,
+);
+
+/// The CSV an import form would send back on commit, out of the preview page.
+fn carried_csv(preview: &Response) -> String {
+    let start = preview.body.find("<textarea name=\"csv\"").unwrap();
+    let open = preview.body[start..].find('>').unwrap() + start + 1;
+    let close = preview.body[open..].find("</textarea>").unwrap() + open;
+    preview.body[open..close]
+        .replace("&#34;", "\"")
+        .replace("&#38;", "&")
+        .replace("&#39;", "'")
+        .replace("&#60;", "<")
+        .replace("&#62;", ">")
+}
+
+async fn preview(browser: &Browser, csv: &str) -> Response {
+    let token = browser.get("/clients/import").await.csrf_token();
+    browser
+        .upload(
+            "/clients/import",
+            &token,
+            "file",
+            "clients.csv",
+            csv.as_bytes(),
+        )
+        .await
+}
+
+async fn commit(browser: &Browser, preview: &Response) -> Response {
+    let token = preview.csrf_token();
+    let res = browser
+        .post(
+            "/clients/import/commit",
+            &[("csrf_token", &token), ("csv", &carried_csv(preview))],
+        )
+        .await;
+    assert_eq!(res.status, 303, "{}", res.text());
+    browser.get(&res.header("location").unwrap()).await
+}
+
+async fn an_exported_file_imported_again_changes_nothing_and_a_changed_row_updates(
+    backend: Backend,
+) {
+    let Some(app) = spawn_app(backend).await else {
+        return;
+    };
+    let browser = app.signed_in_user("ana@example.com").await;
+    app.add_client_with(
+        &browser,
+        "Maya Fischer",
+        &[
+            ("company", "Northwind"),
+            ("email", "maya@northwind.example"),
+            ("phone", "+49 30 1234567"),
+            ("monthly_retainer", "1200"),
+        ],
+    )
+    .await;
+    app.add_client_with(&browser, "Jonas Okafor", &[("company", "Bluepeak")])
+        .await;
+    let export = browser.get("/clients.csv").await.body;
+    assert!(
+        export.contains("'+49 30 1234567"),
+        "defused on export: {export}"
+    );
+
+    // The same file again: both rows matched, nothing to change.
+    let same = preview(&browser, &export).await;
+    assert_eq!(same.status, 200, "{}", same.text());
+    let text = same.text_of("#preview-heading, .import-preview");
+    assert!(
+        text.contains("Preview: 0 new, 0 to update, 2 unchanged")
+            && text.contains("same (skipped)")
+            && text.contains("Active")
+            && text.contains("Healthy"),
+        "{text}"
+    );
+    assert!(
+        !text.contains("GREEN") && !text.contains("ACTIVE"),
+        "labels in words: {text}"
+    );
+    let listed = commit(&browser, &same).await;
+    assert!(
+        listed
+            .text_of("#flash")
+            .contains("Imported: 0 new, 0 updated, 2 unchanged."),
+        "{}",
+        listed.text_of("#flash")
+    );
+    assert_eq!(app.count("clients"), 2);
+    let phone: Option<String> = clients::table
+        .filter(clients::name.eq("Maya Fischer"))
+        .select(clients::phone)
+        .first(&mut *app.conn())
+        .unwrap();
+    assert_eq!(
+        phone.as_deref(),
+        Some("+49 30 1234567"),
+        "the apostrophe is undone"
+    );
+
+    // A changed retainer and a new row: "update" with the field, and "new".
+    let changed = export.replace(",1200.00,", ",1500,")
+        + "Lena Park,,,Sunbeam,,,,,,ACTIVE,GREEN,CURRENT,,,14,,,\n";
+    let update = preview(&browser, &changed).await;
+    let text = update.text_of("#preview-heading, .import-preview");
+    assert!(
+        text.contains("Preview: 1 new, 1 to update, 1 unchanged")
+            && text.contains("update: monthly retainer"),
+        "{text}"
+    );
+    commit(&browser, &update).await;
+    assert_eq!(app.count("clients"), 3);
+    let retainer: Option<String> = clients::table
+        .filter(clients::name.eq("Maya Fischer"))
+        .select(clients::monthly_retainer.assume_not_null().nullable())
+        .first::<Option<lauf::domain::Money>>(&mut *app.conn())
+        .unwrap()
+        .map(|m| m.to_string());
+    assert_eq!(retainer.as_deref(), Some("1500.00"));
+
+    // Matched by email even when the name was edited in the file.
+    let renamed = export.replace("Maya Fischer", "Maya Fischer-Braun");
+    let text = preview(&browser, &renamed).await.text_of(".import-preview");
+    assert!(text.contains("update: name"), "{text}");
+}
+
+async fn opportunity_outcomes_are_said_and_a_dismissal_keeps_its_reason(backend: Backend) {
+    let Some(app) = spawn_app(backend).await else {
+        return;
+    };
+    let browser = app.signed_in_user("ana@example.com").await;
+    let res = browser
+        .submit(
+            "/clients/new",
+            "/clients",
+            &[
+                ("name", "Northwind"),
+                ("status", "ACTIVE"),
+                ("health_score", "YELLOW"),
+                ("payment_status", "CURRENT"),
+                ("followup_cadence_days", "14"),
+            ],
+        )
+        .await;
+    assert_eq!(res.status, 303, "{}", res.text());
+    let client = res
+        .header("location")
+        .unwrap()
+        .trim_start_matches("/clients/")
+        .to_string();
+    let page = format!("/clients/{client}");
+
+    // Nothing to suggest: it says which rules found nothing and why.
+    let res = browser
+        .submit(
+            &page,
+            &format!("/clients/{client}/opportunities/suggest"),
+            &[],
+        )
+        .await;
+    assert_eq!(res.status, 303);
+    let flash = browser.get(&page).await.text_of("#flash");
+    assert!(
+        flash.starts_with("4 rules checked, nothing new:")
+            && flash.contains("no launched site or web app")
+            && flash.contains("health is needs attention")
+            && flash.contains("no retainer to review"),
+        "{flash}"
+    );
+
+    // One by hand, dismissed with a reason: listed with it, then restored.
+    browser
+        .submit(
+            &page,
+            &format!("/clients/{client}/opportunities"),
+            &[("title", "Brand refresh"), ("value", "3000")],
+        )
+        .await;
+    let id: String = opportunities::table
+        .select(opportunities::id)
+        .first(&mut *app.conn())
+        .unwrap();
+    browser
+        .submit(
+            &page,
+            &format!("/opportunities/{id}/dismiss"),
+            &[("reason", "Budget frozen until spring")],
+        )
+        .await;
+    let shown = browser.get(&page).await;
+    assert!(
+        shown
+            .text_of("#flash")
+            .starts_with("Dismissed the opportunity"),
+        "{}",
+        shown.text_of("#flash")
+    );
+    let section = shown.text_of("#opportunities");
+    assert!(
+        section.contains("Dismissed: “Budget frozen until spring”.") && section.contains("Restore"),
+        "{section}"
+    );
+    browser
+        .submit(&page, &format!("/opportunities/{id}/restore"), &[])
+        .await;
+    let shown = browser.get(&page).await;
+    assert!(
+        shown
+            .text_of("#flash")
+            .contains("Restored the opportunity “Brand refresh”.")
+    );
+    assert!(
+        shown
+            .text_of("#opportunities")
+            .contains("Convert to project")
+    );
+    assert!(
+        shown
+            .text_of("#timeline")
+            .contains("Opportunity restored: Brand refresh")
+    );
+
+    // Converting lands on the project it made, and says so.
+    let res = browser
+        .submit(&page, &format!("/opportunities/{id}/convert"), &[])
+        .await;
+    let project = res.header("location").unwrap();
+    assert!(project.starts_with("/projects/"), "{project}");
+    let landed = browser.get(&project).await;
+    assert!(
+        landed
+            .text_of("#flash")
+            .starts_with("Converted the opportunity into this project"),
+        "{}",
+        landed.text_of("#flash")
+    );
+    assert!(landed.main_text().contains("Brand refresh"));
+
+    // Applying the suggested health says what it is now.
+    browser
+        .submit(
+            &page,
+            &format!("/clients/{client}/health"),
+            &[("decision", "apply")],
+        )
+        .await;
+    let flash = browser.get(&page).await.text_of("#flash");
+    assert!(flash.starts_with("Health is now"), "{flash}");
+    assert!(
+        browser
+            .get(&page)
+            .await
+            .text_of("#timeline")
+            .contains("Health: needs attention →"),
+    );
+}
+
+async fn the_pipeline_moves_a_card_to_any_stage_and_sums_each_column(backend: Backend) {
+    let Some(app) = spawn_app(backend).await else {
+        return;
+    };
+    let browser = app.signed_in_user("ana@example.com").await;
+    let client = app.add_client(&browser, "Northwind").await;
+    for (name, budget, paid) in [("Site", "4000", "1500"), ("App", "10000", "0")] {
+        let res = browser
+            .submit(
+                "/projects/new",
+                "/projects",
+                &[
+                    ("client_id", client.as_str()),
+                    ("name", name),
+                    ("project_type", "WEBSITE"),
+                    ("status", "PLANNING"),
+                    ("priority", "MEDIUM"),
+                    ("budget", budget),
+                    ("paid_amount", paid),
+                ],
+            )
+            .await;
+        assert_eq!(res.status, 303, "{}", res.text());
+    }
+    let board = browser.get("/projects").await;
+    let planning = board.text_of("section.pipe-col[data-stage=PLANNING] .pipe-totals");
+    assert_eq!(planning, "Budget €14,000.00 · open €12,500.00");
+
+    // Dropped on Development (the drop posts `to`): it stays there after a reload.
+    let site: String = projects::table
+        .filter(projects::name.eq("Site"))
+        .select(projects::id)
+        .first(&mut *app.conn())
+        .unwrap();
+    let res = browser
+        .submit(
+            "/projects",
+            &format!("/projects/{site}/move"),
+            &[("to", "DEVELOPMENT"), ("return_to", "/projects")],
+        )
+        .await;
+    assert_eq!(res.status, 303);
+    let board = browser.get("/projects").await;
+    assert!(
+        board
+            .text_of("#flash")
+            .contains("Moved “Site” from Planning to Development."),
+        "{}",
+        board.text_of("#flash")
+    );
+    assert!(
+        board
+            .text_of("section.pipe-col[data-stage=DEVELOPMENT]")
+            .contains("Site")
+    );
+    assert_eq!(
+        board.text_of("section.pipe-col[data-stage=PLANNING] .pipe-totals"),
+        "Budget €10,000.00 · open €10,000.00"
+    );
+    // A stage that is not one is refused, and nothing moves.
+    let res = browser
+        .submit(
+            "/projects",
+            &format!("/projects/{site}/move"),
+            &[("to", "SHIPPED")],
+        )
+        .await;
+    assert_eq!(res.status, 422);
+    let stage: String = projects::table
+        .find(&site)
+        .select(projects::status)
+        .first(&mut *app.conn())
+        .unwrap();
+    assert_eq!(stage, "DEVELOPMENT");
+}
+
+async fn money_reads_in_the_workspace_currency(backend: Backend) {
+    let Some(app) = spawn_app(backend).await else {
+        return;
+    };
+    let browser = app.signed_in_user("ana@example.com").await;
+    app.add_client_with(&browser, "Northwind", &[("monthly_retainer", "12050")])
+        .await;
+    assert!(
+        browser
+            .get("/clients")
+            .await
+            .main_text()
+            .contains("€12,050.00")
+    );
+    let settings = browser.get("/settings").await;
+    let form = [
+        ("name", "Ana"),
+        ("timezone", "Europe/Berlin"),
+        ("work_start", "09:00"),
+        ("work_end", "17:00"),
+        ("day_start", "06:30"),
+        ("day_end", "21:30"),
+        ("week_starts_on", "monday"),
+        ("currency", "CHF"),
+        ("number_style", "comma"),
+        ("csrf_token", &settings.csrf_token()),
+    ];
+    let res = browser.post("/settings", &form).await;
+    assert_eq!(res.status, 303, "{}", res.text());
+    let list = browser.get("/clients").await.main_text();
+    assert!(
+        list.contains("12.050,00\u{a0}CHF") || list.contains("12.050,00 CHF"),
+        "{list}"
+    );
+    // CSV keeps plain numbers.
+    assert!(
+        browser
+            .get("/clients.csv")
+            .await
+            .body
+            .contains(",12050.00,")
+    );
+    // An unknown currency is refused with the form again.
+    let bad = [
+        ("currency", "XYZ"),
+        ("csrf_token", &settings.csrf_token()),
+        ("name", "Ana"),
+        ("timezone", "Europe/Berlin"),
+        ("work_start", "09:00"),
+        ("work_end", "17:00"),
+        ("day_start", "06:30"),
+        ("day_end", "21:30"),
+        ("week_starts_on", "monday"),
+    ];
+    let res = browser.post("/settings", &bad).await;
+    assert_eq!(res.status, 422);
+    assert!(res.text().contains("choose a currency from the list"));
+}
+
+async fn deleting_a_file_asks_first_and_says_so(backend: Backend) {
+    let Some(app) = spawn_app(backend).await else {
+        return;
+    };
+    let browser = app.signed_in_user("ana@example.com").await;
+    // The upload page opened on its own comes back to the files, not to Today.
+    let upload = browser.get("/assets/upload").await;
+    assert!(
+        upload.body.contains("name=\"return_to\" value=\"/assets\""),
+        "{}",
+        upload.main_text()
+    );
+    let token = upload.csrf_token();
+    let res = browser
+        .multipart(
+            "/assets/upload",
+            &token,
+            &[("return_to", "/assets")],
+            &[("files", "notes.txt", b"meeting notes")],
+        )
+        .await;
+    assert_eq!(res.status, 303, "{}", res.text());
+    assert_eq!(res.header("location").as_deref(), Some("/assets"));
+    let gallery = browser.get("/assets").await;
+    assert!(gallery.text_of("#flash").contains("Uploaded “notes.txt”."));
+    let id = asset_id(&app);
+    let ask = browser.get(&format!("/assets/{id}/delete")).await;
+    assert_eq!(ask.status, 200);
+    assert_eq!(ask.title(), "Delete “notes.txt”? · LAUF OS");
+    assert_eq!(app.count("assets"), 1, "asking deletes nothing");
+    let res = browser
+        .post(
+            &format!("/assets/{id}/delete"),
+            &[("csrf_token", &ask.csrf_token()), ("return_to", "/assets")],
+        )
+        .await;
+    assert_eq!(res.status, 303);
+    let gallery = browser.get("/assets").await;
+    assert!(
+        gallery.text_of("#flash").starts_with("Deleted “notes.txt”"),
+        "{}",
+        gallery.text_of("#flash")
+    );
+    assert_eq!(app.count("assets"), 0);
+}
+
+fn asset_id(app: &TestApp) -> String {
+    use lauf::db::schema::assets;
+    assets::table
+        .select(assets::id)
+        .first(&mut *app.conn())
+        .unwrap()
+}
