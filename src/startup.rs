@@ -361,6 +361,7 @@ pub fn configure(cfg: &mut web::ServiceConfig) {
                 .route(post().to(assets::upload::upload)),
         )
         .route("/assets/link", post().to(assets::links::link))
+        .route("/tasks/{id}/files/pick", get().to(assets::pick::pick))
         .route("/assets/unlink", post().to(assets::links::unlink))
         .service(
             resource("/assets/{id}")

@@ -14,6 +14,7 @@ on_both_backends!(
     the_pipeline_moves_a_card_to_any_stage_and_sums_each_column,
     money_reads_in_the_workspace_currency,
     deleting_a_file_asks_first_and_says_so,
+    a_file_is_found_by_name_type_and_tag_and_attached_to_a_block,
 );
 
 /// The CSV an import form would send back on commit, out of the preview page.
@@ -459,4 +460,88 @@ fn asset_id(app: &TestApp) -> String {
         .select(assets::id)
         .first(&mut *app.conn())
         .unwrap()
+}
+
+async fn a_file_is_found_by_name_type_and_tag_and_attached_to_a_block(backend: Backend) {
+    let Some(app) = spawn_app(backend).await else {
+        return;
+    };
+    let browser = app.signed_in_user("ana@example.com").await;
+    let token = browser.get("/assets/upload").await.csrf_token();
+    for (name, tags) in [
+        ("brief-northwind.md", "brief, northwind"),
+        ("brief-bluepeak.md", "brief"),
+        ("invoice-42.txt", "finance"),
+    ] {
+        let res = browser
+            .multipart(
+                "/assets/upload",
+                &token,
+                &[("tags", tags), ("return_to", "/assets")],
+                &[("files", name, b"some words")],
+            )
+            .await;
+        assert_eq!(res.status, 303, "{}", res.text());
+    }
+    let block = app
+        .add_block(
+            &browser,
+            "Write the brief",
+            &[("scheduled_date", "2026-12-04")],
+        )
+        .await;
+    let picker = format!("/tasks/{block}/files/pick");
+    let page = browser.get(&picker).await;
+    assert_eq!(page.status, 200);
+    assert_eq!(page.title(), "Attach a file · LAUF OS");
+    assert_eq!(page.count(".pick-card"), 3);
+    // By name, by tag, by both; the editor's box gets only the results.
+    let named = browser.get(&format!("{picker}?q=brief")).await;
+    assert_eq!(named.count(".pick-card"), 2);
+    let tagged = browser.get(&format!("{picker}?tag=northwind")).await;
+    assert_eq!(tagged.text_of(".pick-name"), "brief-northwind.md");
+    let boxed = browser
+        .get_with(
+            &format!("{picker}?tag=finance"),
+            &[("HX-Request", "true"), ("HX-Target", "pick-results")],
+        )
+        .await;
+    assert!(
+        boxed
+            .body
+            .trim_start()
+            .starts_with("<div id=\"pick-results\""),
+        "{}",
+        boxed.body
+    );
+    assert_eq!(boxed.text_of(".pick-name"), "invoice-42.txt");
+
+    // Attached from the picker: on the block, and not offered again.
+    let asset: String = {
+        use lauf::db::schema::assets;
+        assets::table
+            .filter(assets::name.eq("brief-northwind.md"))
+            .select(assets::id)
+            .first(&mut *app.conn())
+            .unwrap()
+    };
+    let res = browser
+        .post(
+            "/assets/link",
+            &[
+                ("csrf_token", &page.csrf_token()),
+                ("task_id", &block),
+                ("asset_id", &asset),
+                ("return_to", &picker),
+            ],
+        )
+        .await;
+    assert_eq!(res.status, 303, "{}", res.text());
+    assert_eq!(app.count("task_assets"), 1);
+    let again = browser.get(&format!("{picker}?q=brief")).await;
+    assert_eq!(again.text_of(".pick-name"), "brief-bluepeak.md");
+
+    // Someone else's block has no picker.
+    let bo = app.signed_in_user("bo@example.com").await;
+    assert_eq!(bo.get(&picker).await.status, 404);
 }

@@ -7,6 +7,7 @@
 pub mod file;
 pub mod gallery;
 pub mod links;
+pub mod pick;
 pub mod section;
 pub mod show;
 pub mod upload;
