@@ -105,8 +105,10 @@ impl DayData {
             None
         };
         let goals = goals::list_for_user(conn, user)?;
-        let pending = goals::needs_roll_over(&goals, key.today, key.week_start.weekday())
-            || !routines::wanted(conn, user, key.week_start, week_end, key.today)?.is_empty();
+        let pending = goals::needs_roll_over(&goals, key.today, key.week_start.weekday()) || {
+            let known: Vec<&Task> = rows.iter().map(|r| &r.task).collect();
+            !routines::wanted(conn, user, key.week_start, week_end, key.today, &known)?.is_empty()
+        };
         Ok(DayData {
             pending,
             morning_note,

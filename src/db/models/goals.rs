@@ -281,20 +281,32 @@ pub fn count_block(
     if bump(conn, user, id, false, delta, now)? == 1 {
         return settle_completion(conn, id, now);
     }
-    let Some(goal_type) = goals::table
+    // A repeating goal, with its owner's zone and week: one statement.
+    let Some((goal_type, start, zone, prefs)) = goals::table
+        .inner_join(users::table)
         .filter(goals::user_id.eq(user))
         .filter(goals::id.eq(id))
         .filter(goals::recurs.eq(true))
-        .select(goals::goal_type)
-        .first::<GoalType>(conn)
+        .select((
+            goals::goal_type,
+            goals::period_start,
+            users::timezone,
+            users::preferences,
+        ))
+        .first::<(GoalType, Option<NaiveDate>, Timezone, Json<Preferences>)>(conn)
         .optional()?
     else {
         // A count already at zero (or not the user's goal).
         return settle_completion(conn, id, now);
     };
-    let (zone, week_start) = clock_of(conn, user)?;
+    let week_start = prefs.0.week_starts_on.weekday();
     let today = zone.today(chrono::Utc.from_utc_datetime(&now));
-    let period_start = roll_one(conn, id, goal_type, today, week_start, now)?;
+    let current = period_of(goal_type, today, week_start).0;
+    let period_start = if start == Some(current) {
+        current
+    } else {
+        roll_one(conn, id, goal_type, today, week_start, now)?
+    };
     let done_on = completed_at.map(|at| zone.today(chrono::Utc.from_utc_datetime(&at)));
     if let Some(day) = done_on.filter(|d| *d < period_start) {
         return count_in_history(conn, id, day, delta);
@@ -355,15 +367,6 @@ fn count_in_history(
             .execute(conn)?;
     }
     Ok(())
-}
-
-/// The user's zone and first day of the week, which decide a recurring goal's periods.
-fn clock_of(conn: &mut AnyConnection, user: &UserId) -> QueryResult<(Timezone, Weekday)> {
-    let (zone, prefs) = users::table
-        .find(user)
-        .select((users::timezone, users::preferences))
-        .first::<(Timezone, Json<Preferences>)>(conn)?;
-    Ok((zone, prefs.0.week_starts_on.weekday()))
 }
 
 /// The period of `goal_type` that holds `day`: what a recurring goal counts.

@@ -182,7 +182,7 @@ pub fn materialize(
     today: NaiveDate,
     now: NaiveDateTime,
 ) -> QueryResult<usize> {
-    let wanted = wanted(conn, user, from, to, today)?;
+    let wanted = wanted(conn, user, from, to, today, &[])?;
     let mut made = 0;
     for (routine, day) in wanted {
         let client = match &routine.project_id {
@@ -199,13 +199,15 @@ pub fn materialize(
 }
 
 /// The routine days in `from..=to` (from `today` on) that have no block and no
-/// skip yet. Two statements when the user has routines, one when not.
+/// skip yet. One statement when every routine day has its block among `known`
+/// (the blocks the page read already), three otherwise.
 pub fn wanted(
     conn: &mut AnyConnection,
     user: &UserId,
     from: NaiveDate,
     to: NaiveDate,
     today: NaiveDate,
+    known: &[&Task],
 ) -> QueryResult<Vec<(Routine, NaiveDate)>> {
     let from = from.max(today);
     if from > to {
@@ -215,7 +217,23 @@ pub fn wanted(
         .into_iter()
         .filter(|r| r.starts_on <= to)
         .collect();
-    if routines.is_empty() {
+    let seen = |routine: &Routine, day: NaiveDate| {
+        known
+            .iter()
+            .any(|t| t.routine_id.as_ref() == Some(&routine.id) && t.routine_date == Some(day))
+    };
+    let candidates: Vec<(Routine, NaiveDate)> = routines
+        .iter()
+        .flat_map(|r| {
+            r.repeat()
+                .days_in(from, to)
+                .into_iter()
+                .filter(|d| !seen(r, *d))
+                .map(|d| (r.clone(), d))
+                .collect::<Vec<_>>()
+        })
+        .collect();
+    if candidates.is_empty() {
         return Ok(Vec::new());
     }
     let ids: Vec<&RoutineId> = routines.iter().map(|r| &r.id).collect();
@@ -230,19 +248,16 @@ pub fn wanted(
         .filter(routine_skips::on_date.between(from, to))
         .select((routine_skips::routine_id, routine_skips::on_date))
         .load(conn)?;
-    let mut wanted = Vec::new();
-    for routine in routines {
-        for day in routine.repeat().days_in(from, to) {
+    Ok(candidates
+        .into_iter()
+        .filter(|(routine, day)| {
             let has = |(r, d): &(Option<RoutineId>, Option<NaiveDate>)| {
-                r.as_ref() == Some(&routine.id) && *d == Some(day)
+                r.as_ref() == Some(&routine.id) && *d == Some(*day)
             };
-            let skip = |(r, d): &(RoutineId, NaiveDate)| *r == routine.id && *d == day;
-            if !made.iter().any(has) && !skipped.iter().any(skip) {
-                wanted.push((routine.clone(), day));
-            }
-        }
-    }
-    Ok(wanted)
+            let skip = |(r, d): &(RoutineId, NaiveDate)| *r == routine.id && d == day;
+            !made.iter().any(has) && !skipped.iter().any(skip)
+        })
+        .collect())
 }
 
 /// Makes `task` (just created, on its day) the first block of a new routine.

@@ -80,8 +80,10 @@ async fn load(
     let end = start + Duration::days(6);
     let read = |id: UserId| {
         move |conn: &mut crate::db::AnyConnection| -> Result<_, AppError> {
-            let pending = !routines::wanted(conn, &id, start, end, today)?.is_empty();
-            Ok((tasks::in_range(conn, &id, start, end)?, pending))
+            let rows = tasks::in_range(conn, &id, start, end)?;
+            let known: Vec<&tasks::Task> = rows.iter().map(|r| &r.task).collect();
+            let pending = !routines::wanted(conn, &id, start, end, today, &known)?.is_empty();
+            Ok((rows, pending))
         }
     };
     let (mut rows, pending) = state.db(read(user.id().clone())).await?;

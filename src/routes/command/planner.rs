@@ -99,7 +99,7 @@ pub async fn show(
     };
     let id = user.id().clone();
     let pending = state
-        .db(move |conn| Ok(!routines::wanted(conn, &id, day, day, today)?.is_empty()))
+        .db(move |conn| Ok(!routines::wanted(conn, &id, day, day, today, &[])?.is_empty()))
         .await?;
     if pending {
         // The day's routine blocks take their time before anything is proposed.
