@@ -37,7 +37,8 @@ CREATE TABLE routine_skips (
 -- routines are ended, never deleted, except with their owner.
 ALTER TABLE tasks ADD COLUMN routine_id TEXT;
 ALTER TABLE tasks ADD COLUMN routine_date DATE;
-CREATE UNIQUE INDEX tasks_routine_day_idx ON tasks (routine_id, routine_date);
+-- Partial: a one-off block (no routine) must never be looked up through it.
+CREATE UNIQUE INDEX tasks_routine_day_idx ON tasks (routine_id, routine_date) WHERE routine_id IS NOT NULL;
 
 -- Recurring goals: a goal that starts again each period (day, week, month, year)
 -- of its type; period_start is the first day of the period current_value counts,
