@@ -37,6 +37,10 @@ CREATE TABLE routine_skips (
 -- routines are ended, never deleted, except with their owner.
 ALTER TABLE tasks ADD COLUMN routine_id TEXT;
 ALTER TABLE tasks ADD COLUMN routine_date DATE;
+-- The unfinished-blocks index carries routine_id, so the carry-over (which
+-- leaves routine blocks alone) is still answered from the index alone.
+DROP INDEX tasks_open_idx;
+CREATE INDEX tasks_open_idx ON tasks (user_id, scheduled_date, routine_id) WHERE status <> 'DONE';
 -- Partial: a one-off block (no routine) must never be looked up through it.
 CREATE UNIQUE INDEX tasks_routine_day_idx ON tasks (routine_id, routine_date) WHERE routine_id IS NOT NULL;
 

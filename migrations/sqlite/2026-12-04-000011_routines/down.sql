@@ -2,6 +2,8 @@ DROP TABLE goal_periods;
 ALTER TABLE goals DROP COLUMN period_start;
 ALTER TABLE goals DROP COLUMN recurs;
 DROP INDEX tasks_routine_day_idx;
+DROP INDEX tasks_open_idx;
+CREATE INDEX tasks_open_idx ON tasks (user_id, scheduled_date) WHERE status <> 'DONE';
 ALTER TABLE tasks DROP COLUMN routine_date;
 ALTER TABLE tasks DROP COLUMN routine_id;
 DROP TABLE routine_skips;
