@@ -32,26 +32,12 @@ async fn add_block(
     fields: &[(&str, &str)],
 ) -> String {
     let mut form = vec![
-        ("title", title),
-        ("category", "CODE"),
-        ("priority", "MEDIUM"),
-        ("energy_level", "DEEP_WORK"),
-        ("time_block_minutes", "90"),
         ("scheduled_date", "2026-11-23"),
         ("scheduled_time", "09:00"),
         ("return_to", DAY),
     ];
-    for (k, v) in fields {
-        form.retain(|(key, _)| key != k);
-        form.push((k, v));
-    }
-    let res = browser.submit("/tasks/new", "/tasks", &form).await;
-    assert_eq!(res.status, 303, "creating {title}: {}", res.text());
-    tasks::table
-        .filter(tasks::title.eq(title))
-        .select(tasks::id)
-        .first(&mut *app.conn())
-        .unwrap()
+    form.extend_from_slice(fields);
+    app.add_block(browser, title, &form).await
 }
 
 async fn add_goal(app: &TestApp, browser: &Browser, title: &str) -> String {
@@ -77,47 +63,6 @@ async fn add_goal(app: &TestApp, browser: &Browser, title: &str) -> String {
 /// The status message a page shows, as a person reads it.
 fn flash(page: &Response) -> String {
     page.text_of("#flash")
-}
-
-/// The Undo button's form on `page` (or in an htmx answer's status swap): its
-/// action and its fields (the CSRF token and where to come back to among them).
-fn undo_form(page: &Response) -> (String, Vec<(String, String)>) {
-    let html = page.page();
-    let form =
-        scraper::Selector::parse("#flash form.undo-form, [hx-swap-oob] form.undo-form").unwrap();
-    let input = scraper::Selector::parse("input[type=hidden]").unwrap();
-    let form = html
-        .select(&form)
-        .next()
-        .unwrap_or_else(|| panic!("no Undo offered: {}", flash(page)));
-    let fields = form
-        .select(&input)
-        .map(|i| {
-            let v = i.value();
-            (
-                v.attr("name").unwrap().to_string(),
-                v.attr("value").unwrap_or_default().to_string(),
-            )
-        })
-        .collect();
-    (form.value().attr("action").unwrap().to_string(), fields)
-}
-
-fn undo_action(page: &Response) -> String {
-    undo_form(page).0
-}
-
-/// Presses the page's Undo button (a plain form) and follows it back.
-async fn press_undo(browser: &Browser, page: &Response) -> Response {
-    let (action, fields) = undo_form(page);
-    let pairs: Vec<(&str, &str)> = fields
-        .iter()
-        .map(|(k, v)| (k.as_str(), v.as_str()))
-        .collect();
-    let res = browser.post(&action, &pairs).await;
-    assert_eq!(res.status, 303, "{}", res.text());
-    let back = res.header("location").unwrap();
-    browser.get(&back).await
 }
 
 fn block(app: &TestApp, id: &str) -> Option<(String, Option<NaiveDate>, Option<String>)> {
@@ -178,7 +123,7 @@ async fn block_actions_say_what_they_did_and_undo_reverses_them(backend: Backend
     );
     assert_eq!(goal_value(&app, &goal), Some(1));
     // Undo of a status change is the same action back: it says what it did.
-    let page = press_undo(&browser, &page).await;
+    let page = browser.press_undo(&page).await;
     assert!(
         flash(&page).starts_with("Reopened: “Write the API”."),
         "{}",
@@ -218,7 +163,7 @@ async fn block_actions_say_what_they_did_and_undo_reverses_them(backend: Backend
     let moved = block(&app, &id).unwrap();
     assert_eq!(moved.1, NaiveDate::from_ymd_opt(2026, 11, 24));
     // Undo of a move is a move back: it says so.
-    let page = press_undo(&browser, &swap).await;
+    let page = browser.press_undo(&swap).await;
     assert!(
         flash(&page).starts_with("Moved “Write the API” to today at 09:00."),
         "{}",
@@ -280,7 +225,7 @@ async fn deleting_a_block_asks_first_and_undo_brings_it_back_counted(backend: Ba
         "{}",
         flash(&page)
     );
-    let page = press_undo(&browser, &page).await;
+    let page = browser.press_undo(&page).await;
     assert!(
         flash(&page).starts_with("Undone: Deleted"),
         "{}",
@@ -318,8 +263,8 @@ async fn undo_lasts_a_minute_works_once_and_only_for_its_owner(backend: Backend)
     // Once: the second press says so and changes nothing.
     let id = add_block(&app, &ana, "Write the API", &[]).await;
     let page = delete(id.clone()).await;
-    let action = undo_action(&page);
-    press_undo(&ana, &page).await;
+    let action = page.undo_form().0;
+    ana.press_undo(&page).await;
     assert!(block(&app, &id).is_some(), "back");
     delete(id.clone()).await;
     let again = ana
@@ -340,7 +285,7 @@ async fn undo_lasts_a_minute_works_once_and_only_for_its_owner(backend: Backend)
     // Someone else's Undo is nobody's.
     let id = add_block(&app, &ana, "Draft the talk", &[]).await;
     let page = delete(id.clone()).await;
-    let action = undo_action(&page);
+    let action = page.undo_form().0;
     let bo = app.signed_in_user("bo@example.com").await;
     let bo_token = bo.get("/").await.csrf_token();
     bo.post(
@@ -418,7 +363,7 @@ async fn a_carry_over_is_undone_as_one(backend: Backend) {
     let today = NaiveDate::from_ymd_opt(2026, 11, 23);
     assert_eq!(block(&app, &first).unwrap().1, today);
     assert_eq!(block(&app, &second).unwrap().1, today);
-    press_undo(&browser, &page).await;
+    browser.press_undo(&page).await;
     let (a, b) = (block(&app, &first).unwrap(), block(&app, &second).unwrap());
     assert_eq!(
         (a.1, a.2.as_deref()),
@@ -481,7 +426,7 @@ async fn goals_and_activities_answer_and_undo_too(backend: Backend) {
         "{}",
         flash(&page)
     );
-    let action = undo_action(&page);
+    let action = page.undo_form().0;
     browser
         .post(
             &action,
@@ -530,7 +475,7 @@ async fn goals_and_activities_answer_and_undo_too(backend: Backend) {
         "{}",
         flash(&page)
     );
-    let action = undo_action(&page);
+    let action = page.undo_form().0;
     browser
         .post(
             &action,
@@ -593,7 +538,7 @@ async fn a_block_is_resized_by_a_move_and_undone_to_its_length(backend: Backend)
         flash(&page).split(" Undo").next().unwrap(),
         "“Write the API” now takes 2 h."
     );
-    press_undo(&browser, &page).await;
+    browser.press_undo(&page).await;
     assert_eq!(length(), 90, "Undo gives the length back");
 }
 

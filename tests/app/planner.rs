@@ -24,27 +24,9 @@ async fn add_block(
     title: &str,
     fields: &[(&str, &str)],
 ) -> String {
-    let mut form = vec![
-        ("title", title),
-        ("category", "CODE"),
-        ("priority", "MEDIUM"),
-        ("energy_level", "DEEP_WORK"),
-        ("time_block_minutes", "90"),
-        ("scheduled_date", "2026-11-23"),
-        ("scheduled_time", ""),
-        ("return_to", "/"),
-    ];
-    for (k, v) in fields {
-        form.retain(|(key, _)| key != k);
-        form.push((k, v));
-    }
-    let res = browser.submit("/tasks/new", "/tasks", &form).await;
-    assert_eq!(res.status, 303, "creating {title}: {}", res.text());
-    tasks::table
-        .filter(tasks::title.eq(title))
-        .select(tasks::id)
-        .first(&mut *app.conn())
-        .unwrap()
+    let mut form = vec![("scheduled_date", "2026-11-23")];
+    form.extend_from_slice(fields);
+    app.add_block(browser, title, &form).await
 }
 
 async fn add_client(app: &TestApp, browser: &Browser, name: &str, followup: &str) -> String {
