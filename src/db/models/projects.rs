@@ -31,6 +31,14 @@ pub struct Project {
     pub updated_at: NaiveDateTime,
 }
 
+impl Project {
+    /// What the budget still holds after what was paid (negative when overpaid);
+    /// `None` without a budget.
+    pub fn open(&self) -> Option<rust_decimal::Decimal> {
+        self.budget.map(|b| b.amount() - self.paid_amount.amount())
+    }
+}
+
 pub fn insert(conn: &mut AnyConnection, project: &Project) -> QueryResult<()> {
     diesel::insert_into(projects::table)
         .values(project)

@@ -44,10 +44,8 @@ impl ClientPage {
         let open: rust_decimal::Decimal = self
             .projects
             .iter()
-            .filter_map(|p| {
-                p.budget
-                    .map(|b| (b.amount() - p.paid_amount.amount()).max(0.into()))
-            })
+            .filter_map(Project::open)
+            .map(|open| open.max(0.into()))
             .sum();
         self.ctx.money_format.show(open)
     }

@@ -46,11 +46,8 @@ impl Column {
         let open: rust_decimal::Decimal = self
             .cards
             .iter()
-            .filter_map(|c| {
-                c.project
-                    .budget
-                    .map(|b| (b.amount() - c.project.paid_amount.amount()).max(0.into()))
-            })
+            .filter_map(|c| c.project.open())
+            .map(|open| open.max(0.into()))
             .sum();
         format.show(open)
     }

@@ -11,8 +11,6 @@ use crate::domain::money::MoneyFormat;
 
 /// Budget minus what was paid, as the board and the project page show it.
 pub fn outstanding(p: &Project, format: &MoneyFormat) -> String {
-    match p.budget {
-        Some(budget) => format.show(budget.amount() - p.paid_amount.amount()),
-        None => "—".into(),
-    }
+    p.open()
+        .map_or_else(|| "—".into(), |open| format.show(open))
 }
