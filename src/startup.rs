@@ -279,16 +279,7 @@ pub fn configure(cfg: &mut web::ServiceConfig) {
         )
         .route("/clients/new", get().to(clients::form::new))
         .route("/clients.csv", get().to(clients::csv::export_clients))
-        .service(
-            resource("/clients/import")
-                .route(get().to(clients::csv::import_form))
-                .route(post().to(clients::csv::import_upload)),
-        )
-        .service(
-            resource("/clients/import/commit")
-                .app_data(crate::web::extract::form_config_limit(256 * 1024))
-                .route(post().to(clients::csv::import_commit)),
-        )
+        .service(import::routes::<clients::csv::Clients>())
         .service(
             resource("/clients/{id}")
                 .route(get().to(clients::show::show))
@@ -346,6 +337,7 @@ pub fn configure(cfg: &mut web::ServiceConfig) {
         )
         .route("/projects.csv", get().to(projects::csv::export))
         .route("/projects/new", get().to(projects::form::new))
+        .service(import::routes::<projects::csv::Projects>())
         .service(
             resource("/projects/{id}")
                 .route(get().to(projects::show::show))

@@ -48,6 +48,7 @@ actions! {
     ClientCreated => "client.created",
     ClientUpdated => "client.updated",
     ClientsImported => "clients.imported",
+    ProjectsImported => "projects.imported",
     ContactLogged => "client.contact_logged",
     HealthChanged => "client.health_changed",
     HealthKept => "client.health_kept",

@@ -47,6 +47,15 @@ macro_rules! text_enum {
                     _ => Err(UnknownValue { kind: $kind, value: text.chars().take(64).collect() }),
                 }
             }
+
+            /// What a person or a spreadsheet writes: the stored text or the label,
+            /// in any case (`"web app"` is `WEBAPP`), for CSV imports.
+            pub fn read(text: &str) -> Option<Self> {
+                let text = text.trim();
+                Self::ALL.iter().copied().find(|v| {
+                    v.as_str().eq_ignore_ascii_case(text) || v.label().eq_ignore_ascii_case(text)
+                })
+            }
         }
 
         impl fmt::Display for $name {

@@ -11,6 +11,7 @@ pub mod calendar_ics;
 pub mod clients;
 pub mod command;
 pub mod health;
+pub mod import;
 pub mod onboarding;
 pub mod opportunities;
 pub mod projects;

@@ -21,12 +21,13 @@ use super::assets::links::LinkForm;
 use super::auth::supabase::MagicForm;
 use super::auth::{LoginForm, SignupForm};
 use super::clients::credentials::CredentialsForm;
-use super::clients::csv::{CommitForm, parse_import};
+use super::clients::csv::Clients;
 use super::clients::followup::ContactForm;
 use super::clients::form::ClientForm;
 use super::clients::health::HealthForm;
 use super::clients::list::ListQuery;
 use super::command::goals::GoalForm;
+use super::import::{CommitForm, parse};
 use super::opportunities::{DismissForm, OpportunityForm};
 use super::projects::board::{BoardQuery, StepForm};
 use super::projects::form::ProjectForm;
@@ -345,8 +346,9 @@ proptest! {
                 .collect();
             text.push_str(&cells.join(","));
         }
-        if let Ok(accepted) = parse_import(&text, &[]) {
-            for (preview, fields) in accepted {
+        if let Ok(accepted) = parse(&Clients(Vec::new()), &text) {
+            for row in accepted {
+                let (preview, fields) = (&row, row.fields.clone());
                 prop_assert_eq!(Some(fields.name), kept(&preview.form.name));
                 prop_assert_eq!(fields.notes, kept(&preview.form.notes));
                 prop_assert!(web_link(&fields.website_url));

@@ -50,6 +50,11 @@ const ACTIONS: &[(&str, &str, &str)] = &[
     ("Clients", "crm customers", "/clients"),
     ("New client", "add create customer", "/clients/new"),
     ("Import clients from CSV", "upload csv", "/clients/import"),
+    (
+        "Import projects from CSV",
+        "upload csv pipeline",
+        "/projects/import",
+    ),
     ("Projects", "pipeline board", "/projects"),
     ("New project", "add create", "/projects/new"),
     ("Assets", "files uploads", "/assets"),

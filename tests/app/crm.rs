@@ -10,6 +10,7 @@ use crate::on_both_backends;
 
 on_both_backends!(
     an_exported_file_imported_again_changes_nothing_and_a_changed_row_updates,
+    projects_go_out_and_come_back_matched_by_name_within_their_client,
     opportunity_outcomes_are_said_and_a_dismissal_keeps_its_reason,
     the_pipeline_moves_a_card_to_any_stage_and_sums_each_column,
     money_reads_in_the_workspace_currency,
@@ -31,23 +32,34 @@ fn carried_csv(preview: &Response) -> String {
 }
 
 async fn preview(browser: &Browser, csv: &str) -> Response {
-    let token = browser.get("/clients/import").await.csrf_token();
+    preview_of(browser, "clients", csv).await
+}
+
+/// The preview page of `csv` uploaded to `/{kind}/import`.
+async fn preview_of(browser: &Browser, kind: &str, csv: &str) -> Response {
+    let form = format!("/{kind}/import");
+    let token = browser.get(&form).await.csrf_token();
     browser
         .upload(
-            "/clients/import",
+            &form,
             &token,
             "file",
-            "clients.csv",
+            &format!("{kind}.csv"),
             csv.as_bytes(),
         )
         .await
 }
 
 async fn commit(browser: &Browser, preview: &Response) -> Response {
+    commit_of(browser, "clients", preview).await
+}
+
+/// Commits the import a preview page shows, and follows to the page it lands on.
+async fn commit_of(browser: &Browser, kind: &str, preview: &Response) -> Response {
     let token = preview.csrf_token();
     let res = browser
         .post(
-            "/clients/import/commit",
+            &format!("/{kind}/import/commit"),
             &[("csrf_token", &token), ("csv", &carried_csv(preview))],
         )
         .await;
@@ -100,7 +112,7 @@ async fn an_exported_file_imported_again_changes_nothing_and_a_changed_row_updat
     assert!(
         listed
             .text_of("#flash")
-            .contains("Imported: 0 new, 0 updated, 2 unchanged."),
+            .contains("Imported clients: 0 new, 0 updated, 2 unchanged."),
         "{}",
         listed.text_of("#flash")
     );
@@ -140,6 +152,123 @@ async fn an_exported_file_imported_again_changes_nothing_and_a_changed_row_updat
     let renamed = export.replace("Maya Fischer", "Maya Fischer-Braun");
     let text = preview(&browser, &renamed).await.text_of(".import-preview");
     assert!(text.contains("update: name"), "{text}");
+}
+
+async fn projects_go_out_and_come_back_matched_by_name_within_their_client(backend: Backend) {
+    let Some(app) = spawn_app(backend).await else {
+        return;
+    };
+    let browser = app.signed_in_user("ana@example.com").await;
+    let northwind = app.add_client(&browser, "Northwind").await;
+    let bluepeak = app.add_client(&browser, "Bluepeak").await;
+    // The same project name at two clients is two projects.
+    for (client, budget) in [(&northwind, "4000"), (&bluepeak, "900")] {
+        let res = browser
+            .submit(
+                "/projects/new",
+                "/projects",
+                &[
+                    ("client_id", client.as_str()),
+                    ("name", "Website relaunch"),
+                    ("description", "Pages, then the shop"),
+                    ("project_type", "WEBAPP"),
+                    ("status", "DESIGN"),
+                    ("priority", "HIGH"),
+                    ("due_date", "2027-02-01"),
+                    ("budget", budget),
+                    ("paid_amount", "100"),
+                    ("staging_url", "https://staging.example.com"),
+                ],
+            )
+            .await;
+        assert_eq!(res.status, 303, "{}", res.text());
+    }
+    let export = browser.get("/projects.csv").await.body;
+
+    // Exported and imported again: both rows "same", nothing made.
+    let same = preview_of(&browser, "projects", &export).await;
+    assert_eq!(same.status, 200, "{}", same.text());
+    let text = same.text_of("#preview-heading, .import-preview");
+    assert!(
+        text.contains("Preview: 0 new, 0 to update, 2 unchanged")
+            && text.contains("Design")
+            && !text.contains("DESIGN"),
+        "{text}"
+    );
+    let board = commit_of(&browser, "projects", &same).await;
+    assert!(
+        board
+            .text_of("#flash")
+            .contains("Imported projects: 0 new, 0 updated, 2 unchanged."),
+        "{}",
+        board.text_of("#flash")
+    );
+    assert_eq!(app.count("projects"), 2);
+
+    // A changed stage (written as its label) at one client, a new project.
+    let mut changed = String::new();
+    for line in export.lines() {
+        if line.contains("Bluepeak") {
+            changed.push_str(
+                &line
+                    .replace("DESIGN", "review")
+                    .replace("WEBAPP", "web app"),
+            );
+        } else {
+            changed.push_str(line);
+        }
+        changed.push('\n');
+    }
+    changed.push_str("Brand book,northwind,Branding,,,,,,,,,,\n");
+    let update = preview_of(&browser, "projects", &changed).await;
+    assert_eq!(update.status, 200, "{}", update.text());
+    let text = update.text_of("#preview-heading, .import-preview");
+    assert!(
+        text.contains("Preview: 1 new, 1 to update, 1 unchanged") && text.contains("update: stage"),
+        "{text}"
+    );
+    commit_of(&browser, "projects", &update).await;
+    let stages: Vec<(String, String, String)> = projects::table
+        .inner_join(clients::table)
+        .select((clients::name, projects::name, projects::status))
+        .order((clients::name, projects::name))
+        .load(&mut *app.conn())
+        .unwrap();
+    assert_eq!(
+        stages,
+        vec![
+            (
+                "Bluepeak".into(),
+                "Website relaunch".into(),
+                "REVIEW".into()
+            ),
+            ("Northwind".into(), "Brand book".into(), "PLANNING".into()),
+            (
+                "Northwind".into(),
+                "Website relaunch".into(),
+                "DESIGN".into()
+            ),
+        ]
+    );
+
+    // A row for a client that does not exist: nothing saved, the row named.
+    let res = preview_of(
+        &browser,
+        "projects",
+        "name,client,budget,stage\nLogo,Nobody Ltd,100,\nCard,Northwind,abc,in review\n",
+    )
+    .await;
+    assert_eq!(res.status, 422);
+    let text = res.text_of("[role=alert]");
+    assert!(
+        text.contains("no client is named \"Nobody Ltd\"")
+            && text.contains("budget")
+            && text.contains(
+                "\"in review\" is not a stage; one of: Planning, Design, Development, Review"
+            ),
+        "{text}"
+    );
+    assert_eq!(app.count("projects"), 3);
 }
 
 async fn opportunity_outcomes_are_said_and_a_dismissal_keeps_its_reason(backend: Backend) {

@@ -53,12 +53,36 @@ pub struct ProjectErrors {
     pub production_url: Option<String>,
 }
 
+impl ProjectErrors {
+    /// Each message with the field it belongs to, in form order.
+    pub fn by_field(&self) -> Vec<(&'static str, String)> {
+        [
+            ("client", &self.client_id),
+            ("name", &self.name),
+            ("description", &self.description),
+            ("type", &self.project_type),
+            ("status", &self.status),
+            ("priority", &self.priority),
+            ("start_date", &self.start_date),
+            ("due_date", &self.due_date),
+            ("budget", &self.budget),
+            ("paid_amount", &self.paid_amount),
+            ("repository_url", &self.repository_url),
+            ("staging_url", &self.staging_url),
+            ("production_url", &self.production_url),
+        ]
+        .into_iter()
+        .filter_map(|(field, message)| message.clone().map(|m| (field, m)))
+        .collect()
+    }
+}
+
 fn choice<T>(parsed: Result<T, UnknownValue>, what: &str) -> Result<T, String> {
     parsed.map_err(|_| format!("choose a {what}"))
 }
 
 impl ProjectForm {
-    fn blank(client: &str) -> Self {
+    pub fn blank(client: &str) -> Self {
         ProjectForm {
             client_id: client.to_string(),
             project_type: ProjectType::Website.as_str().into(),
@@ -69,7 +93,7 @@ impl ProjectForm {
         }
     }
 
-    fn of(p: &Project) -> Self {
+    pub fn of(p: &Project) -> Self {
         let opt = |v: &Option<String>| v.clone().unwrap_or_default();
         let day = |d: &Option<NaiveDate>| d.map(|d| d.to_string()).unwrap_or_default();
         ProjectForm {
