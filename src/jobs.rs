@@ -1,6 +1,6 @@
 //! The server's background jobs: the SQLite WAL checkpoint, handing freed heap back
-//! to the kernel, and the ten-minute sweep of expired sessions and queued file
-//! deletions. Every write goes through `Database::write`, so on SQLite it queues
+//! to the kernel, the ten-minute sweep of expired sessions, and the minutely
+//! removal of deleted files once their Undo is over. Every write goes through `Database::write`, so on SQLite it queues
 //! with the requests' writers instead of racing them in SQLite's busy handler.
 
 use std::sync::Arc;
@@ -43,6 +43,7 @@ pub fn spawn_all(database: Database, storage: Arc<Storage>, clock: Clock) {
             let _ = web::block(trim_heap).await;
         }
     });
+    let (drain_db, drain_clock) = (database.clone(), clock.clone());
     spawn(async move {
         let mut every = interval(Duration::from_secs(600));
         loop {
@@ -52,10 +53,18 @@ pub fn spawn_all(database: Database, storage: Arc<Storage>, clock: Clock) {
                 Err(e) => tracing::warn!(error = %e, "session sweep failed"),
                 _ => {}
             }
-            // Files of deleted assets whose removal failed earlier.
-            match crate::storage::maintenance::drain_queue(&database, &storage).await {
+        }
+    });
+    spawn(async move {
+        // Files of deleted assets, once their Undo is over (`assets::HOLD`),
+        // and any whose removal failed earlier.
+        let mut every = interval(Duration::from_secs(60));
+        loop {
+            every.tick().await;
+            let now = drain_clock.stamp();
+            match crate::storage::maintenance::drain_queue(&drain_db, &storage, now).await {
                 Ok(n) if n > 0 => tracing::info!(removed = n, "queued file deletions done"),
-                Err(e) => tracing::warn!(error = %e, "file deletion retry failed"),
+                Err(e) => tracing::warn!(error = %e, "file deletion failed; it stays queued"),
                 _ => {}
             }
         }

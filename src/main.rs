@@ -166,7 +166,14 @@ async fn storage_check(settings: &Settings, repair: bool) -> anyhow::Result<()> 
     let storage = settings.open_storage()?;
     println!("checking {} against the database", storage.describe());
     let bar = progress("checking");
-    let report = lauf::storage::maintenance::check(&database, &storage, repair, &bar).await?;
+    let report = lauf::storage::maintenance::check(
+        &database,
+        &storage,
+        repair,
+        chrono::Utc::now().naive_utc(),
+        &bar,
+    )
+    .await?;
     bar.finish_and_clear();
     println!(
         "{} asset row(s), {} stored object(s)",

@@ -1,9 +1,10 @@
-//! Keeping rows and objects in step: removing queued objects after their rows are
-//! gone, and `lauf storage check`, which finds rows without files and files without
+//! Keeping rows and objects in step: removing queued objects a while after
+//! their rows are gone (`assets::HOLD`, so Undo can bring a file back), and `lauf storage check`, which finds rows without files and files without
 //! rows and can repair both.
 
 use std::collections::{HashMap, HashSet};
 
+use chrono::NaiveDateTime;
 use indicatif::ProgressBar;
 
 use super::{ObjectKey, ObjectStore, Storage};
@@ -47,10 +48,17 @@ pub async fn remove_queued(database: &Database, storage: &Storage, keys: &[Strin
     removed
 }
 
-/// Retries everything in the deletion queue; returns how many objects went.
-pub async fn drain_queue(database: &Database, storage: &Storage) -> Result<usize, AppError> {
+/// Removes what the deletion queue holds longer than `assets::HOLD` (a file
+/// deleted a moment ago waits, in case its delete is undone); returns how many
+/// objects went.
+pub async fn drain_queue(
+    database: &Database,
+    storage: &Storage,
+    now: NaiveDateTime,
+) -> Result<usize, AppError> {
+    let due = now - assets::HOLD;
     let keys = database
-        .read(|conn| Ok(assets::queued_deletions(conn, 1_000)?))
+        .read(move |conn| Ok(assets::queued_deletions(conn, 1_000, Some(due))?))
         .await?;
     Ok(remove_queued(database, storage, &keys).await)
 }
@@ -87,19 +95,20 @@ pub async fn check(
     database: &Database,
     storage: &Storage,
     repair: bool,
+    now: NaiveDateTime,
     progress: &ProgressBar,
 ) -> anyhow::Result<Report> {
     let mut report = Report::default();
     if repair {
         progress.set_message("retrying queued deletions");
-        report.repaired += drain_queue(database, storage).await?;
+        report.repaired += drain_queue(database, storage, now).await?;
     }
     progress.set_message("listing stored files");
     let listed = storage.list().await?;
     progress.set_message("reading asset rows");
     let rows = database.read(|conn| Ok(assets::all_keys(conn)?)).await?;
     let queued: HashSet<String> = database
-        .read(|conn| Ok(assets::queued_deletions(conn, 100_000)?))
+        .read(|conn| Ok(assets::queued_deletions(conn, 100_000, None)?))
         .await?
         .into_iter()
         .collect();

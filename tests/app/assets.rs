@@ -4,7 +4,7 @@
 use diesel::prelude::*;
 use lauf::db::schema::{assets, storage_deletions, tasks};
 
-use crate::helpers::{Backend, Browser, TestApp, s3_server, spawn_app_with};
+use crate::helpers::{Backend, Browser, TestApp, s3_server, spawn_app_with, spawn_app_with_clock};
 use crate::on_both_backends;
 
 #[derive(Debug, Clone, Copy)]
@@ -52,6 +52,16 @@ on_both_backends!(
 );
 
 async fn spawn(backend: Backend, store: Store, extra: &[(&str, &str)]) -> Option<TestApp> {
+    spawn_clocked(backend, store, extra, lauf::clock::Clock::system()).await
+}
+
+/// As `spawn`, with the clock the app reads "now" from.
+async fn spawn_clocked(
+    backend: Backend,
+    store: Store,
+    extra: &[(&str, &str)],
+    clock: lauf::clock::Clock,
+) -> Option<TestApp> {
     let mut env: Vec<(String, String)> = extra
         .iter()
         .map(|(k, v)| (k.to_string(), v.to_string()))
@@ -60,7 +70,7 @@ async fn spawn(backend: Backend, store: Store, extra: &[(&str, &str)]) -> Option
         env.extend(s3_server().bucket().1);
     }
     let env: Vec<(&str, &str)> = env.iter().map(|(k, v)| (k.as_str(), v.as_str())).collect();
-    spawn_app_with(backend, &env).await
+    spawn_app_with_clock(backend, &env, clock).await
 }
 
 fn png(width: u32, height: u32) -> Vec<u8> {
@@ -393,7 +403,8 @@ async fn another_users_asset_is_404_everywhere(backend: Backend, store: Store) {
 }
 
 async fn deleting_removes_the_row_the_file_and_the_thumbnail(backend: Backend, store: Store) {
-    let Some(app) = spawn(backend, store, &[]).await else {
+    let clock = lauf::clock::Clock::fixed(chrono::Utc::now());
+    let Some(app) = spawn_clocked(backend, store, &[], clock).await else {
         return;
     };
     let browser = app.signed_in_user("ana@example.com").await;
@@ -405,21 +416,75 @@ async fn deleting_removes_the_row_the_file_and_the_thumbnail(backend: Backend, s
     .await;
     assert_eq!(res.status, 303);
     let id = asset_ids(&app).remove(0);
-    assert_eq!(app.stored_keys().await.len(), 2);
+    let block = app.add_block(&browser, "Logo review", &[]).await;
+    let page = browser.get("/assets").await;
     let res = browser
-        .submit(
-            &format!("/assets/{id}"),
-            &format!("/assets/{id}/delete"),
-            &[],
+        .post_with_token(
+            &page,
+            "/assets/link",
+            &[("task_id", &block), ("asset_id", &id)],
         )
         .await;
+    assert!(res.status < 400, "{}", res.text());
+    assert_eq!(app.stored_keys().await.len(), 2);
+    let delete = || async {
+        browser
+            .submit(
+                &format!("/assets/{id}/delete"),
+                &format!("/assets/{id}/delete"),
+                &[],
+            )
+            .await
+    };
+
+    // Deleted: the row, its tags and link go at once; the files wait for Undo.
+    let res = delete().await;
     assert_eq!(res.status, 303);
     assert_eq!(res.header("location").as_deref(), Some("/assets"));
     assert_eq!(app.count("assets"), 0);
     assert_eq!(app.count("asset_tags"), 0);
+    assert_eq!(app.count("task_assets"), 0);
+    assert_eq!(browser.get(&format!("/assets/{id}/file")).await.status, 404);
+    assert_eq!(
+        app.stored_keys().await.len(),
+        2,
+        "kept while Undo is offered"
+    );
+    assert_eq!(
+        app.drain_deletions().await,
+        0,
+        "not removed within the hold"
+    );
+
+    // Undo: the file is back with its tags and its block.
+    let gallery = browser.get("/assets").await;
+    assert!(
+        gallery.text_of("#flash").contains("Deleted “logo.png”"),
+        "{}",
+        gallery.text_of("#flash")
+    );
+    let back = browser.press_undo(&gallery).await;
+    assert!(
+        back.text_of("#flash").contains("Undone"),
+        "{}",
+        back.text_of("#flash")
+    );
+    assert_eq!(asset_ids(&app), vec![id.clone()]);
+    assert_eq!(app.count("asset_tags"), 2);
+    assert_eq!(app.count("task_assets"), 1);
+    assert_eq!(app.count("storage_deletions"), 0);
+    assert_eq!(browser.get(&format!("/assets/{id}/file")).await.status, 200);
+    assert_eq!(
+        browser.get(&format!("/assets/{id}/thumb")).await.status,
+        200
+    );
+
+    // Deleted again and not undone: once the hold is over, no file is left.
+    assert_eq!(delete().await.status, 303);
+    app.clock.advance(chrono::Duration::minutes(3));
+    assert_eq!(app.drain_deletions().await, 2);
     assert!(app.stored_keys().await.is_empty(), "no file is left behind");
     assert_eq!(app.count("storage_deletions"), 0, "the queue is emptied");
-    assert_eq!(browser.get(&format!("/assets/{id}/file")).await.status, 404);
 }
 
 async fn storage_check_finds_and_repairs_rows_and_files_out_of_step(
@@ -443,6 +508,7 @@ async fn storage_check_finds_and_repairs_rows_and_files_out_of_step(
         &app.database(),
         &storage,
         false,
+        app.clock.stamp(),
         &indicatif::ProgressBar::hidden(),
     )
     .await
@@ -459,11 +525,11 @@ async fn storage_check_finds_and_repairs_rows_and_files_out_of_step(
         .put_bytes(&stray, b"stray".to_vec(), "application/octet-stream")
         .await
         .unwrap();
-    // A deletion that failed earlier is still queued.
+    // A deletion that failed an hour ago is still queued.
     diesel::insert_into(storage_deletions::table)
         .values((
             storage_deletions::storage_key.eq(format!("thumbs/{stray_id}.jpg")),
-            storage_deletions::queued_at.eq(app.clock.stamp()),
+            storage_deletions::queued_at.eq(app.clock.stamp() - chrono::Duration::hours(1)),
         ))
         .execute(&mut *app.conn())
         .unwrap();
@@ -472,6 +538,7 @@ async fn storage_check_finds_and_repairs_rows_and_files_out_of_step(
         &app.database(),
         &storage,
         false,
+        app.clock.stamp(),
         &indicatif::ProgressBar::hidden(),
     )
     .await
@@ -487,6 +554,7 @@ async fn storage_check_finds_and_repairs_rows_and_files_out_of_step(
         &app.database(),
         &storage,
         true,
+        app.clock.stamp(),
         &indicatif::ProgressBar::hidden(),
     )
     .await
@@ -500,6 +568,7 @@ async fn storage_check_finds_and_repairs_rows_and_files_out_of_step(
         &app.database(),
         &storage,
         false,
+        app.clock.stamp(),
         &indicatif::ProgressBar::hidden(),
     )
     .await

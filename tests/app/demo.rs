@@ -51,6 +51,7 @@ async fn the_demo_workspace_loads_and_its_figures_add_up(backend: Backend) {
         &app.database(),
         &storage,
         false,
+        app.clock.stamp(),
         &indicatif::ProgressBar::hidden(),
     )
     .await

@@ -15,7 +15,17 @@ use crate::db::schema::{
 use crate::db::types::lower;
 use crate::domain::{AssetId, AssetType, ClientId, ProjectId, TaskId, UserId};
 
-#[derive(Debug, Clone, PartialEq, Queryable, Selectable, Insertable, Identifiable)]
+#[derive(
+    Debug,
+    Clone,
+    PartialEq,
+    Queryable,
+    Selectable,
+    Insertable,
+    Identifiable,
+    serde::Serialize,
+    serde::Deserialize,
+)]
 #[diesel(table_name = assets)]
 pub struct Asset {
     pub id: AssetId,
@@ -347,23 +357,103 @@ pub fn update(
 /// Removes the owner's asset row (tags and block links go with it) and queues its
 /// objects for removal, in the caller's transaction. Returns the queued keys, or
 /// `None` when there is no such asset of this user.
+/// A deleted file as Undo can bring it back: its row, tags and links to
+/// blocks. Its objects wait in the deletion queue for `HOLD` first.
+#[derive(Debug, Clone, PartialEq, serde::Serialize, serde::Deserialize)]
+pub struct Removed {
+    pub asset: Asset,
+    pub tags: Vec<String>,
+    pub tasks: Vec<(TaskId, NaiveDateTime)>,
+}
+
+impl Removed {
+    /// The stored objects: the file and its thumbnail.
+    pub fn keys(&self) -> Vec<String> {
+        std::iter::once(self.asset.storage_path.clone())
+            .chain(self.asset.thumbnail_path.clone())
+            .collect()
+    }
+}
+
+/// How long a deleted file's objects stay in the queue before they are
+/// removed: longer than Undo is offered, so an undone delete finds its file.
+pub const HOLD: chrono::Duration = chrono::Duration::seconds(120);
+
+/// Deletes an asset (its tags and links go with the row) and queues its
+/// objects; what it was, for Undo; `None` if it is not the user's.
 pub fn delete(
     conn: &mut AnyConnection,
     user: &UserId,
     id: &AssetId,
     now: NaiveDateTime,
-) -> QueryResult<Option<Vec<String>>> {
+) -> QueryResult<Option<Removed>> {
     let Some(asset) = find(conn, user, id)? else {
         return Ok(None);
     };
+    let tags = asset_tags::table
+        .filter(asset_tags::asset_id.eq(id))
+        .select(asset_tags::tag)
+        .order(asset_tags::tag.asc())
+        .load(conn)?;
+    let tasks = task_assets::table
+        .filter(task_assets::asset_id.eq(id))
+        .select((task_assets::task_id, task_assets::created_at))
+        .load(conn)?;
     diesel::delete(assets::table.filter(assets::id.eq(&asset.id))).execute(conn)?;
-    let keys: Vec<String> = std::iter::once(asset.storage_path)
-        .chain(asset.thumbnail_path)
-        .collect();
-    for key in &keys {
-        queue_deletion(conn, key, now)?;
+    let removed = Removed { asset, tags, tasks };
+    for key in removed.keys() {
+        queue_deletion(conn, &key, now)?;
     }
-    Ok(Some(keys))
+    Ok(Some(removed))
+}
+
+/// Puts a deleted asset back as it was: its objects taken off the deletion
+/// queue, its tags, and its links to blocks, client and project that still
+/// exist. `false` (nothing changed) when its objects have left the queue
+/// (removed already) or it is back already.
+pub fn restore(conn: &mut AnyConnection, user: &UserId, removed: &Removed) -> QueryResult<bool> {
+    let keys = removed.keys();
+    let waiting = storage_deletions::table
+        .filter(storage_deletions::storage_key.eq_any(&keys))
+        .count()
+        .get_result::<i64>(conn)?;
+    let exists = find(conn, user, &removed.asset.id)?.is_some();
+    if exists || waiting != keys.len() as i64 || removed.asset.user_id != *user {
+        return Ok(false);
+    }
+    diesel::delete(storage_deletions::table.filter(storage_deletions::storage_key.eq_any(&keys)))
+        .execute(conn)?;
+    let mut asset = removed.asset.clone();
+    if let Some(client) = &asset.client_id
+        && super::clients::find(conn, user, client)?.is_none()
+    {
+        asset.client_id = None;
+    }
+    if let Some(project) = &asset.project_id
+        && super::projects::find(conn, user, project)?.is_none()
+    {
+        asset.project_id = None;
+    }
+    diesel::insert_into(assets::table)
+        .values(&asset)
+        .execute(conn)?;
+    set_tags(conn, user, &asset.id, &removed.tags)?;
+    let ids: Vec<&TaskId> = removed.tasks.iter().map(|(id, _)| id).collect();
+    let still: Vec<TaskId> = tasks::table
+        .filter(tasks::user_id.eq(user))
+        .filter(tasks::id.eq_any(ids))
+        .select(tasks::id)
+        .load(conn)?;
+    for (task, at) in removed.tasks.iter().filter(|(id, _)| still.contains(id)) {
+        diesel::insert_into(task_assets::table)
+            .values((
+                task_assets::task_id.eq(task),
+                task_assets::asset_id.eq(&asset.id),
+                task_assets::created_at.eq(at),
+            ))
+            .execute(conn)?;
+    }
+    Ok(true)
 }
 
 pub fn queue_deletion(conn: &mut AnyConnection, key: &str, now: NaiveDateTime) -> QueryResult<()> {
@@ -383,9 +473,18 @@ pub fn queue_deletion(conn: &mut AnyConnection, key: &str, now: NaiveDateTime) -
     Ok(())
 }
 
-/// Queued object keys, oldest first.
-pub fn queued_deletions(conn: &mut AnyConnection, limit: i64) -> QueryResult<Vec<String>> {
-    storage_deletions::table
+/// Queued object keys, oldest first: all of them, or (`due`) only those
+/// queued before that time.
+pub fn queued_deletions(
+    conn: &mut AnyConnection,
+    limit: i64,
+    due: Option<NaiveDateTime>,
+) -> QueryResult<Vec<String>> {
+    let mut query = storage_deletions::table.into_boxed();
+    if let Some(due) = due {
+        query = query.filter(storage_deletions::queued_at.le(due));
+    }
+    query
         .select(storage_deletions::storage_key)
         .order(storage_deletions::queued_at.asc())
         .limit(limit)

@@ -40,6 +40,8 @@ pub enum Undo {
     Series {
         change: super::routines::SeriesChange,
     },
+    /// A deleted file back, with its tags and links (its objects still queued).
+    Asset { removed: super::assets::Removed },
     /// "Plan my day" taken back: the blocks it placed back where they were, the
     /// follow-up blocks it made deleted.
     Plan {
@@ -145,6 +147,11 @@ pub fn apply(
         }
         Undo::Series { change } => {
             super::routines::undo(conn, user, &change, now)?;
+        }
+        Undo::Asset { removed } => {
+            if !super::assets::restore(conn, user, &removed)? {
+                return Ok(Undone::Gone);
+            }
         }
         Undo::Activity { id, active } => {
             activities::set_active(conn, user, &id, active, now)?;

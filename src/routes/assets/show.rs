@@ -12,6 +12,7 @@ use super::{AssetErrors, AssetForm, Pickers, check_form};
 use crate::auth::CurrentUser;
 use crate::db::models::assets::{self, AssetCard};
 use crate::db::models::tasks;
+use crate::db::models::undo::{self, Undo};
 use crate::domain::*;
 use crate::error::AppError;
 use crate::state::AppState;
@@ -177,23 +178,22 @@ pub async fn delete(
 ) -> Result<HttpResponse, AppError> {
     let id = id.into_inner();
     let (owner, now) = (user.id().clone(), state.clock.stamp());
-    let (name, keys) = state
+    // The row goes and its objects are queued in one transaction; the queue
+    // removes them after `assets::HOLD`, so Undo finds the file still there.
+    // No row ever points at a missing file.
+    let (what, undo) = state
         .db_write_as(&user, move |conn| {
-            let name = assets::find(conn, &owner, &id)?
-                .ok_or(AppError::NotFound)?
-                .name;
-            let keys = assets::delete(conn, &owner, &id, now)?.ok_or(AppError::NotFound)?;
-            Ok((name, keys))
+            let removed = assets::delete(conn, &owner, &id, now)?.ok_or(AppError::NotFound)?;
+            let what = format!(
+                "Deleted “{}”: the file, its thumbnail and its links to blocks.",
+                removed.asset.name
+            );
+            let undo = undo::record(conn, &owner, &what, Undo::Asset { removed }, now)?;
+            Ok((what, undo))
         })
         .await?;
-    // The row is gone and its objects are queued in the same transaction; remove
-    // them now. A failure stays queued and is retried (and `lauf storage check`
-    // reports it): no row ever points at a missing file.
-    crate::storage::maintenance::remove_queued(&state.database, &state.storage, &keys).await;
-    let notice = Notice::new(format!(
-        "Deleted “{name}”: the file, its thumbnail and its links to blocks."
-    ));
     let back = return_path(&form.return_to, "/assets");
+    let notice = Notice::new(what).with_undo(undo, &back);
     Ok(crate::web::notice::see_other_with(
         &req,
         &back,
@@ -217,7 +217,9 @@ pub async fn confirm_delete(
         PageContext::for_user(&user, "assets"),
         crate::web::confirm::Confirm {
             heading: format!("Delete “{}”?", asset.name),
-            detail: "The file, its thumbnail and its links to blocks go for good; this cannot be undone.".into(),
+            detail:
+                "The file, its thumbnail and its links to blocks go. You can undo it for a minute."
+                    .into(),
             action: format!("/assets/{}/delete", asset.id),
             button: "Delete file",
             also: None,

@@ -446,6 +446,18 @@ impl TestApp {
             .collect()
     }
 
+    /// Runs the deletion queue as the background job does at the app's clock;
+    /// how many objects went.
+    pub async fn drain_deletions(&self) -> usize {
+        lauf::storage::maintenance::drain_queue(
+            &self.database(),
+            &self.storage(),
+            self.clock.stamp(),
+        )
+        .await
+        .unwrap()
+    }
+
     /// Files left in the upload spool directory.
     pub fn spooled_files(&self) -> usize {
         std::fs::read_dir(self.settings.upload_dir())
