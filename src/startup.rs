@@ -353,7 +353,15 @@ pub fn configure(cfg: &mut web::ServiceConfig) {
                 .route(post().to(assets::upload::upload)),
         )
         .route("/assets/link", post().to(assets::links::link))
-        .route("/tasks/{id}/files/pick", get().to(assets::pick::pick))
+        .route("/tasks/{id}/files/pick", get().to(assets::pick::for_task))
+        .route(
+            "/clients/{id}/files/pick",
+            get().to(assets::pick::for_client),
+        )
+        .route(
+            "/projects/{id}/files/pick",
+            get().to(assets::pick::for_project),
+        )
         .route("/assets/unlink", post().to(assets::links::unlink))
         .service(
             resource("/assets/{id}")

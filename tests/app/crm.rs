@@ -668,9 +668,126 @@ async fn a_file_is_found_by_name_type_and_tag_and_attached_to_a_block(backend: B
     assert_eq!(res.status, 303, "{}", res.text());
     assert_eq!(app.count("task_assets"), 1);
     let again = browser.get(&format!("{picker}?q=brief")).await;
+    assert!(
+        again
+            .text_of("#flash")
+            .contains("Attached “brief-northwind.md” to “Write the brief”."),
+        "{}",
+        again.text_of("#flash")
+    );
     assert_eq!(again.text_of(".pick-name"), "brief-bluepeak.md");
 
-    // Someone else's block has no picker.
+    // From a client's page: found by tag, put with the client, shown there.
+    let northwind = app.add_client(&browser, "Northwind").await;
+    let client_page = browser.get(&format!("/clients/{northwind}")).await;
+    let client_picker = format!("/clients/{northwind}/files/pick");
+    assert!(
+        client_page
+            .body
+            .contains(&format!("href=\"{client_picker}\"")),
+        "the files section offers the picker"
+    );
+    let found = browser.get(&format!("{client_picker}?tag=northwind")).await;
+    assert_eq!(found.status, 200);
+    assert!(
+        found.text_of("h1").contains("client “Northwind”"),
+        "{}",
+        found.text_of("h1")
+    );
+    assert_eq!(found.text_of(".pick-name"), "brief-northwind.md");
+    let res = browser
+        .post(
+            "/assets/link",
+            &[
+                ("csrf_token", &found.csrf_token()),
+                ("client_id", &northwind),
+                ("asset_id", &asset),
+            ],
+        )
+        .await;
+    assert_eq!(res.status, 303, "{}", res.text());
+    let back = res.header("location").unwrap();
+    assert_eq!(back, format!("/clients/{northwind}#files"));
+    let client_page = browser.get(&back).await;
+    assert!(
+        client_page
+            .text_of("#flash")
+            .contains("“brief-northwind.md” is now with Northwind."),
+        "{}",
+        client_page.text_of("#flash")
+    );
+    assert!(client_page.text_of("#files").contains("brief-northwind.md"));
+    // On the client now, so its picker no longer offers it.
+    let found = browser.get(&format!("{client_picker}?q=brief")).await;
+    assert_eq!(found.text_of(".pick-name"), "brief-bluepeak.md");
+
+    // From a project's page: the file goes with the project and its client.
+    let bluepeak = app.add_client(&browser, "Bluepeak").await;
+    let res = browser
+        .submit(
+            "/projects/new",
+            "/projects",
+            &[
+                ("client_id", bluepeak.as_str()),
+                ("name", "Relaunch"),
+                ("project_type", "WEBSITE"),
+                ("status", "PLANNING"),
+                ("priority", "MEDIUM"),
+                ("paid_amount", "0"),
+            ],
+        )
+        .await;
+    assert_eq!(res.status, 303, "{}", res.text());
+    let project: String = projects::table
+        .select(projects::id)
+        .first(&mut *app.conn())
+        .unwrap();
+    let project_picker = format!("/projects/{project}/files/pick");
+    let found = browser.get(&format!("{project_picker}?q=northwind")).await;
+    assert!(
+        found.text_of(".pick-card").contains("now with Northwind"),
+        "moving is said: {}",
+        found.text_of(".pick-card")
+    );
+    let res = browser
+        .post(
+            "/assets/link",
+            &[
+                ("csrf_token", &found.csrf_token()),
+                ("project_id", &project),
+                ("asset_id", &asset),
+            ],
+        )
+        .await;
+    assert_eq!(res.status, 303, "{}", res.text());
+    let (client_id, project_id): (Option<String>, Option<String>) = {
+        use lauf::db::schema::assets;
+        assets::table
+            .filter(assets::id.eq(&asset))
+            .select((assets::client_id, assets::project_id))
+            .first(&mut *app.conn())
+            .unwrap()
+    };
+    assert_eq!(
+        (client_id, project_id),
+        (Some(bluepeak.clone()), Some(project.clone()))
+    );
+
+    // Someone else's block, client or project has no picker, and no link.
     let bo = app.signed_in_user("bo@example.com").await;
     assert_eq!(bo.get(&picker).await.status, 404);
+    assert_eq!(bo.get(&client_picker).await.status, 404);
+    assert_eq!(bo.get(&project_picker).await.status, 404);
+    let bos = bo.get("/assets").await;
+    let res = bo
+        .post(
+            "/assets/link",
+            &[
+                ("csrf_token", &bos.csrf_token()),
+                ("client_id", &northwind),
+                ("asset_id", &asset),
+            ],
+        )
+        .await;
+    assert_eq!(res.status, 404);
 }

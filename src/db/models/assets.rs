@@ -552,6 +552,61 @@ fn owns_both(
 
 /// Attaches one of the user's files to one of their blocks (once, however often
 /// asked); `false` if either is not theirs.
+/// Puts a file with one of the user's clients (from the client's page); a
+/// project of another client it was with is let go. The file's and the
+/// client's names; `None` if either is not the user's.
+pub fn move_to_client(
+    conn: &mut AnyConnection,
+    user: &UserId,
+    asset: &AssetId,
+    client: &ClientId,
+    now: NaiveDateTime,
+) -> QueryResult<Option<(String, String)>> {
+    let (Some(file), Some(owner)) = (
+        find(conn, user, asset)?,
+        super::clients::find(conn, user, client)?,
+    ) else {
+        return Ok(None);
+    };
+    let project = match &file.project_id {
+        Some(p) => super::projects::find(conn, user, p)?.filter(|p| p.client_id == *client),
+        None => None,
+    };
+    diesel::update(assets::table.filter(assets::id.eq(asset)))
+        .set((
+            assets::client_id.eq(client),
+            assets::project_id.eq(project.map(|p| p.id)),
+            assets::updated_at.eq(now),
+        ))
+        .execute(conn)?;
+    Ok(Some((file.name, owner.name)))
+}
+
+/// Puts a file with one of the user's projects, and so with its client. The
+/// file's and the project's names; `None` if either is not the user's.
+pub fn move_to_project(
+    conn: &mut AnyConnection,
+    user: &UserId,
+    asset: &AssetId,
+    project: &ProjectId,
+    now: NaiveDateTime,
+) -> QueryResult<Option<(String, String)>> {
+    let (Some(file), Some(owner)) = (
+        find(conn, user, asset)?,
+        super::projects::find(conn, user, project)?,
+    ) else {
+        return Ok(None);
+    };
+    diesel::update(assets::table.filter(assets::id.eq(asset)))
+        .set((
+            assets::client_id.eq(&owner.client_id),
+            assets::project_id.eq(project),
+            assets::updated_at.eq(now),
+        ))
+        .execute(conn)?;
+    Ok(Some((file.name, owner.name)))
+}
+
 pub fn link_to_task(
     conn: &mut AnyConnection,
     user: &UserId,

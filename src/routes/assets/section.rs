@@ -19,6 +19,8 @@ pub struct FilesSection {
     pub cards: Vec<CardView>,
     pub total: i64,
     pub all_url: String,
+    /// The picker that puts a file already uploaded with this client or project.
+    pub pick_url: String,
     pub upload: UploadBox,
 }
 
@@ -51,10 +53,16 @@ impl FilesData {
 
 impl FilesSection {
     pub fn new(user: &CurrentUser, state: &AppState, data: FilesData, return_to: String) -> Self {
-        let all_url = match (&data.project, &data.client) {
-            (Some(p), _) => format!("/assets?project={p}"),
-            (None, Some(c)) => format!("/assets?client={c}"),
-            _ => "/assets".into(),
+        let (all_url, pick_url) = match (&data.project, &data.client) {
+            (Some(p), _) => (
+                format!("/assets?project={p}"),
+                format!("/projects/{p}/files/pick"),
+            ),
+            (None, Some(c)) => (
+                format!("/assets?client={c}"),
+                format!("/clients/{c}/files/pick"),
+            ),
+            _ => ("/assets".into(), "/assets".into()),
         };
         let form = AssetForm {
             client_id: data.client.map(|c| c.to_string()).unwrap_or_default(),
@@ -78,6 +86,7 @@ impl FilesSection {
                 .collect(),
             total: data.total,
             all_url,
+            pick_url,
             upload: UploadBox::new(user, state, form, pickers),
         }
     }
