@@ -19,6 +19,7 @@ use crate::db::models::activities::{self, Activity};
 use crate::db::models::clients::{self, Client};
 use crate::db::models::goals::{self, Goal};
 use crate::db::models::opportunities::{self, Opportunity};
+use crate::db::models::payments;
 use crate::db::models::projects::{self, Project};
 use crate::db::models::routines::{self, Routine};
 use crate::db::models::tasks::{self, Task};
@@ -742,6 +743,25 @@ fn fill_workspace(
     }
     for project in &all_projects {
         projects::insert(conn, project)?;
+        // What was paid came in one or two payments since the project began.
+        let paid = project.paid_amount.amount();
+        if let (false, Some(start)) = (paid.is_zero(), project.start_date) {
+            let began = start.and_time(chrono::NaiveTime::MIN) + Duration::hours(10);
+            let span = (stamp - began).num_days().max(1);
+            let first = (paid / rust_decimal::Decimal::from(2)).round_dp(2);
+            let parts = [(span / 3, first), (span * 5 / 6, paid - first)];
+            for (days, amount) in parts {
+                let at = (began + Duration::days(days)).min(stamp);
+                payments::record(
+                    conn,
+                    user,
+                    &project.client_id,
+                    Some(&project.id),
+                    amount,
+                    at,
+                )?;
+            }
+        }
     }
     for opportunity in &all_opportunities {
         opportunities::insert(conn, opportunity)?;

@@ -57,6 +57,17 @@ diesel::table! {
 }
 
 diesel::table! {
+    payments (id) {
+        id -> Text,
+        user_id -> Text,
+        client_id -> Text,
+        project_id -> Nullable<Text>,
+        amount -> Numeric,
+        paid_at -> Timestamp,
+    }
+}
+
+diesel::table! {
     storage_deletions (storage_key) {
         storage_key -> Text,
         queued_at -> Timestamp,
@@ -366,6 +377,8 @@ diesel::joinable!(goal_periods -> goals (goal_id));
 diesel::joinable!(goals -> users (user_id));
 diesel::joinable!(local_credentials -> users (user_id));
 diesel::joinable!(opportunities -> clients (client_id));
+diesel::joinable!(payments -> clients (client_id));
+diesel::joinable!(payments -> users (user_id));
 diesel::joinable!(projects -> clients (client_id));
 diesel::joinable!(routine_skips -> routines (routine_id));
 diesel::joinable!(routines -> users (user_id));
@@ -378,6 +391,7 @@ diesel::joinable!(tasks -> projects (project_id));
 
 diesel::allow_tables_to_appear_in_same_query!(
     day_closings,
+    payments,
     activities,
     asset_tags,
     assets,

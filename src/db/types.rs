@@ -102,6 +102,7 @@ text_column!(
     AssetIdSql(AssetId),
     UndoIdSql(UndoId),
     RoutineIdSql(RoutineId),
+    PaymentIdSql(PaymentId),
     TimeOfDaySql(TimeOfDay),
     TimezoneSql(Timezone),
 );

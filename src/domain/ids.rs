@@ -78,6 +78,7 @@ typed_id!(ProjectId, "project");
 typed_id!(OpportunityId, "opportunity");
 typed_id!(AssetId, "asset");
 typed_id!(RoutineId, "routine");
+typed_id!(PaymentId, "payment");
 typed_id!(
     /// An action that "Undo" can reverse for a minute (`undo_actions`).
     UndoId,

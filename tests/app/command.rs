@@ -1,11 +1,11 @@
 //! The Command Center through the browser's eyes: blocks, goals, the catalog, the
 //! week, the list, carry-over, the calendar feed, and bad input.
 
-use chrono::{DateTime, NaiveDate, TimeZone, Utc};
+use chrono::NaiveDate;
 use diesel::prelude::*;
 use lauf::db::schema::{activities, clients, goals, projects, tasks, users};
 
-use crate::helpers::{Backend, Browser, TestApp, spawn_app, spawn_app_at, spawn_app_with};
+use crate::helpers::{Backend, Browser, TestApp, spawn_app, spawn_app_at, spawn_app_with, utc};
 use crate::on_both_backends;
 
 on_both_backends!(
@@ -30,10 +30,6 @@ on_both_backends!(
     blocks_are_placed_on_the_timeline_and_overlaps_flagged,
     the_day_page_shows_changes_made_anywhere_else,
 );
-
-fn utc(y: i32, m: u32, d: u32, h: u32, mi: u32) -> DateTime<Utc> {
-    Utc.with_ymd_and_hms(y, m, d, h, mi, 0).unwrap()
-}
 
 fn day(y: i32, m: u32, d: u32) -> NaiveDate {
     NaiveDate::from_ymd_opt(y, m, d).unwrap()

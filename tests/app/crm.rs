@@ -5,7 +5,7 @@
 use diesel::prelude::*;
 use lauf::db::schema::{clients, opportunities, projects};
 
-use crate::helpers::{Backend, Browser, Response, TestApp, spawn_app};
+use crate::helpers::{Backend, Browser, Response, TestApp, spawn_app, spawn_app_at, utc};
 use crate::on_both_backends;
 
 on_both_backends!(
@@ -14,6 +14,7 @@ on_both_backends!(
     opportunity_outcomes_are_said_and_a_dismissal_keeps_its_reason,
     the_pipeline_moves_a_card_to_any_stage_and_sums_each_column,
     money_reads_in_the_workspace_currency,
+    paid_this_year_counts_payments_by_the_day_they_came_in,
     deleting_a_file_asks_first_and_says_so,
     a_file_is_found_by_name_type_and_tag_and_attached_to_a_block,
 );
@@ -476,6 +477,83 @@ async fn the_pipeline_moves_a_card_to_any_stage_and_sums_each_column(backend: Ba
         .first(&mut *app.conn())
         .unwrap();
     assert_eq!(stage, "DEVELOPMENT");
+}
+
+async fn paid_this_year_counts_payments_by_the_day_they_came_in(backend: Backend) {
+    let Some(app) = spawn_app_at(backend, utc(2026, 6, 10, 9, 0)).await else {
+        return;
+    };
+    let browser = app.signed_in_user("ana@example.com").await;
+    let client = app.add_client(&browser, "Northwind").await;
+    let project_form = |paid: &'static str| {
+        vec![
+            ("client_id", client.clone()),
+            ("name", "Relaunch".to_string()),
+            ("project_type", "WEBSITE".into()),
+            ("status", "DEVELOPMENT".into()),
+            ("priority", "MEDIUM".into()),
+            ("budget", "4000".into()),
+            ("paid_amount", paid.into()),
+        ]
+    };
+    let save = |path: String, fields: Vec<(&'static str, String)>| {
+        let browser = &browser;
+        async move {
+            let pairs: Vec<(&str, &str)> = fields.iter().map(|(k, v)| (*k, v.as_str())).collect();
+            let res = browser.submit("/projects/new", &path, &pairs).await;
+            assert_eq!(res.status, 303, "{}", res.text());
+        }
+    };
+    save("/projects".into(), project_form("1000")).await;
+    let project: String = projects::table
+        .select(projects::id)
+        .first(&mut *app.conn())
+        .unwrap();
+    let money = |page: &Response| page.text_of("#money");
+    let page = browser.get(&format!("/clients/{client}")).await;
+    assert!(
+        money(&page).contains("Paid in 2026 €1,000.00"),
+        "{}",
+        money(&page)
+    );
+
+    // 23:30 UTC on New Year's Eve is already 2027 in Berlin: 500 more, paid in 2027.
+    app.clock.set(utc(2026, 12, 31, 23, 30));
+    browser.log_in("ana@example.com", "a long passphrase").await;
+    let fields = project_form("1500");
+    let pairs: Vec<(&str, &str)> = fields.iter().map(|(k, v)| (*k, v.as_str())).collect();
+    let res = browser
+        .submit(
+            &format!("/projects/{project}/edit"),
+            &format!("/projects/{project}"),
+            &pairs,
+        )
+        .await;
+    assert_eq!(res.status, 303, "{}", res.text());
+    let page = browser.get(&format!("/clients/{client}")).await;
+    let text = money(&page);
+    assert!(
+        text.contains("Paid in 2027 €500.00")
+            && text.contains("Paid on projects, all time €1,500.00"),
+        "{text}"
+    );
+    // A correction down is a negative payment: the year's figure follows it.
+    let fields = project_form("1200");
+    let pairs: Vec<(&str, &str)> = fields.iter().map(|(k, v)| (*k, v.as_str())).collect();
+    browser
+        .submit(
+            &format!("/projects/{project}/edit"),
+            &format!("/projects/{project}"),
+            &pairs,
+        )
+        .await;
+    let page = browser.get(&format!("/clients/{client}")).await;
+    assert!(
+        money(&page).contains("Paid in 2027 €200.00"),
+        "{}",
+        money(&page)
+    );
+    assert_eq!(app.count("payments"), 3);
 }
 
 async fn money_reads_in_the_workspace_currency(backend: Backend) {

@@ -2,11 +2,11 @@
 //! plain forms alike), deletes ask first, and Undo reverses a delete, a move, a
 //! status change or a carry-over for a minute, once.
 
-use chrono::{DateTime, Duration, NaiveDate, TimeZone, Utc};
+use chrono::{Duration, NaiveDate};
 use diesel::prelude::*;
 use lauf::db::schema::{activities, goals, tasks};
 
-use crate::helpers::{Backend, Browser, Response, TestApp, spawn_app_at};
+use crate::helpers::{Backend, Browser, Response, TestApp, spawn_app_at, utc};
 use crate::on_both_backends;
 
 on_both_backends!(
@@ -18,10 +18,6 @@ on_both_backends!(
     a_block_is_resized_by_a_move_and_undone_to_its_length,
     a_goal_counts_a_category_or_an_activity_without_linking_each_block,
 );
-
-fn utc(y: i32, m: u32, d: u32, h: u32, mi: u32) -> DateTime<Utc> {
-    Utc.with_ymd_and_hms(y, m, d, h, mi, 0).unwrap()
-}
 
 const DAY: &str = "/?date=2026-11-23";
 

@@ -4,11 +4,11 @@
 //! it ("this and following"); and goals that start again each period, keeping
 //! the finished ones.
 
-use chrono::{DateTime, Duration, NaiveDate, TimeZone, Utc};
+use chrono::{DateTime, Duration, NaiveDate, Utc};
 use diesel::prelude::*;
 use lauf::db::schema::{goal_periods, goals, routines, tasks};
 
-use crate::helpers::{Backend, Browser, TestApp, spawn_app_at};
+use crate::helpers::{Backend, Browser, TestApp, spawn_app_at, utc};
 use crate::on_both_backends;
 
 on_both_backends!(
@@ -18,10 +18,6 @@ on_both_backends!(
     a_routine_is_listed_and_stopped_by_its_owner_only,
     a_repeating_goal_starts_again_each_week_and_keeps_the_last,
 );
-
-fn utc(y: i32, m: u32, d: u32, h: u32, mi: u32) -> DateTime<Utc> {
-    Utc.with_ymd_and_hms(y, m, d, h, mi, 0).unwrap()
-}
 
 fn day(m: u32, d: u32) -> NaiveDate {
     NaiveDate::from_ymd_opt(2026, m, d).unwrap()

@@ -11,6 +11,7 @@ pub mod credentials;
 pub mod feeds;
 pub mod goals;
 pub mod opportunities;
+pub mod payments;
 pub mod projects;
 pub mod routines;
 pub mod search;

@@ -192,6 +192,8 @@ pub fn create(
             fields,
         ))
         .execute(conn)?;
+    let paid = fields.paid_amount.amount();
+    super::payments::record(conn, user, &fields.client_id, Some(&id), paid, now)?;
     Ok(Some(id))
 }
 
@@ -203,14 +205,18 @@ pub fn update(
     fields: &ProjectFields,
     now: NaiveDateTime,
 ) -> QueryResult<Option<()>> {
-    if find(conn, user, id)?.is_none()
-        || super::clients::find(conn, user, &fields.client_id)?.is_none()
-    {
+    let Some(before) = find(conn, user, id)? else {
+        return Ok(None);
+    };
+    if super::clients::find(conn, user, &fields.client_id)?.is_none() {
         return Ok(None);
     }
     diesel::update(projects::table.find(id))
         .set((fields, projects::updated_at.eq(now)))
         .execute(conn)?;
+    // A paid amount that rose is a payment (a fall, a correction of one).
+    let change = fields.paid_amount.amount() - before.paid_amount.amount();
+    super::payments::record(conn, user, &fields.client_id, Some(id), change, now)?;
     Ok(Some(()))
 }
 

@@ -4,7 +4,7 @@
 use actix_web::http::StatusCode;
 use actix_web::{HttpResponse, web};
 use askama::Template;
-use chrono::NaiveDateTime;
+use chrono::{Datelike, NaiveDateTime};
 
 use super::health::suggestion_for;
 use super::timeline::TimelineEntry;
@@ -12,6 +12,7 @@ use crate::auth::CurrentUser;
 use crate::db::models::audit;
 use crate::db::models::clients::{self, Client};
 use crate::db::models::opportunities::{self, Opportunity};
+use crate::db::models::payments;
 use crate::db::models::projects::{self, Project};
 use crate::domain::health::Suggestion;
 use crate::domain::*;
@@ -31,6 +32,9 @@ pub struct ClientPage {
     pub timeline: Vec<TimelineEntry>,
     pub opportunities: Vec<Opportunity>,
     pub files: FilesSection,
+    /// Payments recorded this calendar year (in the user's zone), and the year.
+    pub paid_this_year: rust_decimal::Decimal,
+    pub year: i32,
     /// Stored instants in the user's zone.
     pub dates: LocalDates,
 }
@@ -48,6 +52,9 @@ impl ClientPage {
             .map(|open| open.max(0.into()))
             .sum();
         self.ctx.money_format.show(open)
+    }
+    pub fn paid_this_year(&self) -> String {
+        self.ctx.money_format.show(self.paid_this_year)
     }
     /// What the client has paid on its projects so far.
     pub fn paid_amount(&self) -> String {
@@ -89,6 +96,7 @@ struct ClientData {
     history: Vec<audit::AuditEntry>,
     opportunities: Vec<Opportunity>,
     files: FilesData,
+    paid_this_year: rust_decimal::Decimal,
 }
 
 impl ClientData {
@@ -96,8 +104,10 @@ impl ClientData {
         conn: &mut crate::db::AnyConnection,
         user: &UserId,
         id: &ClientId,
+        year: (NaiveDateTime, NaiveDateTime),
     ) -> Result<Self, AppError> {
         Ok(ClientData {
+            paid_this_year: payments::paid_between(conn, user, id, year.0, year.1)?,
             client: clients::find(conn, user, id)?.ok_or(AppError::NotFound)?,
             projects: projects::for_client(conn, user, id)?,
             history: audit::for_entity(conn, user, "client", id.as_str(), 50)?,
@@ -113,11 +123,19 @@ pub async fn show(
     path: web::Path<ClientId>,
 ) -> Result<HttpResponse, AppError> {
     let (id, target) = (user.id().clone(), path.into_inner());
-    let data = state
-        .db(move |conn| ClientData::load(conn, &id, &target))
-        .await?;
     let now = state.clock.now();
     let today = user.today(now);
+    let zone = user.user.timezone;
+    let year = today.year();
+    let new_year = |y: i32| {
+        let day = chrono::NaiveDate::from_ymd_opt(y, 1, 1).unwrap_or(today);
+        zone.to_utc(day.and_time(chrono::NaiveTime::MIN))
+            .naive_utc()
+    };
+    let span = (new_year(year), new_year(year + 1));
+    let data = state
+        .db(move |conn| ClientData::load(conn, &id, &target, span))
+        .await?;
     let end_of_today = user.user.timezone.end_of_day(today);
     let return_to = format!("/clients/{}", data.client.id);
     let page = ClientPage {
@@ -134,6 +152,8 @@ pub async fn show(
         files: FilesSection::new(&user, &state, data.files, return_to),
         client: data.client,
         projects: data.projects,
+        paid_this_year: data.paid_this_year,
+        year,
     };
     html(StatusCode::OK, &page)
 }
