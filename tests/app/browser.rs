@@ -200,6 +200,67 @@ async fn every_page_passes_in_the_browser_and_the_image_shows_its_thumbnail(back
         "the thumbnail loads, 480 px wide"
     );
 
+    // The image put with the client from its page: found by name in the
+    // picker, then shown on the client page as a loaded thumbnail.
+    chrome.visit(&client_page).await;
+    chrome.click("#files a[href$='/files/pick']").await;
+    assert_eq!(chrome.path().await, format!("{client_page}/files/pick"));
+    chrome
+        .fill_and_press(
+            "form[role=search]",
+            &[("q", "atlas")],
+            "button[type=submit]",
+        )
+        .await;
+    chrome.click(".pick-card button").await;
+    assert_eq!(chrome.path().await, client_page);
+    assert!(
+        chrome
+            .text("#flash")
+            .await
+            .contains("is now with Atlas Studio"),
+        "{}",
+        chrome.text("#flash").await
+    );
+    let thumb = chrome
+        .client
+        .execute(
+            "const img = document.querySelector('#files img[src$=\"/thumb\"]');
+             return img ? [img.complete, img.naturalWidth > 0, document.title] : null;",
+            vec![],
+        )
+        .await
+        .unwrap();
+    assert_eq!(thumb, json!([true, true, "Atlas Studio · LAUF OS"]));
+
+    // Deleted after a confirmation, and undone from the message.
+    let asset = chrome
+        .client
+        .execute(
+            "return document.querySelector('#files a[href^=\"/assets/\"]').getAttribute('href');",
+            vec![],
+        )
+        .await
+        .unwrap();
+    let asset = asset.as_str().unwrap().to_string();
+    chrome.visit(&format!("{asset}/delete")).await;
+    chrome.click("main form button[type=submit]").await;
+    assert!(
+        chrome
+            .text("#flash")
+            .await
+            .contains("Deleted “atlas-mockup")
+    );
+    assert!(!chrome.text("main").await.contains("atlas-mockup"));
+    chrome.click("#flash .undo-form button").await;
+    assert!(
+        chrome.text("#flash").await.contains("Undone"),
+        "{}",
+        chrome.text("#flash").await
+    );
+    chrome.visit(&client_page).await;
+    assert!(chrome.text("#files").await.contains("atlas-mockup"));
+
     for page in [
         "/",
         "/command/calendar",
@@ -213,6 +274,9 @@ async fn every_page_passes_in_the_browser_and_the_image_shows_its_thumbnail(back
         &project_page,
         "/assets?view=list",
         "/clients/import",
+        "/projects/import",
+        &format!("{client_page}/files/pick"),
+        &format!("{project_page}/files/pick"),
         "/settings",
         "/settings/sessions",
         "/settings/calendar",
