@@ -823,7 +823,7 @@ async fn a_file_is_found_by_name_type_and_tag_and_attached_to_a_block(backend: B
     let project_picker = format!("/projects/{project}/files/pick");
     let found = browser.get(&format!("{project_picker}?q=northwind")).await;
     assert!(
-        found.text_of(".pick-card").contains("now with Northwind"),
+        found.text_of(".pick-card").contains("with Northwind"),
         "moving is said: {}",
         found.text_of(".pick-card")
     );
