@@ -25,6 +25,7 @@ use crate::db::models::routines::{self, Routine};
 use crate::db::models::tasks::{self, Task};
 use crate::db::{AnyConnection, Json};
 use crate::domain::*;
+use rust_decimal::prelude::ToPrimitive;
 
 #[derive(Debug, Clone)]
 pub struct DemoOptions {
@@ -493,6 +494,8 @@ fn fill_workspace(
             .chars()
             .filter(|c| c.is_ascii_alphanumeric())
             .collect();
+        let retainer = (status == ClientStatus::Active && rng.random_bool(0.6))
+            .then(|| money(rng, 300, 3_000, 50));
         let client = Client {
             id: ClientId::generate(),
             user_id: user.clone(),
@@ -512,8 +515,15 @@ fn fill_workspace(
             status,
             health_score: health,
             contract_value: Some(money(rng, 2_000, 40_000, 500)),
-            monthly_retainer: (status == ClientStatus::Active && rng.random_bool(0.6))
-                .then(|| money(rng, 300, 3_000, 50)),
+            monthly_retainer: retainer,
+            // A retainer buys roughly a day a week at a good rate.
+            retainer_hours_per_month: retainer.map(|r| {
+                (r.amount() / rust_decimal::Decimal::from(95))
+                    .round()
+                    .to_i32()
+                    .unwrap_or(8)
+                    .clamp(4, 40)
+            }),
             payment_status: payment,
             last_contacted: Some(last_contacted),
             next_followup: Some(last_contacted + Duration::days(cadence)),
@@ -561,6 +571,14 @@ fn fill_workspace(
                     .then(|| format!("https://{slug}.example")),
                 created_at: stamp,
                 updated_at: stamp,
+                // About a day of work per €1,000 of budget.
+                estimated_hours: Some(
+                    (budget.amount() / rust_decimal::Decimal::from(125))
+                        .round()
+                        .to_i32()
+                        .unwrap_or(40)
+                        .max(4),
+                ),
             });
         }
         for o in 0..rng.random_range(0..=10) {

@@ -57,6 +57,17 @@ diesel::table! {
 }
 
 diesel::table! {
+    weekly_notes (user_id, week_start) {
+        user_id -> Text,
+        week_start -> Date,
+        went_well -> Nullable<Text>,
+        to_change -> Nullable<Text>,
+        intentions -> Nullable<Text>,
+        updated_at -> Timestamp,
+    }
+}
+
+diesel::table! {
     payments (id) {
         id -> Text,
         user_id -> Text,
@@ -154,6 +165,7 @@ diesel::table! {
         metadata -> JsonDoc,
         created_at -> Timestamp,
         updated_at -> Timestamp,
+        retainer_hours_per_month -> Nullable<Integer>,
     }
 }
 
@@ -244,6 +256,7 @@ diesel::table! {
         production_url -> Nullable<Text>,
         created_at -> Timestamp,
         updated_at -> Timestamp,
+        estimated_hours -> Nullable<Integer>,
     }
 }
 
@@ -391,6 +404,7 @@ diesel::joinable!(tasks -> projects (project_id));
 
 diesel::allow_tables_to_appear_in_same_query!(
     day_closings,
+    weekly_notes,
     payments,
     activities,
     asset_tags,

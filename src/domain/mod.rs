@@ -10,6 +10,7 @@ pub mod files;
 pub mod health;
 pub mod ical;
 pub mod ids;
+pub mod insight;
 pub mod money;
 pub mod notice;
 pub mod paths;

@@ -96,6 +96,19 @@ pub fn amount(raw: &str) -> Result<Option<Money>, String> {
     }
 }
 
+/// An optional whole number of hours, from 1 to `max`.
+pub fn hours(raw: &str, max: i32) -> Result<Option<i32>, String> {
+    match raw.trim() {
+        "" => Ok(None),
+        raw => raw
+            .parse::<i32>()
+            .ok()
+            .filter(|h| (1..=max).contains(h))
+            .map(Some)
+            .ok_or_else(|| format!("enter whole hours from 1 to {max}")),
+    }
+}
+
 pub fn id<T>(raw: &str, parse: fn(&str) -> Result<T, BadId>) -> Result<Option<T>, String> {
     let value = raw.trim();
     if value.is_empty() {

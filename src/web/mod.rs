@@ -3,6 +3,7 @@
 //! shared form parsers, security headers and error pages. Imports `state`, `auth`,
 //! `db` and `domain`; never `routes` or `startup`.
 
+pub mod chart;
 pub mod confirm;
 pub mod csrf;
 pub mod csv;

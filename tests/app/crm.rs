@@ -131,7 +131,7 @@ async fn an_exported_file_imported_again_changes_nothing_and_a_changed_row_updat
 
     // A changed retainer and a new row: "update" with the field, and "new".
     let changed = export.replace(",1200.00,", ",1500,")
-        + "Lena Park,,,Sunbeam,,,,,,ACTIVE,GREEN,CURRENT,,,14,,,\n";
+        + "Lena Park,,,Sunbeam,,,,,,ACTIVE,GREEN,CURRENT,,,,14,,,\n";
     let update = preview(&browser, &changed).await;
     let text = update.text_of("#preview-heading, .import-preview");
     assert!(
@@ -220,7 +220,7 @@ async fn projects_go_out_and_come_back_matched_by_name_within_their_client(backe
         }
         changed.push('\n');
     }
-    changed.push_str("Brand book,northwind,Branding,,,,,,,,,,\n");
+    changed.push_str("Brand book,northwind,Branding,,,,,,,,,,,\n");
     let update = preview_of(&browser, "projects", &changed).await;
     assert_eq!(update.status, 200, "{}", update.text());
     let text = update.text_of("#preview-heading, .import-preview");

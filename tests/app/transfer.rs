@@ -184,7 +184,7 @@ async fn a_good_import_is_previewed_then_saved_whole(backend: Backend) {
     );
     assert!(
         list.text_of("#flash")
-            .contains("Imported: 2 new, 0 updated, 0 unchanged."),
+            .contains("Imported clients: 2 new, 0 updated, 0 unchanged."),
         "{}",
         list.text_of("#flash")
     );

@@ -40,6 +40,8 @@ pub struct Client {
     pub metadata: Json,
     pub created_at: NaiveDateTime,
     pub updated_at: NaiveDateTime,
+    /// The hours the retainer covers each month.
+    pub retainer_hours_per_month: Option<i32>,
 }
 
 pub fn insert(conn: &mut AnyConnection, client: &Client) -> QueryResult<()> {
@@ -141,6 +143,7 @@ pub struct ClientFields {
     pub payment_status: PaymentStatus,
     pub contract_value: Option<Money>,
     pub monthly_retainer: Option<Money>,
+    pub retainer_hours_per_month: Option<i32>,
     pub followup_cadence_days: i32,
     pub next_followup: Option<NaiveDateTime>,
     pub referred_by: Option<String>,

@@ -10,6 +10,7 @@ pub mod closings;
 pub mod credentials;
 pub mod feeds;
 pub mod goals;
+pub mod insight;
 pub mod opportunities;
 pub mod payments;
 pub mod projects;

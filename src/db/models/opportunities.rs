@@ -343,6 +343,7 @@ pub fn convert(
                 production_url: None,
                 created_at: now,
                 updated_at: now,
+                estimated_hours: None,
             },
         )?;
         diesel::update(opportunities::table.find(id))

@@ -29,6 +29,8 @@ pub struct Project {
     pub production_url: Option<String>,
     pub created_at: NaiveDateTime,
     pub updated_at: NaiveDateTime,
+    /// The hours of work the project needs.
+    pub estimated_hours: Option<i32>,
 }
 
 impl Project {
@@ -156,6 +158,7 @@ pub struct ProjectFields {
     pub due_date: Option<NaiveDate>,
     pub budget: Option<Money>,
     pub paid_amount: Money,
+    pub estimated_hours: Option<i32>,
     pub repository_url: Option<String>,
     pub staging_url: Option<String>,
     pub production_url: Option<String>,

@@ -12,7 +12,7 @@ use crate::db::models::clients::{self, Client, ClientFields};
 use crate::domain::*;
 use crate::error::AppError;
 use crate::state::AppState;
-use crate::web::forms::{amount, check, date, multiline, required, text, web_url};
+use crate::web::forms::{amount, check, date, hours, multiline, required, text, web_url};
 use crate::web::{PageContext, html, see_other};
 
 /// A client form as submitted (every field a string, so it can be shown again).
@@ -33,6 +33,7 @@ pub struct ClientForm {
     pub payment_status: String,
     pub contract_value: String,
     pub monthly_retainer: String,
+    pub retainer_hours_per_month: String,
     pub followup_cadence_days: String,
     pub next_followup: String,
     pub referred_by: String,
@@ -56,6 +57,7 @@ pub struct ClientErrors {
     pub payment_status: Option<String>,
     pub contract_value: Option<String>,
     pub monthly_retainer: Option<String>,
+    pub retainer_hours_per_month: Option<String>,
     pub followup_cadence_days: Option<String>,
     pub next_followup: Option<String>,
     pub referred_by: Option<String>,
@@ -80,6 +82,7 @@ impl ClientErrors {
             ("payment_status", &self.payment_status),
             ("contract_value", &self.contract_value),
             ("monthly_retainer", &self.monthly_retainer),
+            ("retainer_hours_per_month", &self.retainer_hours_per_month),
             ("followup_cadence_days", &self.followup_cadence_days),
             ("next_followup", &self.next_followup),
             ("referred_by", &self.referred_by),
@@ -136,6 +139,10 @@ impl ClientForm {
             payment_status: c.payment_status.as_str().into(),
             contract_value: money(c.contract_value),
             monthly_retainer: money(c.monthly_retainer),
+            retainer_hours_per_month: c
+                .retainer_hours_per_month
+                .map(|h| h.to_string())
+                .unwrap_or_default(),
             followup_cadence_days: c.followup_cadence_days.to_string(),
             next_followup: c
                 .next_followup
@@ -163,6 +170,10 @@ impl ClientForm {
         );
         let contract = check(&mut e.contract_value, amount(&self.contract_value));
         let retainer = check(&mut e.monthly_retainer, amount(&self.monthly_retainer));
+        let retainer_hours = check(
+            &mut e.retainer_hours_per_month,
+            hours(&self.retainer_hours_per_month, 744),
+        );
         let cadence = check(
             &mut e.followup_cadence_days,
             cadence(&self.followup_cadence_days),
@@ -184,6 +195,7 @@ impl ClientForm {
             payment_status: payment.unwrap_or(PaymentStatus::Current),
             contract_value: contract.flatten(),
             monthly_retainer: retainer.flatten(),
+            retainer_hours_per_month: retainer_hours.flatten(),
             followup_cadence_days: cadence.unwrap_or(14),
             next_followup: next.flatten(),
             referred_by: check(

@@ -13,7 +13,7 @@ use crate::db::models::projects::{self, Project, ProjectFields};
 use crate::domain::*;
 use crate::error::AppError;
 use crate::state::AppState;
-use crate::web::forms::{amount, check, date, multiline, required, web_url};
+use crate::web::forms::{amount, check, date, hours, multiline, required, web_url};
 use crate::web::{PageContext, html, see_other};
 
 /// A project form as submitted.
@@ -30,6 +30,7 @@ pub struct ProjectForm {
     pub due_date: String,
     pub budget: String,
     pub paid_amount: String,
+    pub estimated_hours: String,
     pub repository_url: String,
     pub staging_url: String,
     pub production_url: String,
@@ -48,6 +49,7 @@ pub struct ProjectErrors {
     pub due_date: Option<String>,
     pub budget: Option<String>,
     pub paid_amount: Option<String>,
+    pub estimated_hours: Option<String>,
     pub repository_url: Option<String>,
     pub staging_url: Option<String>,
     pub production_url: Option<String>,
@@ -67,6 +69,7 @@ impl ProjectErrors {
             ("due_date", &self.due_date),
             ("budget", &self.budget),
             ("paid_amount", &self.paid_amount),
+            ("estimated_hours", &self.estimated_hours),
             ("repository_url", &self.repository_url),
             ("staging_url", &self.staging_url),
             ("production_url", &self.production_url),
@@ -107,6 +110,7 @@ impl ProjectForm {
             due_date: day(&p.due_date),
             budget: p.budget.map(|m| m.to_string()).unwrap_or_default(),
             paid_amount: p.paid_amount.to_string(),
+            estimated_hours: p.estimated_hours.map(|h| h.to_string()).unwrap_or_default(),
             repository_url: opt(&p.repository_url),
             staging_url: opt(&p.staging_url),
             production_url: opt(&p.production_url),
@@ -155,6 +159,11 @@ impl ProjectForm {
             paid_amount: check(&mut e.paid_amount, amount(&self.paid_amount))
                 .flatten()
                 .unwrap_or(Money::ZERO),
+            estimated_hours: check(
+                &mut e.estimated_hours,
+                hours(&self.estimated_hours, 100_000),
+            )
+            .flatten(),
             repository_url: check(&mut e.repository_url, web_url(&self.repository_url)).flatten(),
             staging_url: check(&mut e.staging_url, web_url(&self.staging_url)).flatten(),
             production_url: check(&mut e.production_url, web_url(&self.production_url)).flatten(),

@@ -1,0 +1,16 @@
+-- What the review and its figures need besides blocks and money: the hours a
+-- retainer covers each month, the work a project needs (both whole hours,
+-- optional), and one note per user and week (what went well, what to change,
+-- next week's intentions), keyed by the Monday the ISO week starts on.
+ALTER TABLE clients ADD COLUMN retainer_hours_per_month INTEGER CHECK (retainer_hours_per_month BETWEEN 1 AND 744);
+ALTER TABLE projects ADD COLUMN estimated_hours INTEGER CHECK (estimated_hours BETWEEN 1 AND 100000);
+
+CREATE TABLE weekly_notes (
+    user_id    TEXT NOT NULL REFERENCES users (id) ON DELETE CASCADE,
+    week_start DATE NOT NULL,
+    went_well  TEXT CHECK (length(went_well) <= 5000),
+    to_change  TEXT CHECK (length(to_change) <= 5000),
+    intentions TEXT CHECK (length(intentions) <= 5000),
+    updated_at TIMESTAMP NOT NULL,
+    PRIMARY KEY (user_id, week_start)
+);

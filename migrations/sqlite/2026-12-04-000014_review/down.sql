@@ -1,0 +1,3 @@
+DROP TABLE weekly_notes;
+ALTER TABLE projects DROP COLUMN estimated_hours;
+ALTER TABLE clients DROP COLUMN retainer_hours_per_month;

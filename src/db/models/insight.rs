@@ -1,0 +1,344 @@
+//! The reads behind the review and the figures of `domain::insight`: minutes
+//! of blocks by day, category and client, payments by client, and each open
+//! project's work against its estimate. Grouped in SQL, a few statements per
+//! page, every one scoped to the owner.
+
+use std::collections::HashMap;
+
+use chrono::{NaiveDate, NaiveDateTime};
+use diesel::dsl::sum;
+use diesel::prelude::*;
+use rust_decimal::Decimal;
+
+use crate::db::AnyConnection;
+use crate::db::schema::{clients, payments, projects, tasks, weekly_notes};
+use crate::db::types::Total;
+use crate::domain::insight::{Capacity, Forecast, PACE_DAYS};
+use crate::domain::{ClientId, ProjectId, ProjectStatus, TaskCategory, TaskStatus, UserId};
+
+/// Minutes of blocks on one day of one category, planned (all) and done.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct DayMinutes {
+    pub day: NaiveDate,
+    pub category: TaskCategory,
+    pub planned: i64,
+    pub done: i64,
+}
+
+/// Blocks scheduled in `[from, to)` by day and category.
+pub fn minutes_by_day(
+    conn: &mut AnyConnection,
+    user: &UserId,
+    from: NaiveDate,
+    to: NaiveDate,
+) -> QueryResult<Vec<DayMinutes>> {
+    let rows: Vec<(Option<NaiveDate>, TaskCategory, TaskStatus, Option<i64>)> = tasks::table
+        .filter(tasks::user_id.eq(user))
+        .filter(tasks::scheduled_date.ge(from))
+        .filter(tasks::scheduled_date.lt(to))
+        .group_by((tasks::scheduled_date, tasks::category, tasks::status))
+        .select((
+            tasks::scheduled_date,
+            tasks::category,
+            tasks::status,
+            sum(tasks::time_block_minutes),
+        ))
+        .load(conn)?;
+    let mut by: HashMap<(NaiveDate, TaskCategory), DayMinutes> = HashMap::new();
+    for (day, category, status, minutes) in rows {
+        let Some(day) = day else { continue };
+        let minutes = minutes.unwrap_or(0);
+        let entry = by.entry((day, category)).or_insert(DayMinutes {
+            day,
+            category,
+            planned: 0,
+            done: 0,
+        });
+        entry.planned += minutes;
+        if status == TaskStatus::Done {
+            entry.done += minutes;
+        }
+    }
+    let mut all: Vec<DayMinutes> = by.into_values().collect();
+    all.sort_by_key(|m| (m.day, m.category));
+    Ok(all)
+}
+
+/// Minutes of blocks per client in `[from, to)`: a block counts for the client
+/// it names, else for its project's client. `done` selects DONE blocks, else
+/// open ones.
+pub fn client_minutes(
+    conn: &mut AnyConnection,
+    user: &UserId,
+    from: NaiveDate,
+    to: NaiveDate,
+    done: bool,
+) -> QueryResult<HashMap<ClientId, i64>> {
+    let status = tasks::status.eq(TaskStatus::Done);
+    let query = tasks::table
+        .filter(tasks::user_id.eq(user))
+        .filter(tasks::scheduled_date.ge(from))
+        .filter(tasks::scheduled_date.lt(to))
+        .filter(
+            tasks::client_id
+                .is_not_null()
+                .or(tasks::project_id.is_not_null()),
+        )
+        .group_by((tasks::client_id, tasks::project_id))
+        .select((
+            tasks::client_id,
+            tasks::project_id,
+            sum(tasks::time_block_minutes),
+        ));
+    let rows: Vec<(Option<ClientId>, Option<ProjectId>, Option<i64>)> = if done {
+        query.filter(status).load(conn)?
+    } else {
+        query.filter(diesel::dsl::not(status)).load(conn)?
+    };
+    // The clients of the projects that need one (a block naming only its project).
+    let wanted: Vec<&ProjectId> = rows
+        .iter()
+        .filter(|(c, _, _)| c.is_none())
+        .filter_map(|(_, p, _)| p.as_ref())
+        .collect();
+    let owners: HashMap<ProjectId, ClientId> = if wanted.is_empty() {
+        HashMap::new()
+    } else {
+        projects::table
+            .filter(projects::id.eq_any(&wanted))
+            .select((projects::id, projects::client_id))
+            .load::<(ProjectId, ClientId)>(conn)?
+            .into_iter()
+            .collect()
+    };
+    let mut by: HashMap<ClientId, i64> = HashMap::new();
+    for (direct, project, minutes) in rows {
+        let client = direct.or_else(|| project.and_then(|p| owners.get(&p).cloned()));
+        if let Some(client) = client {
+            *by.entry(client).or_default() += minutes.unwrap_or(0);
+        }
+    }
+    Ok(by)
+}
+
+/// Payments received per client in `[from, to)` (UTC instants).
+pub fn payments_by_client(
+    conn: &mut AnyConnection,
+    user: &UserId,
+    from: NaiveDateTime,
+    to: NaiveDateTime,
+) -> QueryResult<HashMap<ClientId, Decimal>> {
+    let rows: Vec<(ClientId, Option<Total>)> = payments::table
+        .filter(payments::user_id.eq(user))
+        .filter(payments::paid_at.ge(from))
+        .filter(payments::paid_at.lt(to))
+        .group_by(payments::client_id)
+        .select((payments::client_id, sum(payments::amount)))
+        .load(conn)?;
+    Ok(rows
+        .into_iter()
+        .map(|(c, t)| (c, t.map_or(Decimal::ZERO, |t| t.0)))
+        .collect())
+}
+
+/// A client as the figures need it.
+#[derive(Debug, Clone, PartialEq, Queryable)]
+pub struct ClientTerms {
+    pub id: ClientId,
+    pub name: String,
+    pub monthly_retainer: Option<crate::domain::Money>,
+    pub retainer_hours_per_month: Option<i32>,
+    pub created_at: NaiveDateTime,
+}
+
+/// The user's clients with their retainer terms, by name.
+pub fn client_terms(conn: &mut AnyConnection, user: &UserId) -> QueryResult<Vec<ClientTerms>> {
+    clients::table
+        .filter(clients::user_id.eq(user))
+        .order(clients::name.asc())
+        .select((
+            clients::id,
+            clients::name,
+            clients::monthly_retainer,
+            clients::retainer_hours_per_month,
+            clients::created_at,
+        ))
+        .load(conn)
+}
+
+/// Each client with retainer hours: covered, delivered this month and
+/// scheduled from `today` to the month's end `[month_start, month_end)`.
+pub fn capacities(
+    conn: &mut AnyConnection,
+    user: &UserId,
+    today: NaiveDate,
+    month: (NaiveDate, NaiveDate),
+) -> QueryResult<Vec<(ClientTerms, Capacity)>> {
+    let terms: Vec<ClientTerms> = client_terms(conn, user)?
+        .into_iter()
+        .filter(|c| c.retainer_hours_per_month.is_some())
+        .collect();
+    if terms.is_empty() {
+        return Ok(Vec::new());
+    }
+    let delivered = client_minutes(conn, user, month.0, month.1, true)?;
+    let scheduled = client_minutes(conn, user, today, month.1, false)?;
+    Ok(terms
+        .into_iter()
+        .map(|c| {
+            let capacity = Capacity {
+                covered: i64::from(c.retainer_hours_per_month.unwrap_or(0)) * 60,
+                delivered: delivered.get(&c.id).copied().unwrap_or(0),
+                scheduled: scheduled.get(&c.id).copied().unwrap_or(0),
+            };
+            (c, capacity)
+        })
+        .collect())
+}
+
+/// An open project with an estimate and a due date, and its forecast.
+#[derive(Debug, Clone, PartialEq)]
+pub struct ProjectForecast {
+    pub id: ProjectId,
+    pub name: String,
+    pub client: String,
+    pub forecast: Forecast,
+}
+
+/// Minutes of the projects' blocks by project, status and day (the caller
+/// splits done, recent and scheduled against each due date).
+fn project_minutes(
+    conn: &mut AnyConnection,
+    user: &UserId,
+    ids: &[&ProjectId],
+) -> QueryResult<Vec<(ProjectId, TaskStatus, Option<NaiveDate>, Option<i64>)>> {
+    tasks::table
+        .filter(tasks::user_id.eq(user))
+        .filter(tasks::project_id.eq_any(ids))
+        .group_by((tasks::project_id, tasks::status, tasks::scheduled_date))
+        .select((
+            tasks::project_id.assume_not_null(),
+            tasks::status,
+            tasks::scheduled_date,
+            sum(tasks::time_block_minutes),
+        ))
+        .load(conn)
+}
+
+/// Forecasts of the user's open projects that have an estimate and a due
+/// date (`only`: one project), latest finish first.
+pub fn forecasts(
+    conn: &mut AnyConnection,
+    user: &UserId,
+    today: NaiveDate,
+    only: Option<&ProjectId>,
+) -> QueryResult<Vec<ProjectForecast>> {
+    let mut query = projects::table
+        .inner_join(clients::table)
+        .filter(clients::user_id.eq(user))
+        .filter(projects::status.ne(ProjectStatus::Launched))
+        .filter(projects::estimated_hours.is_not_null())
+        .filter(projects::due_date.is_not_null())
+        .select((
+            projects::id,
+            projects::name,
+            clients::name,
+            projects::estimated_hours.assume_not_null(),
+            projects::due_date.assume_not_null(),
+        ))
+        .into_boxed();
+    if let Some(id) = only {
+        query = query.filter(projects::id.eq(id));
+    }
+    let open: Vec<(ProjectId, String, String, i32, NaiveDate)> = query.load(conn)?;
+    if open.is_empty() {
+        return Ok(Vec::new());
+    }
+    let ids: Vec<&ProjectId> = open.iter().map(|p| &p.0).collect();
+    let recent_from = today - chrono::Duration::days(PACE_DAYS);
+    let rows = project_minutes(conn, user, &ids)?;
+    let mut all: Vec<ProjectForecast> = open
+        .into_iter()
+        .map(|(id, name, client, estimated, due)| {
+            let mut f = Forecast {
+                estimated: i64::from(estimated) * 60,
+                done: 0,
+                scheduled: 0,
+                recent: 0,
+                today,
+                due,
+            };
+            for (_, status, day, minutes) in rows.iter().filter(|r| r.0 == id) {
+                let minutes = minutes.unwrap_or(0);
+                if *status == TaskStatus::Done {
+                    f.done += minutes;
+                    if day.is_some_and(|d| d > recent_from && d <= today) {
+                        f.recent += minutes;
+                    }
+                } else if day.is_some_and(|d| d >= today && d <= due) {
+                    f.scheduled += minutes;
+                }
+            }
+            ProjectForecast {
+                id,
+                name,
+                client,
+                forecast: f,
+            }
+        })
+        .collect();
+    all.sort_by_key(|p| std::cmp::Reverse(p.forecast.slips_by().unwrap_or(i64::MAX)));
+    Ok(all)
+}
+
+/// A week's note: what went well, what to change, next week's intentions.
+#[derive(Debug, Clone, Default, PartialEq, Queryable)]
+pub struct WeeklyNote {
+    pub went_well: Option<String>,
+    pub to_change: Option<String>,
+    pub intentions: Option<String>,
+}
+
+pub fn note(
+    conn: &mut AnyConnection,
+    user: &UserId,
+    week_start: NaiveDate,
+) -> QueryResult<Option<WeeklyNote>> {
+    weekly_notes::table
+        .filter(weekly_notes::user_id.eq(user))
+        .filter(weekly_notes::week_start.eq(week_start))
+        .select((
+            weekly_notes::went_well,
+            weekly_notes::to_change,
+            weekly_notes::intentions,
+        ))
+        .first(conn)
+        .optional()
+}
+
+/// Saves the week's note (replacing what was there).
+pub fn save_note(
+    conn: &mut AnyConnection,
+    user: &UserId,
+    week_start: NaiveDate,
+    note: &WeeklyNote,
+    now: NaiveDateTime,
+) -> QueryResult<()> {
+    diesel::delete(
+        weekly_notes::table
+            .filter(weekly_notes::user_id.eq(user))
+            .filter(weekly_notes::week_start.eq(week_start)),
+    )
+    .execute(conn)?;
+    diesel::insert_into(weekly_notes::table)
+        .values((
+            weekly_notes::user_id.eq(user),
+            weekly_notes::week_start.eq(week_start),
+            weekly_notes::went_well.eq(&note.went_well),
+            weekly_notes::to_change.eq(&note.to_change),
+            weekly_notes::intentions.eq(&note.intentions),
+            weekly_notes::updated_at.eq(now),
+        ))
+        .execute(conn)?;
+    Ok(())
+}

@@ -1,0 +1,245 @@
+//! Charts as server-rendered SVG, drawn by Askama templates
+//! (`templates/charts/`): a chart is a few rectangles and labels whose
+//! geometry is computed here in whole units of a fixed `viewBox`, so the
+//! markup stays small (a few KB), scales to any width, and needs no script
+//! and no `style` attribute (colours come from classes, so the CSP holds).
+//! Each chart has `role="img"`, a `<title>` and a `<desc>`, and the page puts
+//! the same numbers in a table beside it for screen readers and no-CSS.
+//!
+//! Askama over a plotting crate: plotters' SVG backend writes inline `style`
+//! and font attributes per element and would need a post-pass to be CSP-safe;
+//! these charts are bars, which a template draws in a dozen lines.
+
+use askama::Template;
+
+/// Width of every chart's `viewBox`.
+pub const WIDTH: i64 = 640;
+
+/// One row of a `PairBars`: a planned amount and the part of it done.
+#[derive(Debug, Clone, PartialEq)]
+pub struct PairRow {
+    pub label: String,
+    /// The class that colours the done bar (a category's `cat-…`).
+    pub class: String,
+    pub planned: i64,
+    pub done: i64,
+    /// The figure written after the bar ("4 h of 6 h").
+    pub value: String,
+}
+
+/// A bar per row: the planned amount as a light bar, what was done over it.
+#[derive(Template, Debug, Clone)]
+#[template(path = "charts/pair_bars.html")]
+pub struct PairBars {
+    pub id: String,
+    pub title: String,
+    pub desc: String,
+    pub rows: Vec<PairRow>,
+}
+
+/// Geometry of one `PairBars` row.
+pub struct PairGeometry<'a> {
+    pub row: &'a PairRow,
+    pub y: i64,
+    pub planned_w: i64,
+    pub done_w: i64,
+}
+
+const LABEL_W: i64 = 150;
+const VALUE_W: i64 = 130;
+const ROW_H: i64 = 30;
+
+impl PairBars {
+    pub fn height(&self) -> i64 {
+        (self.rows.len() as i64 * ROW_H).max(ROW_H)
+    }
+    pub fn bar_x(&self) -> i64 {
+        LABEL_W
+    }
+    pub fn value_x(&self) -> i64 {
+        WIDTH - VALUE_W + 8
+    }
+    pub fn rows(&self) -> Vec<PairGeometry<'_>> {
+        let max = self
+            .rows
+            .iter()
+            .map(|r| r.planned.max(r.done))
+            .max()
+            .unwrap_or(0)
+            .max(1);
+        let span = WIDTH - LABEL_W - VALUE_W;
+        self.rows
+            .iter()
+            .enumerate()
+            .map(|(i, row)| PairGeometry {
+                row,
+                y: i as i64 * ROW_H,
+                planned_w: row.planned * span / max,
+                done_w: row.done * span / max,
+            })
+            .collect()
+    }
+}
+
+/// One segment of a stacked column.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Segment {
+    pub class: String,
+    pub label: String,
+    pub amount: i64,
+}
+
+/// One column: its label, total in words and segments bottom-up.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Column {
+    pub label: String,
+    pub total: String,
+    pub segments: Vec<Segment>,
+}
+
+/// Stacked columns (e.g. hours done per day, by category).
+#[derive(Template, Debug, Clone)]
+#[template(path = "charts/columns.html")]
+pub struct Columns {
+    pub id: String,
+    pub title: String,
+    pub desc: String,
+    pub columns: Vec<Column>,
+}
+
+pub struct ColumnGeometry<'a> {
+    pub column: &'a Column,
+    pub x: i64,
+    pub w: i64,
+    /// Centre of the column, for its labels.
+    pub mid: i64,
+    /// Top of the stack, for the total above it.
+    pub top: i64,
+    pub rects: Vec<(&'a Segment, i64, i64)>,
+}
+
+const PLOT_H: i64 = 200;
+const TOP: i64 = 24;
+
+impl Columns {
+    pub fn height(&self) -> i64 {
+        TOP + PLOT_H + 30
+    }
+    pub fn base(&self) -> i64 {
+        TOP + PLOT_H
+    }
+    pub fn label_y(&self) -> i64 {
+        TOP + PLOT_H + 20
+    }
+    pub fn columns(&self) -> Vec<ColumnGeometry<'_>> {
+        let sum = |c: &Column| c.segments.iter().map(|s| s.amount).sum::<i64>();
+        let max = self.columns.iter().map(sum).max().unwrap_or(0).max(1);
+        let n = self.columns.len().max(1) as i64;
+        let slot = WIDTH / n;
+        let w = (slot * 3 / 5).max(8);
+        self.columns
+            .iter()
+            .enumerate()
+            .map(|(i, column)| {
+                let x = i as i64 * slot + (slot - w) / 2;
+                let mut y = TOP + PLOT_H;
+                let rects = column
+                    .segments
+                    .iter()
+                    .filter(|s| s.amount > 0)
+                    .map(|s| {
+                        let h = (s.amount * PLOT_H / max).max(1);
+                        y -= h;
+                        (s, y, h)
+                    })
+                    .collect();
+                ColumnGeometry {
+                    column,
+                    x,
+                    w,
+                    mid: x + w / 2,
+                    top: y - 6,
+                    rects,
+                }
+            })
+            .collect()
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn bars_scale_to_the_largest_and_render_without_style_attributes() {
+        let chart = PairBars {
+            id: "c".into(),
+            title: "Hours".into(),
+            desc: "Planned and done".into(),
+            rows: vec![
+                PairRow {
+                    label: "Code".into(),
+                    class: "cat-code".into(),
+                    planned: 360,
+                    done: 180,
+                    value: "3 h of 6 h".into(),
+                },
+                PairRow {
+                    label: "Admin".into(),
+                    class: "cat-admin".into(),
+                    planned: 90,
+                    done: 90,
+                    value: "1 h 30 min".into(),
+                },
+            ],
+        };
+        let rows = chart.rows();
+        let span = WIDTH - LABEL_W - VALUE_W;
+        assert_eq!((rows[0].planned_w, rows[0].done_w), (span, span / 2));
+        assert_eq!(rows[1].planned_w, span / 4);
+        let svg = chart.render().unwrap();
+        assert!(svg.contains("role=\"img\"") && svg.contains("<title") && svg.contains("<desc"));
+        assert!(!svg.contains("style="), "{svg}");
+        assert!(svg.len() < 4_000, "a few KB: {}", svg.len());
+    }
+
+    #[test]
+    fn columns_stack_bottom_up() {
+        let chart = Columns {
+            id: "d".into(),
+            title: "By day".into(),
+            desc: "Done per day".into(),
+            columns: vec![
+                Column {
+                    label: "Mon".into(),
+                    total: "3 h".into(),
+                    segments: vec![
+                        Segment {
+                            class: "cat-code".into(),
+                            label: "Code".into(),
+                            amount: 120,
+                        },
+                        Segment {
+                            class: "cat-admin".into(),
+                            label: "Admin".into(),
+                            amount: 60,
+                        },
+                    ],
+                },
+                Column {
+                    label: "Tue".into(),
+                    total: "0 h".into(),
+                    segments: vec![],
+                },
+            ],
+        };
+        let cols = chart.columns();
+        let (_, y0, h0) = cols[0].rects[0];
+        let (_, y1, h1) = cols[0].rects[1];
+        assert_eq!((h0, h1), (PLOT_H * 2 / 3, PLOT_H / 3));
+        assert_eq!(y0 + h0, chart.base());
+        assert_eq!(y1 + h1, y0);
+        assert!(cols[1].rects.is_empty());
+        assert!(!chart.render().unwrap().contains("style="));
+    }
+}
