@@ -571,9 +571,9 @@ fn fill_workspace(
                     .then(|| format!("https://{slug}.example")),
                 created_at: stamp,
                 updated_at: stamp,
-                // About a day of work per €1,000 of budget.
+                // About half a day of work per €1,000 of budget.
                 estimated_hours: Some(
-                    (budget.amount() / rust_decimal::Decimal::from(125))
+                    (budget.amount() / rust_decimal::Decimal::from(250))
                         .round()
                         .to_i32()
                         .unwrap_or(40)
@@ -604,16 +604,23 @@ fn fill_workspace(
 
     // A week of blocks around today, then history for larger scales, then a backlog.
     let mut all_tasks = Vec::new();
+    // Most project work goes to a few open projects, as a freelancer's does.
+    let focus: Vec<&Project> = all_projects
+        .iter()
+        .filter(|p| p.status != ProjectStatus::Launched)
+        .take(6)
+        .collect();
     let project_for = |rng: &mut StdRng| -> (Option<ProjectId>, Option<ClientId>) {
-        let project = &all_projects[rng.random_range(0..all_projects.len())];
+        let project = match focus.is_empty() || rng.random_bool(0.2) {
+            true => &all_projects[rng.random_range(0..all_projects.len())],
+            false => focus[rng.random_range(0..focus.len())],
+        };
         (Some(project.id.clone()), Some(project.client_id.clone()))
     };
-    // About 6,650 past blocks per step of scale: --scale 4 gives ~20,000 blocks.
-    let history_days = if options.scale > 1 {
-        (6_650 * (options.scale as i64 - 1)) / 7
-    } else {
-        0
-    };
+    // Eight weeks of history for the review's figures and the pace of
+    // projects, then about 6,650 past blocks per further step of scale:
+    // --scale 4 gives ~20,000 blocks.
+    let history_days = 56 + (6_650 * (options.scale as i64 - 1)) / 7;
     for offset in (-3 - history_days)..=3 {
         let day = today + Duration::days(offset);
         let mut minute = 7 * 60 + 30;

@@ -329,6 +329,9 @@ pub fn configure(cfg: &mut web::ServiceConfig) {
             "/opportunities/{id}/restore",
             post().to(opportunities::restore),
         )
+        // The weekly review.
+        .route("/review", get().to(review::show))
+        .route("/review/note", post().to(review::save_note))
         // Projects.
         .service(
             resource("/projects")

@@ -147,6 +147,7 @@ impl Forecast {
         match self.slips_by() {
             Some(0) => "on track".into(),
             Some(1) => "slips by 1 day".into(),
+            Some(n) if n > 365 => "slips by more than a year".into(),
             Some(n) => format!("slips by {n} days"),
             None => "no work in the last 4 weeks to measure a pace".into(),
         }

@@ -15,6 +15,7 @@ pub mod import;
 pub mod onboarding;
 pub mod opportunities;
 pub mod projects;
+pub mod review;
 #[cfg(test)]
 mod properties;
 pub mod search;

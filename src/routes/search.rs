@@ -39,7 +39,12 @@ const ACTIONS: &[(&str, &str, &str)] = &[
     ("Today", "day plan home", "/"),
     ("Week", "calendar view", "/command/calendar"),
     ("Tasks", "list backlog all blocks", "/command/tasks"),
-    ("Close the day", "shutdown end review", "/command/shutdown"),
+    ("Close the day", "shutdown end", "/command/shutdown"),
+    (
+        "Weekly review",
+        "week review earnings per hour insight charts note",
+        "/review",
+    ),
     ("Goals", "targets", "/command/goals"),
     (
         "Routines",

@@ -86,6 +86,11 @@ impl DayPlan {
     pub fn is_today(&self) -> bool {
         self.day == self.today
     }
+    /// Friday to Sunday: the day page offers the week's review.
+    pub fn ends_week(&self) -> bool {
+        use chrono::Datelike;
+        self.day.weekday().number_from_monday() >= 5
+    }
     pub fn prev_day(&self) -> NaiveDate {
         self.day - Duration::days(1)
     }

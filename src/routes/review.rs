@@ -1,0 +1,470 @@
+//! `/review?week=2026-W49`: the weekly review — where the week's hours went
+//! (planned against done, by category and by day, as charts with their
+//! tables), what each client brought in per hour of work, retainer hours owed,
+//! projects that will slip, money paid and open, contacts made and follow-ups
+//! due next week, goals with their pace, and the week's note (edited in place,
+//! with or without JavaScript). Weeks are ISO weeks, Monday to Sunday.
+
+use std::collections::{BTreeMap, HashMap};
+
+use actix_web::http::StatusCode;
+use actix_web::{HttpRequest, HttpResponse, web};
+use askama::Template;
+use chrono::{Datelike, Duration, NaiveDate, NaiveDateTime, NaiveTime, Weekday};
+use diesel::prelude::*;
+use rust_decimal::Decimal;
+use serde::Deserialize;
+
+use crate::auth::CurrentUser;
+use crate::db::AnyConnection;
+use crate::db::models::goals;
+use crate::db::models::insight::{self, ClientTerms, ProjectForecast, WeeklyNote};
+use crate::db::schema::{audit_logs, clients, projects};
+use crate::domain::insight::{Capacity, Earnings, hours_words, month_start, next_month, retainer_share};
+use crate::domain::*;
+use crate::error::AppError;
+use crate::routes::command::view::{GoalCard, goal_cards};
+use crate::state::AppState;
+use crate::web::chart::{Column, Columns, PairBars, PairRow, Segment};
+use crate::web::forms::multiline;
+use crate::web::{PageContext, html};
+
+#[derive(Debug, Default, Deserialize)]
+#[serde(default)]
+pub struct ReviewQuery {
+    pub week: String,
+}
+
+/// The Monday of the ISO week `2026-W49` (or of the week holding `2026-12-03`);
+/// `today`'s week when empty.
+pub fn week_monday(raw: &str, today: NaiveDate) -> Result<NaiveDate, AppError> {
+    let raw = raw.trim();
+    let monday = |d: NaiveDate| d - Duration::days(i64::from(d.weekday().num_days_from_monday()));
+    if raw.is_empty() {
+        return Ok(monday(today));
+    }
+    let iso = raw.split_once("-W").and_then(|(y, w)| {
+        NaiveDate::from_isoywd_opt(y.parse().ok()?, w.parse().ok()?, Weekday::Mon)
+    });
+    iso.or_else(|| NaiveDate::parse_from_str(raw, "%Y-%m-%d").ok().map(monday))
+        .ok_or_else(|| {
+            AppError::Unprocessable(format!(
+                "“{}” is not a week: write it as 2026-W49.",
+                raw.chars().take(40).collect::<String>()
+            ))
+        })
+}
+
+/// `2026-W49`.
+pub fn week_name(monday: NaiveDate) -> String {
+    let w = monday.iso_week();
+    format!("{}-W{:02}", w.year(), w.week())
+}
+
+/// One client's week.
+pub struct ClientWeek {
+    pub id: ClientId,
+    pub name: String,
+    pub earnings: Earnings,
+    /// Retainer hours this month, if the client has them.
+    pub capacity: Option<Capacity>,
+}
+
+/// Everything the review reads, in one database call.
+struct ReviewData {
+    minutes: Vec<insight::DayMinutes>,
+    done_by_client: HashMap<ClientId, i64>,
+    paid_by_client: HashMap<ClientId, Decimal>,
+    terms: Vec<ClientTerms>,
+    capacities: Vec<(ClientTerms, Capacity)>,
+    forecasts: Vec<ProjectForecast>,
+    goals: Vec<goals::Goal>,
+    note: Option<WeeklyNote>,
+    contacts: i64,
+    followups: Vec<(ClientId, String, NaiveDateTime)>,
+    open_on_projects: Decimal,
+}
+
+/// The UTC instant a local day starts at.
+fn utc_start(zone: Timezone, day: NaiveDate) -> NaiveDateTime {
+    zone.to_utc(day.and_time(NaiveTime::MIN)).naive_utc()
+}
+
+impl ReviewData {
+    fn load(
+        conn: &mut AnyConnection,
+        user: &UserId,
+        zone: Timezone,
+        monday: NaiveDate,
+        today: NaiveDate,
+    ) -> Result<Self, AppError> {
+        let end = monday + Duration::days(7);
+        let (from, to) = (utc_start(zone, monday), utc_start(zone, end));
+        let next = (to, utc_start(zone, end + Duration::days(7)));
+        let month = (month_start(today), next_month(today));
+        let contacts = audit_logs::table
+            .filter(audit_logs::user_id.eq(user))
+            .filter(audit_logs::action.eq(AuditAction::ContactLogged.as_str()))
+            .filter(audit_logs::created_at.ge(from))
+            .filter(audit_logs::created_at.lt(to))
+            .count()
+            .get_result(conn)?;
+        let followups = clients::table
+            .filter(clients::user_id.eq(user))
+            .filter(clients::next_followup.ge(next.0))
+            .filter(clients::next_followup.lt(next.1))
+            .order(clients::next_followup.asc())
+            .select((clients::id, clients::name, clients::next_followup.assume_not_null()))
+            .load(conn)?;
+        let money: Vec<(Option<Money>, Money)> = projects::table
+            .inner_join(clients::table)
+            .filter(clients::user_id.eq(user))
+            .filter(projects::budget.is_not_null())
+            .select((projects::budget, projects::paid_amount))
+            .load(conn)?;
+        let open_on_projects = money
+            .iter()
+            .filter_map(|(budget, paid)| budget.map(|b| (b.amount() - paid.amount()).max(Decimal::ZERO)))
+            .sum();
+        Ok(ReviewData {
+            minutes: insight::minutes_by_day(conn, user, monday, end)?,
+            done_by_client: insight::client_minutes(conn, user, monday, end, true)?,
+            paid_by_client: insight::payments_by_client(conn, user, from, to)?,
+            terms: insight::client_terms(conn, user)?,
+            capacities: insight::capacities(conn, user, today, month)?,
+            forecasts: insight::forecasts(conn, user, today, None)?,
+            goals: goals::list_for_user(conn, user)?,
+            note: insight::note(conn, user, monday)?,
+            contacts,
+            followups,
+            open_on_projects,
+        })
+    }
+}
+
+#[derive(Template)]
+#[template(path = "review.html", blocks = ["note_section"])]
+pub struct ReviewPage {
+    pub ctx: PageContext,
+    pub monday: NaiveDate,
+    pub week: String,
+    pub previous: String,
+    pub next: String,
+    pub is_current: bool,
+    pub by_category: PairBars,
+    pub by_day: Columns,
+    /// Category, planned and done minutes, for the table beside the chart.
+    pub category_rows: Vec<(TaskCategory, i64, i64)>,
+    pub day_rows: Vec<(NaiveDate, i64, i64)>,
+    pub clients: Vec<ClientWeek>,
+    pub slipping: Vec<ProjectForecast>,
+    /// Open projects with an estimate but no work in the last four weeks.
+    pub unpaced: usize,
+    pub goals: Vec<GoalCard>,
+    pub note: WeeklyNote,
+    pub note_errors: Vec<(&'static str, String)>,
+    pub note_saved: bool,
+    pub contacts: i64,
+    pub followups: Vec<(ClientId, String, String)>,
+    pub paid: Decimal,
+    pub open_on_projects: Decimal,
+}
+
+impl ReviewPage {
+    pub fn hours(&self, minutes: impl Value<i64>) -> String {
+        hours_words(minutes.value())
+    }
+    pub fn money(&self, amount: impl Value<Decimal>) -> String {
+        self.ctx.money_format.show(amount.value())
+    }
+    pub fn per_hour(&self, e: &Earnings) -> String {
+        e.per_hour()
+            .map_or_else(|| "—".into(), |rate| format!("{}/h", self.ctx.money_format.show(rate)))
+    }
+    pub fn planned_total(&self) -> i64 {
+        self.category_rows.iter().map(|r| r.1).sum()
+    }
+    pub fn done_total(&self) -> i64 {
+        self.category_rows.iter().map(|r| r.2).sum()
+    }
+    pub fn span(&self) -> String {
+        let sunday = self.monday + Duration::days(6);
+        format!("{} – {}", self.monday.format("%b %-d"), sunday.format("%b %-d, %Y"))
+    }
+    pub fn field_error(&self, field: &str) -> Option<String> {
+        self.note_errors
+            .iter()
+            .find(|(f, _)| *f == field)
+            .map(|(_, m)| m.clone())
+    }
+    pub fn text<'a>(&self, value: &'a Option<String>) -> &'a str {
+        value.as_deref().unwrap_or_default()
+    }
+}
+
+/// A figure however deep a template's loop hands it over (`i64`, `&i64`, `&&i64`).
+pub trait Value<T> {
+    fn value(&self) -> T;
+}
+
+impl Value<i64> for i64 {
+    fn value(&self) -> i64 {
+        *self
+    }
+}
+
+impl Value<Decimal> for Decimal {
+    fn value(&self) -> Decimal {
+        *self
+    }
+}
+
+impl<T, V: Value<T>> Value<T> for &V {
+    fn value(&self) -> T {
+        (*self).value()
+    }
+}
+
+fn build(
+    user: &CurrentUser,
+    monday: NaiveDate,
+    today: NaiveDate,
+    now: chrono::DateTime<chrono::Utc>,
+    data: ReviewData,
+) -> ReviewPage {
+    let end = monday + Duration::days(7);
+    // Hours by category: planned and done.
+    let mut by_category: BTreeMap<TaskCategory, (i64, i64)> = BTreeMap::new();
+    let mut by_day: BTreeMap<NaiveDate, (i64, i64)> = (0..7)
+        .map(|i| (monday + Duration::days(i), (0, 0)))
+        .collect();
+    for m in &data.minutes {
+        let c = by_category.entry(m.category).or_default();
+        c.0 += m.planned;
+        c.1 += m.done;
+        let d = by_day.entry(m.day).or_default();
+        d.0 += m.planned;
+        d.1 += m.done;
+    }
+    let category_rows: Vec<(TaskCategory, i64, i64)> =
+        by_category.iter().map(|(c, (p, d))| (*c, *p, *d)).collect();
+    let pair_bars = PairBars {
+        id: "chart-categories".into(),
+        title: "Hours by category: planned and done".into(),
+        desc: if category_rows.is_empty() {
+            "No blocks this week.".into()
+        } else {
+            category_rows
+                .iter()
+                .map(|(c, p, d)| format!("{}: {} done of {} planned", c.label(), hours_words(*d), hours_words(*p)))
+                .collect::<Vec<_>>()
+                .join("; ")
+        },
+        rows: category_rows
+            .iter()
+            .map(|(c, p, d)| PairRow {
+                label: c.label().into(),
+                class: c.css(),
+                planned: *p,
+                done: *d,
+                value: format!("{} of {}", hours_words(*d), hours_words(*p)),
+            })
+            .collect(),
+    };
+    let columns = Columns {
+        id: "chart-days".into(),
+        title: "Hours done by day".into(),
+        desc: by_day
+            .iter()
+            .map(|(day, (_, d))| format!("{}: {}", day.format("%A"), hours_words(*d)))
+            .collect::<Vec<_>>()
+            .join("; "),
+        columns: by_day
+            .keys()
+            .map(|day| Column {
+                label: day.format("%a %-d").to_string(),
+                total: hours_words(by_day[day].1),
+                segments: data
+                    .minutes
+                    .iter()
+                    .filter(|m| m.day == *day && m.done > 0)
+                    .map(|m| Segment {
+                        class: m.category.css(),
+                        label: format!("{} {}", m.category.label(), hours_words(m.done)),
+                        amount: m.done,
+                    })
+                    .collect(),
+            })
+            .collect(),
+    };
+    // Clients: hours done, retainer share and payments of the week.
+    let capacities: HashMap<&ClientId, &Capacity> =
+        data.capacities.iter().map(|(c, cap)| (&c.id, cap)).collect();
+    let mut clients: Vec<ClientWeek> = data
+        .terms
+        .iter()
+        .map(|c| ClientWeek {
+            id: c.id.clone(),
+            name: c.name.clone(),
+            earnings: Earnings {
+                retainer: c
+                    .monthly_retainer
+                    .map_or(Decimal::ZERO, |r| retainer_share(r.amount(), monday, end)),
+                payments: data.paid_by_client.get(&c.id).copied().unwrap_or_default(),
+                minutes: data.done_by_client.get(&c.id).copied().unwrap_or_default(),
+            },
+            capacity: capacities.get(&c.id).map(|c| **c),
+        })
+        .filter(|c| c.earnings.minutes > 0 || !c.earnings.earned().is_zero() || c.capacity.is_some())
+        .collect();
+    clients.sort_by(|a, b| b.earnings.earned().cmp(&a.earnings.earned()).then(a.name.cmp(&b.name)));
+    let dates = user.dates(now);
+    let paid = data.paid_by_client.values().copied().sum();
+    ReviewPage {
+        ctx: PageContext::for_user(user, "review"),
+        monday,
+        week: week_name(monday),
+        previous: week_name(monday - Duration::days(7)),
+        next: week_name(end),
+        is_current: (monday..end).contains(&today),
+        by_category: pair_bars,
+        by_day: columns,
+        category_rows,
+        day_rows: by_day.iter().map(|(d, (p, x))| (*d, *p, *x)).collect(),
+        clients,
+        unpaced: data
+            .forecasts
+            .iter()
+            .filter(|f| f.forecast.slips_by().is_none())
+            .count(),
+        slipping: data
+            .forecasts
+            .into_iter()
+            .filter(|f| f.forecast.slips_by().is_some_and(|days| days > 0))
+            .collect(),
+        goals: goal_cards(data.goals, user, now)
+            .into_iter()
+            .filter(|g| !g.done())
+            .collect(),
+        note: data.note.unwrap_or_default(),
+        note_errors: Vec::new(),
+        note_saved: false,
+        contacts: data.contacts,
+        followups: data
+            .followups
+            .into_iter()
+            .map(|(id, name, at)| (id, name, dates.date(&at)))
+            .collect(),
+        paid,
+        open_on_projects: data.open_on_projects,
+    }
+}
+
+async fn page(
+    state: &AppState,
+    user: &CurrentUser,
+    monday: NaiveDate,
+) -> Result<ReviewPage, AppError> {
+    let now = state.clock.now();
+    let today = user.today(now);
+    let (id, zone) = (user.id().clone(), user.user.timezone);
+    let data = state
+        .db(move |conn| ReviewData::load(conn, &id, zone, monday, today))
+        .await?;
+    Ok(build(user, monday, today, now, data))
+}
+
+pub async fn show(
+    state: web::Data<AppState>,
+    user: CurrentUser,
+    query: web::Query<ReviewQuery>,
+) -> Result<HttpResponse, AppError> {
+    let monday = week_monday(&query.week, user.today(state.clock.now()))?;
+    html(StatusCode::OK, &page(&state, &user, monday).await?)
+}
+
+#[derive(Debug, Default, Deserialize)]
+#[serde(default)]
+pub struct NoteForm {
+    pub week: String,
+    pub went_well: String,
+    pub to_change: String,
+    pub intentions: String,
+}
+
+/// `POST /review/note`: saves the week's note; htmx gets the note section
+/// back, a plain form the review page again.
+pub async fn save_note(
+    state: web::Data<AppState>,
+    req: HttpRequest,
+    user: CurrentUser,
+    form: web::Form<NoteForm>,
+) -> Result<HttpResponse, AppError> {
+    let form = form.into_inner();
+    let monday = week_monday(&form.week, user.today(state.clock.now()))?;
+    let mut errors = Vec::new();
+    let mut field = |name: &'static str, label: &str, raw: &str| {
+        multiline(raw, label, 5000).unwrap_or_else(|e| {
+            errors.push((name, e));
+            None
+        })
+    };
+    let note = WeeklyNote {
+        went_well: field("went_well", "What went well", &form.went_well),
+        to_change: field("to_change", "What to change", &form.to_change),
+        intentions: field("intentions", "Next week's intentions", &form.intentions),
+    };
+    let htmx = crate::web::is_htmx(&req);
+    if !errors.is_empty() {
+        let mut page = page(&state, &user, monday).await?;
+        page.note = WeeklyNote {
+            went_well: Some(form.went_well),
+            to_change: Some(form.to_change),
+            intentions: Some(form.intentions),
+        };
+        page.note_errors = errors;
+        return if htmx {
+            html(StatusCode::UNPROCESSABLE_ENTITY, &page.as_note_section())
+        } else {
+            html(StatusCode::UNPROCESSABLE_ENTITY, &page)
+        };
+    }
+    let (id, now, saved) = (user.id().clone(), state.clock.stamp(), note.clone());
+    state
+        .db_write_as(&user, move |conn| Ok(insight::save_note(conn, &id, monday, &saved, now)?))
+        .await?;
+    if htmx {
+        let mut page = page(&state, &user, monday).await?;
+        page.note_saved = true;
+        return html(StatusCode::OK, &page.as_note_section());
+    }
+    let notice = Notice::new(format!("Saved the note of week {}.", monday.iso_week().week()));
+    Ok(crate::web::notice::see_other_with(
+        &req,
+        &format!("/review?week={}#note", week_name(monday)),
+        Some(&notice),
+        state.sessions.secure,
+    ))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn a_week_is_named_and_read_as_iso() {
+        let today = NaiveDate::from_ymd_opt(2026, 12, 4).unwrap();
+        let monday = NaiveDate::from_ymd_opt(2026, 11, 30).unwrap();
+        assert_eq!(week_monday("", today).unwrap(), monday);
+        assert_eq!(week_monday("2026-W49", today).unwrap(), monday);
+        assert_eq!(week_monday("2026-12-03", today).unwrap(), monday);
+        assert_eq!(week_name(monday), "2026-W49");
+        // The first ISO week of 2027 starts on Monday, January 4.
+        assert_eq!(
+            week_monday("2027-W01", today).unwrap(),
+            NaiveDate::from_ymd_opt(2027, 1, 4).unwrap()
+        );
+        assert!(week_monday("2026-W60", today).is_err());
+        assert!(week_monday("soon", today).is_err());
+    }
+}
