@@ -15,9 +15,9 @@ pub mod import;
 pub mod onboarding;
 pub mod opportunities;
 pub mod projects;
-pub mod review;
 #[cfg(test)]
 mod properties;
+pub mod review;
 pub mod search;
 pub mod settings;
 pub mod static_files;

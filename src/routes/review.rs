@@ -20,7 +20,9 @@ use crate::db::AnyConnection;
 use crate::db::models::goals;
 use crate::db::models::insight::{self, ClientTerms, ProjectForecast, WeeklyNote};
 use crate::db::schema::{audit_logs, clients, projects};
-use crate::domain::insight::{Capacity, Earnings, hours_words, month_start, next_month, retainer_share};
+use crate::domain::insight::{
+    Capacity, Earnings, hours_words, month_start, next_month, retainer_share,
+};
 use crate::domain::*;
 use crate::error::AppError;
 use crate::routes::command::view::{GoalCard, goal_cards};
@@ -114,7 +116,11 @@ impl ReviewData {
             .filter(clients::next_followup.ge(next.0))
             .filter(clients::next_followup.lt(next.1))
             .order(clients::next_followup.asc())
-            .select((clients::id, clients::name, clients::next_followup.assume_not_null()))
+            .select((
+                clients::id,
+                clients::name,
+                clients::next_followup.assume_not_null(),
+            ))
             .load(conn)?;
         let money: Vec<(Option<Money>, Money)> = projects::table
             .inner_join(clients::table)
@@ -124,7 +130,9 @@ impl ReviewData {
             .load(conn)?;
         let open_on_projects = money
             .iter()
-            .filter_map(|(budget, paid)| budget.map(|b| (b.amount() - paid.amount()).max(Decimal::ZERO)))
+            .filter_map(|(budget, paid)| {
+                budget.map(|b| (b.amount() - paid.amount()).max(Decimal::ZERO))
+            })
             .sum();
         Ok(ReviewData {
             minutes: insight::minutes_by_day(conn, user, monday, end)?,
@@ -178,8 +186,10 @@ impl ReviewPage {
         self.ctx.money_format.show(amount.value())
     }
     pub fn per_hour(&self, e: &Earnings) -> String {
-        e.per_hour()
-            .map_or_else(|| "—".into(), |rate| format!("{}/h", self.ctx.money_format.show(rate)))
+        e.per_hour().map_or_else(
+            || "—".into(),
+            |rate| format!("{}/h", self.ctx.money_format.show(rate)),
+        )
     }
     pub fn planned_total(&self) -> i64 {
         self.category_rows.iter().map(|r| r.1).sum()
@@ -189,7 +199,11 @@ impl ReviewPage {
     }
     pub fn span(&self) -> String {
         let sunday = self.monday + Duration::days(6);
-        format!("{} – {}", self.monday.format("%b %-d"), sunday.format("%b %-d, %Y"))
+        format!(
+            "{} – {}",
+            self.monday.format("%b %-d"),
+            sunday.format("%b %-d, %Y")
+        )
     }
     pub fn field_error(&self, field: &str) -> Option<String> {
         self.note_errors
@@ -256,7 +270,14 @@ fn build(
         } else {
             category_rows
                 .iter()
-                .map(|(c, p, d)| format!("{}: {} done of {} planned", c.label(), hours_words(*d), hours_words(*p)))
+                .map(|(c, p, d)| {
+                    format!(
+                        "{}: {} done of {} planned",
+                        c.label(),
+                        hours_words(*d),
+                        hours_words(*p)
+                    )
+                })
                 .collect::<Vec<_>>()
                 .join("; ")
         },
@@ -298,8 +319,11 @@ fn build(
             .collect(),
     };
     // Clients: hours done, retainer share and payments of the week.
-    let capacities: HashMap<&ClientId, &Capacity> =
-        data.capacities.iter().map(|(c, cap)| (&c.id, cap)).collect();
+    let capacities: HashMap<&ClientId, &Capacity> = data
+        .capacities
+        .iter()
+        .map(|(c, cap)| (&c.id, cap))
+        .collect();
     let mut clients: Vec<ClientWeek> = data
         .terms
         .iter()
@@ -315,9 +339,16 @@ fn build(
             },
             capacity: capacities.get(&c.id).map(|c| **c),
         })
-        .filter(|c| c.earnings.minutes > 0 || !c.earnings.earned().is_zero() || c.capacity.is_some())
+        .filter(|c| {
+            c.earnings.minutes > 0 || !c.earnings.earned().is_zero() || c.capacity.is_some()
+        })
         .collect();
-    clients.sort_by(|a, b| b.earnings.earned().cmp(&a.earnings.earned()).then(a.name.cmp(&b.name)));
+    clients.sort_by(|a, b| {
+        b.earnings
+            .earned()
+            .cmp(&a.earnings.earned())
+            .then(a.name.cmp(&b.name))
+    });
     let dates = user.dates(now);
     let paid = data.paid_by_client.values().copied().sum();
     ReviewPage {
@@ -431,14 +462,19 @@ pub async fn save_note(
     }
     let (id, now, saved) = (user.id().clone(), state.clock.stamp(), note.clone());
     state
-        .db_write_as(&user, move |conn| Ok(insight::save_note(conn, &id, monday, &saved, now)?))
+        .db_write_as(&user, move |conn| {
+            Ok(insight::save_note(conn, &id, monday, &saved, now)?)
+        })
         .await?;
     if htmx {
         let mut page = page(&state, &user, monday).await?;
         page.note_saved = true;
         return html(StatusCode::OK, &page.as_note_section());
     }
-    let notice = Notice::new(format!("Saved the note of week {}.", monday.iso_week().week()));
+    let notice = Notice::new(format!(
+        "Saved the note of week {}.",
+        monday.iso_week().week()
+    ));
     Ok(crate::web::notice::see_other_with(
         &req,
         &format!("/review?week={}#note", week_name(monday)),

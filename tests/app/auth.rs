@@ -301,6 +301,7 @@ async fn another_users_rows_answer_404_and_stay_unchanged(backend: Backend) {
         health_score: lauf::domain::HealthScore::Green,
         contract_value: None,
         monthly_retainer: None,
+        retainer_hours_per_month: None,
         payment_status: lauf::domain::PaymentStatus::Current,
         last_contacted: None,
         next_followup: None,

@@ -206,6 +206,7 @@ fn client_with(
         health_score: HealthScore::Green,
         contract_value: contract,
         monthly_retainer: retainer,
+        retainer_hours_per_month: None,
         payment_status: PaymentStatus::Current,
         last_contacted: Some(now),
         next_followup: None,

@@ -20,6 +20,7 @@ mod opportunities;
 mod palette;
 mod planner;
 mod projects;
+mod review;
 mod routines;
 mod shell;
 mod supabase;

@@ -1,0 +1,308 @@
+//! The weekly review answers with figures computed from stored data: hours by
+//! category and day, a client's earnings per hour with its retainer share and
+//! a payment, retainer hours owed, a project's slip at its recent pace, and
+//! the week's note saved with and without htmx — on both backends.
+
+use diesel::prelude::*;
+use lauf::db::schema::projects;
+
+use crate::helpers::{Backend, Browser, TestApp, spawn_app_at, utc};
+use crate::on_both_backends;
+
+on_both_backends!(
+    the_review_shows_the_weeks_figures_from_stored_data,
+    the_weeks_note_saves_with_and_without_htmx_and_stays_the_users,
+);
+
+async fn done(browser: &Browser, task: &str) {
+    let res = browser
+        .submit(
+            "/",
+            &format!("/tasks/{task}/status"),
+            &[("status", "DONE"), ("return_to", "/")],
+        )
+        .await;
+    assert_eq!(res.status, 303, "{}", res.text());
+}
+
+/// A client on a €3,000 retainer covering 10 hours, a 20-hour project due
+/// Dec 20 with €1,000 paid on Wednesday Dec 2 (the clock), and three blocks of
+/// ISO week 49: Mon Nov 30 code on the project (done, 90 min), Tue Dec 1 a
+/// call on it (done, 60 min), Wed Dec 2 a follow-up block for the client
+/// itself (done, 30 min), Thu Dec 3 design on the project (planned, 90 min).
+async fn workspace(app: &TestApp, browser: &Browser) -> (String, String) {
+    let client = app
+        .add_client_with(
+            browser,
+            "Harbor Books",
+            &[
+                ("monthly_retainer", "3000"),
+                ("retainer_hours_per_month", "10"),
+            ],
+        )
+        .await;
+    let res = browser
+        .submit(
+            "/projects/new",
+            "/projects",
+            &[
+                ("client_id", client.as_str()),
+                ("name", "Shop relaunch"),
+                ("project_type", "WEBSITE"),
+                ("status", "DEVELOPMENT"),
+                ("priority", "HIGH"),
+                ("due_date", "2026-12-20"),
+                ("budget", "5000"),
+                ("paid_amount", "1000"),
+                ("estimated_hours", "20"),
+            ],
+        )
+        .await;
+    assert_eq!(res.status, 303, "{}", res.text());
+    let project: String = projects::table
+        .select(projects::id)
+        .first(&mut *app.conn())
+        .unwrap();
+    let code = app
+        .add_block(
+            browser,
+            "Checkout flow",
+            &[
+                ("project_id", &project),
+                ("scheduled_date", "2026-11-30"),
+                ("scheduled_time", "09:00"),
+            ],
+        )
+        .await;
+    let call = app
+        .add_block(
+            browser,
+            "Call with Harbor",
+            &[
+                ("project_id", &project),
+                ("category", "CLIENT"),
+                ("time_block_minutes", "60"),
+                ("energy_level", "MODERATE"),
+                ("scheduled_date", "2026-12-01"),
+                ("scheduled_time", "10:00"),
+            ],
+        )
+        .await;
+    app.add_block(
+        browser,
+        "Product page design",
+        &[
+            ("project_id", &project),
+            ("category", "DESIGN"),
+            ("scheduled_date", "2026-12-03"),
+            ("scheduled_time", "09:00"),
+        ],
+    )
+    .await;
+    // A follow-up block names the client itself (no project): 30 min today.
+    let page = browser.get(&format!("/clients/{client}")).await;
+    let res = browser
+        .post_with_token(&page, &format!("/clients/{client}/followup-block"), &[])
+        .await;
+    assert_eq!(res.status, 303, "{}", res.text());
+    let followup: String = {
+        use lauf::db::schema::tasks;
+        tasks::table
+            .filter(tasks::title.eq("Follow up with Harbor Books"))
+            .select(tasks::id)
+            .first(&mut *app.conn())
+            .unwrap()
+    };
+    done(browser, &followup).await;
+    done(browser, &code).await;
+    done(browser, &call).await;
+    (client, project)
+}
+
+async fn the_review_shows_the_weeks_figures_from_stored_data(backend: Backend) {
+    let Some(app) = spawn_app_at(backend, utc(2026, 12, 2, 9, 0)).await else {
+        return;
+    };
+    let browser = app.signed_in_user("ana@example.com").await;
+    let (_, project) = workspace(&app, &browser).await;
+
+    let page = browser.get("/review?week=2026-W49").await;
+    assert_eq!(page.status, 200, "{}", page.text());
+    assert_eq!(page.title(), "Review 2026-W49 · LAUF OS");
+    assert!(page.text_of("header").contains("Nov 30 – Dec 6, 2026"));
+    // Hours by category: the table beside the chart, and the chart's own data.
+    let hours = page.text_of("#hours table tbody");
+    assert_eq!(
+        hours,
+        "Design 1 h 30 min 0 min Code 1 h 30 min 1 h 30 min Client 1 h 30 min 1 h 30 min"
+    );
+    let chart = page.text_of("#hours svg desc");
+    assert!(
+        chart.contains("Code: 1 h 30 min done of 1 h 30 min planned")
+            && chart.contains("Design: 0 min done of 1 h 30 min planned"),
+        "{chart}"
+    );
+    assert_eq!(page.count("#hours svg rect.bar-planned"), 3);
+    assert_eq!(
+        page.count("#days svg rect.bar-done"),
+        3,
+        "Mon to Wed have done work"
+    );
+    let days = page.text_of("#days table tbody");
+    assert!(
+        days.starts_with(
+            "Mon 30 1 h 30 min 1 h 30 min Tue 1 1 h 1 h Wed 2 30 min 30 min Thu 3 1 h 30 min 0 min"
+        ),
+        "{days}"
+    );
+
+    // Earnings: 1/30 of November's retainer (100.00) + 6/31 of December's
+    // (580.65) + the €1,000 payment, over 3 h done (through the project and
+    // directly) = €560.22/h.
+    let row = page.text_of("#clients tbody tr");
+    assert!(
+        row.contains("Harbor Books 3 h €680.65 €1,000.00 €560.22/h"),
+        "{row}"
+    );
+    // Retainer hours in December: 10 h − 1 h 30 min done (Dec 1 and 2) −
+    // 1 h 30 min planned (Dec 3).
+    assert!(
+        row.contains("7 h owed (1 h 30 min done, 1 h 30 min planned of 10 h)"),
+        "{row}"
+    );
+    assert!(
+        page.text_of(".review-summary")
+            .contains("Paid this week €1,000.00")
+    );
+
+    // The project: 17 h 30 min left at 2 h 30 min per 4 weeks takes 196 days
+    // from Dec 2, to 2027-06-16: past Dec 20 by 178 days; 1 h 30 min of it is
+    // planned, 16 h not yet.
+    let slip = page.text_of("#slipping");
+    assert!(
+        slip.contains("Shop relaunch") && slip.contains("slips by 178 days"),
+        "{slip}"
+    );
+    assert!(
+        slip.contains("2 h 30 min of 20 h done · 16 h not yet planned"),
+        "{slip}"
+    );
+    assert_eq!(
+        browser.get(&format!("/projects/{project}")).await.status,
+        200
+    );
+
+    // Another week, navigation and a bad week.
+    let before = browser.get("/review?week=2026-W48").await;
+    assert!(before.text_of("#hours").contains("No blocks this week."));
+    assert!(before.body.contains("href=\"/review?week=2026-W49\""));
+    let bad = browser.get("/review?week=soon").await;
+    assert_eq!(bad.status, 422);
+    assert!(
+        bad.text()
+            .contains("“soon” is not a week: write it as 2026-W49.")
+    );
+    // Someone else sees nothing of it.
+    let bo = app.signed_in_user("bo@example.com").await;
+    let theirs = bo.get("/review?week=2026-W49").await;
+    assert!(!theirs.text().contains("Harbor Books"));
+}
+
+async fn the_weeks_note_saves_with_and_without_htmx_and_stays_the_users(backend: Backend) {
+    let Some(app) = spawn_app_at(backend, utc(2026, 12, 4, 15, 0)).await else {
+        return;
+    };
+    let browser = app.signed_in_user("ana@example.com").await;
+    let page = browser.get("/review").await;
+    let token = page.csrf_token();
+    // Without JavaScript: a plain form post, back to the week with a message.
+    let res = browser
+        .post(
+            "/review/note",
+            &[
+                ("csrf_token", token.as_str()),
+                ("week", "2026-W49"),
+                ("went_well", "Shipped the checkout"),
+                ("to_change", "Fewer meetings"),
+                ("intentions", "Finish the product pages"),
+            ],
+        )
+        .await;
+    assert_eq!(res.status, 303, "{}", res.text());
+    let back = res.header("location").unwrap();
+    assert_eq!(back, "/review?week=2026-W49#note");
+    let page = browser.get(&back).await;
+    assert!(
+        page.text_of("#flash")
+            .contains("Saved the note of week 49.")
+    );
+    assert!(page.body.contains(">Shipped the checkout</textarea>"));
+    // With htmx: the note section alone comes back, saying so.
+    let res = browser
+        .post_with(
+            "/review/note",
+            &[
+                ("csrf_token", token.as_str()),
+                ("week", "2026-W49"),
+                ("went_well", "Shipped the checkout and the cart"),
+                ("to_change", ""),
+                ("intentions", ""),
+            ],
+            &[
+                ("Sec-Fetch-Site", "same-origin"),
+                ("HX-Request", "true"),
+                ("HX-Target", "note"),
+            ],
+        )
+        .await;
+    assert_eq!(res.status, 200);
+    assert!(
+        res.body
+            .trim_start()
+            .starts_with("<section class=\"card\" id=\"note\""),
+        "{}",
+        res.body
+    );
+    assert!(res.text().contains("Saved."));
+    assert!(
+        res.body
+            .contains(">Shipped the checkout and the cart</textarea>")
+    );
+    // Too long: 422, the text kept in the form, nothing changed.
+    let long = "x".repeat(5001);
+    let res = browser
+        .post(
+            "/review/note",
+            &[
+                ("csrf_token", token.as_str()),
+                ("week", "2026-W49"),
+                ("went_well", long.as_str()),
+            ],
+        )
+        .await;
+    assert_eq!(res.status, 422);
+    assert!(
+        res.text_of("#note").contains("What went well"),
+        "the field names its problem"
+    );
+    let page = browser.get("/review?week=2026-W49").await;
+    assert!(
+        page.body
+            .contains(">Shipped the checkout and the cart</textarea>")
+    );
+    // Another week has its own note; another user sees none of it.
+    assert!(
+        !browser
+            .get("/review?week=2026-W48")
+            .await
+            .body
+            .contains("Shipped")
+    );
+    let bo = app.signed_in_user("bo@example.com").await;
+    assert!(
+        !bo.get("/review?week=2026-W49")
+            .await
+            .body
+            .contains("Shipped")
+    );
+}
