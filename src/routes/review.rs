@@ -29,7 +29,7 @@ use crate::routes::command::view::{GoalCard, goal_cards};
 use crate::state::AppState;
 use crate::web::chart::{Column, Columns, PairBars, PairRow, Segment};
 use crate::web::forms::multiline;
-use crate::web::{PageContext, html};
+use crate::web::{PageContext, Value, html};
 
 #[derive(Debug, Default, Deserialize)]
 #[serde(default)]
@@ -213,29 +213,6 @@ impl ReviewPage {
     }
     pub fn text<'a>(&self, value: &'a Option<String>) -> &'a str {
         value.as_deref().unwrap_or_default()
-    }
-}
-
-/// A figure however deep a template's loop hands it over (`i64`, `&i64`, `&&i64`).
-pub trait Value<T> {
-    fn value(&self) -> T;
-}
-
-impl Value<i64> for i64 {
-    fn value(&self) -> i64 {
-        *self
-    }
-}
-
-impl Value<Decimal> for Decimal {
-    fn value(&self) -> Decimal {
-        *self
-    }
-}
-
-impl<T, V: Value<T>> Value<T> for &V {
-    fn value(&self) -> T {
-        (*self).value()
     }
 }
 

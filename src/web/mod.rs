@@ -66,3 +66,26 @@ pub fn htmx_target(req: &HttpRequest) -> Option<String> {
 pub async fn not_found() -> Result<HttpResponse, AppError> {
     Err(AppError::NotFound)
 }
+
+/// A figure however deep a template's loop hands it over (`i64`, `&i64`, `&&i64`).
+pub trait Value<T> {
+    fn value(&self) -> T;
+}
+
+impl Value<i64> for i64 {
+    fn value(&self) -> i64 {
+        *self
+    }
+}
+
+impl Value<rust_decimal::Decimal> for rust_decimal::Decimal {
+    fn value(&self) -> rust_decimal::Decimal {
+        *self
+    }
+}
+
+impl<T, V: Value<T>> Value<T> for &V {
+    fn value(&self) -> T {
+        (*self).value()
+    }
+}

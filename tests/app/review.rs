@@ -124,7 +124,7 @@ async fn the_review_shows_the_weeks_figures_from_stored_data(backend: Backend) {
         return;
     };
     let browser = app.signed_in_user("ana@example.com").await;
-    let (_, project) = workspace(&app, &browser).await;
+    let (client, project) = workspace(&app, &browser).await;
 
     let page = browser.get("/review?week=2026-W49").await;
     assert_eq!(page.status, 200, "{}", page.text());
@@ -187,9 +187,32 @@ async fn the_review_shows_the_weeks_figures_from_stored_data(backend: Backend) {
         slip.contains("2 h 30 min of 20 h done · 16 h not yet planned"),
         "{slip}"
     );
+
+    // The client page: this month is Dec 1–2 (2/31 of the retainer, 193.55,
+    // + €1,000 over 1 h 30 min); the last 3 months and all time start with
+    // the first work on Nov 30 (100.00 + 193.55 + €1,000 over 3 h).
+    let client_page = browser.get(&format!("/clients/{client}")).await;
+    let per_hour = client_page.text_of("table.per-hour tbody");
     assert_eq!(
-        browser.get(&format!("/projects/{project}")).await.status,
-        200
+        per_hour,
+        "This month €795.70/h €1,193.55 in 1 h 30 min \
+         Last 3 months €431.18/h €1,293.55 in 3 h \
+         All time €431.18/h €1,293.55 in 3 h"
+    );
+    // The project page and its board card say the same.
+    let project_page = browser.get(&format!("/projects/{project}")).await;
+    let forecast = project_page.text_of("#forecast");
+    assert!(
+        forecast.contains("slips by 178 days")
+            && forecast.contains("done by Jun 16, 2027, due Dec 20, 2026")
+            && forecast.contains("Not yet planned 16 h"),
+        "{forecast}"
+    );
+    let board = browser.get("/projects").await;
+    assert!(
+        board
+            .text_of(&format!("#project-{project}"))
+            .contains("Slips 178 d")
     );
 
     // Another week, navigation and a bad week.

@@ -342,3 +342,42 @@ pub fn save_note(
         .execute(conn)?;
     Ok(())
 }
+
+/// One client's DONE minutes by day since `from` (its own blocks and its
+/// projects'), and its payments since `from_utc` with their instants.
+pub fn client_history(
+    conn: &mut AnyConnection,
+    user: &UserId,
+    client: &ClientId,
+    from: NaiveDate,
+    from_utc: NaiveDateTime,
+) -> QueryResult<(Vec<(NaiveDate, i64)>, Vec<(NaiveDateTime, Decimal)>)> {
+    let projects: Vec<ProjectId> = projects::table
+        .filter(projects::client_id.eq(client))
+        .select(projects::id)
+        .load(conn)?;
+    let days: Vec<(Option<NaiveDate>, Option<i64>)> = tasks::table
+        .filter(tasks::user_id.eq(user))
+        .filter(tasks::status.eq(TaskStatus::Done))
+        .filter(tasks::scheduled_date.ge(from))
+        .filter(
+            tasks::client_id
+                .eq(client)
+                .or(tasks::project_id.eq_any(&projects)),
+        )
+        .group_by(tasks::scheduled_date)
+        .select((tasks::scheduled_date, sum(tasks::time_block_minutes)))
+        .load(conn)?;
+    let paid: Vec<(NaiveDateTime, crate::domain::Money)> = payments::table
+        .filter(payments::user_id.eq(user))
+        .filter(payments::client_id.eq(client))
+        .filter(payments::paid_at.ge(from_utc))
+        .select((payments::paid_at, payments::amount))
+        .load(conn)?;
+    Ok((
+        days.into_iter()
+            .filter_map(|(d, m)| Some((d?, m.unwrap_or(0))))
+            .collect(),
+        paid.into_iter().map(|(at, m)| (at, m.amount())).collect(),
+    ))
+}

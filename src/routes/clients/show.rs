@@ -4,7 +4,7 @@
 use actix_web::http::StatusCode;
 use actix_web::{HttpResponse, web};
 use askama::Template;
-use chrono::{Datelike, NaiveDateTime};
+use chrono::{Datelike, NaiveDate, NaiveDateTime, NaiveTime};
 
 use super::health::suggestion_for;
 use super::timeline::TimelineEntry;
@@ -12,9 +12,10 @@ use crate::auth::CurrentUser;
 use crate::db::models::audit;
 use crate::db::models::clients::{self, Client};
 use crate::db::models::opportunities::{self, Opportunity};
-use crate::db::models::payments;
 use crate::db::models::projects::{self, Project};
+use crate::db::models::{insight, payments};
 use crate::domain::health::Suggestion;
+use crate::domain::insight::{Earnings, hours_words, month_start, retainer_share};
 use crate::domain::*;
 use crate::error::AppError;
 use crate::routes::assets::section::{FilesData, FilesSection};
@@ -35,6 +36,8 @@ pub struct ClientPage {
     /// Payments recorded this calendar year (in the user's zone), and the year.
     pub paid_this_year: rust_decimal::Decimal,
     pub year: i32,
+    /// Earnings per hour this month, over the last three months and in all.
+    pub earnings: Vec<(&'static str, Earnings)>,
     /// Stored instants in the user's zone.
     pub dates: LocalDates,
 }
@@ -52,6 +55,20 @@ impl ClientPage {
             .map(|open| open.max(0.into()))
             .sum();
         self.ctx.money_format.show(open)
+    }
+    /// "€560.22/h", or a dash without work to divide by.
+    pub fn per_hour(&self, e: &Earnings) -> String {
+        e.per_hour().map_or_else(
+            || "—".into(),
+            |rate| format!("{}/h", self.ctx.money_format.show(rate)),
+        )
+    }
+    pub fn earned(&self, e: &Earnings) -> String {
+        format!(
+            "{} in {}",
+            self.ctx.money_format.show(e.earned()),
+            hours_words(e.minutes)
+        )
     }
     pub fn paid_this_year(&self) -> String {
         self.ctx.money_format.show(self.paid_this_year)
@@ -89,6 +106,60 @@ impl ClientPage {
     }
 }
 
+/// Earnings per hour this month, over this and the two months before, and
+/// since the client's first work, payment or creation (whichever is first);
+/// each period up to today, its retainer share up to today too.
+fn earnings(
+    client: &Client,
+    history: &(
+        Vec<(NaiveDate, i64)>,
+        Vec<(NaiveDateTime, rust_decimal::Decimal)>,
+    ),
+    dates: &LocalDates,
+    today: NaiveDate,
+) -> Vec<(&'static str, Earnings)> {
+    let (days, paid) = history;
+    let paid: Vec<(NaiveDate, rust_decimal::Decimal)> = paid
+        .iter()
+        .map(|(at, m)| (dates.local(at).date(), *m))
+        .collect();
+    let first = [
+        dates.local(&client.created_at).date(),
+        days.iter().map(|d| d.0).min().unwrap_or(today),
+        paid.iter().map(|p| p.0).min().unwrap_or(today),
+    ]
+    .into_iter()
+    .min()
+    .unwrap_or(today);
+    let month = month_start(today);
+    let three = month
+        .checked_sub_months(chrono::Months::new(2))
+        .unwrap_or(month);
+    let end = today + chrono::Duration::days(1);
+    let over = |from: NaiveDate| Earnings {
+        retainer: client
+            .monthly_retainer
+            .map_or(rust_decimal::Decimal::ZERO, |r| {
+                retainer_share(r.amount(), from, end)
+            }),
+        payments: paid
+            .iter()
+            .filter(|p| p.0 >= from && p.0 < end)
+            .map(|p| p.1)
+            .sum(),
+        minutes: days
+            .iter()
+            .filter(|d| d.0 >= from && d.0 < end)
+            .map(|d| d.1)
+            .sum(),
+    };
+    vec![
+        ("This month", over(month)),
+        ("Last 3 months", over(three.max(first))),
+        ("All time", over(first)),
+    ]
+}
+
 /// Everything the client page reads, in one database call.
 struct ClientData {
     client: Client,
@@ -97,6 +168,11 @@ struct ClientData {
     opportunities: Vec<Opportunity>,
     files: FilesData,
     paid_this_year: rust_decimal::Decimal,
+    /// DONE minutes by day and payments, since ever.
+    work: (
+        Vec<(NaiveDate, i64)>,
+        Vec<(NaiveDateTime, rust_decimal::Decimal)>,
+    ),
 }
 
 impl ClientData {
@@ -106,7 +182,9 @@ impl ClientData {
         id: &ClientId,
         year: (NaiveDateTime, NaiveDateTime),
     ) -> Result<Self, AppError> {
+        let ever = NaiveDate::from_ymd_opt(2000, 1, 1).unwrap_or_default();
         Ok(ClientData {
+            work: insight::client_history(conn, user, id, ever, ever.and_time(NaiveTime::MIN))?,
             paid_this_year: payments::paid_between(conn, user, id, year.0, year.1)?,
             client: clients::find(conn, user, id)?.ok_or(AppError::NotFound)?,
             projects: projects::for_client(conn, user, id)?,
@@ -150,6 +228,7 @@ pub async fn show(
             .collect(),
         opportunities: data.opportunities,
         files: FilesSection::new(&user, &state, data.files, return_to),
+        earnings: earnings(&data.client, &data.work, &user.dates(now), today),
         client: data.client,
         projects: data.projects,
         paid_this_year: data.paid_this_year,

@@ -8,8 +8,10 @@ use askama::Template;
 use crate::auth::CurrentUser;
 use crate::db::AnyConnection;
 use crate::db::models::clients::{self, Client};
+use crate::db::models::insight;
 use crate::db::models::projects::{self, Project};
 use crate::db::models::tasks::{self, TaskFilter, TaskRow};
+use crate::domain::insight::{Forecast, hours_words};
 use crate::domain::*;
 use crate::error::AppError;
 use crate::routes::assets::section::{FilesData, FilesSection};
@@ -27,6 +29,8 @@ pub struct ProjectPage {
     pub blocks_total: i64,
     pub late: bool,
     pub files: FilesSection,
+    /// Work against the estimate and due date, if both are set and it is open.
+    pub forecast: Option<Forecast>,
 }
 
 impl ProjectPage {
@@ -44,6 +48,9 @@ impl ProjectPage {
         .filter_map(|(label, url)| url.as_deref().map(|u| (label, u)))
         .collect()
     }
+    pub fn hours(&self, minutes: impl crate::web::Value<i64>) -> String {
+        hours_words(minutes.value())
+    }
     pub fn return_to(&self) -> String {
         format!("/projects/{}", self.project.id)
     }
@@ -56,10 +63,16 @@ struct ProjectData {
     blocks: Vec<TaskRow>,
     blocks_total: i64,
     files: FilesData,
+    forecast: Option<Forecast>,
 }
 
 impl ProjectData {
-    fn load(conn: &mut AnyConnection, user: &UserId, id: &ProjectId) -> Result<Self, AppError> {
+    fn load(
+        conn: &mut AnyConnection,
+        user: &UserId,
+        id: &ProjectId,
+        today: chrono::NaiveDate,
+    ) -> Result<Self, AppError> {
         let project = projects::find(conn, user, id)?.ok_or(AppError::NotFound)?;
         let client = clients::find(conn, user, &project.client_id)?.ok_or(AppError::NotFound)?;
         let filter = TaskFilter {
@@ -68,6 +81,9 @@ impl ProjectData {
         };
         let (blocks, blocks_total) = tasks::search(conn, user, &filter, 0, 50)?;
         Ok(ProjectData {
+            forecast: insight::forecasts(conn, user, today, Some(id))?
+                .pop()
+                .map(|f| f.forecast),
             files: FilesData::load(conn, user, None, Some(id))?,
             project,
             client,
@@ -83,10 +99,10 @@ pub async fn show(
     path: web::Path<ProjectId>,
 ) -> Result<HttpResponse, AppError> {
     let (id, target) = (user.id().clone(), path.into_inner());
-    let data = state
-        .db(move |conn| ProjectData::load(conn, &id, &target))
-        .await?;
     let today = user.today(state.clock.now());
+    let data = state
+        .db(move |conn| ProjectData::load(conn, &id, &target, today))
+        .await?;
     let project = data.project;
     let late =
         project.status != ProjectStatus::Launched && project.due_date.is_some_and(|d| d < today);
@@ -99,6 +115,7 @@ pub async fn show(
         blocks: data.blocks.iter().map(BlockView::from_row).collect(),
         blocks_total: data.blocks_total,
         late,
+        forecast: data.forecast,
     };
     html(StatusCode::OK, &page)
 }
