@@ -12,10 +12,12 @@ use super::models::assets::{self, LinkedFile};
 use super::models::clients::{self, AttentionClient};
 use super::models::closings::{self, Closing};
 use super::models::goals::{self, Goal};
+use super::models::insight;
 use super::models::projects::{self, DueProject};
 use super::models::routines;
 use super::models::tasks::{self, Task, TaskRow};
 use super::models::users::User;
+use crate::domain::insight::{RetainerHours, month_start, next_month};
 use crate::domain::plan;
 use crate::domain::{TaskId, UserId};
 
@@ -64,6 +66,8 @@ pub struct DayData {
     pub catalog: Vec<Activity>,
     pub attention_clients: Vec<AttentionClient>,
     pub projects_due: Vec<DueProject>,
+    /// Clients with retainer hours: covered, delivered and scheduled this month.
+    pub retainers: Vec<(insight::ClientTerms, RetainerHours)>,
     /// Routine blocks of the week not made yet, or a repeating goal's period to
     /// close: `prepare` writes them, then the page is read again (never cached).
     pub pending: bool,
@@ -122,6 +126,12 @@ impl DayData {
             catalog: activities::list_active(conn, user)?,
             attention_clients: clients::needing_attention(conn, user, key.due_by)?,
             projects_due: projects::due_by(conn, user, key.today + Duration::days(7))?,
+            retainers: insight::capacities(
+                conn,
+                user,
+                key.today,
+                (month_start(key.today), next_month(key.today)),
+            )?,
         })
     }
 }

@@ -7,7 +7,7 @@
 //!   the client directly or through one of its projects. A retainer's share is
 //!   the monthly amount times the part of each month the period covers
 //!   (`retainer_share`), so a week in a 30-day month holds 7/30 of it.
-//! - **Retainer capacity** (`Capacity`): the hours a retainer covers this month
+//! - **Retainer capacity** (`RetainerHours`): the hours a retainer covers this month
 //!   less the hours delivered (done blocks) and scheduled (open blocks for the
 //!   rest of the month); below zero is over-service.
 //! - **Slippage** (`Forecast`): the work left (estimate − done) at the pace of
@@ -79,7 +79,7 @@ impl Earnings {
 
 /// A retainer's hours this month against the work done and planned for it.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub struct Capacity {
+pub struct RetainerHours {
     /// The minutes the retainer covers this month.
     pub covered: i64,
     /// Minutes of DONE blocks this month.
@@ -88,7 +88,7 @@ pub struct Capacity {
     pub scheduled: i64,
 }
 
-impl Capacity {
+impl RetainerHours {
     /// Minutes still owed (covered − delivered − scheduled); negative is over-service.
     pub fn owed(&self) -> i64 {
         self.covered - self.delivered - self.scheduled
@@ -214,14 +214,14 @@ mod tests {
 
     #[test]
     fn owed_hours_are_covered_less_delivered_and_scheduled() {
-        let c = Capacity {
+        let c = RetainerHours {
             covered: 10 * 60,
             delivered: 4 * 60,
             scheduled: 90,
         };
         assert_eq!(c.owed(), 270);
         assert_eq!(hours_words(c.owed()), "4 h 30 min");
-        let over = Capacity {
+        let over = RetainerHours {
             covered: 600,
             delivered: 540,
             scheduled: 120,

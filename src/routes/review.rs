@@ -21,7 +21,7 @@ use crate::db::models::goals;
 use crate::db::models::insight::{self, ClientTerms, ProjectForecast, WeeklyNote};
 use crate::db::schema::{audit_logs, clients, projects};
 use crate::domain::insight::{
-    Capacity, Earnings, hours_words, month_start, next_month, retainer_share,
+    Earnings, RetainerHours, hours_words, month_start, next_month, retainer_share,
 };
 use crate::domain::*;
 use crate::error::AppError;
@@ -69,7 +69,7 @@ pub struct ClientWeek {
     pub name: String,
     pub earnings: Earnings,
     /// Retainer hours this month, if the client has them.
-    pub capacity: Option<Capacity>,
+    pub capacity: Option<RetainerHours>,
 }
 
 /// Everything the review reads, in one database call.
@@ -78,7 +78,7 @@ struct ReviewData {
     done_by_client: HashMap<ClientId, i64>,
     paid_by_client: HashMap<ClientId, Decimal>,
     terms: Vec<ClientTerms>,
-    capacities: Vec<(ClientTerms, Capacity)>,
+    capacities: Vec<(ClientTerms, RetainerHours)>,
     forecasts: Vec<ProjectForecast>,
     goals: Vec<goals::Goal>,
     note: Option<WeeklyNote>,
@@ -296,7 +296,7 @@ fn build(
             .collect(),
     };
     // Clients: hours done, retainer share and payments of the week.
-    let capacities: HashMap<&ClientId, &Capacity> = data
+    let capacities: HashMap<&ClientId, &RetainerHours> = data
         .capacities
         .iter()
         .map(|(c, cap)| (&c.id, cap))

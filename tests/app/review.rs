@@ -199,6 +199,17 @@ async fn the_review_shows_the_weeks_figures_from_stored_data(backend: Backend) {
          Last 3 months €431.18/h €1,293.55 in 3 h \
          All time €431.18/h €1,293.55 in 3 h"
     );
+    // The day's "between blocks" panel and the week view say what is owed.
+    let owed = "Harbor Books : 7 h owed this month after the 1 h 30 min scheduled";
+    let day = browser.get("/").await;
+    assert!(
+        day.text_of(".attention").contains(owed),
+        "{}",
+        day.text_of(".attention")
+    );
+    let week = browser.get("/command/calendar").await;
+    assert!(week.text_of(".retainer-hours").contains(owed));
+
     // The project page and its board card say the same.
     let project_page = browser.get(&format!("/projects/{project}")).await;
     let forecast = project_page.text_of("#forecast");

@@ -13,7 +13,7 @@ use rust_decimal::Decimal;
 use crate::db::AnyConnection;
 use crate::db::schema::{clients, payments, projects, tasks, weekly_notes};
 use crate::db::types::Total;
-use crate::domain::insight::{Capacity, Forecast, PACE_DAYS};
+use crate::domain::insight::{Forecast, PACE_DAYS, RetainerHours};
 use crate::domain::{ClientId, ProjectId, ProjectStatus, TaskCategory, TaskStatus, UserId};
 
 /// Minutes of blocks on one day of one category, planned (all) and done.
@@ -173,7 +173,7 @@ pub fn capacities(
     user: &UserId,
     today: NaiveDate,
     month: (NaiveDate, NaiveDate),
-) -> QueryResult<Vec<(ClientTerms, Capacity)>> {
+) -> QueryResult<Vec<(ClientTerms, RetainerHours)>> {
     let terms: Vec<ClientTerms> = client_terms(conn, user)?
         .into_iter()
         .filter(|c| c.retainer_hours_per_month.is_some())
@@ -186,7 +186,7 @@ pub fn capacities(
     Ok(terms
         .into_iter()
         .map(|c| {
-            let capacity = Capacity {
+            let capacity = RetainerHours {
                 covered: i64::from(c.retainer_hours_per_month.unwrap_or(0)) * 60,
                 delivered: delivered.get(&c.id).copied().unwrap_or(0),
                 scheduled: scheduled.get(&c.id).copied().unwrap_or(0),

@@ -7,9 +7,12 @@ use askama::Template;
 use chrono::{Duration, NaiveDate};
 use serde::Deserialize;
 
+use super::day::RetainerLine;
 use super::view::BlockView;
 use crate::auth::CurrentUser;
+use crate::db::models::insight;
 use crate::db::models::{routines, tasks};
+use crate::domain::insight::{month_start, next_month};
 use crate::domain::plan::{self, Capacity};
 use crate::domain::{Notice, UserId};
 use crate::error::AppError;
@@ -60,6 +63,8 @@ impl Week {
 pub struct WeekPage {
     pub ctx: PageContext,
     pub week: Week,
+    /// Retainer clients whose month is out of balance (hours owed or over).
+    pub retainers: Vec<RetainerLine>,
 }
 
 #[derive(Deserialize)]
@@ -136,11 +141,27 @@ pub async fn show(
 ) -> Result<HttpResponse, AppError> {
     let day = super::day::chosen_day(query.week.as_deref(), user.today(state.clock.now()))?;
     let week = load(&state, &user, Some(day)).await?;
+    let today = user.today(state.clock.now());
+    let id = user.id().clone();
+    let retainers = state
+        .db(move |conn| {
+            Ok(insight::capacities(
+                conn,
+                &id,
+                today,
+                (month_start(today), next_month(today)),
+            )?)
+        })
+        .await?
+        .iter()
+        .filter_map(|(c, hours)| RetainerLine::of(&c.id, &c.name, hours))
+        .collect();
     html(
         StatusCode::OK,
         &WeekPage {
             ctx: PageContext::for_user(&user, "calendar"),
             week,
+            retainers,
         },
     )
 }
@@ -152,9 +173,11 @@ pub async fn fragment(
     notice: Option<&Notice>,
 ) -> Result<HttpResponse, AppError> {
     let week = load(state, user, day).await?;
+    // The grid alone is swapped: the retainer lines above it stay as they are.
     let page = WeekPage {
         ctx: PageContext::for_user(user, "calendar"),
         week,
+        retainers: Vec::new(),
     };
     notice::fragment(StatusCode::OK, &page.as_grid(), notice, &user.csrf_token)
 }

@@ -19,6 +19,8 @@ use crate::db::models::clients::AttentionClient;
 use crate::db::models::projects::DueProject;
 use crate::db::models::tasks::{self, TaskRow};
 use crate::db::models::users;
+use crate::domain::ClientId;
+use crate::domain::insight::{RetainerHours, hours_words};
 use crate::domain::plan::{self, Capacity, Span};
 use crate::domain::{
     HealthScore, LocalDates, Notice, Onboarding, PaymentStatus, TaskStatus, TimeOfDay,
@@ -323,8 +325,41 @@ pub struct Attention {
     pub at_risk: Vec<AttentionClient>,
     pub overdue_payments: Vec<AttentionClient>,
     pub projects_due: Vec<DueProject>,
+    /// Retainer clients whose month is not in balance: hours owed or over-served.
+    pub retainers: Vec<RetainerLine>,
     pub today: NaiveDate,
     pub dates: LocalDates,
+}
+
+/// "Harbor Books: 6 h owed this month, nothing scheduled".
+pub struct RetainerLine {
+    pub id: ClientId,
+    pub name: String,
+    pub words: String,
+    pub over: bool,
+}
+
+impl RetainerLine {
+    /// The line of a client whose retainer month is out of balance; `None`
+    /// when what is done and planned covers it exactly.
+    pub fn of(id: &ClientId, name: &str, c: &RetainerHours) -> Option<RetainerLine> {
+        let words = match (c.owed(), c.scheduled) {
+            (0, _) => return None,
+            (owed, _) if owed < 0 => format!("over by {} this month", hours_words(-owed)),
+            (owed, 0) => format!("{} owed this month, nothing scheduled", hours_words(owed)),
+            (owed, planned) => format!(
+                "{} owed this month after the {} scheduled",
+                hours_words(owed),
+                hours_words(planned)
+            ),
+        };
+        Some(RetainerLine {
+            id: id.clone(),
+            name: name.to_string(),
+            over: c.over_served(),
+            words,
+        })
+    }
 }
 
 impl Attention {
@@ -338,6 +373,11 @@ impl Attention {
             at_risk: picked(&|c| c.health_score != HealthScore::Green),
             overdue_payments: picked(&|c| c.payment_status == PaymentStatus::Overdue),
             projects_due: data.projects_due.clone(),
+            retainers: data
+                .retainers
+                .iter()
+                .filter_map(|(c, cap)| RetainerLine::of(&c.id, &c.name, cap))
+                .collect(),
             today: key.today,
             dates,
         }
@@ -358,6 +398,7 @@ impl Attention {
             && self.at_risk.is_empty()
             && self.overdue_payments.is_empty()
             && self.projects_due.is_empty()
+            && self.retainers.is_empty()
     }
 
     pub fn late(&self, project: &DueProject) -> bool {
