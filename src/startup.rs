@@ -250,6 +250,7 @@ pub fn configure(cfg: &mut web::ServiceConfig) {
         .route("/goals/{rest:.*}", post().to(command::goals::moved))
         // Blocks.
         .route("/tasks/new", get().to(tasks::form::new))
+        .route("/tasks/client-hint", get().to(tasks::hint::hint))
         .route("/tasks", post().to(tasks::form::create))
         .route("/tasks/carry-over", post().to(tasks::actions::carry_over))
         .route("/tasks/{id}/edit", get().to(tasks::form::edit))

@@ -119,6 +119,14 @@ async fn workspace(app: &TestApp, browser: &Browser) -> (String, String) {
     (client, project)
 }
 
+/// The editor hint another user gets for `project`: nothing.
+async fn bo_hint(app: &TestApp, project: &str) -> String {
+    let bo = app.signed_in_user("bo@example.com").await;
+    bo.get(&format!("/tasks/client-hint?project_id={project}"))
+        .await
+        .text()
+}
+
 async fn the_review_shows_the_weeks_figures_from_stored_data(backend: Backend) {
     let Some(app) = spawn_app_at(backend, utc(2026, 12, 2, 9, 0)).await else {
         return;
@@ -210,6 +218,30 @@ async fn the_review_shows_the_weeks_figures_from_stored_data(backend: Backend) {
     let week = browser.get("/command/calendar").await;
     assert!(week.text_of(".retainer-hours").contains(owed));
 
+    // Planning a block for the project: the editor's hint gives the client's
+    // rate this month; with payments overdue it warns, with what is open.
+    let hint = browser
+        .get(&format!("/tasks/client-hint?project_id={project}"))
+        .await;
+    assert_eq!(hint.status, 200);
+    assert_eq!(hint.text(), "For Harbor Books : €795.70/h this month.");
+    diesel::update(lauf::db::schema::clients::table)
+        .set(lauf::db::schema::clients::payment_status.eq("OVERDUE"))
+        .execute(&mut *app.conn())
+        .unwrap();
+    let hint = browser
+        .get(&format!("/tasks/client-hint?project_id={project}"))
+        .await;
+    assert!(
+        hint.text()
+            .contains("Payments are overdue at Harbor Books: €4,000.00 open on its projects. You can still plan the block."),
+        "{}",
+        hint.text()
+    );
+    let editor = browser.get(&format!("/tasks/new?project={project}")).await;
+    assert!(editor.body.contains("hx-get=\"/tasks/client-hint\""));
+    assert_eq!(bo_hint(&app, &project).await, "", "not someone else's");
+
     // The project page and its board card say the same.
     let project_page = browser.get(&format!("/projects/{project}")).await;
     let forecast = project_page.text_of("#forecast");
@@ -237,7 +269,8 @@ async fn the_review_shows_the_weeks_figures_from_stored_data(backend: Backend) {
             .contains("“soon” is not a week: write it as 2026-W49.")
     );
     // Someone else sees nothing of it.
-    let bo = app.signed_in_user("bo@example.com").await;
+    let bo = app.browser();
+    bo.log_in("bo@example.com", "a long passphrase").await;
     let theirs = bo.get("/review?week=2026-W49").await;
     assert!(!theirs.text().contains("Harbor Books"));
 }

@@ -109,7 +109,7 @@ impl ClientPage {
 /// Earnings per hour this month, over this and the two months before, and
 /// since the client's first work, payment or creation (whichever is first);
 /// each period up to today, its retainer share up to today too.
-fn earnings(
+pub fn earnings(
     client: &Client,
     history: &(
         Vec<(NaiveDate, i64)>,

@@ -4,6 +4,7 @@
 
 pub mod actions;
 pub mod form;
+pub mod hint;
 
 use actix_web::{HttpRequest, HttpResponse, web};
 

@@ -1,0 +1,96 @@
+//! `GET /tasks/client-hint?project_id=…`: what the block editor says about the
+//! chosen project's client while planning — its earnings per hour this month,
+//! and a warning (never a refusal) when its payments are overdue, with the
+//! amount still open on its projects. htmx asks for it when the editor opens
+//! and when the project changes; without JavaScript the form works without it.
+
+use actix_web::http::StatusCode;
+use actix_web::{HttpResponse, web};
+use askama::Template;
+use chrono::{NaiveDate, NaiveTime};
+use serde::Deserialize;
+
+use crate::auth::CurrentUser;
+use crate::db::models::{clients, insight, projects};
+use crate::domain::insight::Earnings;
+use crate::domain::*;
+use crate::error::AppError;
+use crate::routes::clients::show::earnings;
+use crate::state::AppState;
+use crate::web::html;
+
+#[derive(Debug, Default, Deserialize)]
+#[serde(default)]
+pub struct HintQuery {
+    pub project_id: String,
+}
+
+#[derive(Template)]
+#[template(path = "tasks/client_hint.html")]
+pub struct ClientHint {
+    pub client: Option<(ClientId, String)>,
+    pub per_hour: Option<String>,
+    pub month: Earnings,
+    /// Open on the client's projects, when its payments are overdue.
+    pub overdue: Option<String>,
+}
+
+pub async fn hint(
+    state: web::Data<AppState>,
+    user: CurrentUser,
+    query: web::Query<HintQuery>,
+) -> Result<HttpResponse, AppError> {
+    let empty = ClientHint {
+        client: None,
+        per_hour: None,
+        month: Earnings::default(),
+        overdue: None,
+    };
+    let Ok(project) = ProjectId::parse(query.project_id.trim()) else {
+        return html(StatusCode::OK, &empty);
+    };
+    let (id, now) = (user.id().clone(), state.clock.now());
+    let today = user.today(now);
+    let found = state
+        .db(move |conn| {
+            let Some(project) = projects::find(conn, &id, &project)? else {
+                return Ok(None);
+            };
+            let Some(client) = clients::find(conn, &id, &project.client_id)? else {
+                return Ok(None);
+            };
+            let ever = NaiveDate::from_ymd_opt(2000, 1, 1).unwrap_or_default();
+            let work = insight::client_history(
+                conn,
+                &id,
+                &client.id,
+                ever,
+                ever.and_time(NaiveTime::MIN),
+            )?;
+            let open = (client.payment_status == PaymentStatus::Overdue)
+                .then(|| projects::for_client(conn, &id, &client.id))
+                .transpose()?
+                .map(|list| {
+                    list.iter()
+                        .filter_map(|p| p.open())
+                        .map(|o| o.max(0.into()))
+                        .sum::<rust_decimal::Decimal>()
+                });
+            Ok(Some((client, work, open)))
+        })
+        .await?;
+    let Some((client, work, open)) = found else {
+        return html(StatusCode::OK, &empty);
+    };
+    let month = earnings(&client, &work, &user.dates(now), today)[0].1;
+    let money = &crate::web::PageContext::for_user(&user, "today").money_format;
+    html(
+        StatusCode::OK,
+        &ClientHint {
+            per_hour: month.per_hour().map(|r| format!("{}/h", money.show(r))),
+            month,
+            overdue: open.map(|o| money.show(o)),
+            client: Some((client.id, client.name)),
+        },
+    )
+}
