@@ -275,6 +275,7 @@ async fn every_page_passes_in_the_browser_and_the_image_shows_its_thumbnail(back
         "/assets?view=list",
         "/clients/import",
         "/projects/import",
+        "/review",
         &format!("{client_page}/files/pick"),
         &format!("{project_page}/files/pick"),
         "/settings",
@@ -1807,3 +1808,147 @@ async fn the_crm_is_worked_in_the_browser(backend: Backend) {
 }
 
 on_both_backends!(the_crm_is_worked_in_the_browser);
+
+/// The weekly review of the demo workspace, last week: each chart's figures
+/// match its table and the database, and the week's note saves in place.
+async fn the_weekly_review_of_the_demo_matches_the_database(backend: Backend) {
+    use chrono::Datelike;
+    use diesel::prelude::*;
+    use lauf::db::schema::{tasks, users};
+    let Some(app) = spawn_app(backend).await else {
+        return;
+    };
+    let options = lauf::demo::DemoOptions {
+        users: 1,
+        scale: 1,
+        files: Some(0),
+        email: None,
+        password: Some("demo passphrase".into()),
+        timezone: lauf::domain::Timezone::parse("Europe/Berlin").unwrap(),
+    };
+    lauf::demo::build(
+        &mut app.conn(),
+        &options,
+        chrono::Utc::now(),
+        &indicatif::ProgressBar::hidden(),
+    )
+    .unwrap();
+    let Some(mut chrome) = Chrome::start(&app, &format!("review-{backend:?}"), true).await else {
+        return;
+    };
+    chrome.visit("/login").await;
+    chrome
+        .fill_and_press(
+            "form[action=\"/login\"]",
+            &[
+                ("email", "demo@example.com"),
+                ("password", "demo passphrase"),
+            ],
+            "button[type=submit]",
+        )
+        .await;
+    assert_eq!(chrome.path().await, "/");
+
+    // Last week, a full one in the demo's history.
+    let today = chrono::Utc::now()
+        .with_timezone(&chrono_tz::Europe::Berlin)
+        .date_naive();
+    let monday =
+        today - chrono::Duration::days(7 + i64::from(today.weekday().num_days_from_monday()));
+    let week = format!(
+        "{}-W{:02}",
+        monday.iso_week().year(),
+        monday.iso_week().week()
+    );
+    chrome.visit(&format!("/review?week={week}")).await;
+
+    // The category chart's bars, its description and its table say the same,
+    // and the table says what the database holds.
+    let rows = js(
+        &chrome,
+        "return [...document.querySelectorAll('#hours table tbody tr')].map(r => [...r.children].map(c => c.textContent.trim()));",
+    )
+    .await;
+    let rows = rows.as_array().unwrap();
+    assert!(!rows.is_empty(), "the demo's week has blocks");
+    let bars = js(
+        &chrome,
+        "const svg = document.querySelector('#hours svg');
+         const box = svg.getBoundingClientRect();
+         return [svg.querySelectorAll('rect.bar-planned').length, box.width > 200, svg.querySelector('desc').textContent];",
+    )
+    .await;
+    assert_eq!(bars[0].as_u64().unwrap() as usize, rows.len());
+    assert_eq!(
+        bars[1],
+        json!(true),
+        "the chart is drawn at a readable width"
+    );
+    let desc = bars[2].as_str().unwrap();
+    let user: String = users::table
+        .select(users::id)
+        .first(&mut *app.conn())
+        .unwrap();
+    let done: Vec<(String, Option<i64>)> = tasks::table
+        .filter(tasks::user_id.eq(&user))
+        .filter(tasks::status.eq("DONE"))
+        .filter(tasks::scheduled_date.ge(monday))
+        .filter(tasks::scheduled_date.lt(monday + chrono::Duration::days(7)))
+        .group_by(tasks::category)
+        .select((tasks::category, diesel::dsl::sum(tasks::time_block_minutes)))
+        .load(&mut *app.conn())
+        .unwrap();
+    for row in rows {
+        let cells: Vec<&str> = row
+            .as_array()
+            .unwrap()
+            .iter()
+            .map(|c| c.as_str().unwrap())
+            .collect();
+        assert!(
+            desc.contains(&format!(
+                "{}: {} done of {} planned",
+                cells[0], cells[2], cells[1]
+            )),
+            "{cells:?} in {desc}"
+        );
+        let category = cells[0].to_uppercase();
+        let minutes = done
+            .iter()
+            .find(|(c, _)| *c == category)
+            .and_then(|(_, m)| *m)
+            .unwrap_or(0);
+        assert_eq!(
+            cells[2],
+            lauf::domain::insight::hours_words(minutes),
+            "{} done in the database",
+            cells[0]
+        );
+    }
+
+    // The note saves in place with JavaScript, and is there after a reload.
+    chrome
+        .fill_and_press(
+            "#note form",
+            &[("went_well", "Shipped the booking flow")],
+            "button[type=submit]",
+        )
+        .await;
+    chrome.settle().await;
+    assert!(chrome.text("#note").await.contains("Saved."));
+    assert_eq!(
+        chrome.path().await,
+        format!("/review?week={week}"),
+        "saved in place"
+    );
+    chrome.visit(&format!("/review?week={week}")).await;
+    let kept = js(
+        &chrome,
+        "return document.querySelector('#went_well').value;",
+    )
+    .await;
+    assert_eq!(kept, json!("Shipped the booking flow"));
+    chrome.client.clone().close().await.unwrap();
+}
+
+on_both_backends!(the_weekly_review_of_the_demo_matches_the_database);
