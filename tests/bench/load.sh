@@ -10,7 +10,7 @@
 # with ~20,000 blocks, 60 clients, ~150 projects, ~300 opportunities and BENCH_FILES
 # files), starts the release binary, signs every account in, then drives wrk
 # (tests/bench/load.lua spreads the requests over all the accounts) at each of
-# BENCH_CONNECTIONS against `/`, `/command/calendar`, `/clients`, `/projects` and an
+# BENCH_CONNECTIONS against `/`, `/command/calendar`, `/clients`, `/projects`, `/review` and an
 # htmx block completion, printing requests/s, p50, p99, the slowest response and the
 # responses that were not 2xx/3xx. At 16 connections (the targets') a mix of all five
 # follows for BENCH_SOAK_SECONDS and the server's peak RSS is read, then the other
@@ -79,10 +79,10 @@ measure() {
   grep -E 'Socket errors' <<<"$out" | sed 's/^/     /' || true
 }
 
-# The five figures at $1 connections, each after a 3-second warm-up.
+# The six figures at $1 connections, each after a 3-second warm-up.
 pages() {
   local target
-  for target in / /command/calendar /clients /projects complete; do
+  for target in / /command/calendar /clients /projects /review complete; do
     BENCH_TARGET="$target" wrk -t2 -c"$1" -d3s -s "$script" "$origin" >/dev/null
     measure "$target" "$1" "$duration"
   done
