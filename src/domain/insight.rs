@@ -154,6 +154,15 @@ impl Forecast {
     }
 }
 
+/// Minutes as decimal hours for a chart's tight labels: "7.5 h", "6 h", "0.3 h".
+pub fn hours_short(minutes: i64) -> String {
+    let tenths = (minutes * 10 + 30) / 60;
+    match tenths % 10 {
+        0 => format!("{} h", tenths / 10),
+        r => format!("{}.{} h", tenths / 10, r),
+    }
+}
+
 /// Minutes as "6 h", "1 h 30 min", "45 min" (negative as "−2 h").
 pub fn hours_words(minutes: i64) -> String {
     let sign = if minutes < 0 { "−" } else { "" };

@@ -21,7 +21,7 @@ use crate::db::models::goals;
 use crate::db::models::insight::{self, ClientTerms, ProjectForecast, WeeklyNote};
 use crate::db::schema::{audit_logs, clients, projects};
 use crate::domain::insight::{
-    Earnings, RetainerHours, hours_words, month_start, next_month, retainer_share,
+    Earnings, RetainerHours, hours_short, hours_words, month_start, next_month, retainer_share,
 };
 use crate::domain::*;
 use crate::error::AppError;
@@ -265,7 +265,7 @@ fn build(
                 class: c.css(),
                 planned: *p,
                 done: *d,
-                value: format!("{} of {}", hours_words(*d), hours_words(*p)),
+                value: format!("{} / {}", hours_short(*d), hours_short(*p)),
             })
             .collect(),
     };
@@ -281,7 +281,7 @@ fn build(
             .keys()
             .map(|day| Column {
                 label: day.format("%a %-d").to_string(),
-                total: hours_words(by_day[day].1),
+                total: hours_short(by_day[day].1),
                 segments: data
                     .minutes
                     .iter()

@@ -45,9 +45,10 @@ pub struct PairGeometry<'a> {
     pub done_w: i64,
 }
 
-const LABEL_W: i64 = 150;
-const VALUE_W: i64 = 130;
-const ROW_H: i64 = 30;
+const LABEL_W: i64 = 160;
+const VALUE_W: i64 = 170;
+/// Tall enough for the labels' larger type on a phone.
+const ROW_H: i64 = 36;
 
 impl PairBars {
     pub fn height(&self) -> i64 {
@@ -119,17 +120,17 @@ pub struct ColumnGeometry<'a> {
 }
 
 const PLOT_H: i64 = 200;
-const TOP: i64 = 24;
+const TOP: i64 = 30;
 
 impl Columns {
     pub fn height(&self) -> i64 {
-        TOP + PLOT_H + 30
+        TOP + PLOT_H + 36
     }
     pub fn base(&self) -> i64 {
         TOP + PLOT_H
     }
     pub fn label_y(&self) -> i64 {
-        TOP + PLOT_H + 20
+        TOP + PLOT_H + 26
     }
     pub fn columns(&self) -> Vec<ColumnGeometry<'_>> {
         let sum = |c: &Column| c.segments.iter().map(|s| s.amount).sum::<i64>();
