@@ -432,6 +432,7 @@ fn fill_workspace(
             updated_at: stamp,
             counts_category: None,
             counts_activity_id: None,
+            counts_event: None,
             recurs: false,
             period_start: None,
         };

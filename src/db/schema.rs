@@ -188,6 +188,7 @@ diesel::table! {
         counts_activity_id -> Nullable<Text>,
         recurs -> Bool,
         period_start -> Nullable<Date>,
+        counts_event -> Nullable<Text>,
     }
 }
 

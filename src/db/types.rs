@@ -90,6 +90,7 @@ text_column!(
     HealthScoreSql(HealthScore),
     PaymentStatusSql(PaymentStatus),
     ProjectTypeSql(ProjectType),
+    CrmEventSql(CrmEvent),
     ProjectStatusSql(ProjectStatus),
     AssetTypeSql(AssetType),
     UserIdSql(UserId),

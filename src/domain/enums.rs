@@ -145,6 +145,16 @@ text_enum!(PaymentStatus, "payment status" {
     Overdue => "OVERDUE", "Overdue";
 });
 
+text_enum!(
+    /// A CRM event a goal can count: money in, a launch, a retainer, a contact.
+    CrmEvent, "event" {
+        Payment => "PAYMENT", "Payment received";
+        Launch => "LAUNCH", "Project launched";
+        Retainer => "RETAINER", "Retainer signed or raised";
+        Contact => "CONTACT", "Contact logged";
+    }
+);
+
 text_enum!(ProjectType, "project type" {
     Website => "WEBSITE", "Website";
     Webapp => "WEBAPP", "Web app";

@@ -10,6 +10,7 @@ use crate::helpers::{Backend, Browser, TestApp, spawn_app_at, utc};
 use crate::on_both_backends;
 
 on_both_backends!(
+    goals_count_crm_events_once_and_take_them_back,
     the_review_shows_the_weeks_figures_from_stored_data,
     the_weeks_note_saves_with_and_without_htmx_and_stays_the_users,
 );
@@ -372,4 +373,113 @@ async fn the_weeks_note_saves_with_and_without_htmx_and_stays_the_users(backend:
             .body
             .contains("Shipped")
     );
+}
+
+/// A goal counting a kind of CRM event, and its count now.
+async fn event_goal(app: &TestApp, browser: &Browser, title: &str, event: &str) -> String {
+    use lauf::db::schema::goals;
+    let res = browser
+        .submit(
+            "/command/goals",
+            "/command/goals",
+            &[
+                ("title", title),
+                ("goal_type", "MONTHLY"),
+                ("target_value", "5"),
+                ("counts", &format!("event:{event}")),
+            ],
+        )
+        .await;
+    assert_eq!(res.status, 303, "{}", res.text());
+    goals::table
+        .filter(goals::title.eq(title))
+        .select(goals::id)
+        .first(&mut *app.conn())
+        .unwrap()
+}
+
+fn count(app: &TestApp, goal: &str) -> i32 {
+    use lauf::db::schema::goals;
+    goals::table
+        .find(goal)
+        .select(goals::current_value)
+        .first(&mut *app.conn())
+        .unwrap()
+}
+
+async fn goals_count_crm_events_once_and_take_them_back(backend: Backend) {
+    let Some(app) = spawn_app_at(backend, utc(2026, 12, 2, 9, 0)).await else {
+        return;
+    };
+    let browser = app.signed_in_user("ana@example.com").await;
+    let launches = event_goal(&app, &browser, "Launch projects", "LAUNCH").await;
+    let payments = event_goal(&app, &browser, "Get paid", "PAYMENT").await;
+    let contacts = event_goal(&app, &browser, "Talk to clients", "CONTACT").await;
+    let retainers = event_goal(&app, &browser, "Sign retainers", "RETAINER").await;
+    let goals_page = browser.get("/command/goals").await;
+    assert!(goals_page.text().contains("every project launched"));
+
+    let (client, project) = workspace(&app, &browser).await;
+    // The workspace: a client with a retainer (signed), a project paid €1,000.
+    assert_eq!((count(&app, &retainers), count(&app, &payments)), (1, 1));
+
+    // Launched once, however often the move is sent; moved back: taken back.
+    for _ in 0..2 {
+        let res = browser
+            .submit(
+                "/projects",
+                &format!("/projects/{project}/move"),
+                &[("to", "LAUNCHED"), ("return_to", "/projects")],
+            )
+            .await;
+        assert_eq!(res.status, 303);
+    }
+    assert_eq!(count(&app, &launches), 1);
+    browser
+        .submit(
+            "/projects",
+            &format!("/projects/{project}/move"),
+            &[("to", "REVIEW"), ("return_to", "/projects")],
+        )
+        .await;
+    assert_eq!(count(&app, &launches), 0);
+
+    // A contact logged counts.
+    let res = browser
+        .submit(
+            &format!("/clients/{client}"),
+            &format!("/clients/{client}/contact"),
+            &[("note", "Called about the shop")],
+        )
+        .await;
+    assert_eq!(res.status, 303, "{}", res.text());
+    assert_eq!(count(&app, &contacts), 1);
+
+    // Payments going overdue take one back; back to current counts again,
+    // and a retainer set counts as signed.
+    let late = app.add_client(&browser, "Late Payer").await;
+    let edit = |payment: &'static str, retainer: &'static str| {
+        let (browser, late) = (&browser, late.clone());
+        async move {
+            let res = browser
+                .submit(
+                    &format!("/clients/{late}/edit"),
+                    &format!("/clients/{late}"),
+                    &[
+                        ("name", "Late Payer"),
+                        ("status", "ACTIVE"),
+                        ("health_score", "GREEN"),
+                        ("payment_status", payment),
+                        ("followup_cadence_days", "14"),
+                        ("monthly_retainer", retainer),
+                    ],
+                )
+                .await;
+            assert_eq!(res.status, 303, "{}", res.text());
+        }
+    };
+    edit("OVERDUE", "").await;
+    assert_eq!(count(&app, &payments), 0);
+    edit("CURRENT", "500").await;
+    assert_eq!((count(&app, &payments), count(&app, &retainers)), (1, 2));
 }

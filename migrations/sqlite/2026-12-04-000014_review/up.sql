@@ -14,3 +14,8 @@ CREATE TABLE weekly_notes (
     updated_at TIMESTAMP NOT NULL,
     PRIMARY KEY (user_id, week_start)
 );
+
+-- A goal can count CRM events besides blocks: a payment received, a project
+-- launched, a retainer signed or raised, a contact logged (once per event, and
+-- one less when the event is undone).
+ALTER TABLE goals ADD COLUMN counts_event TEXT CHECK (counts_event IN ('PAYMENT', 'LAUNCH', 'RETAINER', 'CONTACT'));

@@ -2,13 +2,14 @@
 
 use chrono::NaiveDateTime;
 use diesel::prelude::*;
+use rust_decimal::Decimal;
 
 use super::audit::{self, AuditEvent};
 use crate::db::schema::clients;
 use crate::db::types::lower;
 use crate::db::{AnyConnection, Json};
 use crate::domain::{
-    AuditAction, ClientId, ClientStatus, HealthScore, Money, PaymentStatus, UserId,
+    AuditAction, ClientId, ClientStatus, CrmEvent, HealthScore, Money, PaymentStatus, UserId,
 };
 
 #[derive(Debug, Clone, PartialEq, Queryable, Selectable, Insertable, Identifiable)]
@@ -181,7 +182,39 @@ pub fn create(
             fields,
         ))
         .execute(conn)?;
+    if fields
+        .monthly_retainer
+        .is_some_and(|r| r.amount() > Decimal::ZERO)
+    {
+        super::goals::count_event(conn, user, CrmEvent::Retainer, 1, now)?;
+    }
     Ok(id)
+}
+
+/// The CRM events a change of a client's terms is: a retainer set or raised
+/// (lowered: one taken back), payments back to current (or no longer).
+fn count_term_events(
+    conn: &mut AnyConnection,
+    user: &UserId,
+    before: &Client,
+    after: &ClientFields,
+    now: NaiveDateTime,
+) -> QueryResult<()> {
+    let amount = |m: Option<Money>| m.map_or(Decimal::ZERO, Money::amount);
+    let (was, is) = (
+        amount(before.monthly_retainer),
+        amount(after.monthly_retainer),
+    );
+    if was != is {
+        let delta = if is > was { 1 } else { -1 };
+        super::goals::count_event(conn, user, CrmEvent::Retainer, delta, now)?;
+    }
+    let current = |s: PaymentStatus| s == PaymentStatus::Current;
+    if current(before.payment_status) != current(after.payment_status) {
+        let delta = if current(after.payment_status) { 1 } else { -1 };
+        super::goals::count_event(conn, user, CrmEvent::Payment, delta, now)?;
+    }
+    Ok(())
 }
 
 /// Creates a client and records it in its timeline.
@@ -209,14 +242,18 @@ pub fn update(
     fields: &ClientFields,
     now: NaiveDateTime,
 ) -> QueryResult<bool> {
-    let changed = diesel::update(
+    let Some(before) = find(conn, user, id)? else {
+        return Ok(false);
+    };
+    diesel::update(
         clients::table
             .filter(clients::user_id.eq(user))
             .filter(clients::id.eq(id)),
     )
     .set((fields, clients::updated_at.eq(now)))
     .execute(conn)?;
-    Ok(changed == 1)
+    count_term_events(conn, user, &before, fields, now)?;
+    Ok(true)
 }
 
 /// Saves edited fields and records, in the client's timeline, which of status,
@@ -293,6 +330,7 @@ pub fn log_contact(
         clients::updated_at.eq(now),
     ))
     .execute(conn)?;
+    super::goals::count_event(conn, user, CrmEvent::Contact, 1, now)?;
     Ok(Some(Client {
         last_contacted: Some(now),
         next_followup: Some(next),

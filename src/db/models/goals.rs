@@ -7,7 +7,8 @@ use crate::db::AnyConnection;
 use crate::db::Json;
 use crate::db::schema::{goal_periods, goals, tasks, users};
 use crate::domain::{
-    ActivityId, GoalId, GoalType, Preferences, TaskCategory, TaskId, Timezone, UserId, plan,
+    ActivityId, CrmEvent, GoalId, GoalType, Preferences, TaskCategory, TaskId, Timezone, UserId,
+    plan,
 };
 
 #[derive(
@@ -48,6 +49,9 @@ pub struct Goal {
     /// For a recurring goal: the first day of the period `current_value` counts.
     #[serde(default)]
     pub period_start: Option<NaiveDate>,
+    /// Every such CRM event counts (once; one less when it is undone).
+    #[serde(default)]
+    pub counts_event: Option<CrmEvent>,
 }
 
 /// A finished period of a recurring goal: what it asked and what was done.
@@ -88,6 +92,7 @@ pub struct GoalFields {
     pub recurs: bool,
     /// The first day of the current period, for a recurring goal (see `period_of`).
     pub period_start: Option<NaiveDate>,
+    pub counts_event: Option<CrmEvent>,
 }
 
 pub fn insert(conn: &mut AnyConnection, goal: &Goal) -> QueryResult<()> {
@@ -148,6 +153,7 @@ pub fn create(
             counts_activity_id: fields.counts_activity_id.clone(),
             recurs: fields.recurs,
             period_start: fields.period_start,
+            counts_event: fields.counts_event,
         },
     )?;
     Ok(id)
@@ -313,6 +319,31 @@ pub fn count_block(
     }
     bump(conn, user, id, true, delta, now)?;
     settle_completion(conn, id, now)
+}
+
+/// A CRM event happened (`delta` 1) or was undone (-1): every open goal of
+/// the user that counts such events goes one up or down, as a block would.
+pub fn count_event(
+    conn: &mut AnyConnection,
+    user: &UserId,
+    event: CrmEvent,
+    delta: i32,
+    now: NaiveDateTime,
+) -> QueryResult<()> {
+    // A completed goal takes no more; an undone event may reopen it.
+    let mut query = goals::table
+        .filter(goals::user_id.eq(user))
+        .filter(goals::counts_event.eq(event))
+        .select(goals::id)
+        .into_boxed();
+    if delta > 0 {
+        query = query.filter(goals::completed_at.is_null());
+    }
+    let counting: Vec<GoalId> = query.load(conn)?;
+    for id in counting {
+        count_block(conn, user, &id, delta, Some(now), now)?;
+    }
+    Ok(())
 }
 
 /// One up or one down (never below zero) on the user's goal, if it repeats

@@ -9,7 +9,7 @@ use rust_decimal::Decimal;
 use crate::db::AnyConnection;
 use crate::db::schema::payments;
 use crate::db::types::Total;
-use crate::domain::{ClientId, Money, PaymentId, ProjectId, UserId};
+use crate::domain::{ClientId, CrmEvent, Money, PaymentId, ProjectId, UserId};
 
 /// Records that `project` of `client` was paid `change` more (or, negative,
 /// less) at `now`; nothing for no change.
@@ -39,7 +39,9 @@ pub fn record(
             payments::paid_at.eq(now),
         ))
         .execute(conn)?;
-    Ok(())
+    // Money in is an event a goal can count; a correction down takes one back.
+    let delta = if change.is_sign_positive() { 1 } else { -1 };
+    super::goals::count_event(conn, user, CrmEvent::Payment, delta, now)
 }
 
 /// What `client` paid in `[from, to)` (UTC instants).

@@ -7,7 +7,7 @@ use super::audit::{self, AuditEvent};
 use crate::db::AnyConnection;
 use crate::db::schema::{clients, projects};
 use crate::domain::{
-    AuditAction, ClientId, Money, Priority, ProjectId, ProjectStatus, ProjectType, UserId,
+    AuditAction, ClientId, CrmEvent, Money, Priority, ProjectId, ProjectStatus, ProjectType, UserId,
 };
 
 #[derive(Debug, Clone, PartialEq, Queryable, Selectable, Insertable, Identifiable)]
@@ -197,6 +197,7 @@ pub fn create(
         .execute(conn)?;
     let paid = fields.paid_amount.amount();
     super::payments::record(conn, user, &fields.client_id, Some(&id), paid, now)?;
+    count_launch(conn, user, ProjectStatus::Planning, fields.status, now)?;
     Ok(Some(id))
 }
 
@@ -220,7 +221,24 @@ pub fn update(
     // A paid amount that rose is a payment (a fall, a correction of one).
     let change = fields.paid_amount.amount() - before.paid_amount.amount();
     super::payments::record(conn, user, &fields.client_id, Some(id), change, now)?;
+    count_launch(conn, user, before.status, fields.status, now)?;
     Ok(Some(()))
+}
+
+/// A move onto LAUNCHED is a launch a goal can count; a move off it takes one back.
+fn count_launch(
+    conn: &mut AnyConnection,
+    user: &UserId,
+    from: ProjectStatus,
+    to: ProjectStatus,
+    now: NaiveDateTime,
+) -> QueryResult<()> {
+    let launched = |s: ProjectStatus| s == ProjectStatus::Launched;
+    match (launched(from), launched(to)) {
+        (false, true) => super::goals::count_event(conn, user, CrmEvent::Launch, 1, now),
+        (true, false) => super::goals::count_event(conn, user, CrmEvent::Launch, -1, now),
+        _ => Ok(()),
+    }
 }
 
 /// Where a move takes a project on the board.
@@ -280,13 +298,16 @@ pub fn step(
         return Ok(Some((project.clone(), project.status)));
     };
     // Only from the stage we read: a second, repeated click moves nothing further.
-    diesel::update(
+    let moved = diesel::update(
         projects::table
             .find(id)
             .filter(projects::status.eq(project.status)),
     )
     .set((projects::status.eq(next), projects::updated_at.eq(now)))
     .execute(conn)?;
+    if moved == 1 {
+        count_launch(conn, user, project.status, next, now)?;
+    }
     Ok(Some((project, next)))
 }
 

@@ -49,16 +49,22 @@ pub struct GoalForm {
     pub recurs: String,
 }
 
-/// What a goal counts besides its linked blocks.
-fn counts(raw: &str) -> Result<(Option<TaskCategory>, Option<ActivityId>), String> {
+/// What a goal counts besides its linked blocks: every block of a category or
+/// of an activity, or every CRM event of a kind.
+type Counts = (Option<TaskCategory>, Option<ActivityId>, Option<CrmEvent>);
+
+fn counts(raw: &str) -> Result<Counts, String> {
     match raw.trim().split_once(':') {
-        None if raw.trim().is_empty() => Ok((None, None)),
+        None if raw.trim().is_empty() => Ok((None, None, None)),
         Some(("category", c)) => TaskCategory::parse(c)
-            .map(|c| (Some(c), None))
+            .map(|c| (Some(c), None, None))
             .map_err(|_| "choose a category from the list".into()),
         Some(("activity", a)) => ActivityId::parse(a)
-            .map(|a| (None, Some(a)))
+            .map(|a| (None, Some(a), None))
             .map_err(|_| "choose an activity from the list".into()),
+        Some(("event", e)) => CrmEvent::parse(e)
+            .map(|e| (None, None, Some(e)))
+            .map_err(|_| "choose an event from the list".into()),
         _ => Err("choose what else the goal counts from the list".into()),
     }
 }
@@ -79,10 +85,15 @@ impl GoalForm {
             target_value: goal.target_value.map(|t| t.to_string()).unwrap_or_default(),
             start_date: goal.start_date.map(|d| d.to_string()).unwrap_or_default(),
             due_date: goal.due_date.map(|d| d.to_string()).unwrap_or_default(),
-            counts: match (goal.counts_category, goal.counts_activity_id) {
-                (Some(c), _) => format!("category:{c}"),
-                (None, Some(a)) => format!("activity:{a}"),
-                (None, None) => String::new(),
+            counts: match (
+                goal.counts_category,
+                goal.counts_activity_id,
+                goal.counts_event,
+            ) {
+                (Some(c), _, _) => format!("category:{c}"),
+                (None, Some(a), _) => format!("activity:{a}"),
+                (None, None, Some(e)) => format!("event:{e}"),
+                (None, None, None) => String::new(),
             },
             recurs: if goal.recurs {
                 "on".into()
@@ -129,7 +140,7 @@ impl GoalForm {
             Some(target_value),
             Some(start_date),
             Some(due_date),
-            Some((counts_category, counts_activity_id)),
+            Some((counts_category, counts_activity_id, counts_event)),
         ) = (title, description, goal_type, target, start, due, counted)
         else {
             return Err(e);
@@ -146,6 +157,7 @@ impl GoalForm {
             due_date,
             counts_category,
             counts_activity_id,
+            counts_event,
             recurs,
             // Set by the handler, which knows the user's today (see `in_period`).
             period_start: None,
@@ -243,11 +255,20 @@ impl GoalsPage {
             .activities
             .iter()
             .map(|(id, title)| (format!("activity:{id}"), format!("Every “{title}” block")));
-        categories.chain(activities).collect()
+        let events = CrmEvent::ALL.iter().map(|e| {
+            (
+                format!("event:{e}"),
+                format!("Every {}", e.label().to_lowercase()),
+            )
+        });
+        categories.chain(activities).chain(events).collect()
     }
 
     /// "every Code block", what a goal counts besides its linked blocks.
     pub fn counts_label(&self, goal: &Goal) -> Option<String> {
+        if let Some(e) = goal.counts_event {
+            return Some(format!("every {}", e.label().to_lowercase()));
+        }
         if let Some(c) = goal.counts_category {
             return Some(format!("every done {} block", c.label()));
         }
