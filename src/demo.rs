@@ -19,10 +19,10 @@ use crate::db::models::activities::{self, Activity};
 use crate::db::models::clients::{self, Client};
 use crate::db::models::goals::{self, Goal};
 use crate::db::models::opportunities::{self, Opportunity};
-use crate::db::models::payments;
 use crate::db::models::projects::{self, Project};
 use crate::db::models::routines::{self, Routine};
 use crate::db::models::tasks::{self, Task};
+use crate::db::models::{insight, payments};
 use crate::db::{AnyConnection, Json};
 use crate::domain::*;
 use rust_decimal::prelude::ToPrimitive;
@@ -791,6 +791,34 @@ fn fill_workspace(
     }
     for opportunity in &all_opportunities {
         opportunities::insert(conn, opportunity)?;
+    }
+    // A year of the business at each month's end, growing to where it is now,
+    // so the review's trends have history to show.
+    let mrr_now: rust_decimal::Decimal = all_clients
+        .iter()
+        .filter(|c| c.status == ClientStatus::Active)
+        .filter_map(|c| c.monthly_retainer.map(Money::amount))
+        .sum();
+    let pipeline_now: rust_decimal::Decimal = all_opportunities
+        .iter()
+        .filter(|o| !o.is_converted && !o.is_dismissed)
+        .filter_map(|o| o.value.map(Money::amount))
+        .sum();
+    for back in 1..=12u32 {
+        let month_end = crate::domain::insight::month_start(today)
+            .checked_sub_months(chrono::Months::new(back - 1))
+            .map_or(today, |next| next - Duration::days(1));
+        let share =
+            rust_decimal::Decimal::from(100 - 4 * back as i64) / rust_decimal::Decimal::from(100);
+        let swing = rust_decimal::Decimal::from(80 + rng.random_range(0..40))
+            / rust_decimal::Decimal::from(100);
+        insight::record_business_day(
+            conn,
+            user,
+            month_end,
+            (mrr_now * share).round_dp(2),
+            (pipeline_now * swing).round_dp(2),
+        )?;
     }
     for chunk in all_tasks.chunks(500) {
         tasks::insert_batch(conn, chunk)?;

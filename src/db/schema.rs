@@ -57,6 +57,15 @@ diesel::table! {
 }
 
 diesel::table! {
+    business_days (user_id, day) {
+        user_id -> Text,
+        day -> Date,
+        mrr -> Numeric,
+        pipeline -> Numeric,
+    }
+}
+
+diesel::table! {
     weekly_notes (user_id, week_start) {
         user_id -> Text,
         week_start -> Date,
@@ -404,6 +413,7 @@ diesel::joinable!(tasks -> goals (goal_id));
 diesel::joinable!(tasks -> projects (project_id));
 
 diesel::allow_tables_to_appear_in_same_query!(
+    business_days,
     day_closings,
     weekly_notes,
     payments,

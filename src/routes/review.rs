@@ -85,6 +85,11 @@ struct ReviewData {
     contacts: i64,
     followups: Vec<(ClientId, String, NaiveDateTime)>,
     open_on_projects: Decimal,
+    /// Recorded monthly recurring revenue and pipeline of the last 12 months.
+    trend: Vec<(NaiveDate, Decimal, Decimal)>,
+    /// Today's figures, and the last recorded day's.
+    live: (Decimal, Decimal),
+    last: Option<(NaiveDate, Decimal, Decimal)>,
 }
 
 /// The UTC instant a local day starts at.
@@ -134,7 +139,14 @@ impl ReviewData {
                 budget.map(|b| (b.amount() - paid.amount()).max(Decimal::ZERO))
             })
             .sum();
+        let figures = crate::db::models::clients::figures(conn, user)?;
+        let year_ago = month_start(today)
+            .checked_sub_months(chrono::Months::new(11))
+            .unwrap_or(today);
         Ok(ReviewData {
+            trend: insight::business_days(conn, user, year_ago)?,
+            live: (figures.monthly_recurring, figures.open_pipeline),
+            last: insight::last_business_day(conn, user)?,
             minutes: insight::minutes_by_day(conn, user, monday, end)?,
             done_by_client: insight::client_minutes(conn, user, monday, end, true)?,
             paid_by_client: insight::payments_by_client(conn, user, from, to)?,
@@ -176,6 +188,11 @@ pub struct ReviewPage {
     pub followups: Vec<(ClientId, String, String)>,
     pub paid: Decimal,
     pub open_on_projects: Decimal,
+    /// The last 12 months: (month, MRR, pipeline) at each month's end (today
+    /// for this month); `None` before recording began.
+    pub months: Vec<(NaiveDate, Option<(Decimal, Decimal)>)>,
+    pub mrr_chart: Columns,
+    pub pipeline_chart: Columns,
 }
 
 impl ReviewPage {
@@ -328,6 +345,74 @@ fn build(
     });
     let dates = user.dates(now);
     let paid = data.paid_by_client.values().copied().sum();
+    // Twelve months, each at its last recorded day (carried forward), this one live.
+    let this_month = month_start(today);
+    let months: Vec<(NaiveDate, Option<(Decimal, Decimal)>)> = (0..12u32)
+        .rev()
+        .map(|back| {
+            let month = this_month
+                .checked_sub_months(chrono::Months::new(back))
+                .unwrap_or(this_month);
+            let value = if back == 0 {
+                Some(data.live)
+            } else {
+                data.trend
+                    .iter()
+                    .rev()
+                    .find(|(day, _, _)| *day < next_month(month))
+                    .map(|(_, m, p)| (*m, *p))
+            };
+            (month, value)
+        })
+        .collect();
+    let trend_chart =
+        |id: &str, title: &str, class: &str, pick: fn(&(Decimal, Decimal)) -> Decimal| {
+            let money = &crate::web::PageContext::for_user(user, "review").money_format;
+            Columns {
+                id: id.into(),
+                title: title.into(),
+                desc: months
+                    .iter()
+                    .map(|(m, v)| {
+                        format!(
+                            "{}: {}",
+                            m.format("%B %Y"),
+                            v.as_ref()
+                                .map_or("not recorded".into(), |v| money.show(pick(v)))
+                        )
+                    })
+                    .collect::<Vec<_>>()
+                    .join("; "),
+                columns: months
+                    .iter()
+                    .map(|(m, v)| Column {
+                        label: m.format("%b").to_string(),
+                        total: v.as_ref().map_or("".into(), |v| short_money(pick(v))),
+                        segments: v
+                            .as_ref()
+                            .map(|v| Segment {
+                                class: class.into(),
+                                label: money.show(pick(v)),
+                                amount: pick(v).round().try_into().unwrap_or(0),
+                            })
+                            .into_iter()
+                            .collect(),
+                    })
+                    .collect(),
+            }
+        };
+    let mrr_chart = trend_chart(
+        "chart-mrr",
+        "Monthly recurring revenue, last 12 months",
+        "bar-mrr",
+        |v| v.0,
+    );
+    let pipeline_chart = trend_chart(
+        "chart-pipeline",
+        "Open pipeline, last 12 months",
+        "bar-pipeline",
+        |v| v.1,
+    );
     ReviewPage {
         ctx: PageContext::for_user(user, "review"),
         monday,
@@ -365,6 +450,19 @@ fn build(
             .collect(),
         paid,
         open_on_projects: data.open_on_projects,
+        months,
+        mrr_chart,
+        pipeline_chart,
+    }
+}
+
+/// "12k", "1.5k", "900": an amount in a chart's tight label.
+fn short_money(amount: Decimal) -> String {
+    let whole: i64 = amount.round().try_into().unwrap_or(0);
+    match whole.abs() {
+        0..1_000 => whole.to_string(),
+        1_000..10_000 => format!("{:.1}k", whole as f64 / 1_000.0),
+        _ => format!("{}k", whole / 1_000),
     }
 }
 
@@ -379,6 +477,19 @@ async fn page(
     let data = state
         .db(move |conn| ReviewData::load(conn, &id, zone, monday, today))
         .await?;
+    // Today's figures are recorded when they differ from the last recorded
+    // day's (or today has none): most views write nothing.
+    let (mrr, pipeline) = data.live;
+    if data.last != Some((today, mrr, pipeline)) {
+        let id = user.id().clone();
+        state
+            .db_write_as(user, move |conn| {
+                Ok(insight::record_business_day(
+                    conn, &id, today, mrr, pipeline,
+                )?)
+            })
+            .await?;
+    }
     Ok(build(user, monday, today, now, data))
 }
 

@@ -259,6 +259,25 @@ async fn the_review_shows_the_weeks_figures_from_stored_data(backend: Backend) {
             .contains("Slips 178 d")
     );
 
+    // The year's trend: this month live (the €3,000 retainer, no pipeline),
+    // recorded for today once; earlier months not recorded yet.
+    let trend = page.text_of(".trend-table tbody");
+    assert!(
+        trend.ends_with("December 2026 €3,000.00 €0.00") && trend.starts_with("January 2026 — —"),
+        "{trend}"
+    );
+    assert!(
+        page.text_of("#trend svg desc")
+            .contains("December 2026: €3,000.00")
+    );
+    assert_eq!(app.count("business_days"), 1);
+    browser.get("/review?week=2026-W49").await;
+    assert_eq!(
+        app.count("business_days"),
+        1,
+        "unchanged figures write nothing"
+    );
+
     // Another week, navigation and a bad week.
     let before = browser.get("/review?week=2026-W48").await;
     assert!(before.text_of("#hours").contains("No blocks this week."));

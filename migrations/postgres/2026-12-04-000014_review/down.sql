@@ -1,3 +1,4 @@
+DROP TABLE business_days;
 ALTER TABLE goals DROP COLUMN counts_event;
 DROP TABLE weekly_notes;
 ALTER TABLE projects DROP COLUMN estimated_hours;

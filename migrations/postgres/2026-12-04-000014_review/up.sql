@@ -19,3 +19,15 @@ CREATE TABLE weekly_notes (
 -- launched, a retainer signed or raised, a contact logged (once per event, and
 -- one less when the event is undone).
 ALTER TABLE goals ADD COLUMN counts_event TEXT CHECK (counts_event IN ('PAYMENT', 'LAUNCH', 'RETAINER', 'CONTACT'));
+
+-- The business over time: monthly recurring revenue (active clients' retainers)
+-- and the open pipeline (opportunities neither converted nor dismissed) as they
+-- were on a day. The review writes today's row when it differs from the last
+-- one, so history starts when recording starts; `lauf demo` writes a year.
+CREATE TABLE business_days (
+    user_id  TEXT NOT NULL REFERENCES users (id) ON DELETE CASCADE,
+    day      DATE NOT NULL,
+    mrr      NUMERIC(12, 2) NOT NULL,
+    pipeline NUMERIC(12, 2) NOT NULL,
+    PRIMARY KEY (user_id, day)
+);

@@ -381,3 +381,75 @@ pub fn client_history(
         paid.into_iter().map(|(at, m)| (at, m.amount())).collect(),
     ))
 }
+
+/// Monthly recurring revenue and open pipeline as recorded on days.
+pub fn business_days(
+    conn: &mut AnyConnection,
+    user: &UserId,
+    from: NaiveDate,
+) -> QueryResult<Vec<(NaiveDate, Decimal, Decimal)>> {
+    use crate::db::schema::business_days;
+    let rows: Vec<(NaiveDate, Total, Total)> = business_days::table
+        .filter(business_days::user_id.eq(user))
+        .filter(business_days::day.ge(from))
+        .order(business_days::day.asc())
+        .select((
+            business_days::day,
+            business_days::mrr,
+            business_days::pipeline,
+        ))
+        .load(conn)?;
+    Ok(rows.into_iter().map(|(d, m, p)| (d, m.0, p.0)).collect())
+}
+
+/// The last recorded day, if any.
+pub fn last_business_day(
+    conn: &mut AnyConnection,
+    user: &UserId,
+) -> QueryResult<Option<(NaiveDate, Decimal, Decimal)>> {
+    use crate::db::schema::business_days;
+    let row: Option<(NaiveDate, Total, Total)> = business_days::table
+        .filter(business_days::user_id.eq(user))
+        .order(business_days::day.desc())
+        .select((
+            business_days::day,
+            business_days::mrr,
+            business_days::pipeline,
+        ))
+        .first(conn)
+        .optional()?;
+    Ok(row.map(|(d, m, p)| (d, m.0, p.0)))
+}
+
+/// Records `day`'s figures (replacing what the day had).
+pub fn record_business_day(
+    conn: &mut AnyConnection,
+    user: &UserId,
+    day: NaiveDate,
+    mrr: Decimal,
+    pipeline: Decimal,
+) -> QueryResult<()> {
+    use crate::db::schema::business_days;
+    let (Ok(mrr), Ok(pipeline)) = (
+        crate::domain::Money::new(mrr),
+        crate::domain::Money::new(pipeline),
+    ) else {
+        // Beyond what a column holds: not recorded rather than wrong.
+        return Ok(());
+    };
+    diesel::delete(
+        business_days::table
+            .filter(business_days::user_id.eq(user))
+            .filter(business_days::day.eq(day)),
+    )
+    .execute(conn)?;
+    diesel::insert_into(business_days::table)
+        .values((
+            business_days::user_id.eq(user),
+            business_days::day.eq(day),
+            business_days::mrr.eq(mrr),
+            business_days::pipeline.eq(pipeline),
+        ))
+        .execute(conn)?;
+    Ok(())
+}
