@@ -31,3 +31,9 @@ CREATE TABLE business_days (
     pipeline NUMERIC(12, 2) NOT NULL,
     PRIMARY KEY (user_id, day)
 );
+
+-- A project's work (done in all, done lately, planned ahead) is read for the
+-- board, the project page and the review: an index that answers it without
+-- reading the blocks themselves, in place of the project-only one.
+DROP INDEX tasks_project_idx;
+CREATE INDEX tasks_project_work_idx ON tasks (project_id, status, scheduled_date, time_block_minutes);

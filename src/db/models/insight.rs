@@ -205,24 +205,64 @@ pub struct ProjectForecast {
     pub forecast: Forecast,
 }
 
-/// Minutes of the projects' blocks by project, status and day (the caller
-/// splits done, recent and scheduled against each due date).
+/// Minutes of the projects' blocks, by project, in three grouped statements
+/// that each return a row per project (or per future day): DONE ones in all,
+/// DONE ones in `(recent_from, today]`, and open ones scheduled from `today`.
+struct ProjectMinutes {
+    done: HashMap<ProjectId, i64>,
+    recent: HashMap<ProjectId, i64>,
+    /// Open minutes by project and day, from today on (the caller cuts at each due date).
+    ahead: Vec<(ProjectId, NaiveDate, i64)>,
+}
+
+///
+/// `ids` are the user's own projects (read with the owner's filter), so the
+/// statements filter by project alone: `tasks_project_work_idx` answers them
+/// without reading a block row.
 fn project_minutes(
     conn: &mut AnyConnection,
-    user: &UserId,
     ids: &[&ProjectId],
-) -> QueryResult<Vec<(ProjectId, TaskStatus, Option<NaiveDate>, Option<i64>)>> {
-    tasks::table
-        .filter(tasks::user_id.eq(user))
+    recent_from: NaiveDate,
+    today: NaiveDate,
+) -> QueryResult<ProjectMinutes> {
+    let per_project = |rows: Vec<(Option<ProjectId>, Option<i64>)>| -> HashMap<ProjectId, i64> {
+        rows.into_iter()
+            .filter_map(|(p, m)| Some((p?, m.unwrap_or(0))))
+            .collect()
+    };
+    let done = tasks::table
         .filter(tasks::project_id.eq_any(ids))
-        .group_by((tasks::project_id, tasks::status, tasks::scheduled_date))
+        .filter(tasks::status.eq(TaskStatus::Done))
+        .group_by(tasks::project_id)
+        .select((tasks::project_id, sum(tasks::time_block_minutes)))
+        .load(conn)?;
+    let recent = tasks::table
+        .filter(tasks::project_id.eq_any(ids))
+        .filter(tasks::status.eq(TaskStatus::Done))
+        .filter(tasks::scheduled_date.gt(recent_from))
+        .filter(tasks::scheduled_date.le(today))
+        .group_by(tasks::project_id)
+        .select((tasks::project_id, sum(tasks::time_block_minutes)))
+        .load(conn)?;
+    let ahead: Vec<(Option<ProjectId>, Option<NaiveDate>, Option<i64>)> = tasks::table
+        .filter(tasks::project_id.eq_any(ids))
+        .filter(tasks::status.ne(TaskStatus::Done))
+        .filter(tasks::scheduled_date.ge(today))
+        .group_by((tasks::project_id, tasks::scheduled_date))
         .select((
-            tasks::project_id.assume_not_null(),
-            tasks::status,
+            tasks::project_id,
             tasks::scheduled_date,
             sum(tasks::time_block_minutes),
         ))
-        .load(conn)
+        .load(conn)?;
+    Ok(ProjectMinutes {
+        done: per_project(done),
+        recent: per_project(recent),
+        ahead: ahead
+            .into_iter()
+            .filter_map(|(p, d, m)| Some((p?, d?, m.unwrap_or(0))))
+            .collect(),
+    })
 }
 
 /// Forecasts of the user's open projects that have an estimate and a due
@@ -256,29 +296,23 @@ pub fn forecasts(
     }
     let ids: Vec<&ProjectId> = open.iter().map(|p| &p.0).collect();
     let recent_from = today - chrono::Duration::days(PACE_DAYS);
-    let rows = project_minutes(conn, user, &ids)?;
+    let minutes = project_minutes(conn, &ids, recent_from, today)?;
     let mut all: Vec<ProjectForecast> = open
         .into_iter()
         .map(|(id, name, client, estimated, due)| {
-            let mut f = Forecast {
+            let f = Forecast {
                 estimated: i64::from(estimated) * 60,
-                done: 0,
-                scheduled: 0,
-                recent: 0,
+                done: minutes.done.get(&id).copied().unwrap_or(0),
+                scheduled: minutes
+                    .ahead
+                    .iter()
+                    .filter(|(p, day, _)| *p == id && *day <= due)
+                    .map(|(_, _, m)| m)
+                    .sum(),
+                recent: minutes.recent.get(&id).copied().unwrap_or(0),
                 today,
                 due,
             };
-            for (_, status, day, minutes) in rows.iter().filter(|r| r.0 == id) {
-                let minutes = minutes.unwrap_or(0);
-                if *status == TaskStatus::Done {
-                    f.done += minutes;
-                    if day.is_some_and(|d| d > recent_from && d <= today) {
-                        f.recent += minutes;
-                    }
-                } else if day.is_some_and(|d| d >= today && d <= due) {
-                    f.scheduled += minutes;
-                }
-            }
             ProjectForecast {
                 id,
                 name,
@@ -343,6 +377,9 @@ pub fn save_note(
     Ok(())
 }
 
+/// A client's DONE minutes by day, and its payments with their instants.
+pub type ClientWork = (Vec<(NaiveDate, i64)>, Vec<(NaiveDateTime, Decimal)>);
+
 /// One client's DONE minutes by day since `from` (its own blocks and its
 /// projects'), and its payments since `from_utc` with their instants.
 pub fn client_history(
@@ -351,7 +388,7 @@ pub fn client_history(
     client: &ClientId,
     from: NaiveDate,
     from_utc: NaiveDateTime,
-) -> QueryResult<(Vec<(NaiveDate, i64)>, Vec<(NaiveDateTime, Decimal)>)> {
+) -> QueryResult<ClientWork> {
     let projects: Vec<ProjectId> = projects::table
         .filter(projects::client_id.eq(client))
         .select(projects::id)

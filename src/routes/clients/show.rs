@@ -111,10 +111,7 @@ impl ClientPage {
 /// each period up to today, its retainer share up to today too.
 pub fn earnings(
     client: &Client,
-    history: &(
-        Vec<(NaiveDate, i64)>,
-        Vec<(NaiveDateTime, rust_decimal::Decimal)>,
-    ),
+    history: &insight::ClientWork,
     dates: &LocalDates,
     today: NaiveDate,
 ) -> Vec<(&'static str, Earnings)> {
@@ -169,10 +166,7 @@ struct ClientData {
     files: FilesData,
     paid_this_year: rust_decimal::Decimal,
     /// DONE minutes by day and payments, since ever.
-    work: (
-        Vec<(NaiveDate, i64)>,
-        Vec<(NaiveDateTime, rust_decimal::Decimal)>,
-    ),
+    work: insight::ClientWork,
 }
 
 impl ClientData {

@@ -8,7 +8,6 @@ use serde::Deserialize;
 
 use crate::auth::CurrentUser;
 use crate::db::models::clients::{self, Client, ClientFilter};
-use crate::db::models::insight;
 use crate::db::models::projects::{self, BoardFilter, Project, Step};
 use crate::domain::money::MoneyFormat;
 use crate::domain::*;
@@ -21,9 +20,6 @@ pub struct Card {
     pub project: Project,
     pub client_name: String,
     pub late: bool,
-    /// Days it finishes past its due date at the recent pace (estimate and
-    /// due date set, not launched, work in the last four weeks).
-    pub slips: Option<i64>,
 }
 
 impl Card {
@@ -108,11 +104,7 @@ pub struct BoardPage {
 }
 
 /// The projects in their stage's column, late ones (past due, not launched) marked.
-fn columns(
-    rows: Vec<(Project, String)>,
-    today: chrono::NaiveDate,
-    slips: &std::collections::HashMap<ProjectId, i64>,
-) -> Vec<Column> {
+fn columns(rows: Vec<(Project, String)>, today: chrono::NaiveDate) -> Vec<Column> {
     let mut columns: Vec<Column> = ProjectStatus::ALL
         .iter()
         .map(|s| Column {
@@ -125,7 +117,6 @@ fn columns(
             && project.due_date.is_some_and(|d| d < today);
         if let Some(column) = columns.iter_mut().find(|c| c.status == project.status) {
             column.cards.push(Card {
-                slips: slips.get(&project.id).copied(),
                 project,
                 client_name,
                 late,
@@ -144,22 +135,17 @@ async fn board_page(
 ) -> Result<HttpResponse, AppError> {
     let (id, filter) = (user.id().clone(), query.filter());
     let today = user.today(state.clock.now());
-    let (rows, clients, forecasts) = state
+    let (rows, clients) = state
         .db(move |conn| {
             Ok((
                 projects::board(conn, &id, &filter)?,
                 clients::search(conn, &id, &ClientFilter::default())?,
-                insight::forecasts(conn, &id, today, None)?,
             ))
         })
         .await?;
-    let slips = forecasts
-        .into_iter()
-        .filter_map(|f| Some((f.id, f.forecast.slips_by().filter(|d| *d > 0)?)))
-        .collect();
     let page = BoardPage {
         ctx: PageContext::for_user(user, "projects"),
-        columns: columns(rows, today, &slips),
+        columns: columns(rows, today),
         return_to: query.url(),
         query,
         clients,
