@@ -146,8 +146,8 @@ async fn the_palette_opens_with_ctrl_k_and_goes_where_enter_says(backend: Backen
     chrome.settle().await;
     assert_eq!(
         chrome.text("#palette-results").await,
-        "ACTION\nWeek\nACTIVITY\nWeekly review\nplan a block from it",
-        "narrowed as typed: the action first, then the catalog's match"
+        "ACTION\nWeek\nACTION\nWeekly review\nACTIVITY\nWeekly review\nplan a block from it",
+        "narrowed as typed: the actions first (the week, its review), then the catalog's match"
     );
     // Arrow down reaches the hit; Enter follows it.
     input.send_keys(&Key::Down.to_string()).await.unwrap();
