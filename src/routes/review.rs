@@ -140,6 +140,7 @@ impl ReviewData {
             })
             .sum();
         let figures = crate::db::models::clients::figures(conn, user)?;
+        let terms = insight::client_terms(conn, user)?;
         let year_ago = month_start(today)
             .checked_sub_months(chrono::Months::new(11))
             .unwrap_or(today);
@@ -150,8 +151,8 @@ impl ReviewData {
             minutes: insight::minutes_by_day(conn, user, monday, end)?,
             done_by_client: insight::client_minutes(conn, user, monday, end, true)?,
             paid_by_client: insight::payments_by_client(conn, user, from, to)?,
-            terms: insight::client_terms(conn, user)?,
-            capacities: insight::capacities(conn, user, today, month)?,
+            capacities: insight::capacities_of(conn, user, terms.clone(), today, month)?,
+            terms,
             forecasts: insight::forecasts(conn, user, today, None)?,
             goals: goals::list_for_user(conn, user)?,
             note: insight::note(conn, user, monday)?,

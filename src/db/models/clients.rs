@@ -245,15 +245,27 @@ pub fn update(
     let Some(before) = find(conn, user, id)? else {
         return Ok(false);
     };
+    update_from(conn, user, &before, fields, now)?;
+    Ok(true)
+}
+
+/// Saves `fields` over the client as read (`before`, the user's) and counts
+/// the events the change is.
+fn update_from(
+    conn: &mut AnyConnection,
+    user: &UserId,
+    before: &Client,
+    fields: &ClientFields,
+    now: NaiveDateTime,
+) -> QueryResult<()> {
     diesel::update(
         clients::table
             .filter(clients::user_id.eq(user))
-            .filter(clients::id.eq(id)),
+            .filter(clients::id.eq(&before.id)),
     )
     .set((fields, clients::updated_at.eq(now)))
     .execute(conn)?;
-    count_term_events(conn, user, &before, fields, now)?;
-    Ok(true)
+    count_term_events(conn, user, before, fields, now)
 }
 
 /// Saves edited fields and records, in the client's timeline, which of status,
@@ -268,7 +280,7 @@ pub fn update_audited(
     let Some(before) = find(conn, user, id)? else {
         return Ok(false);
     };
-    update(conn, user, id, fields, now)?;
+    update_from(conn, user, &before, fields, now)?;
     let mut changes = serde_json::Map::new();
     let mut note = |key: &str, from: &str, to: &str| {
         if from != to {

@@ -174,7 +174,19 @@ pub fn capacities(
     today: NaiveDate,
     month: (NaiveDate, NaiveDate),
 ) -> QueryResult<Vec<(ClientTerms, RetainerHours)>> {
-    let terms: Vec<ClientTerms> = client_terms(conn, user)?
+    let terms = client_terms(conn, user)?;
+    capacities_of(conn, user, terms, today, month)
+}
+
+/// As `capacities`, for clients already read (the review reads them anyway).
+pub fn capacities_of(
+    conn: &mut AnyConnection,
+    user: &UserId,
+    terms: Vec<ClientTerms>,
+    today: NaiveDate,
+    month: (NaiveDate, NaiveDate),
+) -> QueryResult<Vec<(ClientTerms, RetainerHours)>> {
+    let terms: Vec<ClientTerms> = terms
         .into_iter()
         .filter(|c| c.retainer_hours_per_month.is_some())
         .collect();
