@@ -425,6 +425,9 @@ async fn carry_over_and_move_in_the_week_view(backend: Backend) {
                 ("title", "Unfinished proposal"),
                 ("category", "CLIENT"),
                 ("scheduled_time", "10:00"),
+                // Short, so it still fits today's remaining hours when the
+                // suite runs in the evening (carry-over fills from now on).
+                ("time_block_minutes", "15"),
             ],
             "button.primary",
         )
