@@ -5,7 +5,7 @@ use fantoccini::Locator;
 use serde_json::{Value, json};
 
 use crate::helpers::chrome::Chrome;
-use crate::helpers::{Backend, spawn_app};
+use crate::helpers::{Backend, spawn_app, spawn_app_at};
 use crate::on_both_backends;
 
 async fn plan_complete_and_see_the_goal_move_without_a_reload(backend: Backend) {
@@ -403,16 +403,25 @@ on_both_backends!(follow_up_health_and_pipeline);
 /// Yesterday's unfinished block is carried to today, then moved to another day
 /// from the week view.
 async fn carry_over_and_move_in_the_week_view(backend: Backend) {
-    let Some(app) = spawn_app(backend).await else {
+    // The app's clock is pinned at 11:00 of today in Berlin: carry-over fills
+    // today from now on, so at the wall clock the journey would depend on the
+    // hour the suite runs.
+    let today = chrono::Utc::now()
+        .with_timezone(&chrono_tz::Europe::Berlin)
+        .date_naive();
+    let eleven = today
+        .and_hms_opt(11, 0, 0)
+        .unwrap()
+        .and_local_timezone(chrono_tz::Europe::Berlin)
+        .unwrap()
+        .with_timezone(&chrono::Utc);
+    let Some(app) = spawn_app_at(backend, eleven).await else {
         return;
     };
     let Some(mut chrome) = Chrome::start(&app, &format!("week-{backend:?}"), true).await else {
         return;
     };
     chrome.sign_up("week@example.com").await;
-    let today = chrono::Utc::now()
-        .with_timezone(&chrono_tz::Europe::Berlin)
-        .date_naive();
     let yesterday = today - chrono::Duration::days(1);
     let tomorrow = today + chrono::Duration::days(1);
     chrome
@@ -425,9 +434,7 @@ async fn carry_over_and_move_in_the_week_view(backend: Backend) {
                 ("title", "Unfinished proposal"),
                 ("category", "CLIENT"),
                 ("scheduled_time", "10:00"),
-                // Short, so it still fits today's remaining hours when the
-                // suite runs in the evening (carry-over fills from now on).
-                ("time_block_minutes", "15"),
+                ("time_block_minutes", "90"),
             ],
             "button.primary",
         )
