@@ -820,6 +820,20 @@ fn fill_workspace(
             (pipeline_now * swing).round_dp(2),
         )?;
     }
+    // Last week's review, whose intentions "Prepare tomorrow" proposes this week.
+    insight::save_note(
+        conn,
+        user,
+        week_start - Duration::days(7),
+        &insight::WeeklyNote {
+            went_well: Some("Shipped the onboarding flow a day early.".into()),
+            to_change: Some("Fewer context switches between clients in the afternoons.".into()),
+            intentions: Some(
+                "- Write the case study for the onboarding flow\n- Sketch next quarter's pricing\n- Reply to every open proposal".into(),
+            ),
+        },
+        now.naive_utc(),
+    )?;
     for chunk in all_tasks.chunks(500) {
         tasks::insert_batch(conn, chunk)?;
     }

@@ -126,6 +126,40 @@ pub fn plan_day(
     (proposals, unplaced)
 }
 
+/// The most intentions a plan proposes from a weekly note.
+pub const MAX_INTENTIONS: usize = 5;
+
+/// A weekly note's intentions as block titles: one per line, list marks
+/// ("- ", "* ", "• ", "1. ") taken off, blank lines skipped, each cut to the
+/// 200 characters a title holds, at most `MAX_INTENTIONS`.
+pub fn intentions(note: &str) -> Vec<String> {
+    note.lines()
+        .map(|line| {
+            let line = line.trim();
+            let line = line
+                .strip_prefix(['-', '*', '•'])
+                .unwrap_or_else(|| {
+                    let digits = line.trim_start_matches(|c: char| c.is_ascii_digit());
+                    match digits.strip_prefix(['.', ')']) {
+                        Some(rest) if digits.len() < line.len() => rest,
+                        _ => line,
+                    }
+                })
+                .trim();
+            line.chars().take(200).collect::<String>()
+        })
+        .filter(|line| !line.is_empty())
+        .take(MAX_INTENTIONS)
+        .collect()
+}
+
+/// The length of a block proposed for `owed` minutes of work: all of it up to
+/// a 90-minute block, in 15-minute steps, at least 30 minutes.
+pub fn block_for(owed: i64) -> u16 {
+    let rounded = (owed.clamp(30, 90) + 14) / 15 * 15;
+    u16::try_from(rounded.min(90)).unwrap_or(90)
+}
+
 /// Minutes of work back to back that end with `last`.
 fn run_ending_at(work: &[Span], last: Span) -> u16 {
     let mut run = last.minutes;
@@ -214,5 +248,30 @@ mod tests {
             ["09:00 #0", "10:30 #1", "12:00 break 15", "12:15 #2"]
         );
         assert_eq!(none, [3], "four hours fit nowhere after that");
+    }
+    #[test]
+    fn intentions_are_the_notes_lines_without_list_marks() {
+        let note = "- Ship the Northwind beta\n\n* Call Harbor Books \n1. Write two posts\n2) Invoice\n• Rest\n42\nSixth";
+        assert_eq!(
+            intentions(note),
+            [
+                "Ship the Northwind beta",
+                "Call Harbor Books",
+                "Write two posts",
+                "Invoice",
+                "Rest"
+            ]
+        );
+        assert_eq!(intentions("42"), ["42"], "a number alone is a line");
+        assert!(intentions(" \n - \n").is_empty());
+        assert_eq!(intentions(&"x".repeat(300))[0].chars().count(), 200);
+    }
+
+    #[test]
+    fn a_proposed_block_covers_what_is_owed_up_to_ninety_minutes() {
+        assert_eq!(block_for(10), 30);
+        assert_eq!(block_for(40), 45);
+        assert_eq!(block_for(60), 60);
+        assert_eq!(block_for(6 * 60), 90);
     }
 }

@@ -36,6 +36,11 @@ pub struct Hit {
 const ACTIONS: &[(&str, &str, &str)] = &[
     ("New block", "plan add create task", "/tasks/new"),
     ("Plan my day", "propose fill schedule", "/command/plan"),
+    (
+        "Prepare tomorrow",
+        "prep plan next day evening",
+        "/command/plan?date=tomorrow",
+    ),
     ("Today", "day plan home", "/"),
     ("Week", "calendar view", "/command/calendar"),
     ("Tasks", "list backlog all blocks", "/command/tasks"),

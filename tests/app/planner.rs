@@ -60,7 +60,7 @@ fn place(app: &TestApp, id: &str) -> (Option<NaiveDate>, Option<String>) {
 }
 
 /// The proposals as a person reads them, one line each.
-fn proposals(page: &Response) -> Vec<String> {
+pub(crate) fn proposals(page: &Response) -> Vec<String> {
     let html = page.page();
     let li = scraper::Selector::parse(".proposals li").unwrap();
     let time = scraper::Selector::parse("input[type=time]").unwrap();
@@ -87,7 +87,7 @@ fn proposals(page: &Response) -> Vec<String> {
 }
 
 /// The hidden fields of row `i` and a chosen time.
-fn row_fields(page: &Response, i: usize) -> Vec<(String, String)> {
+pub(crate) fn row_fields(page: &Response, i: usize) -> Vec<(String, String)> {
     let html = page.page();
     let mut fields = Vec::new();
     for name in ["kind", "ref", "minutes", "time"] {

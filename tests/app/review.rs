@@ -13,6 +13,7 @@ on_both_backends!(
     goals_count_crm_events_once_and_take_them_back,
     the_review_shows_the_weeks_figures_from_stored_data,
     the_weeks_note_saves_with_and_without_htmx_and_stays_the_users,
+    prepare_tomorrow_proposes_owed_hours_slipping_work_and_intentions,
 );
 
 async fn done(browser: &Browser, task: &str) {
@@ -495,4 +496,188 @@ async fn goals_count_crm_events_once_and_take_them_back(backend: Backend) {
     assert_eq!(count(&app, &payments), 0);
     edit("CURRENT", "500").await;
     assert_eq!((count(&app, &payments), count(&app, &retainers)), (1, 2));
+}
+
+/// After the work hours, the day page offers "Prepare tomorrow": the plan for
+/// tomorrow proposes the retainer hours still owed, work on the project that
+/// will slip and last week's intentions, warns about the client's overdue
+/// payments, and accepting makes the blocks, which are then not proposed again.
+async fn prepare_tomorrow_proposes_owed_hours_slipping_work_and_intentions(backend: Backend) {
+    use lauf::db::schema::{clients, tasks};
+
+    use crate::planner::{proposals, row_fields};
+    let Some(app) = spawn_app_at(backend, utc(2026, 12, 2, 9, 0)).await else {
+        return;
+    };
+    let browser = app.signed_in_user("ana@example.com").await;
+    let (client, project) = workspace(&app, &browser).await;
+    let page = browser.get("/").await;
+    assert_eq!(
+        page.count(".day-header a[href='/command/plan?date=2026-12-03']"),
+        1,
+        "on demand during the day"
+    );
+    let token = page.csrf_token();
+    let res = browser
+        .post(
+            "/review/note",
+            &[
+                ("csrf_token", token.as_str()),
+                ("week", "2026-W48"),
+                ("went_well", ""),
+                ("to_change", ""),
+                (
+                    "intentions",
+                    "- Write the case study\n\n- Plan next quarter's pricing",
+                ),
+            ],
+        )
+        .await;
+    assert_eq!(res.status, 303, "{}", res.text());
+    diesel::update(clients::table.find(&client))
+        .set(clients::payment_status.eq("OVERDUE"))
+        .execute(&mut *app.conn())
+        .unwrap();
+
+    // Thursday Dec 3, 20:00 in Berlin: the work hours are over.
+    app.clock.set(utc(2026, 12, 3, 19, 0));
+    // A day later the idle session has ended: sign in again.
+    browser.log_in("ana@example.com", "a long passphrase").await;
+    let page = browser.get("/").await;
+    let token = page.csrf_token();
+    assert!(
+        page.text_of(".close-day")
+            .contains("Your work hours are over.")
+    );
+    assert_eq!(
+        page.count(".close-day a[href='/command/plan?date=2026-12-04']"),
+        1
+    );
+    let page = browser.get("/command/plan?date=2026-12-04").await;
+    assert_eq!(page.status, 200, "{}", page.text());
+    assert_eq!(page.title(), "Prepare tomorrow · LAUF OS");
+    let rows = proposals(&page);
+    let overdue = "⚠ Payments are overdue at Harbor Books: €4,000.00 open on its projects.";
+    let find = |start: &str| {
+        rows.iter()
+            .find(|r| r.get(6..).is_some_and(|r| r.starts_with(start)))
+            .unwrap_or_else(|| panic!("no {start} in {rows:#?}"))
+            .clone()
+    };
+    // 10 h covered; 1 h + 30 min done in December, 1 h 30 min still on today.
+    assert!(
+        find("Retainer work for Harbor Books").ends_with(&format!(
+            "1 h 30 min · new block 7 h owed this month on the retainer after the 1 h 30 min scheduled {overdue}"
+        )),
+        "{rows:#?}"
+    );
+    // 20 h estimated, 2 h 30 min done (all in the last 4 weeks), 1 h 30 min
+    // scheduled: 1,050 min left at 150 per 28 days finishes June 17, 179 days
+    // after Dec 20; 16 h are not scheduled.
+    assert!(
+        find("Work on Shop relaunch").contains(
+            "· new block Shop relaunch for Harbor Books: slips by 179 days, 16 h not scheduled before it is due Sun Dec 20 · high priority"
+        ),
+        "{rows:#?}"
+    );
+    assert!(find("Work on Shop relaunch").ends_with(overdue));
+    assert!(
+        find("Write the case study").ends_with(
+            "1 h 30 min · new block your intention for this week, from last week's review"
+        )
+    );
+    find("Plan next quarter's pricing");
+    assert!(
+        find("Product page design").contains("unfinished from Thu Dec 3"),
+        "today's unfinished block is carried"
+    );
+
+    // A tampered intention is refused whole.
+    let at = rows
+        .iter()
+        .position(|r| r.contains("Write the case study"))
+        .unwrap();
+    let long = "x".repeat(201);
+    let res = browser
+        .post(
+            "/command/plan",
+            &[
+                ("csrf_token", token.as_str()),
+                ("date", "2026-12-04"),
+                ("pick", &at.to_string()),
+                (&format!("kind_{at}"), "intention"),
+                (&format!("ref_{at}"), long.as_str()),
+                (&format!("minutes_{at}"), "90"),
+                (&format!("time_{at}"), "09:00"),
+            ],
+        )
+        .await;
+    assert_eq!(res.status, 422);
+    let on_friday = || -> Vec<(String, Option<String>, Option<String>)> {
+        tasks::table
+            .filter(tasks::scheduled_date.eq(chrono::NaiveDate::from_ymd_opt(2026, 12, 4).unwrap()))
+            .order(tasks::scheduled_time.asc())
+            .select((tasks::title, tasks::client_id, tasks::project_id))
+            .load(&mut *app.conn())
+            .unwrap()
+    };
+    assert!(on_friday().is_empty(), "nothing half-saved");
+
+    // Accept all of them.
+    let mut form: Vec<(String, String)> = vec![
+        ("csrf_token".into(), token.clone()),
+        ("date".into(), "2026-12-04".into()),
+    ];
+    for (i, row) in rows.iter().enumerate() {
+        if row.contains("break after three hours") {
+            continue;
+        }
+        form.push(("pick".into(), i.to_string()));
+        form.extend(row_fields(&page, i));
+    }
+    let pairs: Vec<(&str, &str)> = form.iter().map(|(k, v)| (k.as_str(), v.as_str())).collect();
+    let res = browser.post("/command/plan", &pairs).await;
+    assert_eq!(res.status, 303, "{}", res.text());
+    let friday = on_friday();
+    let made = |title: &str| {
+        friday
+            .iter()
+            .find(|(t, _, _)| t == title)
+            .unwrap_or_else(|| panic!("no {title} in {friday:#?}"))
+            .clone()
+    };
+    assert_eq!(
+        made("Retainer work for Harbor Books").1.as_deref(),
+        Some(client.as_str())
+    );
+    let work = made("Work on Shop relaunch");
+    assert_eq!(
+        (work.1.as_deref(), work.2.as_deref()),
+        (Some(client.as_str()), Some(project.as_str())),
+        "the project's block is the client's too"
+    );
+    made("Write the case study");
+    made("Plan next quarter's pricing");
+    made("Product page design");
+    let page = browser.get("/?date=2026-12-04").await;
+    assert!(
+        page.text_of("#flash")
+            .starts_with(&format!("Planned {} blocks for tomorrow.", friday.len())),
+        "{}",
+        page.text_of("#flash")
+    );
+
+    // Planned, none of them is proposed again.
+    let again = proposals(&browser.get("/command/plan?date=2026-12-04").await);
+    for gone in [
+        "Retainer work",
+        "Work on Shop relaunch",
+        "Write the case study",
+        "Plan next quarter's pricing",
+    ] {
+        assert!(
+            !again.iter().any(|r| r.contains(gone)),
+            "{gone}: {again:#?}"
+        );
+    }
 }

@@ -11,10 +11,13 @@ use diesel::prelude::*;
 use rust_decimal::Decimal;
 
 use crate::db::AnyConnection;
+use crate::db::models::projects::Project;
 use crate::db::schema::{clients, payments, projects, tasks, weekly_notes};
 use crate::db::types::Total;
 use crate::domain::insight::{Forecast, PACE_DAYS, RetainerHours};
-use crate::domain::{ClientId, ProjectId, ProjectStatus, TaskCategory, TaskStatus, UserId};
+use crate::domain::{
+    ClientId, PaymentStatus, ProjectId, ProjectStatus, TaskCategory, TaskStatus, UserId,
+};
 
 /// Minutes of blocks on one day of one category, planned (all) and done.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -213,6 +216,7 @@ pub fn capacities_of(
 pub struct ProjectForecast {
     pub id: ProjectId,
     pub name: String,
+    pub client_id: ClientId,
     pub client: String,
     pub forecast: Forecast,
 }
@@ -294,6 +298,7 @@ pub fn forecasts(
         .select((
             projects::id,
             projects::name,
+            clients::id,
             clients::name,
             projects::estimated_hours.assume_not_null(),
             projects::due_date.assume_not_null(),
@@ -302,7 +307,7 @@ pub fn forecasts(
     if let Some(id) = only {
         query = query.filter(projects::id.eq(id));
     }
-    let open: Vec<(ProjectId, String, String, i32, NaiveDate)> = query.load(conn)?;
+    let open: Vec<(ProjectId, String, ClientId, String, i32, NaiveDate)> = query.load(conn)?;
     if open.is_empty() {
         return Ok(Vec::new());
     }
@@ -311,7 +316,7 @@ pub fn forecasts(
     let minutes = project_minutes(conn, &ids, recent_from, today)?;
     let mut all: Vec<ProjectForecast> = open
         .into_iter()
-        .map(|(id, name, client, estimated, due)| {
+        .map(|(id, name, client_id, client, estimated, due)| {
             let f = Forecast {
                 estimated: i64::from(estimated) * 60,
                 done: minutes.done.get(&id).copied().unwrap_or(0),
@@ -328,6 +333,7 @@ pub fn forecasts(
             ProjectForecast {
                 id,
                 name,
+                client_id,
                 client,
                 forecast: f,
             }
@@ -335,6 +341,46 @@ pub fn forecasts(
         .collect();
     all.sort_by_key(|p| std::cmp::Reverse(p.forecast.slips_by().unwrap_or(i64::MAX)));
     Ok(all)
+}
+
+/// A client whose payments are overdue, and what is still open on its projects
+/// (budget − paid, never below zero per project).
+#[derive(Debug, Clone, PartialEq)]
+pub struct Overdue {
+    pub client: ClientId,
+    pub name: String,
+    pub open: Decimal,
+}
+
+/// The user's clients with payment status OVERDUE, in two statements.
+pub fn overdue(conn: &mut AnyConnection, user: &UserId) -> QueryResult<Vec<Overdue>> {
+    let late: Vec<(ClientId, String)> = clients::table
+        .filter(clients::user_id.eq(user))
+        .filter(clients::payment_status.eq(PaymentStatus::Overdue))
+        .order(clients::name.asc())
+        .select((clients::id, clients::name))
+        .load(conn)?;
+    if late.is_empty() {
+        return Ok(Vec::new());
+    }
+    let ids: Vec<&ClientId> = late.iter().map(|(id, _)| id).collect();
+    let open = projects::table
+        .filter(projects::client_id.eq_any(&ids))
+        .select(Project::as_select())
+        .load(conn)?;
+    Ok(late
+        .iter()
+        .map(|(client, name)| Overdue {
+            client: client.clone(),
+            name: name.clone(),
+            open: open
+                .iter()
+                .filter(|p| &p.client_id == client)
+                .filter_map(Project::open)
+                .map(|o| o.max(Decimal::ZERO))
+                .sum(),
+        })
+        .collect())
 }
 
 /// A week's note: what went well, what to change, next week's intentions.

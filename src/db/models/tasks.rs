@@ -301,6 +301,26 @@ pub enum CarrySelection {
     AllBut(Vec<TaskId>),
 }
 
+/// Which of `titles` a block scheduled in `[from, to)` already has.
+pub fn titles_between(
+    conn: &mut AnyConnection,
+    user: &UserId,
+    (from, to): (NaiveDate, NaiveDate),
+    titles: &[String],
+) -> QueryResult<Vec<String>> {
+    if titles.is_empty() {
+        return Ok(Vec::new());
+    }
+    tasks::table
+        .filter(tasks::user_id.eq(user))
+        .filter(tasks::scheduled_date.ge(from))
+        .filter(tasks::scheduled_date.lt(to))
+        .filter(tasks::title.eq_any(titles))
+        .select(tasks::title)
+        .distinct()
+        .load(conn)
+}
+
 /// The unfinished blocks on days before `today` (up to `limit`), oldest first.
 pub fn unfinished_before(
     conn: &mut AnyConnection,

@@ -72,6 +72,8 @@ pub struct DayPlan {
     pub closed: bool,
     /// Today, after the work hours end, while the day is not closed yet.
     pub offer_close: bool,
+    /// Today, after the work hours end: "Prepare tomorrow" is offered.
+    pub after_hours: bool,
     /// Unfinished blocks of earlier days, offered to bring to today.
     pub carry_over: Vec<BlockView>,
     /// All of them, listed or not.
@@ -193,6 +195,7 @@ pub fn plan_from(
     let prefs = &user.user.preferences.0;
     let week_start = plan::week_start(day, prefs.week_starts_on.weekday());
     let rows = &data.rows;
+    let after_hours = day == today && user.user.timezone.time_now(now) >= prefs.work_hours().end;
 
     let week = (0..7)
         .map(|i| {
@@ -298,9 +301,8 @@ pub fn plan_from(
             c.note.clone().map(|note| (from, note))
         }),
         closed: data.closed,
-        offer_close: day == today
-            && !data.closed
-            && user.user.timezone.time_now(now) >= prefs.work_hours().end,
+        offer_close: after_hours && !data.closed,
+        after_hours,
         carry_over_total: data.carry_over_total,
         carry_over: data
             .carry_over

@@ -1,8 +1,11 @@
-//! `/command/plan?date=`: "Plan my day". Proposes blocks for the day's free work
-//! time from what is waiting — unfinished blocks of earlier days, follow-ups due,
-//! the backlog — by the rules of `domain::day_planner`, each with its reason; the
-//! person ticks, edits the times and accepts (one transaction, with Undo), or
-//! goes back without a change.
+//! `/command/plan?date=`: "Plan my day", and for tomorrow "Prepare tomorrow"
+//! (offered on the day page once the work hours are over). Proposes blocks for
+//! the day's free work time from what is waiting — unfinished blocks of earlier
+//! days, follow-ups due, retainer hours owed this month, projects that will slip,
+//! the week's intentions from the last weekly note, the backlog — by the rules of
+//! `domain::day_planner`, each with its reason, and a warning on work for a
+//! client whose payments are overdue (never a refusal). The person ticks, edits
+//! the times and accepts (one transaction, with Undo), or goes back unchanged.
 
 use actix_web::http::StatusCode;
 use actix_web::{HttpRequest, HttpResponse, web};
@@ -12,13 +15,15 @@ use serde::Deserialize;
 
 use crate::auth::CurrentUser;
 use crate::db::AnyConnection;
-use crate::db::models::clients;
 use crate::db::models::routines;
 use crate::db::models::tasks::{self, Placement, Task, TaskFields};
 use crate::db::models::undo::{self, Undo};
-use crate::domain::day_planner::{BestHours, Proposal, Want, plan_day};
+use crate::db::models::{clients, insight, projects};
+use crate::domain::day_planner::{BestHours, Proposal, Want, block_for, intentions, plan_day};
+use crate::domain::insight::{hours_words, month_start, next_month};
 use crate::domain::notice::{count, place};
 use crate::domain::plan::Span;
+use crate::domain::plan::week_start;
 use crate::domain::*;
 use crate::error::AppError;
 use crate::state::AppState;
@@ -27,6 +32,9 @@ use crate::web::{PageContext, html};
 
 /// How many of each source are considered.
 const PER_SOURCE: i64 = 12;
+/// How many retainers (most hours owed first) and slipping projects (latest
+/// finish first) are proposed: more would only be listed as not fitting.
+const PER_INSIGHT: usize = 3;
 
 /// Where a proposed block comes from.
 #[derive(Debug, Clone, PartialEq)]
@@ -35,6 +43,25 @@ enum Source {
     Block(TaskId),
     /// A new follow-up block for a client.
     FollowUp(ClientId),
+    /// A new block of a client's retainer hours still owed this month.
+    Retainer(ClientId),
+    /// A new block of work on a project that will slip.
+    Project(ProjectId),
+    /// A new block for one of the week's intentions, titled by its line.
+    Intention(String),
+}
+
+impl Source {
+    /// The form's `kind_i` and `ref_i`.
+    fn kind(&self) -> (&'static str, String) {
+        match self {
+            Source::Block(id) => ("block", id.to_string()),
+            Source::FollowUp(id) => ("followup", id.to_string()),
+            Source::Retainer(id) => ("retainer", id.to_string()),
+            Source::Project(id) => ("project", id.to_string()),
+            Source::Intention(title) => ("intention", title.clone()),
+        }
+    }
 }
 
 #[derive(Debug, Clone)]
@@ -45,19 +72,30 @@ struct Candidate {
     energy: EnergyLevel,
     priority: Priority,
     why: String,
+    /// The client the work is for, when its payments are overdue.
+    overdue: Option<ClientId>,
 }
 
 /// One row of the preview.
 #[derive(Debug, Clone)]
 pub struct Row {
     pub index: usize,
-    /// `block`, `followup` or `break`.
+    /// `block`, `followup`, `retainer`, `project`, `intention` or `break`.
     pub kind: &'static str,
     pub reference: String,
     pub title: String,
     pub start: TimeOfDay,
     pub minutes: BlockMinutes,
     pub reason: String,
+    /// "Payments are overdue at Northwind: €2,400.00 open on its projects."
+    pub warning: Option<String>,
+}
+
+impl Row {
+    /// Accepting it makes a new block (rather than moving one).
+    pub fn is_new(&self) -> bool {
+        !matches!(self.kind, "block" | "break")
+    }
 }
 
 #[derive(Template)]
@@ -69,6 +107,8 @@ pub struct PlanPage {
     pub rows: Vec<Row>,
     pub unplaced: Vec<(String, String)>,
     pub best: BestHours,
+    /// Planning tomorrow: the page is "Prepare tomorrow".
+    pub tomorrow: bool,
 }
 
 #[derive(Deserialize)]
@@ -76,8 +116,11 @@ pub struct PlanQuery {
     date: Option<String>,
 }
 
-/// The day to plan: `date`, never one already past.
+/// The day to plan: `date` (or `tomorrow`), never one already past.
 fn plan_day_of(raw: Option<&str>, today: NaiveDate) -> NaiveDate {
+    if raw == Some("tomorrow") {
+        return today + chrono::Duration::days(1);
+    }
     raw.and_then(|d| NaiveDate::parse_from_str(d, "%Y-%m-%d").ok())
         .filter(|d| *d >= today)
         .unwrap_or(today)
@@ -120,8 +163,8 @@ pub async fn show(
     }
     let id = user.id().clone();
     let end_of_day = day.and_hms_opt(23, 59, 59).unwrap_or(local);
-    let (found, taken) = state
-        .db(move |conn| Ok(candidates(conn, &id, day, end_of_day)?))
+    let (found, taken, late) = state
+        .db(move |conn| Ok(candidates(conn, &id, (day, today), end_of_day)?))
         .await?;
     let prefs = &user.user.preferences.0;
     let wants: Vec<Want> = found
@@ -134,13 +177,34 @@ pub async fn show(
         .collect();
     let (proposals, unplaced) =
         plan_day(prefs.work_hours(), from, &taken, &wants, prefs.best_hours);
+    let ctx = PageContext::for_user(&user, "today");
+    let warning = |c: &Candidate| {
+        let late = late
+            .iter()
+            .find(|o| Some(&o.client) == c.overdue.as_ref())?;
+        Some(if late.open > rust_decimal::Decimal::ZERO {
+            format!(
+                "Payments are overdue at {}: {} open on its projects.",
+                late.name,
+                ctx.money_format.show(late.open)
+            )
+        } else {
+            format!("Payments are overdue at {}.", late.name)
+        })
+    };
     let rows = proposals
         .iter()
         .enumerate()
-        .map(|(index, p)| row(index, p, &found, prefs.best_hours))
+        .map(|(index, p)| {
+            let mut row = row(index, p, &found, prefs.best_hours);
+            if let Proposal::Block { want, .. } = p {
+                row.warning = warning(&found[*want]);
+            }
+            row
+        })
         .collect();
     let page = PlanPage {
-        ctx: PageContext::for_user(&user, "today"),
+        ctx,
         day,
         day_label: place(Some(day), None, today),
         rows,
@@ -149,6 +213,7 @@ pub async fn show(
             .map(|i| (found[i].title.clone(), found[i].minutes.human()))
             .collect(),
         best: prefs.best_hours,
+        tomorrow: day == today + chrono::Duration::days(1),
     };
     html(StatusCode::OK, &page)
 }
@@ -163,6 +228,7 @@ fn row(index: usize, proposal: &Proposal, found: &[Candidate], best: BestHours) 
             start,
             minutes: BlockMinutes::new(i64::from(minutes)).unwrap_or(BlockMinutes::DEFAULT),
             reason: "after three hours of work in a row".into(),
+            warning: None,
         },
         Proposal::Block { want, start } => {
             let c = &found[want];
@@ -180,10 +246,7 @@ fn row(index: usize, proposal: &Proposal, found: &[Candidate], best: BestHours) 
                     c.energy.label().to_lowercase()
                 ));
             }
-            let (kind, reference) = match &c.source {
-                Source::Block(id) => ("block", id.to_string()),
-                Source::FollowUp(id) => ("followup", id.to_string()),
-            };
+            let (kind, reference) = c.source.kind();
             Row {
                 index,
                 kind,
@@ -192,20 +255,23 @@ fn row(index: usize, proposal: &Proposal, found: &[Candidate], best: BestHours) 
                 start,
                 minutes: c.minutes,
                 reason,
+                warning: None,
             }
         }
     }
 }
 
 /// What could fill `day`: earlier days' unfinished blocks, follow-ups due by its
-/// end without a block for them that day, and the backlog; and the time taken.
+/// end without a block for them that day, retainer hours still owed in its
+/// month, projects that will slip, the week's intentions not planned yet, and
+/// the backlog; the time taken; and the clients whose payments are overdue.
 fn candidates(
     conn: &mut AnyConnection,
     user: &UserId,
-    day: NaiveDate,
+    (day, today): (NaiveDate, NaiveDate),
     end_of_day: chrono::NaiveDateTime,
-) -> Result<(Vec<Candidate>, Vec<Span>), diesel::result::Error> {
-    // One read of the day serves both the time taken and the follow-ups planned.
+) -> Result<(Vec<Candidate>, Vec<Span>, Vec<insight::Overdue>), diesel::result::Error> {
+    // One read of the day serves both the time taken and the work planned.
     let on_day = tasks::for_day(conn, user, day)?;
     let taken = on_day
         .iter()
@@ -214,6 +280,14 @@ fn candidates(
                 .map(|start| Span::new(start, t.time_block_minutes.get()))
         })
         .collect();
+    let planned_for =
+        |client: &ClientId| on_day.iter().any(|t| t.client_id.as_ref() == Some(client));
+    let late = insight::overdue(conn, user)?;
+    let overdue = |client: Option<&ClientId>| {
+        client
+            .filter(|c| late.iter().any(|o| &o.client == *c))
+            .cloned()
+    };
     let mut found: Vec<Candidate> = tasks::unfinished_before(conn, user, day, PER_SOURCE)?
         .into_iter()
         .map(|t| {
@@ -228,10 +302,7 @@ fn candidates(
         let Some(due) = client.next_followup.filter(|f| *f <= end_of_day) else {
             continue;
         };
-        if on_day
-            .iter()
-            .any(|t| t.client_id.as_ref() == Some(&client.id))
-        {
+        if planned_for(&client.id) {
             continue;
         }
         let why = if due.date() < day {
@@ -240,22 +311,112 @@ fn candidates(
             "follow-up due".to_string()
         };
         found.push(Candidate {
-            source: Source::FollowUp(client.id),
             title: format!("Follow up with {}", client.name),
             minutes: BlockMinutes::new(30).unwrap_or(BlockMinutes::DEFAULT),
             energy: EnergyLevel::Light,
             priority: Priority::High,
             why,
+            overdue: overdue(Some(&client.id)),
+            source: Source::FollowUp(client.id),
+        });
+    }
+    // The retainer month of the day planned, counted from today when it is
+    // this month (what is scheduled before today and not done is not work ahead).
+    let month = (month_start(day), next_month(day));
+    let from = today.max(month.0);
+    let mut owing = insight::capacities(conn, user, from, month)?;
+    owing.retain(|(client, hours)| hours.owed() > 0 && !planned_for(&client.id));
+    owing.sort_by_key(|(_, hours)| std::cmp::Reverse(hours.owed()));
+    for (client, hours) in owing.into_iter().take(PER_INSIGHT) {
+        let owed = hours.owed();
+        let minutes =
+            BlockMinutes::new(i64::from(block_for(owed))).unwrap_or(BlockMinutes::DEFAULT);
+        found.push(Candidate {
+            title: format!("Retainer work for {}", client.name),
+            minutes,
+            energy: EnergyLevel::Moderate,
+            priority: Priority::Medium,
+            why: format!(
+                "{} owed this month on the retainer{}",
+                hours_words(owed),
+                if hours.scheduled == 0 {
+                    ", nothing scheduled".to_string()
+                } else {
+                    format!(" after the {} scheduled", hours_words(hours.scheduled))
+                }
+            ),
+            overdue: overdue(Some(&client.id)),
+            source: Source::Retainer(client.id),
+        });
+    }
+    let slipping = insight::forecasts(conn, user, today, None)?
+        .into_iter()
+        .filter(|p| {
+            let f = p.forecast;
+            let planned = on_day.iter().any(|t| t.project_id.as_ref() == Some(&p.id));
+            f.missing() > 0 && f.slips_by().is_none_or(|days| days > 0) && f.due >= day && !planned
+        })
+        .take(PER_INSIGHT);
+    for project in slipping {
+        let f = project.forecast;
+        let minutes =
+            BlockMinutes::new(i64::from(block_for(f.missing()))).unwrap_or(BlockMinutes::DEFAULT);
+        found.push(Candidate {
+            title: format!("Work on {}", project.name),
+            minutes,
+            energy: EnergyLevel::DeepWork,
+            priority: if f.slips_by().is_some() {
+                Priority::High
+            } else {
+                Priority::Medium
+            },
+            why: format!(
+                "{} for {}: {}, {} not scheduled before it is due {}",
+                project.name,
+                project.client,
+                f.verdict(),
+                hours_words(f.missing()),
+                f.due.format("%a %b %-d")
+            ),
+            overdue: overdue(Some(&project.client_id)),
+            source: Source::Project(project.id),
+        });
+    }
+    let week = week_start(day, chrono::Weekday::Mon);
+    let lines = insight::note(conn, user, week - chrono::Duration::days(7))?
+        .and_then(|n| n.intentions)
+        .map(|text| intentions(&text))
+        .unwrap_or_default();
+    let planned =
+        tasks::titles_between(conn, user, (week, week + chrono::Duration::days(7)), &lines)?;
+    for line in lines.into_iter().filter(|l| !planned.contains(l)) {
+        found.push(Candidate {
+            source: Source::Intention(line.clone()),
+            title: line,
+            minutes: BlockMinutes::DEFAULT,
+            energy: EnergyLevel::Moderate,
+            priority: Priority::Medium,
+            why: "your intention for this week, from last week's review".into(),
+            overdue: None,
         });
     }
     for row in tasks::backlog(conn, user, PER_SOURCE)? {
         found.push(from_task(row.task, "from the backlog".into()));
     }
-    Ok((found, taken))
+    for c in &mut found {
+        if let Source::Block(_) = c.source {
+            c.overdue = c
+                .overdue
+                .take()
+                .filter(|id| late.iter().any(|o| &o.client == id));
+        }
+    }
+    Ok((found, taken, late))
 }
 
 fn from_task(t: Task, why: String) -> Candidate {
     Candidate {
+        overdue: t.client_id,
         source: Source::Block(t.id),
         title: t.title,
         minutes: t.time_block_minutes,
@@ -297,6 +458,12 @@ fn accepted(form: &[(String, String)]) -> Result<(NaiveDate, Vec<Accepted>), App
         let source = match field(&format!("kind_{i}")) {
             "block" => Source::Block(reference.parse().map_err(|_| AppError::NotFound)?),
             "followup" => Source::FollowUp(reference.parse().map_err(|_| AppError::NotFound)?),
+            "retainer" => Source::Retainer(reference.parse().map_err(|_| AppError::NotFound)?),
+            "project" => Source::Project(reference.parse().map_err(|_| AppError::NotFound)?),
+            "intention" => match reference.chars().count() {
+                1..=200 => Source::Intention(reference.to_string()),
+                _ => return Err(bad("a block's title is 1 to 200 characters")),
+            },
             _ => return Err(bad("not a block to plan")),
         };
         rows.push(Accepted {
@@ -311,6 +478,40 @@ fn accepted(form: &[(String, String)]) -> Result<(NaiveDate, Vec<Accepted>), App
         ));
     }
     Ok((day, rows))
+}
+
+/// A block an accepted proposal makes.
+struct NewBlock {
+    title: String,
+    category: TaskCategory,
+    energy: EnergyLevel,
+    priority: Priority,
+    project: Option<ProjectId>,
+}
+
+impl NewBlock {
+    fn create(
+        self,
+        conn: &mut AnyConnection,
+        user: &UserId,
+        (day, row): (NaiveDate, &Accepted),
+        now: chrono::NaiveDateTime,
+    ) -> Result<TaskId, AppError> {
+        let fields = TaskFields {
+            title: self.title,
+            description: None,
+            category: self.category,
+            priority: self.priority,
+            energy_level: self.energy,
+            scheduled_date: Some(day),
+            scheduled_time: Some(row.start),
+            time_block_minutes: row.minutes,
+            project_id: self.project,
+            goal_id: None,
+            activity_id: None,
+        };
+        tasks::create(conn, user, &fields, now)?.map_err(|_| AppError::NotFound)
+    }
 }
 
 /// The accepted rows in one transaction: existing blocks onto `day` at their
@@ -338,25 +539,56 @@ fn plan_rows(
                     tasks::resize(conn, id, task_id, row.minutes, now)?;
                 }
             }
-            Source::FollowUp(client_id) => {
+            Source::FollowUp(client_id) | Source::Retainer(client_id) => {
                 let client = clients::find(conn, id, client_id)?.ok_or(AppError::NotFound)?;
-                let fields = TaskFields {
-                    title: format!("Follow up with {}", client.name),
-                    description: None,
-                    category: TaskCategory::Client,
-                    priority: Priority::High,
-                    energy_level: EnergyLevel::Light,
-                    scheduled_date: Some(day),
-                    scheduled_time: Some(row.start),
-                    time_block_minutes: row.minutes,
-                    project_id: None,
-                    goal_id: None,
-                    activity_id: None,
+                let (title, energy, priority) = match row.source {
+                    Source::FollowUp(_) => (
+                        format!("Follow up with {}", client.name),
+                        EnergyLevel::Light,
+                        Priority::High,
+                    ),
+                    _ => (
+                        format!("Retainer work for {}", client.name),
+                        EnergyLevel::Moderate,
+                        Priority::Medium,
+                    ),
                 };
-                let task_id =
-                    tasks::create(conn, id, &fields, now)?.map_err(|_| AppError::NotFound)?;
+                let new = NewBlock {
+                    title,
+                    category: TaskCategory::Client,
+                    energy,
+                    priority,
+                    project: None,
+                };
+                let task_id = new.create(conn, id, (day, row), now)?;
                 tasks::link_client(conn, id, &task_id, client_id)?;
                 created.push(task_id);
+            }
+            Source::Project(project_id) => {
+                let project = projects::find(conn, id, project_id)?.ok_or(AppError::NotFound)?;
+                let new = NewBlock {
+                    title: format!("Work on {}", project.name)
+                        .chars()
+                        .take(200)
+                        .collect(),
+                    category: TaskCategory::Client,
+                    energy: EnergyLevel::DeepWork,
+                    priority: Priority::High,
+                    project: Some(project.id),
+                };
+                created.push(new.create(conn, id, (day, row), now)?);
+            }
+            Source::Intention(title) => {
+                let new = NewBlock {
+                    title: title.clone(),
+                    // What an intention is about is the person's to say; the
+                    // editor changes it.
+                    category: TaskCategory::Admin,
+                    energy: EnergyLevel::Moderate,
+                    priority: Priority::Medium,
+                    project: None,
+                };
+                created.push(new.create(conn, id, (day, row), now)?);
             }
         }
     }

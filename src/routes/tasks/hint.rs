@@ -68,14 +68,10 @@ pub async fn hint(
                 ever.and_time(NaiveTime::MIN),
             )?;
             let open = (client.payment_status == PaymentStatus::Overdue)
-                .then(|| projects::for_client(conn, &id, &client.id))
+                .then(|| insight::overdue(conn, &id))
                 .transpose()?
-                .map(|list| {
-                    list.iter()
-                        .filter_map(|p| p.open())
-                        .map(|o| o.max(0.into()))
-                        .sum::<rust_decimal::Decimal>()
-                });
+                .and_then(|late| late.into_iter().find(|o| o.client == client.id))
+                .map(|o| o.open);
             Ok(Some((client, work, open)))
         })
         .await?;
