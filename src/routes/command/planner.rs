@@ -163,7 +163,7 @@ pub async fn show(
     }
     let id = user.id().clone();
     let end_of_day = day.and_hms_opt(23, 59, 59).unwrap_or(local);
-    let (found, taken, late) = state
+    let Waiting { found, taken, late } = state
         .db(move |conn| Ok(candidates(conn, &id, (day, today), end_of_day)?))
         .await?;
     let prefs = &user.user.preferences.0;
@@ -261,6 +261,13 @@ fn row(index: usize, proposal: &Proposal, found: &[Candidate], best: BestHours) 
     }
 }
 
+/// What could fill a day, the time already taken, and who pays late.
+struct Waiting {
+    found: Vec<Candidate>,
+    taken: Vec<Span>,
+    late: Vec<insight::Overdue>,
+}
+
 /// What could fill `day`: earlier days' unfinished blocks, follow-ups due by its
 /// end without a block for them that day, retainer hours still owed in its
 /// month, projects that will slip, the week's intentions not planned yet, and
@@ -270,7 +277,7 @@ fn candidates(
     user: &UserId,
     (day, today): (NaiveDate, NaiveDate),
     end_of_day: chrono::NaiveDateTime,
-) -> Result<(Vec<Candidate>, Vec<Span>, Vec<insight::Overdue>), diesel::result::Error> {
+) -> Result<Waiting, diesel::result::Error> {
     // One read of the day serves both the time taken and the work planned.
     let on_day = tasks::for_day(conn, user, day)?;
     let taken = on_day
@@ -411,7 +418,7 @@ fn candidates(
                 .filter(|id| late.iter().any(|o| &o.client == id));
         }
     }
-    Ok((found, taken, late))
+    Ok(Waiting { found, taken, late })
 }
 
 fn from_task(t: Task, why: String) -> Candidate {
