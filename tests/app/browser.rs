@@ -1962,3 +1962,81 @@ async fn the_weekly_review_of_the_demo_matches_the_database(backend: Backend) {
 }
 
 on_both_backends!(the_weekly_review_of_the_demo_matches_the_database);
+
+/// After the work hours the day page offers "Prepare tomorrow": it proposes
+/// the retainer hours still owed, and accepting puts the block on tomorrow.
+async fn prepare_tomorrow_after_the_work_hours(backend: Backend) {
+    // 20:00 today in Berlin, on the app's clock.
+    let today = chrono::Utc::now()
+        .with_timezone(&chrono_tz::Europe::Berlin)
+        .date_naive();
+    let tomorrow = today + chrono::Duration::days(1);
+    let evening = today
+        .and_hms_opt(20, 0, 0)
+        .unwrap()
+        .and_local_timezone(chrono_tz::Europe::Berlin)
+        .unwrap()
+        .with_timezone(&chrono::Utc);
+    let Some(app) = spawn_app_at(backend, evening).await else {
+        return;
+    };
+    let Some(mut chrome) = Chrome::start(&app, &format!("prep-{backend:?}"), true).await else {
+        return;
+    };
+    chrome.sign_up("prep@example.com").await;
+    chrome.visit("/clients/new").await;
+    chrome
+        .fill_and_press(
+            "form.stack",
+            &[
+                ("name", "Harbor Books"),
+                ("monthly_retainer", "3000"),
+                ("retainer_hours_per_month", "10"),
+            ],
+            "button[type=submit]",
+        )
+        .await;
+    chrome.visit("/").await;
+    assert!(
+        chrome
+            .text(".close-day")
+            .await
+            .contains("Your work hours are over.")
+    );
+    chrome.click(".close-day a.primary").await;
+    assert_eq!(
+        chrome.path().await,
+        format!("/command/plan?date={tomorrow}")
+    );
+    assert!(
+        chrome
+            .text("#plan-heading")
+            .await
+            .starts_with("Prepare tomorrow")
+    );
+    let proposal = chrome.text(".proposals").await;
+    assert!(
+        proposal.contains("Retainer work for Harbor Books")
+            && proposal.contains("10 h owed this month on the retainer, nothing scheduled"),
+        "{proposal}"
+    );
+    chrome.click(".plan-my-day button.primary").await;
+    assert_eq!(chrome.path().await, format!("/?date={tomorrow}"));
+    assert!(
+        chrome
+            .text("#flash")
+            .await
+            .starts_with("Planned 1 block for tomorrow."),
+        "{}",
+        chrome.text("#flash").await
+    );
+    assert!(
+        chrome
+            .text("#day-plan .timeline")
+            .await
+            .contains("Retainer work for Harbor Books")
+    );
+    chrome.client.clone().close().await.unwrap();
+}
+
+on_both_backends!(prepare_tomorrow_after_the_work_hours);
