@@ -428,7 +428,8 @@ fn fill_workspace(
             start_date: Some(start),
             due_date: Some(due),
             completed_at: None,
-            created_at: stamp,
+            // Set when its period began, so its pace counts the whole period.
+            created_at: at(start, 6, 0).min(stamp),
             updated_at: stamp,
             counts_category: None,
             counts_activity_id: None,
@@ -726,10 +727,13 @@ fn fill_workspace(
 
     // Derived figures, exactly as completing those blocks would have set them.
     let mut goal_done: HashMap<GoalId, i32> = HashMap::new();
+    let mut goal_steps: HashMap<(GoalId, NaiveDateTime), i32> = HashMap::new();
     let mut activity_use: HashMap<ActivityId, (i32, NaiveDateTime)> = HashMap::new();
     for task in all_tasks.iter().filter(|t| t.status == TaskStatus::Done) {
         if let Some(goal) = &task.goal_id {
             *goal_done.entry(goal.clone()).or_default() += 1;
+            let at = task.completed_at.unwrap_or(stamp);
+            *goal_steps.entry((goal.clone(), at)).or_default() += 1;
         }
         if let (Some(activity), Some(done_at)) = (&task.activity_id, task.completed_at) {
             let entry = activity_use.entry(activity.clone()).or_insert((0, done_at));
@@ -743,6 +747,14 @@ fn fill_workspace(
             goal.completed_at = Some(stamp);
         }
         goals::insert(conn, goal)?;
+    }
+    // The steps those completions took, for the goals' pace charts.
+    let steps: Vec<(GoalId, NaiveDateTime, i32)> = goal_steps
+        .into_iter()
+        .map(|((goal, at), delta)| (goal, at, delta))
+        .collect();
+    for chunk in steps.chunks(500) {
+        goals::insert_steps(conn, chunk)?;
     }
     let used: Vec<Activity> = catalog
         .iter()

@@ -66,6 +66,14 @@ diesel::table! {
 }
 
 diesel::table! {
+    goal_progress (goal_id, at) {
+        goal_id -> Text,
+        at -> Timestamp,
+        delta -> Integer,
+    }
+}
+
+diesel::table! {
     weekly_notes (user_id, week_start) {
         user_id -> Text,
         week_start -> Date,
@@ -397,6 +405,7 @@ diesel::joinable!(calendar_feeds -> users (user_id));
 diesel::joinable!(clients -> users (user_id));
 diesel::joinable!(day_closings -> users (user_id));
 diesel::joinable!(goal_periods -> goals (goal_id));
+diesel::joinable!(goal_progress -> goals (goal_id));
 diesel::joinable!(goals -> users (user_id));
 diesel::joinable!(local_credentials -> users (user_id));
 diesel::joinable!(opportunities -> clients (client_id));
@@ -414,6 +423,7 @@ diesel::joinable!(tasks -> projects (project_id));
 
 diesel::allow_tables_to_appear_in_same_query!(
     business_days,
+    goal_progress,
     day_closings,
     weekly_notes,
     payments,

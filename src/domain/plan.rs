@@ -277,6 +277,69 @@ pub fn pace_since(
     })
 }
 
+/// A period's progress as the pace chart draws it: the count over time from
+/// the period's start to `now` (local instants), and the expected line.
+#[derive(Debug, Clone, PartialEq)]
+pub struct PaceSeries {
+    /// The period: from its first midnight to the midnight after its last day.
+    pub from: NaiveDateTime,
+    pub end: NaiveDateTime,
+    /// Where the expected line starts at zero: the period's start, or the
+    /// goal's creation when it was set mid-period.
+    pub expected_from: NaiveDateTime,
+    pub target: i32,
+    /// The count at each change, starting at `from` and ending at `now`.
+    pub actual: Vec<(NaiveDateTime, i32)>,
+}
+
+impl PaceSeries {
+    /// From the goal's count now and its recorded steps in the period (oldest
+    /// first): what was counted before recording began shows at the start.
+    pub fn new(
+        (from, to): (NaiveDate, NaiveDate),
+        created: NaiveDateTime,
+        target: i32,
+        current: i32,
+        steps: &[(NaiveDateTime, i32)],
+        now: NaiveDateTime,
+    ) -> Option<PaceSeries> {
+        let from_at = from.and_hms_opt(0, 0, 0)?;
+        let end = (to + Duration::days(1)).and_hms_opt(0, 0, 0)?;
+        let now = now.clamp(from_at, end);
+        let steps: Vec<&(NaiveDateTime, i32)> = steps
+            .iter()
+            .filter(|(at, _)| *at >= from_at && *at <= now)
+            .collect();
+        let counted: i32 = steps.iter().map(|(_, d)| d).sum();
+        let mut value = (current - counted).max(0);
+        let mut actual = vec![(from_at, value)];
+        for (at, delta) in steps {
+            value = (value + delta).max(0);
+            match actual.last_mut() {
+                Some(last) if last.0 == *at => last.1 = value,
+                _ => actual.push((*at, value)),
+            }
+        }
+        if actual.last().is_some_and(|last| last.0 < now) {
+            actual.push((now, value));
+        }
+        Some(PaceSeries {
+            from: from_at,
+            end,
+            expected_from: created.clamp(from_at, end),
+            target,
+            actual,
+        })
+    }
+
+    /// What the expected line says at `at`.
+    pub fn expected_at(&self, at: NaiveDateTime) -> i32 {
+        let total = (self.end - self.expected_from).num_seconds().max(1);
+        let gone = (at - self.expected_from).num_seconds().clamp(0, total);
+        (i64::from(self.target) * gone / total) as i32
+    }
+}
+
 #[cfg(test)]
 mod tests {
     #[test]
@@ -525,5 +588,31 @@ mod tests {
                 .percent,
             100
         );
+    }
+    #[test]
+    fn a_weekly_goal_set_on_thursday_expects_from_thursday() {
+        use super::PaceSeries;
+        let d = |dd| NaiveDate::from_ymd_opt(2026, 12, dd).unwrap();
+        let at = |dd, h| d(dd).and_hms_opt(h, 0, 0).unwrap();
+        // Week Mon Nov 30 – Sun Dec 6; goal of 4 set Thursday 00:00; one
+        // counted before recording began, then +1 Thu 10:00, +1 and −1 Fri.
+        let steps = [(at(3, 10), 1), (at(4, 9), 1), (at(4, 11), -1)];
+        let monday = NaiveDate::from_ymd_opt(2026, 11, 30).unwrap();
+        let series = PaceSeries::new((monday, d(6)), at(3, 0), 4, 2, &steps, at(5, 12)).unwrap();
+        assert_eq!(series.expected_from, at(3, 0));
+        assert_eq!(
+            series.actual,
+            [
+                (monday.and_hms_opt(0, 0, 0).unwrap(), 1),
+                (at(3, 10), 2),
+                (at(4, 9), 3),
+                (at(4, 11), 2),
+                (at(5, 12), 2)
+            ]
+        );
+        // Four days from Thursday to the end: halfway by Saturday 00:00.
+        assert_eq!(series.expected_at(at(5, 0)), 2);
+        assert_eq!(series.expected_at(at(2, 0)), 0, "nothing before it existed");
+        assert_eq!(series.expected_at(series.end), 4);
     }
 }

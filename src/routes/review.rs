@@ -25,7 +25,7 @@ use crate::domain::insight::{
 };
 use crate::domain::*;
 use crate::error::AppError;
-use crate::routes::command::view::{GoalCard, goal_cards};
+use crate::routes::command::view::{GoalCard, draw_paces, goal_cards};
 use crate::state::AppState;
 use crate::web::chart::{Column, Columns, PairBars, PairRow, Segment};
 use crate::web::forms::multiline;
@@ -491,7 +491,9 @@ async fn page(
             })
             .await?;
     }
-    Ok(build(user, monday, today, now, data))
+    let mut page = build(user, monday, today, now, data);
+    draw_paces(state, user, &mut page.goals).await?;
+    Ok(page)
 }
 
 pub async fn show(

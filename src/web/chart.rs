@@ -11,6 +11,9 @@
 //! these charts are bars, which a template draws in a dozen lines.
 
 use askama::Template;
+use chrono::NaiveDateTime;
+
+use crate::domain::plan::PaceSeries;
 
 /// Width of every chart's `viewBox`.
 pub const WIDTH: i64 = 640;
@@ -162,6 +165,123 @@ impl Columns {
                     top: y - 6,
                     rects,
                 }
+            })
+            .collect()
+    }
+}
+
+/// A goal's pace: its count over the period as a line, and the line it
+/// would follow at an even pace (dashed), from zero at the period's start (or
+/// the goal's creation) to the target at the period's end.
+#[derive(Template, Debug, Clone)]
+#[template(path = "charts/pace_line.html")]
+pub struct PaceLine {
+    pub id: String,
+    pub title: String,
+    pub desc: String,
+    pub series: PaceSeries,
+}
+
+/// The pace chart's own `viewBox`: small, for a goal card.
+pub const PACE_W: i64 = 320;
+pub const PACE_H: i64 = 150;
+const PACE_LEFT: i64 = 44;
+const PACE_RIGHT: i64 = PACE_W - 10;
+const PACE_TOP: i64 = 14;
+const PACE_BASE: i64 = PACE_H - 30;
+
+impl PaceLine {
+    pub fn new(id: String, title: String, series: PaceSeries) -> PaceLine {
+        let now = series.actual.last().map_or(series.from, |p| p.0);
+        let count = series.actual.last().map_or(0, |p| p.1);
+        let desc = format!(
+            "From {} to {}: {} of {} done, {} expected by now at an even pace.",
+            series.from.format("%b %-d"),
+            (series.end - chrono::Duration::days(1)).format("%b %-d"),
+            count,
+            series.target,
+            series.expected_at(now)
+        );
+        PaceLine {
+            id,
+            title,
+            desc,
+            series,
+        }
+    }
+    /// The top of the scale: the target, or more when the count passed it.
+    pub fn top(&self) -> i32 {
+        let most = self.series.actual.iter().map(|p| p.1).max().unwrap_or(0);
+        self.series.target.max(most).max(1)
+    }
+    fn x(&self, at: NaiveDateTime) -> i64 {
+        let total = (self.series.end - self.series.from).num_seconds().max(1);
+        let gone = (at - self.series.from).num_seconds().clamp(0, total);
+        PACE_LEFT + gone * (PACE_RIGHT - PACE_LEFT) / total
+    }
+    fn y(&self, value: i32) -> i64 {
+        PACE_BASE - i64::from(value) * (PACE_BASE - PACE_TOP) / i64::from(self.top())
+    }
+    /// The count as steps: flat until a change, then up or down.
+    pub fn actual_points(&self) -> String {
+        let mut points = Vec::new();
+        let mut last: Option<i32> = None;
+        for (at, value) in &self.series.actual {
+            let x = self.x(*at);
+            if let Some(before) = last {
+                points.push(format!("{x},{}", self.y(before)));
+            }
+            points.push(format!("{x},{}", self.y(*value)));
+            last = Some(*value);
+        }
+        points.join(" ")
+    }
+    /// The expected line: (x1, y1, x2, y2).
+    pub fn expected(&self) -> (i64, i64, i64, i64) {
+        (
+            self.x(self.series.expected_from),
+            self.y(0),
+            self.x(self.series.end),
+            self.y(self.series.target),
+        )
+    }
+    pub fn now_x(&self) -> i64 {
+        self.series.actual.last().map_or(PACE_LEFT, |p| self.x(p.0))
+    }
+    pub fn geometry(&self) -> (i64, i64, i64, i64, i64) {
+        (PACE_LEFT, PACE_RIGHT, PACE_TOP, PACE_BASE, PACE_H)
+    }
+    pub fn start_label(&self) -> String {
+        self.series.from.format("%b %-d").to_string()
+    }
+    pub fn end_label(&self) -> String {
+        (self.series.end - chrono::Duration::days(1))
+            .format("%b %-d")
+            .to_string()
+    }
+    /// For the table: each day the count changed (and the first and last),
+    /// with the count at that day's last change and what was expected then;
+    /// the last 14 of them.
+    pub fn rows(&self) -> Vec<(String, i32, i32)> {
+        let mut rows: Vec<(chrono::NaiveDate, NaiveDateTime, i32)> = Vec::new();
+        for (at, value) in &self.series.actual {
+            match rows.last_mut() {
+                Some(row) if row.0 == at.date() => {
+                    row.1 = *at;
+                    row.2 = *value;
+                }
+                _ => rows.push((at.date(), *at, *value)),
+            }
+        }
+        let skip = rows.len().saturating_sub(14);
+        rows.into_iter()
+            .skip(skip)
+            .map(|(day, at, value)| {
+                (
+                    day.format("%a %b %-d").to_string(),
+                    value,
+                    self.series.expected_at(at),
+                )
             })
             .collect()
     }

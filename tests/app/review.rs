@@ -14,6 +14,7 @@ on_both_backends!(
     the_review_shows_the_weeks_figures_from_stored_data,
     the_weeks_note_saves_with_and_without_htmx_and_stays_the_users,
     prepare_tomorrow_proposes_owed_hours_slipping_work_and_intentions,
+    a_goal_set_mid_week_charts_its_pace_from_when_it_was_set,
 );
 
 async fn done(browser: &Browser, task: &str) {
@@ -679,5 +680,81 @@ async fn prepare_tomorrow_proposes_owed_hours_slipping_work_and_intentions(backe
             !again.iter().any(|r| r.contains(gone)),
             "{gone}: {again:#?}"
         );
+    }
+}
+
+/// A weekly goal set on Thursday: its pace chart expects from Thursday, and
+/// its line and table follow the count's steps (done, done, reopened).
+async fn a_goal_set_mid_week_charts_its_pace_from_when_it_was_set(backend: Backend) {
+    use lauf::db::schema::{goal_progress, goals};
+    // Thursday Dec 3, 10:00 in Berlin.
+    let Some(app) = spawn_app_at(backend, utc(2026, 12, 3, 9, 0)).await else {
+        return;
+    };
+    let browser = app.signed_in_user("ana@example.com").await;
+    let res = browser
+        .submit(
+            "/command/goals",
+            "/command/goals",
+            &[
+                ("title", "Write four posts"),
+                ("goal_type", "WEEKLY"),
+                ("target_value", "4"),
+            ],
+        )
+        .await;
+    assert_eq!(res.status, 303, "{}", res.text());
+    let goal: String = goals::table
+        .select(goals::id)
+        .first(&mut *app.conn())
+        .unwrap();
+    let mut posts = Vec::new();
+    for title in ["Post one", "Post two"] {
+        posts.push(
+            app.add_block(
+                &browser,
+                title,
+                &[("goal_id", &goal), ("scheduled_date", "2026-12-03")],
+            )
+            .await,
+        );
+    }
+    app.clock.set(utc(2026, 12, 3, 10, 0));
+    done(&browser, &posts[0]).await;
+    app.clock.set(utc(2026, 12, 3, 11, 0));
+    done(&browser, &posts[1]).await;
+    let res = browser
+        .submit(
+            "/",
+            &format!("/tasks/{}/status", posts[1]),
+            &[("status", "TODO"), ("return_to", "/")],
+        )
+        .await;
+    assert_eq!(res.status, 303, "{}", res.text());
+    assert_eq!(count(&app, &goal), 1);
+    let steps: Vec<i32> = goal_progress::table
+        .filter(goal_progress::goal_id.eq(&goal))
+        .order(goal_progress::at.asc())
+        .select(goal_progress::delta)
+        .load(&mut *app.conn())
+        .unwrap();
+    assert_eq!(steps, [1, 0], "the done and the reopen at 12:00 net out");
+
+    for page in ["/command/goals", "/review"] {
+        let page = browser.get(page).await;
+        let card = format!("svg.pace-chart[aria-labelledby^='pace-{goal}-title']");
+        assert_eq!(page.count(&card), 1, "{}", page.text());
+        // Set Thursday 10:00, the week ends Monday 00:00: 86 hours, two gone.
+        assert_eq!(
+            page.text_of(&format!("#pace-{goal}-desc")),
+            "From Nov 30 to Dec 6: 1 of 4 done, 0 expected by now at an even pace."
+        );
+        let rows = scraper::Selector::parse(".pace-numbers tbody tr").unwrap();
+        let table: Vec<String> = page
+            .page()
+            .select(&rows)
+            .map(|r| r.text().collect::<Vec<_>>().join(" "))
+            .collect();
+        assert_eq!(table, ["Mon Nov 30 0 0", "Thu Dec 3 1 0"]);
     }
 }

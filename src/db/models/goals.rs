@@ -5,7 +5,7 @@ use diesel::prelude::*;
 
 use crate::db::AnyConnection;
 use crate::db::Json;
-use crate::db::schema::{goal_periods, goals, tasks, users};
+use crate::db::schema::{goal_periods, goal_progress, goals, tasks, users};
 use crate::domain::{
     ActivityId, CrmEvent, GoalId, GoalType, Preferences, TaskCategory, TaskId, Timezone, UserId,
     plan,
@@ -360,21 +360,92 @@ fn bump(
         .filter(goals::user_id.eq(user))
         .filter(goals::id.eq(id))
         .filter(goals::recurs.eq(recurs));
-    if delta > 0 {
+    let changed = if delta > 0 {
         diesel::update(owned)
             .set((
                 goals::current_value.eq(goals::current_value + 1),
                 goals::updated_at.eq(now),
             ))
-            .execute(conn)
+            .execute(conn)?
     } else {
         diesel::update(owned.filter(goals::current_value.gt(0)))
             .set((
                 goals::current_value.eq(goals::current_value - 1),
                 goals::updated_at.eq(now),
             ))
-            .execute(conn)
+            .execute(conn)?
+    };
+    if changed == 1 {
+        record_step(conn, id, delta.signum(), now)?;
     }
+    Ok(changed)
+}
+
+/// One step of the count at `now`, for the pace chart (net per instant).
+fn record_step(
+    conn: &mut AnyConnection,
+    id: &GoalId,
+    delta: i32,
+    now: NaiveDateTime,
+) -> QueryResult<()> {
+    use diesel::upsert::excluded;
+    let row = (
+        goal_progress::goal_id.eq(id),
+        goal_progress::at.eq(now),
+        goal_progress::delta.eq(delta),
+    );
+    crate::per_backend!(conn, |c| diesel::insert_into(goal_progress::table)
+        .values(row)
+        .on_conflict((goal_progress::goal_id, goal_progress::at))
+        .do_update()
+        .set(goal_progress::delta.eq(goal_progress::delta + excluded(goal_progress::delta)))
+        .execute(c)
+        .map(drop))
+}
+
+/// Steps recorded in bulk (`lauf demo`): each (goal, instant) once.
+pub fn insert_steps(
+    conn: &mut AnyConnection,
+    steps: &[(GoalId, NaiveDateTime, i32)],
+) -> QueryResult<()> {
+    let rows: Vec<_> = steps
+        .iter()
+        .map(|(id, at, delta)| {
+            (
+                goal_progress::goal_id.eq(id),
+                goal_progress::at.eq(at),
+                goal_progress::delta.eq(delta),
+            )
+        })
+        .collect();
+    if rows.is_empty() {
+        return Ok(());
+    }
+    crate::per_backend!(conn, |c| diesel::insert_into(goal_progress::table)
+        .values(&rows)
+        .execute(c)
+        .map(drop))
+}
+
+/// The steps of the goals' counts since `since` (UTC), oldest first.
+pub fn progress_since(
+    conn: &mut AnyConnection,
+    ids: &[&GoalId],
+    since: NaiveDateTime,
+) -> QueryResult<Vec<(GoalId, NaiveDateTime, i32)>> {
+    if ids.is_empty() {
+        return Ok(Vec::new());
+    }
+    goal_progress::table
+        .filter(goal_progress::goal_id.eq_any(ids))
+        .filter(goal_progress::at.ge(since))
+        .order(goal_progress::at.asc())
+        .select((
+            goal_progress::goal_id,
+            goal_progress::at,
+            goal_progress::delta,
+        ))
+        .load(conn)
 }
 
 /// A block completed in a finished period counts (or stops counting) there.

@@ -7,7 +7,7 @@ use actix_web::{HttpRequest, HttpResponse, web};
 use askama::Template;
 use serde::Deserialize;
 
-use super::view::{GoalCard, goal_cards};
+use super::view::{GoalCard, draw_paces, goal_cards};
 use crate::auth::CurrentUser;
 use crate::db::models::activities;
 use std::collections::HashMap;
@@ -375,10 +375,12 @@ async fn page(
     if notice.is_some() {
         ctx.notice = notice;
     }
+    let mut cards = goal_cards(list, user, state.clock.now());
+    draw_paces(state, user, &mut cards).await?;
     let page = GoalsPage {
         ctx,
         tab: editor.tab,
-        cards: goal_cards(list, user, state.clock.now()),
+        cards,
         history,
         form: editor.form,
         errors: editor.errors,

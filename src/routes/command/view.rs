@@ -5,10 +5,13 @@ use chrono::{NaiveDate, NaiveDateTime, TimeZone, Weekday};
 
 use crate::auth::CurrentUser;
 use crate::db::models::assets::LinkedFile;
-use crate::db::models::goals::Goal;
+use crate::db::models::goals::{self, Goal};
 use crate::db::models::tasks::TaskRow;
-use crate::domain::plan::{self, Pace, Placement};
+use crate::domain::plan::{self, Pace, PaceSeries, Placement};
 use crate::domain::*;
+use crate::error::AppError;
+use crate::state::AppState;
+use crate::web::chart::PaceLine;
 
 /// A block as every view shows it.
 #[derive(Debug, Clone)]
@@ -128,6 +131,11 @@ pub struct GoalCard {
     pub goal: Goal,
     pub pace: Option<Pace>,
     pub period: (NaiveDate, NaiveDate),
+    /// When the goal was made and now, local.
+    pub created: NaiveDateTime,
+    pub now: NaiveDateTime,
+    /// The pace chart, where a page draws one (`draw_paces`).
+    pub chart: Option<PaceLine>,
 }
 
 impl GoalCard {
@@ -155,7 +163,40 @@ impl GoalCard {
             period.1,
             now_local,
         );
-        GoalCard { goal, pace, period }
+        GoalCard {
+            goal,
+            pace,
+            period,
+            created: created_local,
+            now: now_local,
+            chart: None,
+        }
+    }
+
+    /// Draws the pace chart of an open goal with a target from its count's
+    /// steps (local instants, oldest first).
+    pub fn draw_pace(&mut self, steps: &[(NaiveDateTime, i32)]) {
+        let Some(target) = self.goal.target_value.filter(|t| *t > 0) else {
+            return;
+        };
+        if self.done() {
+            return;
+        }
+        self.chart = PaceSeries::new(
+            self.period,
+            self.created,
+            target,
+            self.goal.current_value,
+            steps,
+            self.now,
+        )
+        .map(|series| {
+            PaceLine::new(
+                format!("pace-{}", self.goal.id),
+                format!("Pace of {}", self.goal.title),
+                series,
+            )
+        });
     }
 
     pub fn done(&self) -> bool {
@@ -202,6 +243,45 @@ impl GoalCard {
     pub fn on_track(&self) -> bool {
         self.done() || self.pace.is_none_or(|p| p.on_track)
     }
+}
+
+/// Draws the pace chart of each open goal with a target: one read of the
+/// steps their counts took in their periods.
+pub async fn draw_paces(
+    state: &AppState,
+    user: &CurrentUser,
+    cards: &mut [GoalCard],
+) -> Result<(), AppError> {
+    let charted: Vec<GoalId> = cards
+        .iter()
+        .filter(|c| !c.done() && c.goal.target_value.is_some_and(|t| t > 0))
+        .map(|c| c.goal.id.clone())
+        .collect();
+    let Some(first) = cards.iter().map(|c| c.period.0).min() else {
+        return Ok(());
+    };
+    if charted.is_empty() {
+        return Ok(());
+    }
+    // A day early in UTC covers any zone; each card keeps its own period.
+    let since = (first - chrono::Duration::days(1))
+        .and_hms_opt(0, 0, 0)
+        .unwrap_or_default();
+    let steps = state
+        .db(move |conn| {
+            let ids: Vec<&GoalId> = charted.iter().collect();
+            Ok(goals::progress_since(conn, &ids, since)?)
+        })
+        .await?;
+    for card in cards.iter_mut() {
+        let own: Vec<(NaiveDateTime, i32)> = steps
+            .iter()
+            .filter(|(id, _, _)| *id == card.goal.id)
+            .map(|(_, at, delta)| (user.local_now(chrono::Utc.from_utc_datetime(at)), *delta))
+            .collect();
+        card.draw_pace(&own);
+    }
+    Ok(())
 }
 
 /// Goal cards, open goals first, by type in PRODUCT.md order.
