@@ -17,10 +17,17 @@ use std::collections::HashMap;
 use std::sync::{Arc, Mutex};
 
 use crate::db::day::{DayData, DayKey};
+use crate::db::models::insight::ProjectForecast;
 use crate::domain::UserId;
 
 /// The day page's reads by user, at the version they were read for.
 pub type DayCache = VersionedCache<DayKey, DayData>;
+
+/// The open projects' slippage forecasts by user, for the day they were made
+/// (the pace looks back from today), at the version they were read for: the
+/// board, the day panel and "Prepare tomorrow" show them without reading each
+/// project's work again until a block, project or client changes.
+pub type ForecastCache = VersionedCache<chrono::NaiveDate, Vec<ProjectForecast>>;
 
 /// Users whose day page is kept in memory; a page is a few dozen kilobytes.
 pub const CACHED_USERS: usize = 256;

@@ -84,6 +84,9 @@ impl Application {
             day_cache: Arc::new(crate::cache::VersionedCache::new(
                 crate::cache::CACHED_USERS,
             )),
+            forecast_cache: Arc::new(crate::cache::VersionedCache::new(
+                crate::cache::CACHED_USERS,
+            )),
         });
         let mut server = HttpServer::new(move || {
             App::new()

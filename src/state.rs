@@ -7,10 +7,12 @@ use std::sync::Arc;
 use crate::auth::CurrentUser;
 use crate::auth::session::SessionPolicy;
 use crate::auth::supabase::{SessionEnv, Supabase};
-use crate::cache::DayCache;
+use crate::cache::{DayCache, ForecastCache};
 use crate::clock::Clock;
 use crate::config::Settings;
 use crate::crypto::KeyRing;
+use crate::db::models::insight::{self, ProjectForecast};
+use crate::db::models::users;
 use crate::db::{AnyConnection, Database, DbKind};
 use crate::error::AppError;
 use crate::storage::Storage;
@@ -29,11 +31,44 @@ pub struct AppState {
     pub supabase: Option<Arc<Supabase>>,
     /// Day pages' data by user and data version.
     pub day_cache: Arc<DayCache>,
+    /// Open projects' forecasts by user, day and data version.
+    pub forecast_cache: Arc<ForecastCache>,
 }
 
 impl AppState {
     pub fn db_kind(&self) -> DbKind {
         self.database.kind()
+    }
+
+    /// The user's open projects' forecasts as of today (`insight::forecasts`),
+    /// from the cache when it holds them at `version` (the one the session
+    /// read; `None` after this request wrote: the version is read first).
+    pub async fn forecasts(
+        &self,
+        user: &CurrentUser,
+        version: Option<i64>,
+    ) -> Result<Arc<Vec<ProjectForecast>>, AppError> {
+        let today = user.today(self.clock.now());
+        if let Some(hit) = version.and_then(|v| self.forecast_cache.get(user.id(), v, &today)) {
+            return Ok(hit);
+        }
+        let (id, cache) = (user.id().clone(), self.forecast_cache.clone());
+        self.db(move |conn| {
+            let version = match version {
+                Some(v) => v,
+                None => {
+                    let v = users::data_version(conn, &id)?;
+                    if let Some(hit) = cache.get(&id, v, &today) {
+                        return Ok(hit);
+                    }
+                    v
+                }
+            };
+            let all = Arc::new(insight::forecasts(conn, &id, today, None)?);
+            cache.put(id, version, today, all.clone());
+            Ok(all)
+        })
+        .await
     }
 
     /// Reads, on the blocking pool (`Database::read`).

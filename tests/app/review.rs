@@ -681,6 +681,43 @@ async fn prepare_tomorrow_proposes_owed_hours_slipping_work_and_intentions(backe
             "{gone}: {again:#?}"
         );
     }
+    // The slip shows on the board's card and in the day panel, twice (the
+    // second from the cache), and goes when the estimate drops to 3 hours:
+    // 30 min left at 150 per 28 days finish Dec 9, before Dec 20.
+    for _ in 0..2 {
+        let board = browser.get("/projects").await;
+        assert!(
+            board
+                .text_of(&format!("#project-{project}"))
+                .contains("Slips by 179 days"),
+            "{}",
+            board.text_of(&format!("#project-{project}"))
+        );
+        let day = browser.get("/").await;
+        assert!(
+            day.text_of(".side-card")
+                .contains("Shop relaunch Harbor Books · slips by 179 days"),
+            "{}",
+            day.text_of(".side-card")
+        );
+    }
+    diesel::update(projects::table.find(&project))
+        .set(projects::estimated_hours.eq(3))
+        .execute(&mut *app.conn())
+        .unwrap();
+    let board = browser.get("/projects").await;
+    assert!(
+        !board
+            .text_of(&format!("#project-{project}"))
+            .contains("Slips")
+    );
+    assert!(
+        !browser
+            .get("/")
+            .await
+            .text()
+            .contains("Projects that will slip")
+    );
 }
 
 /// A weekly goal set on Thursday: its pace chart expects from Thursday, and

@@ -329,6 +329,9 @@ pub struct Attention {
     pub projects_due: Vec<DueProject>,
     /// Retainer clients whose month is not in balance: hours owed or over-served.
     pub retainers: Vec<RetainerLine>,
+    /// Open projects that will slip at their recent pace, worst first (up to 3):
+    /// (id, name, client, "slips by 12 days").
+    pub slipping: Vec<(crate::domain::ProjectId, String, String, String)>,
     pub today: NaiveDate,
     pub dates: LocalDates,
 }
@@ -380,6 +383,7 @@ impl Attention {
                 .iter()
                 .filter_map(|(c, cap)| RetainerLine::of(&c.id, &c.name, cap))
                 .collect(),
+            slipping: Vec::new(),
             today: key.today,
             dates,
         }
@@ -507,7 +511,20 @@ async fn day_page(
         plan,
         goals: goal_cards(data.goals.clone(), user, now),
         catalog: data.catalog.clone(),
-        attention: Attention::from(&data, &key, user.dates(now)),
+        attention: Attention {
+            slipping: state
+                .forecasts(user, version)
+                .await?
+                .iter()
+                .filter(|p| p.forecast.slips_by().is_some_and(|days| days > 0))
+                .take(3)
+                .map(|p| {
+                    let f = &p.forecast;
+                    (p.id.clone(), p.name.clone(), p.client.clone(), f.verdict())
+                })
+                .collect(),
+            ..Attention::from(&data, &key, user.dates(now))
+        },
         plan_oob: false,
         goals_oob: false,
         editor_oob: false,

@@ -8,6 +8,7 @@ use serde::Deserialize;
 
 use crate::auth::CurrentUser;
 use crate::db::models::clients::{self, Client, ClientFilter};
+use crate::db::models::insight::ProjectForecast;
 use crate::db::models::projects::{self, BoardFilter, Project, Step};
 use crate::domain::money::MoneyFormat;
 use crate::domain::*;
@@ -20,6 +21,8 @@ pub struct Card {
     pub project: Project,
     pub client_name: String,
     pub late: bool,
+    /// "slips by 12 days" at the last four weeks' pace, when it will.
+    pub slips: Option<String>,
 }
 
 impl Card {
@@ -103,8 +106,13 @@ pub struct BoardPage {
     pub return_to: String,
 }
 
-/// The projects in their stage's column, late ones (past due, not launched) marked.
-fn columns(rows: Vec<(Project, String)>, today: chrono::NaiveDate) -> Vec<Column> {
+/// The projects in their stage's column, late ones (past due, not launched)
+/// and ones that will slip marked.
+fn columns(
+    rows: Vec<(Project, String)>,
+    today: chrono::NaiveDate,
+    forecasts: &[ProjectForecast],
+) -> Vec<Column> {
     let mut columns: Vec<Column> = ProjectStatus::ALL
         .iter()
         .map(|s| Column {
@@ -116,10 +124,16 @@ fn columns(rows: Vec<(Project, String)>, today: chrono::NaiveDate) -> Vec<Column
         let late = project.status != ProjectStatus::Launched
             && project.due_date.is_some_and(|d| d < today);
         if let Some(column) = columns.iter_mut().find(|c| c.status == project.status) {
+            let slips = forecasts
+                .iter()
+                .find(|f| f.id == project.id)
+                .filter(|f| f.forecast.slips_by().is_some_and(|days| days > 0))
+                .map(|f| f.forecast.verdict());
             column.cards.push(Card {
                 project,
                 client_name,
                 late,
+                slips,
             });
         }
     }
@@ -133,6 +147,8 @@ async fn board_page(
     query: BoardQuery,
     notice: Option<Notice>,
 ) -> Result<HttpResponse, AppError> {
+    // After a move (a notice), the session's data version is behind.
+    let version = notice.is_none().then_some(user.user.data_version);
     let (id, filter) = (user.id().clone(), query.filter());
     let today = user.today(state.clock.now());
     let (rows, clients) = state
@@ -143,9 +159,10 @@ async fn board_page(
             ))
         })
         .await?;
+    let forecasts = state.forecasts(user, version).await?;
     let page = BoardPage {
         ctx: PageContext::for_user(user, "projects"),
-        columns: columns(rows, today),
+        columns: columns(rows, today, &forecasts),
         return_to: query.url(),
         query,
         clients,
