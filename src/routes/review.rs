@@ -79,7 +79,6 @@ struct ReviewData {
     paid_by_client: HashMap<ClientId, Decimal>,
     terms: Vec<ClientTerms>,
     capacities: Vec<(ClientTerms, RetainerHours)>,
-    forecasts: Vec<ProjectForecast>,
     goals: Vec<goals::Goal>,
     note: Option<WeeklyNote>,
     contacts: i64,
@@ -153,7 +152,6 @@ impl ReviewData {
             paid_by_client: insight::payments_by_client(conn, user, from, to)?,
             capacities: insight::capacities_of(conn, user, terms.clone(), today, month)?,
             terms,
-            forecasts: insight::forecasts(conn, user, today, None)?,
             goals: goals::list_for_user(conn, user)?,
             note: insight::note(conn, user, monday)?,
             contacts,
@@ -240,6 +238,7 @@ fn build(
     today: NaiveDate,
     now: chrono::DateTime<chrono::Utc>,
     data: ReviewData,
+    forecasts: &[ProjectForecast],
 ) -> ReviewPage {
     let end = monday + Duration::days(7);
     // Hours by category: planned and done.
@@ -426,15 +425,14 @@ fn build(
         category_rows,
         day_rows: by_day.iter().map(|(d, (p, x))| (*d, *p, *x)).collect(),
         clients,
-        unpaced: data
-            .forecasts
+        unpaced: forecasts
             .iter()
             .filter(|f| f.forecast.slips_by().is_none())
             .count(),
-        slipping: data
-            .forecasts
-            .into_iter()
+        slipping: forecasts
+            .iter()
             .filter(|f| f.forecast.slips_by().is_some_and(|days| days > 0))
+            .cloned()
             .collect(),
         goals: goal_cards(data.goals, user, now)
             .into_iter()
@@ -491,7 +489,10 @@ async fn page(
             })
             .await?;
     }
-    let mut page = build(user, monday, today, now, data);
+    // The business days and notes are not what forecasts read: the session's
+    // version holds for them even after the write above.
+    let forecasts = state.forecasts(user, Some(user.user.data_version)).await?;
+    let mut page = build(user, monday, today, now, data, &forecasts);
     draw_paces(state, user, &mut page.goals).await?;
     Ok(page)
 }

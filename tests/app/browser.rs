@@ -735,7 +735,17 @@ async fn js(chrome: &Chrome, script: &str) -> Value {
 /// Plan, complete, reopen and move a block with the keyboard alone.
 async fn a_day_planned_and_worked_from_the_keyboard(backend: Backend) {
     use fantoccini::key::Key;
-    let Some(app) = spawn_app(backend).await else {
+    // 11:00 today in Berlin on the app's clock: the catalog proposes the next
+    // free time from now, and late in the evening today has none left.
+    let eleven = chrono::Utc::now()
+        .with_timezone(&chrono_tz::Europe::Berlin)
+        .date_naive()
+        .and_hms_opt(11, 0, 0)
+        .unwrap()
+        .and_local_timezone(chrono_tz::Europe::Berlin)
+        .unwrap()
+        .with_timezone(&chrono::Utc);
+    let Some(app) = spawn_app_at(backend, eleven).await else {
         return;
     };
     let Some(mut chrome) = Chrome::start(&app, &format!("keys-{backend:?}"), true).await else {
