@@ -288,10 +288,17 @@ fn build(
     };
     let columns = Columns {
         id: "chart-days".into(),
-        title: "Hours done by day".into(),
+        title: "Hours planned and done by day".into(),
         desc: by_day
             .iter()
-            .map(|(day, (_, d))| format!("{}: {}", day.format("%A"), hours_words(*d)))
+            .map(|(day, (p, d))| {
+                format!(
+                    "{}: {} done of {} planned",
+                    day.format("%A"),
+                    hours_words(*d),
+                    hours_words(*p)
+                )
+            })
             .collect::<Vec<_>>()
             .join("; "),
         columns: by_day
@@ -299,6 +306,7 @@ fn build(
             .map(|day| Column {
                 label: day.format("%a %-d").to_string(),
                 total: hours_short(by_day[day].1),
+                planned: Some(by_day[day].0),
                 segments: data
                     .minutes
                     .iter()
@@ -397,6 +405,7 @@ fn build(
                             })
                             .into_iter()
                             .collect(),
+                        planned: None,
                     })
                     .collect(),
             }

@@ -99,6 +99,8 @@ pub struct Column {
     pub label: String,
     pub total: String,
     pub segments: Vec<Segment>,
+    /// An amount drawn as an outline behind the stack (hours planned), if any.
+    pub planned: Option<i64>,
 }
 
 /// Stacked columns (e.g. hours done per day, by category).
@@ -120,6 +122,8 @@ pub struct ColumnGeometry<'a> {
     /// Top of the stack, for the total above it.
     pub top: i64,
     pub rects: Vec<(&'a Segment, i64, i64)>,
+    /// The outline behind the stack: (y, height).
+    pub planned: Option<(i64, i64)>,
 }
 
 const PLOT_H: i64 = 200;
@@ -137,7 +141,13 @@ impl Columns {
     }
     pub fn columns(&self) -> Vec<ColumnGeometry<'_>> {
         let sum = |c: &Column| c.segments.iter().map(|s| s.amount).sum::<i64>();
-        let max = self.columns.iter().map(sum).max().unwrap_or(0).max(1);
+        let max = self
+            .columns
+            .iter()
+            .map(|c| sum(c).max(c.planned.unwrap_or(0)))
+            .max()
+            .unwrap_or(0)
+            .max(1);
         let n = self.columns.len().max(1) as i64;
         let slot = WIDTH / n;
         let w = (slot * 3 / 5).max(8);
@@ -157,13 +167,19 @@ impl Columns {
                         (s, y, h)
                     })
                     .collect();
+                let planned = column.planned.filter(|p| *p > 0).map(|p| {
+                    let h = (p * PLOT_H / max).max(1);
+                    (TOP + PLOT_H - h, h)
+                });
+                let top = planned.map_or(y, |(py, _)| py.min(y));
                 ColumnGeometry {
                     column,
                     x,
                     w,
                     mid: x + w / 2,
-                    top: y - 6,
+                    top: top - 6,
                     rects,
+                    planned,
                 }
             })
             .collect()
@@ -228,7 +244,7 @@ impl PaceLine {
         let mut last: Option<i32> = None;
         for (at, value) in &self.series.actual {
             let x = self.x(*at);
-            if let Some(before) = last {
+            if let Some(before) = last.filter(|before| before != value) {
                 points.push(format!("{x},{}", self.y(before)));
             }
             points.push(format!("{x},{}", self.y(*value)));
@@ -346,21 +362,68 @@ mod tests {
                             amount: 60,
                         },
                     ],
+                    planned: Some(240),
                 },
                 Column {
                     label: "Tue".into(),
                     total: "0 h".into(),
                     segments: vec![],
+                    planned: None,
                 },
             ],
         };
         let cols = chart.columns();
         let (_, y0, h0) = cols[0].rects[0];
         let (_, y1, h1) = cols[0].rects[1];
-        assert_eq!((h0, h1), (PLOT_H * 2 / 3, PLOT_H / 3));
+        // Four hours planned is the scale: three done fill three quarters.
+        assert_eq!(cols[0].planned, Some((chart.base() - PLOT_H, PLOT_H)));
+        assert_eq!((h0, h1), (PLOT_H / 2, PLOT_H / 4));
         assert_eq!(y0 + h0, chart.base());
         assert_eq!(y1 + h1, y0);
         assert!(cols[1].rects.is_empty());
         assert!(!chart.render().unwrap().contains("style="));
+    }
+    #[test]
+    fn a_pace_line_steps_with_the_count_and_the_expected_line_runs_to_the_target() {
+        let d = |dd| chrono::NaiveDate::from_ymd_opt(2026, 12, dd).unwrap();
+        let at = |dd, h| d(dd).and_hms_opt(h, 0, 0).unwrap();
+        let series = PaceSeries::new(
+            (d(7), d(13)),
+            at(7, 0),
+            4,
+            2,
+            &[(at(8, 12), 1), (at(10, 9), 1)],
+            at(10, 12),
+        )
+        .unwrap();
+        let chart = PaceLine::new("p".into(), "Pace".into(), series);
+        assert_eq!(chart.top(), 4);
+        // Monday 00:00 is the left edge, the next Monday's the right one.
+        let (x1, y1, x2, y2) = chart.expected();
+        assert_eq!(
+            (x1, y1, x2, y2),
+            (PACE_LEFT, PACE_BASE, PACE_RIGHT, PACE_TOP)
+        );
+        let points = chart.actual_points();
+        assert_eq!(
+            points.split(' ').count(),
+            6,
+            "start, two steps of two points, now"
+        );
+        assert_eq!(
+            chart.rows(),
+            [
+                ("Mon Dec 7".to_string(), 0, 0),
+                ("Tue Dec 8".to_string(), 1, 0),
+                ("Thu Dec 10".to_string(), 2, 2)
+            ]
+        );
+        assert_eq!(
+            chart.desc,
+            "From Dec 7 to Dec 13: 2 of 4 done, 2 expected by now at an even pace."
+        );
+        let svg = chart.render().unwrap();
+        assert!(!svg.contains("style="));
+        assert!(svg.len() < 3_000, "a few KB: {}", svg.len());
     }
 }
