@@ -15,6 +15,7 @@ on_both_backends!(
     the_weeks_note_saves_with_and_without_htmx_and_stays_the_users,
     prepare_tomorrow_proposes_owed_hours_slipping_work_and_intentions,
     a_goal_set_mid_week_charts_its_pace_from_when_it_was_set,
+    a_block_names_its_client_with_or_without_a_project,
 );
 
 async fn done(browser: &Browser, task: &str) {
@@ -240,6 +241,14 @@ async fn the_review_shows_the_weeks_figures_from_stored_data(backend: Backend) {
             .contains("Payments are overdue at Harbor Books: €4,000.00 open on its projects. You can still plan the block."),
         "{}",
         hint.text()
+    );
+    let by_client = browser
+        .get(&format!("/tasks/client-hint?client_id={client}"))
+        .await;
+    assert_eq!(
+        by_client.text(),
+        hint.text(),
+        "the client chosen without a project"
     );
     let editor = browser.get(&format!("/tasks/new?project={project}")).await;
     assert!(editor.body.contains("hx-get=\"/tasks/client-hint\""));
@@ -794,4 +803,98 @@ async fn a_goal_set_mid_week_charts_its_pace_from_when_it_was_set(backend: Backe
             .collect();
         assert_eq!(table, ["Mon Nov 30 0 0", "Thu Dec 3 1 0"]);
     }
+}
+
+/// A block names the client its work is for: without a project (retainer
+/// work), or the project's own; another client than the project's, or someone
+/// else's, is refused and saves nothing; clearing the field clears it.
+async fn a_block_names_its_client_with_or_without_a_project(backend: Backend) {
+    use lauf::db::schema::tasks;
+    let Some(app) = spawn_app_at(backend, utc(2026, 12, 2, 9, 0)).await else {
+        return;
+    };
+    let browser = app.signed_in_user("ana@example.com").await;
+    let (harbor, project) = workspace(&app, &browser).await;
+    let other = app.add_client(&browser, "Northwind").await;
+    let bo = app.signed_in_user("bo@example.com").await;
+    let bos = app.add_client(&bo, "Bo's client").await;
+    let client_of = |title: &str| -> (Option<String>, Option<String>) {
+        tasks::table
+            .filter(tasks::title.eq(title))
+            .select((tasks::client_id, tasks::project_id))
+            .first(&mut *app.conn())
+            .unwrap()
+    };
+
+    let call = app
+        .add_block(
+            &browser,
+            "Retainer call",
+            &[("client_id", &other), ("scheduled_date", "2026-12-02")],
+        )
+        .await;
+    assert_eq!(client_of("Retainer call"), (Some(other.clone()), None));
+    app.add_block(
+        &browser,
+        "Checkout fixes",
+        &[("project_id", &project), ("client_id", &harbor)],
+    )
+    .await;
+    assert_eq!(
+        client_of("Checkout fixes"),
+        (Some(harbor.clone()), Some(project.clone()))
+    );
+
+    let count = || -> i64 { tasks::table.count().get_result(&mut *app.conn()).unwrap() };
+    let before = count();
+    for (client, project) in [(other.as_str(), project.as_str()), (bos.as_str(), "")] {
+        let res = browser
+            .submit(
+                "/tasks/new",
+                "/tasks",
+                &[
+                    ("title", "Refused"),
+                    ("category", "CLIENT"),
+                    ("priority", "MEDIUM"),
+                    ("energy_level", "MODERATE"),
+                    ("time_block_minutes", "60"),
+                    ("project_id", project),
+                    ("client_id", client),
+                    ("return_to", "/"),
+                ],
+            )
+            .await;
+        assert_eq!(res.status, 422);
+        assert!(
+            res.text().contains("choose one of your clients"),
+            "{}",
+            res.text()
+        );
+    }
+    assert_eq!(count(), before, "nothing saved");
+
+    // The editor shows the client; saved without it, the block has none.
+    let editor = browser.get(&format!("/tasks/{call}/edit")).await;
+    assert_eq!(
+        editor.count(&format!("#client_id option[value='{other}'][selected]")),
+        1
+    );
+    let res = browser
+        .submit(
+            &format!("/tasks/{call}/edit"),
+            &format!("/tasks/{call}"),
+            &[
+                ("title", "Retainer call"),
+                ("category", "CLIENT"),
+                ("priority", "MEDIUM"),
+                ("energy_level", "MODERATE"),
+                ("time_block_minutes", "60"),
+                ("scheduled_date", "2026-12-02"),
+                ("client_id", ""),
+                ("return_to", "/"),
+            ],
+        )
+        .await;
+    assert_eq!(res.status, 303, "{}", res.text());
+    assert_eq!(client_of("Retainer call"), (None, None));
 }

@@ -597,3 +597,15 @@ pub fn replace_credentials(
         .set(clients::credentials.eq(new))
         .execute(conn)
 }
+
+/// The user's clients by name, for a block's client field.
+pub fn names_for_user(
+    conn: &mut AnyConnection,
+    user: &UserId,
+) -> QueryResult<Vec<(ClientId, String)>> {
+    clients::table
+        .filter(clients::user_id.eq(user))
+        .order(clients::name.asc())
+        .select((clients::id, clients::name))
+        .load(conn)
+}

@@ -80,6 +80,9 @@ pub struct TaskFields {
     pub scheduled_time: Option<TimeOfDay>,
     pub time_block_minutes: BlockMinutes,
     pub project_id: Option<ProjectId>,
+    /// The client the work is for: a project's own client, or one named
+    /// without a project (retainer work, a call).
+    pub client_id: Option<ClientId>,
     pub goal_id: Option<GoalId>,
     pub activity_id: Option<ActivityId>,
 }
@@ -113,6 +116,8 @@ impl TaskFields {
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum BadLink {
     Project,
+    /// Not the user's client, or not the chosen project's.
+    Client,
     Goal,
     Activity,
 }
@@ -379,6 +384,16 @@ pub fn check_links(
             Some(p) => client = Some(p.client_id),
             None => return Ok(Err(BadLink::Project)),
         }
+    }
+    match (&fields.client_id, &client) {
+        (Some(named), Some(own)) if named != own => return Ok(Err(BadLink::Client)),
+        (Some(named), None) => {
+            if super::clients::find(conn, user, named)?.is_none() {
+                return Ok(Err(BadLink::Client));
+            }
+            client = Some(named.clone());
+        }
+        _ => {}
     }
     if let Some(goal) = &fields.goal_id
         && goals::find(conn, user, goal)?.is_none()
@@ -660,11 +675,10 @@ pub fn update(
         let Some(old) = lock(conn, user, id, now)? else {
             return Ok(Edited::NotFound);
         };
+        // The form names the client (its own project's, one without a
+        // project, or none): what it says is kept.
         let client_id = match check_links(conn, user, fields)? {
-            Ok(Some(client)) => Some(client),
-            // Keep a client set without a project (a follow-up block); drop it when the project goes.
-            Ok(None) if old.project_id.is_none() => old.client_id.clone(),
-            Ok(None) => None,
+            Ok(client) => client,
             Err(bad) => return Ok(Edited::Refused(bad)),
         };
         let new = fields.applied_to(old.clone(), client_id, now);

@@ -73,6 +73,7 @@ fn followup_fields(client: &Client, today: chrono::NaiveDate) -> TaskFields {
         scheduled_time: None,
         time_block_minutes: BlockMinutes::new(30).unwrap_or_default(),
         project_id: None,
+        client_id: Some(client.id.clone()),
         goal_id: None,
         activity_id: None,
     }

@@ -494,6 +494,7 @@ struct NewBlock {
     energy: EnergyLevel,
     priority: Priority,
     project: Option<ProjectId>,
+    client: Option<ClientId>,
 }
 
 impl NewBlock {
@@ -514,6 +515,7 @@ impl NewBlock {
             scheduled_time: Some(row.start),
             time_block_minutes: row.minutes,
             project_id: self.project,
+            client_id: self.client,
             goal_id: None,
             activity_id: None,
         };
@@ -566,10 +568,9 @@ fn plan_rows(
                     energy,
                     priority,
                     project: None,
+                    client: Some(client.id),
                 };
-                let task_id = new.create(conn, id, (day, row), now)?;
-                tasks::link_client(conn, id, &task_id, client_id)?;
-                created.push(task_id);
+                created.push(new.create(conn, id, (day, row), now)?);
             }
             Source::Project(project_id) => {
                 let project = projects::find(conn, id, project_id)?.ok_or(AppError::NotFound)?;
@@ -582,6 +583,7 @@ fn plan_rows(
                     energy: EnergyLevel::DeepWork,
                     priority: Priority::High,
                     project: Some(project.id),
+                    client: None,
                 };
                 created.push(new.create(conn, id, (day, row), now)?);
             }
@@ -594,6 +596,7 @@ fn plan_rows(
                     energy: EnergyLevel::Moderate,
                     priority: Priority::Medium,
                     project: None,
+                    client: None,
                 };
                 created.push(new.create(conn, id, (day, row), now)?);
             }

@@ -13,9 +13,9 @@ use crate::auth::CurrentUser;
 use crate::db::models::activities::{self, Activity};
 use crate::db::models::assets::{self, LinkedFile};
 use crate::db::models::goals::{self, Goal};
-use crate::db::models::projects;
 use crate::db::models::routines::{self, Routine};
 use crate::db::models::tasks::{self, BadLink, Edited, Task, TaskFields};
+use crate::db::models::{clients, projects};
 use crate::domain::notice::place;
 use crate::domain::routine;
 use crate::domain::*;
@@ -36,6 +36,7 @@ pub struct TaskErrors {
     pub scheduled_time: Option<String>,
     pub time_block_minutes: Option<String>,
     pub project_id: Option<String>,
+    pub client_id: Option<String>,
     pub goal_id: Option<String>,
     pub repeat: Option<String>,
     pub scope: Option<String>,
@@ -60,6 +61,7 @@ pub struct TaskForm {
     pub scheduled_time: String,
     pub time_block_minutes: String,
     pub project_id: String,
+    pub client_id: String,
     pub goal_id: String,
     pub activity_id: String,
     pub return_to: String,
@@ -114,6 +116,7 @@ impl TaskForm {
             e.scheduled_date = Some("a start time needs a day".into());
         }
         let project_id = check(&mut e.project_id, id(&self.project_id, ProjectId::parse));
+        let client_id = check(&mut e.client_id, id(&self.client_id, ClientId::parse));
         let goal_id = check(&mut e.goal_id, id(&self.goal_id, GoalId::parse));
         // The activity link is set only by the picker; a bad one is ignored, not shown.
         let activity_id = id(&self.activity_id, ActivityId::parse).unwrap_or(None);
@@ -130,6 +133,7 @@ impl TaskForm {
             Some(scheduled_time),
             Some(time_block_minutes),
             Some(project_id),
+            Some(client_id),
             Some(goal_id),
         ) = (
             title,
@@ -141,6 +145,7 @@ impl TaskForm {
             scheduled_time,
             minutes,
             project_id,
+            client_id,
             goal_id,
         )
         else {
@@ -156,6 +161,7 @@ impl TaskForm {
             scheduled_time,
             time_block_minutes,
             project_id,
+            client_id,
             goal_id,
             activity_id,
         })
@@ -244,6 +250,7 @@ impl TaskForm {
                 .unwrap_or_default(),
             time_block_minutes: task.time_block_minutes.to_string(),
             project_id: task.project_id.map(|p| p.to_string()).unwrap_or_default(),
+            client_id: task.client_id.map(|c| c.to_string()).unwrap_or_default(),
             goal_id: task.goal_id.map(|g| g.to_string()).unwrap_or_default(),
             activity_id: task.activity_id.map(|a| a.to_string()).unwrap_or_default(),
             return_to: return_path(return_to.unwrap_or_default(), &format!("/?date={date}")),
@@ -266,6 +273,7 @@ pub struct TaskFormPage {
     pub form: TaskForm,
     pub errors: TaskErrors,
     pub projects: Vec<(ProjectId, String, String)>,
+    pub clients: Vec<(ClientId, String)>,
     pub goals: Vec<Goal>,
     pub task_id: Option<TaskId>,
     /// The block's context files, and the owner's other recent files to attach.
@@ -333,6 +341,13 @@ impl TaskFormPage {
             .collect()
     }
 
+    pub fn client_choices(&self) -> Vec<(String, String)> {
+        self.clients
+            .iter()
+            .map(|(id, name)| (id.to_string(), name.clone()))
+            .collect()
+    }
+
     pub fn goal_choices(&self) -> Vec<(String, String)> {
         self.goals
             .iter()
@@ -385,6 +400,7 @@ async fn refuse(
 /// existing block its files and the files that could be attached.
 struct Choices {
     projects: Vec<(ProjectId, String, String)>,
+    clients: Vec<(ClientId, String)>,
     goals: Vec<Goal>,
     files: Vec<LinkedFile>,
     attachable: Vec<(AssetId, String)>,
@@ -423,6 +439,7 @@ impl Choices {
         };
         Ok(Choices {
             projects: projects::names_for_user(conn, user)?,
+            clients: clients::names_for_user(conn, user)?,
             goals: goals::list_for_user(conn, user)?,
             files,
             attachable,
@@ -476,6 +493,7 @@ async fn render_form(
         form,
         errors,
         projects: choices.projects,
+        clients: choices.clients,
         goals,
         task_id,
         files: choices.files,
@@ -606,6 +624,10 @@ fn link_error(bad: BadLink) -> TaskErrors {
     let mut errors = TaskErrors::default();
     match bad {
         BadLink::Project => errors.project_id = Some("choose one of your projects".into()),
+        BadLink::Client => {
+            errors.client_id =
+                Some("choose one of your clients: the project's own, if one is chosen".into())
+        }
         BadLink::Goal => errors.goal_id = Some("choose one of your goals".into()),
         BadLink::Activity => errors.title = Some("that catalog entry no longer exists".into()),
     }

@@ -1,5 +1,6 @@
-//! `GET /tasks/client-hint?project_id=…`: what the block editor says about the
-//! chosen project's client while planning — its earnings per hour this month,
+//! `GET /tasks/client-hint?project_id=…&client_id=…`: what the block editor
+//! says about the chosen project's client (or the client chosen without a
+//! project) while planning — its earnings per hour this month,
 //! and a warning (never a refusal) when its payments are overdue, with the
 //! amount still open on its projects. htmx asks for it when the editor opens
 //! and when the project changes; without JavaScript the form works without it.
@@ -23,6 +24,7 @@ use crate::web::html;
 #[serde(default)]
 pub struct HintQuery {
     pub project_id: String,
+    pub client_id: String,
 }
 
 #[derive(Template)]
@@ -46,17 +48,25 @@ pub async fn hint(
         month: Earnings::default(),
         overdue: None,
     };
-    let Ok(project) = ProjectId::parse(query.project_id.trim()) else {
+    // The project's client when a project is chosen, else the client chosen.
+    let project = ProjectId::parse(query.project_id.trim()).ok();
+    let named = ClientId::parse(query.client_id.trim()).ok();
+    if project.is_none() && named.is_none() {
         return html(StatusCode::OK, &empty);
-    };
+    }
     let (id, now) = (user.id().clone(), state.clock.now());
     let today = user.today(now);
     let found = state
         .db(move |conn| {
-            let Some(project) = projects::find(conn, &id, &project)? else {
-                return Ok(None);
+            let client_id = match (project, named) {
+                (Some(project), _) => match projects::find(conn, &id, &project)? {
+                    Some(project) => project.client_id,
+                    None => return Ok(None),
+                },
+                (None, Some(client)) => client,
+                (None, None) => return Ok(None),
             };
-            let Some(client) = clients::find(conn, &id, &project.client_id)? else {
+            let Some(client) = clients::find(conn, &id, &client_id)? else {
                 return Ok(None);
             };
             let ever = NaiveDate::from_ymd_opt(2000, 1, 1).unwrap_or_default();
