@@ -17,7 +17,7 @@ use std::collections::HashMap;
 use std::sync::{Arc, Mutex};
 
 use crate::db::day::{DayData, DayKey};
-use crate::db::models::insight::ProjectForecast;
+use crate::db::models::insight::{ProjectForecast, WeekWork};
 use crate::domain::UserId;
 
 /// The day page's reads by user, at the version they were read for.
@@ -28,6 +28,10 @@ pub type DayCache = VersionedCache<DayKey, DayData>;
 /// board, the day panel and "Prepare tomorrow" show them without reading each
 /// project's work again until a block, project or client changes.
 pub type ForecastCache = VersionedCache<chrono::NaiveDate, Vec<ProjectForecast>>;
+
+/// The weekly review's week (`insight::WeekWork`) by user, for (its Monday,
+/// today), at the version it was read for.
+pub type ReviewCache = VersionedCache<(chrono::NaiveDate, chrono::NaiveDate), WeekWork>;
 
 /// Users whose day page is kept in memory; a page is a few dozen kilobytes.
 pub const CACHED_USERS: usize = 256;

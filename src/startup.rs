@@ -87,6 +87,9 @@ impl Application {
             forecast_cache: Arc::new(crate::cache::VersionedCache::new(
                 crate::cache::CACHED_USERS,
             )),
+            review_cache: Arc::new(crate::cache::VersionedCache::new(
+                crate::cache::CACHED_USERS,
+            )),
         });
         let mut server = HttpServer::new(move || {
             App::new()

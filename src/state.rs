@@ -7,7 +7,7 @@ use std::sync::Arc;
 use crate::auth::CurrentUser;
 use crate::auth::session::SessionPolicy;
 use crate::auth::supabase::{SessionEnv, Supabase};
-use crate::cache::{DayCache, ForecastCache};
+use crate::cache::{DayCache, ForecastCache, ReviewCache};
 use crate::clock::Clock;
 use crate::config::Settings;
 use crate::crypto::KeyRing;
@@ -33,6 +33,8 @@ pub struct AppState {
     pub day_cache: Arc<DayCache>,
     /// Open projects' forecasts by user, day and data version.
     pub forecast_cache: Arc<ForecastCache>,
+    /// The weekly review's week by user, week, day and data version.
+    pub review_cache: Arc<ReviewCache>,
 }
 
 impl AppState {

@@ -6,20 +6,18 @@
 //! with or without JavaScript). Weeks are ISO weeks, Monday to Sunday.
 
 use std::collections::{BTreeMap, HashMap};
+use std::sync::Arc;
 
 use actix_web::http::StatusCode;
 use actix_web::{HttpRequest, HttpResponse, web};
 use askama::Template;
-use chrono::{Datelike, Duration, NaiveDate, NaiveDateTime, NaiveTime, Weekday};
-use diesel::prelude::*;
+use chrono::{Datelike, Duration, NaiveDate, Weekday};
 use rust_decimal::Decimal;
 use serde::Deserialize;
 
 use crate::auth::CurrentUser;
 use crate::db::AnyConnection;
-use crate::db::models::goals;
-use crate::db::models::insight::{self, ClientTerms, ProjectForecast, WeeklyNote};
-use crate::db::schema::{audit_logs, clients, projects};
+use crate::db::models::insight::{self, ProjectForecast, WeekWork, WeeklyNote};
 use crate::domain::insight::{
     Earnings, RetainerHours, hours_short, hours_words, month_start, next_month, retainer_share,
 };
@@ -72,18 +70,13 @@ pub struct ClientWeek {
     pub capacity: Option<RetainerHours>,
 }
 
-/// Everything the review reads, in one database call.
+/// Everything the review reads: the week's work (kept in the review cache
+/// while the user's data stays at one version) and what is read each time —
+/// the note, the recorded trend and today's figures (notes, recorded days and
+/// opportunities do not bump the data version).
 struct ReviewData {
-    minutes: Vec<insight::DayMinutes>,
-    done_by_client: HashMap<ClientId, i64>,
-    paid_by_client: HashMap<ClientId, Decimal>,
-    terms: Vec<ClientTerms>,
-    capacities: Vec<(ClientTerms, RetainerHours)>,
-    goals: Vec<goals::Goal>,
+    work: Arc<WeekWork>,
     note: Option<WeeklyNote>,
-    contacts: i64,
-    followups: Vec<(ClientId, String, NaiveDateTime)>,
-    open_on_projects: Decimal,
     /// Recorded monthly recurring revenue and pipeline of the last 12 months.
     trend: Vec<(NaiveDate, Decimal, Decimal)>,
     /// Today's figures, and the last recorded day's.
@@ -91,55 +84,14 @@ struct ReviewData {
     last: Option<(NaiveDate, Decimal, Decimal)>,
 }
 
-/// The UTC instant a local day starts at.
-fn utc_start(zone: Timezone, day: NaiveDate) -> NaiveDateTime {
-    zone.to_utc(day.and_time(NaiveTime::MIN)).naive_utc()
-}
-
 impl ReviewData {
     fn load(
         conn: &mut AnyConnection,
         user: &UserId,
-        zone: Timezone,
-        monday: NaiveDate,
+        work: Arc<WeekWork>,
         today: NaiveDate,
     ) -> Result<Self, AppError> {
-        let end = monday + Duration::days(7);
-        let (from, to) = (utc_start(zone, monday), utc_start(zone, end));
-        let next = (to, utc_start(zone, end + Duration::days(7)));
-        let month = (month_start(today), next_month(today));
-        let contacts = audit_logs::table
-            .filter(audit_logs::user_id.eq(user))
-            .filter(audit_logs::action.eq(AuditAction::ContactLogged.as_str()))
-            .filter(audit_logs::created_at.ge(from))
-            .filter(audit_logs::created_at.lt(to))
-            .count()
-            .get_result(conn)?;
-        let followups = clients::table
-            .filter(clients::user_id.eq(user))
-            .filter(clients::next_followup.ge(next.0))
-            .filter(clients::next_followup.lt(next.1))
-            .order(clients::next_followup.asc())
-            .select((
-                clients::id,
-                clients::name,
-                clients::next_followup.assume_not_null(),
-            ))
-            .load(conn)?;
-        let money: Vec<(Option<Money>, Money)> = projects::table
-            .inner_join(clients::table)
-            .filter(clients::user_id.eq(user))
-            .filter(projects::budget.is_not_null())
-            .select((projects::budget, projects::paid_amount))
-            .load(conn)?;
-        let open_on_projects = money
-            .iter()
-            .filter_map(|(budget, paid)| {
-                budget.map(|b| (b.amount() - paid.amount()).max(Decimal::ZERO))
-            })
-            .sum();
         let figures = crate::db::models::clients::figures(conn, user)?;
-        let terms = insight::client_terms(conn, user)?;
         let year_ago = month_start(today)
             .checked_sub_months(chrono::Months::new(11))
             .unwrap_or(today);
@@ -147,16 +99,8 @@ impl ReviewData {
             trend: insight::business_days(conn, user, year_ago)?,
             live: (figures.monthly_recurring, figures.open_pipeline),
             last: insight::last_business_day(conn, user)?,
-            minutes: insight::minutes_by_day(conn, user, monday, end)?,
-            done_by_client: insight::client_minutes(conn, user, monday, end, true)?,
-            paid_by_client: insight::payments_by_client(conn, user, from, to)?,
-            capacities: insight::capacities_of(conn, user, terms.clone(), today, month)?,
-            terms,
-            goals: goals::list_for_user(conn, user)?,
-            note: insight::note(conn, user, monday)?,
-            contacts,
-            followups,
-            open_on_projects,
+            note: insight::note(conn, user, work.monday)?,
+            work,
         })
     }
 }
@@ -246,7 +190,7 @@ fn build(
     let mut by_day: BTreeMap<NaiveDate, (i64, i64)> = (0..7)
         .map(|i| (monday + Duration::days(i), (0, 0)))
         .collect();
-    for m in &data.minutes {
+    for m in &data.work.minutes {
         let c = by_category.entry(m.category).or_default();
         c.0 += m.planned;
         c.1 += m.done;
@@ -308,6 +252,7 @@ fn build(
                 total: hours_short(by_day[day].1),
                 planned: Some(by_day[day].0),
                 segments: data
+                    .work
                     .minutes
                     .iter()
                     .filter(|m| m.day == *day && m.done > 0)
@@ -322,11 +267,13 @@ fn build(
     };
     // Clients: hours done, retainer share and payments of the week.
     let capacities: HashMap<&ClientId, &RetainerHours> = data
+        .work
         .capacities
         .iter()
         .map(|(c, cap)| (&c.id, cap))
         .collect();
     let mut clients: Vec<ClientWeek> = data
+        .work
         .terms
         .iter()
         .map(|c| ClientWeek {
@@ -336,8 +283,18 @@ fn build(
                 retainer: c
                     .monthly_retainer
                     .map_or(Decimal::ZERO, |r| retainer_share(r.amount(), monday, end)),
-                payments: data.paid_by_client.get(&c.id).copied().unwrap_or_default(),
-                minutes: data.done_by_client.get(&c.id).copied().unwrap_or_default(),
+                payments: data
+                    .work
+                    .paid_by_client
+                    .get(&c.id)
+                    .copied()
+                    .unwrap_or_default(),
+                minutes: data
+                    .work
+                    .done_by_client
+                    .get(&c.id)
+                    .copied()
+                    .unwrap_or_default(),
             },
             capacity: capacities.get(&c.id).map(|c| **c),
         })
@@ -352,7 +309,7 @@ fn build(
             .then(a.name.cmp(&b.name))
     });
     let dates = user.dates(now);
-    let paid = data.paid_by_client.values().copied().sum();
+    let paid = data.work.paid_by_client.values().copied().sum();
     // Twelve months, each at its last recorded day (carried forward), this one live.
     let this_month = month_start(today);
     let months: Vec<(NaiveDate, Option<(Decimal, Decimal)>)> = (0..12u32)
@@ -443,21 +400,22 @@ fn build(
             .filter(|f| f.forecast.slips_by().is_some_and(|days| days > 0))
             .cloned()
             .collect(),
-        goals: goal_cards(data.goals, user, now)
+        goals: goal_cards(data.work.goals.clone(), user, now)
             .into_iter()
             .filter(|g| !g.done())
             .collect(),
         note: data.note.unwrap_or_default(),
         note_errors: Vec::new(),
         note_saved: false,
-        contacts: data.contacts,
+        contacts: data.work.contacts,
         followups: data
+            .work
             .followups
-            .into_iter()
-            .map(|(id, name, at)| (id, name, dates.date(&at)))
+            .iter()
+            .map(|(id, name, at)| (id.clone(), name.clone(), dates.date(at)))
             .collect(),
         paid,
-        open_on_projects: data.open_on_projects,
+        open_on_projects: data.work.open_on_projects,
         months,
         mrr_chart,
         pipeline_chart,
@@ -482,8 +440,21 @@ async fn page(
     let now = state.clock.now();
     let today = user.today(now);
     let (id, zone) = (user.id().clone(), user.user.timezone);
+    let version = user.user.data_version;
+    let key = (monday, today);
+    let cache = state.review_cache.clone();
     let data = state
-        .db(move |conn| ReviewData::load(conn, &id, zone, monday, today))
+        .db(move |conn| {
+            let work = match cache.get(&id, version, &key) {
+                Some(hit) => hit,
+                None => {
+                    let work = Arc::new(insight::week_work(conn, &id, zone, monday, today)?);
+                    cache.put(id.clone(), version, key, work.clone());
+                    work
+                }
+            };
+            ReviewData::load(conn, &id, work, today)
+        })
         .await?;
     // Today's figures are recorded when they differ from the last recorded
     // day's (or today has none): most views write nothing.

@@ -16,6 +16,7 @@ on_both_backends!(
     prepare_tomorrow_proposes_owed_hours_slipping_work_and_intentions,
     a_goal_set_mid_week_charts_its_pace_from_when_it_was_set,
     a_block_names_its_client_with_or_without_a_project,
+    the_review_kept_between_views_follows_every_change,
 );
 
 async fn done(browser: &Browser, task: &str) {
@@ -897,4 +898,41 @@ async fn a_block_names_its_client_with_or_without_a_project(backend: Backend) {
         .await;
     assert_eq!(res.status, 303, "{}", res.text());
     assert_eq!(client_of("Retainer call"), (None, None));
+}
+
+/// The review keeps the week's figures between views while nothing changes;
+/// a block done and a note saved each show at once.
+async fn the_review_kept_between_views_follows_every_change(backend: Backend) {
+    let Some(app) = spawn_app_at(backend, utc(2026, 12, 2, 9, 0)).await else {
+        return;
+    };
+    let browser = app.signed_in_user("ana@example.com").await;
+    let first = app
+        .add_block(&browser, "First", &[("scheduled_date", "2026-12-02")])
+        .await;
+    let second = app
+        .add_block(&browser, "Second", &[("scheduled_date", "2026-12-02")])
+        .await;
+    done(&browser, &first).await;
+    let code = |page: &crate::helpers::Response| page.text_of("#hours tbody tr");
+    let page = browser.get("/review").await;
+    assert_eq!(code(&page), "Code 3 h 1 h 30 min");
+    assert_eq!(code(&browser.get("/review").await), "Code 3 h 1 h 30 min");
+    done(&browser, &second).await;
+    let page = browser.get("/review").await;
+    assert_eq!(code(&page), "Code 3 h 3 h", "the second block done shows");
+    let token = page.csrf_token();
+    let res = browser
+        .post(
+            "/review/note",
+            &[
+                ("csrf_token", token.as_str()),
+                ("week", "2026-W49"),
+                ("went_well", "Both blocks"),
+            ],
+        )
+        .await;
+    assert_eq!(res.status, 303);
+    let page = browser.get("/review").await;
+    assert!(page.text_of("#note").contains("Both blocks"));
 }

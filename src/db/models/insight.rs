@@ -11,12 +11,14 @@ use diesel::prelude::*;
 use rust_decimal::Decimal;
 
 use crate::db::AnyConnection;
+use crate::db::models::goals::Goal;
 use crate::db::models::projects::Project;
-use crate::db::schema::{clients, payments, projects, tasks, weekly_notes};
+use crate::db::schema::{audit_logs, clients, payments, projects, tasks, weekly_notes};
 use crate::db::types::Total;
-use crate::domain::insight::{Forecast, PACE_DAYS, RetainerHours};
+use crate::domain::insight::{Forecast, PACE_DAYS, RetainerHours, month_start, next_month};
 use crate::domain::{
-    ClientId, PaymentStatus, ProjectId, ProjectStatus, TaskCategory, TaskStatus, UserId,
+    AuditAction, ClientId, Money, PaymentStatus, ProjectId, ProjectStatus, TaskCategory,
+    TaskStatus, Timezone, UserId,
 };
 
 /// Minutes of blocks on one day of one category, planned (all) and done.
@@ -341,6 +343,89 @@ pub fn forecasts(
         .collect();
     all.sort_by_key(|p| std::cmp::Reverse(p.forecast.slips_by().unwrap_or(i64::MAX)));
     Ok(all)
+}
+
+/// What the weekly review reads of a week and its month: blocks' minutes by
+/// day and category, done minutes and payments by client, the clients' terms
+/// and retainer hours, the goals, contacts logged, next week's follow-ups and
+/// what is open on projects. Only tables that bump the user's data version
+/// (or are written with one that does, as payments are with their project)
+/// are read, so it may be kept at that version (`cache::ReviewCache`).
+#[derive(Debug, Clone)]
+pub struct WeekWork {
+    pub monday: NaiveDate,
+    pub minutes: Vec<DayMinutes>,
+    pub done_by_client: HashMap<ClientId, i64>,
+    pub paid_by_client: HashMap<ClientId, Decimal>,
+    pub terms: Vec<ClientTerms>,
+    pub capacities: Vec<(ClientTerms, RetainerHours)>,
+    pub goals: Vec<Goal>,
+    pub contacts: i64,
+    pub followups: Vec<(ClientId, String, NaiveDateTime)>,
+    pub open_on_projects: Decimal,
+}
+
+/// The UTC instant a local day starts at.
+fn utc_start(zone: Timezone, day: NaiveDate) -> NaiveDateTime {
+    zone.to_utc(day.and_time(chrono::NaiveTime::MIN))
+        .naive_utc()
+}
+
+/// The week from `monday` (ISO), as of `today`, in the user's `zone`.
+pub fn week_work(
+    conn: &mut AnyConnection,
+    user: &UserId,
+    zone: Timezone,
+    monday: NaiveDate,
+    today: NaiveDate,
+) -> QueryResult<WeekWork> {
+    let end = monday + chrono::Duration::days(7);
+    let (from, to) = (utc_start(zone, monday), utc_start(zone, end));
+    let next = (to, utc_start(zone, end + chrono::Duration::days(7)));
+    let month = (month_start(today), next_month(today));
+    let contacts = audit_logs::table
+        .filter(audit_logs::user_id.eq(user))
+        .filter(audit_logs::action.eq(AuditAction::ContactLogged.as_str()))
+        .filter(audit_logs::created_at.ge(from))
+        .filter(audit_logs::created_at.lt(to))
+        .count()
+        .get_result(conn)?;
+    let followups = clients::table
+        .filter(clients::user_id.eq(user))
+        .filter(clients::next_followup.ge(next.0))
+        .filter(clients::next_followup.lt(next.1))
+        .order(clients::next_followup.asc())
+        .select((
+            clients::id,
+            clients::name,
+            clients::next_followup.assume_not_null(),
+        ))
+        .load(conn)?;
+    let money: Vec<(Option<Money>, Money)> = projects::table
+        .inner_join(clients::table)
+        .filter(clients::user_id.eq(user))
+        .filter(projects::budget.is_not_null())
+        .select((projects::budget, projects::paid_amount))
+        .load(conn)?;
+    let open_on_projects = money
+        .iter()
+        .filter_map(|(budget, paid)| {
+            budget.map(|b| (b.amount() - paid.amount()).max(Decimal::ZERO))
+        })
+        .sum();
+    let terms = client_terms(conn, user)?;
+    Ok(WeekWork {
+        monday,
+        minutes: minutes_by_day(conn, user, monday, end)?,
+        done_by_client: client_minutes(conn, user, monday, end, true)?,
+        paid_by_client: payments_by_client(conn, user, from, to)?,
+        capacities: capacities_of(conn, user, terms.clone(), today, month)?,
+        terms,
+        goals: super::goals::list_for_user(conn, user)?,
+        contacts,
+        followups,
+        open_on_projects,
+    })
 }
 
 /// A client whose payments are overdue, and what is still open on its projects

@@ -511,20 +511,7 @@ async fn day_page(
         plan,
         goals: goal_cards(data.goals.clone(), user, now),
         catalog: data.catalog.clone(),
-        attention: Attention {
-            slipping: state
-                .forecasts(user, version)
-                .await?
-                .iter()
-                .filter(|p| p.forecast.slips_by().is_some_and(|days| days > 0))
-                .take(3)
-                .map(|p| {
-                    let f = &p.forecast;
-                    (p.id.clone(), p.name.clone(), p.client.clone(), f.verdict())
-                })
-                .collect(),
-            ..Attention::from(&data, &key, user.dates(now))
-        },
+        attention: Attention::from(&data, &key, user.dates(now)),
         plan_oob: false,
         goals_oob: false,
         editor_oob: false,
@@ -540,7 +527,25 @@ pub async fn show(
 ) -> Result<HttpResponse, AppError> {
     let day = chosen_day(query.date.as_deref(), user.today(state.clock.now()))?;
     // Nothing was written in this request: the version read with the session holds.
-    let page = day_page(&state, &user, Some(day), Some(user.user.data_version)).await?;
+    let version = user.user.data_version;
+    let mut page = day_page(&state, &user, Some(day), Some(version)).await?;
+    // Only the whole page has the panel; a block action's fragment never
+    // pays for the forecasts.
+    page.attention.slipping = state
+        .forecasts(&user, Some(version))
+        .await?
+        .iter()
+        .filter(|p| p.forecast.slips_by().is_some_and(|days| days > 0))
+        .take(3)
+        .map(|p| {
+            (
+                p.id.clone(),
+                p.name.clone(),
+                p.client.clone(),
+                p.forecast.verdict(),
+            )
+        })
+        .collect();
     html(StatusCode::OK, &page)
 }
 
