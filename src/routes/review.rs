@@ -23,7 +23,9 @@ use crate::domain::insight::{
 };
 use crate::domain::*;
 use crate::error::AppError;
-use crate::routes::command::view::{GoalCard, draw_paces, goal_cards};
+use crate::routes::command::view::{
+    GoalCard, apply_paces, draw_paces, goal_cards, pace_reads, read_paces,
+};
 use crate::state::AppState;
 use crate::web::chart::{Column, Columns, PairBars, PairRow, Segment};
 use crate::web::forms::multiline;
@@ -91,14 +93,22 @@ impl ReviewData {
         work: Arc<WeekWork>,
         today: NaiveDate,
     ) -> Result<Self, AppError> {
-        let figures = crate::db::models::clients::figures(conn, user)?;
         let year_ago = month_start(today)
             .checked_sub_months(chrono::Months::new(11))
             .unwrap_or(today);
+        let trend = insight::business_days(conn, user, year_ago)?;
+        // The last recorded day is the trend's, unless none is this recent.
+        let last = match trend.last() {
+            Some(day) => Some(*day),
+            None => insight::last_business_day(conn, user)?,
+        };
         Ok(ReviewData {
-            trend: insight::business_days(conn, user, year_ago)?,
-            live: (figures.monthly_recurring, figures.open_pipeline),
-            last: insight::last_business_day(conn, user)?,
+            live: (
+                work.mrr,
+                crate::db::models::clients::open_pipeline(conn, user)?,
+            ),
+            trend,
+            last,
             note: insight::note(conn, user, work.monday)?,
             work,
         })
@@ -443,9 +453,15 @@ async fn page(
     let version = user.user.data_version;
     let key = (monday, today);
     let cache = state.review_cache.clone();
-    let data = state
+    // A week kept from an earlier view: its goals say what the pace charts
+    // read, in the same call as the rest.
+    let kept = cache.get(&id, version, &key);
+    let paces = kept
+        .as_ref()
+        .and_then(|work| pace_reads(&goal_cards(work.goals.clone(), user, now)));
+    let (data, steps) = state
         .db(move |conn| {
-            let work = match cache.get(&id, version, &key) {
+            let work = match kept {
                 Some(hit) => hit,
                 None => {
                     let work = Arc::new(insight::week_work(conn, &id, zone, monday, today)?);
@@ -453,7 +469,11 @@ async fn page(
                     work
                 }
             };
-            ReviewData::load(conn, &id, work, today)
+            let steps = match &paces {
+                Some((charted, since)) => Some(read_paces(conn, charted, *since)?),
+                None => None,
+            };
+            Ok((ReviewData::load(conn, &id, work, today)?, steps))
         })
         .await?;
     // Today's figures are recorded when they differ from the last recorded
@@ -473,7 +493,10 @@ async fn page(
     // version holds for them even after the write above.
     let forecasts = state.forecasts(user, Some(user.user.data_version)).await?;
     let mut page = build(user, monday, today, now, data, &forecasts);
-    draw_paces(state, user, &mut page.goals).await?;
+    match steps {
+        Some(steps) => apply_paces(user, &mut page.goals, &steps),
+        None => draw_paces(state, user, &mut page.goals).await?,
+    }
     Ok(page)
 }
 

@@ -455,21 +455,38 @@ pub struct ClientFigures {
     pub red: i64,
 }
 
-pub fn figures(conn: &mut AnyConnection, user: &UserId) -> QueryResult<ClientFigures> {
-    use crate::db::schema::opportunities;
-    use crate::db::types::Total;
-    let mrr: Option<Total> = clients::table
+/// The active clients' monthly retainers, summed.
+pub fn monthly_recurring(
+    conn: &mut AnyConnection,
+    user: &UserId,
+) -> QueryResult<rust_decimal::Decimal> {
+    let mrr: Option<crate::db::types::Total> = clients::table
         .filter(clients::user_id.eq(user))
         .filter(clients::status.eq(ClientStatus::Active))
         .select(diesel::dsl::sum(clients::monthly_retainer))
         .first(conn)?;
-    let pipeline: Option<Total> = opportunities::table
+    Ok(mrr.map(|t| t.0).unwrap_or_default())
+}
+
+/// The open opportunities' values (neither converted nor dismissed), summed.
+pub fn open_pipeline(
+    conn: &mut AnyConnection,
+    user: &UserId,
+) -> QueryResult<rust_decimal::Decimal> {
+    use crate::db::schema::opportunities;
+    let pipeline: Option<crate::db::types::Total> = opportunities::table
         .inner_join(clients::table)
         .filter(clients::user_id.eq(user))
         .filter(opportunities::is_converted.eq(false))
         .filter(opportunities::is_dismissed.eq(false))
         .select(diesel::dsl::sum(opportunities::value))
         .first(conn)?;
+    Ok(pipeline.map(|t| t.0).unwrap_or_default())
+}
+
+pub fn figures(conn: &mut AnyConnection, user: &UserId) -> QueryResult<ClientFigures> {
+    let mrr = monthly_recurring(conn, user)?;
+    let pipeline = open_pipeline(conn, user)?;
     let counts: Vec<(HealthScore, i64)> = clients::table
         .filter(clients::user_id.eq(user))
         .group_by(clients::health_score)
@@ -477,8 +494,8 @@ pub fn figures(conn: &mut AnyConnection, user: &UserId) -> QueryResult<ClientFig
         .load(conn)?;
     let count = |h: HealthScore| counts.iter().find(|(s, _)| *s == h).map_or(0, |(_, n)| *n);
     Ok(ClientFigures {
-        monthly_recurring: mrr.map(|t| t.0).unwrap_or_default(),
-        open_pipeline: pipeline.map(|t| t.0).unwrap_or_default(),
+        monthly_recurring: mrr,
+        open_pipeline: pipeline,
         green: count(HealthScore::Green),
         yellow: count(HealthScore::Yellow),
         red: count(HealthScore::Red),

@@ -363,6 +363,8 @@ pub struct WeekWork {
     pub contacts: i64,
     pub followups: Vec<(ClientId, String, NaiveDateTime)>,
     pub open_on_projects: Decimal,
+    /// The active clients' retainers now (monthly recurring revenue).
+    pub mrr: Decimal,
 }
 
 /// The UTC instant a local day starts at.
@@ -425,6 +427,7 @@ pub fn week_work(
         contacts,
         followups,
         open_on_projects,
+        mrr: super::clients::monthly_recurring(conn, user)?,
     })
 }
 

@@ -252,27 +252,47 @@ pub async fn draw_paces(
     user: &CurrentUser,
     cards: &mut [GoalCard],
 ) -> Result<(), AppError> {
+    let Some((charted, since)) = pace_reads(cards) else {
+        return Ok(());
+    };
+    let steps = state
+        .db(move |conn| Ok(read_paces(conn, &charted, since)?))
+        .await?;
+    apply_paces(user, cards, &steps);
+    Ok(())
+}
+
+/// The steps of a goal's count: (goal, instant in UTC, delta).
+pub type Steps = Vec<(GoalId, NaiveDateTime, i32)>;
+
+/// What the pace charts of `cards` read: the open goals with a target, and
+/// from when (a day early in UTC covers any zone; each card keeps its own
+/// period). `None` when no card has a chart.
+pub fn pace_reads(cards: &[GoalCard]) -> Option<(Vec<GoalId>, NaiveDateTime)> {
     let charted: Vec<GoalId> = cards
         .iter()
         .filter(|c| !c.done() && c.goal.target_value.is_some_and(|t| t > 0))
         .map(|c| c.goal.id.clone())
         .collect();
-    let Some(first) = cards.iter().map(|c| c.period.0).min() else {
-        return Ok(());
-    };
+    let first = cards.iter().map(|c| c.period.0).min()?;
     if charted.is_empty() {
-        return Ok(());
+        return None;
     }
-    // A day early in UTC covers any zone; each card keeps its own period.
-    let since = (first - chrono::Duration::days(1))
-        .and_hms_opt(0, 0, 0)
-        .unwrap_or_default();
-    let steps = state
-        .db(move |conn| {
-            let ids: Vec<&GoalId> = charted.iter().collect();
-            Ok(goals::progress_since(conn, &ids, since)?)
-        })
-        .await?;
+    let since = (first - chrono::Duration::days(1)).and_hms_opt(0, 0, 0)?;
+    Some((charted, since))
+}
+
+pub fn read_paces(
+    conn: &mut crate::db::AnyConnection,
+    charted: &[GoalId],
+    since: NaiveDateTime,
+) -> diesel::QueryResult<Steps> {
+    let ids: Vec<&GoalId> = charted.iter().collect();
+    goals::progress_since(conn, &ids, since)
+}
+
+/// Draws each card's chart from the steps read for them.
+pub fn apply_paces(user: &CurrentUser, cards: &mut [GoalCard], steps: &Steps) {
     for card in cards.iter_mut() {
         let own: Vec<(NaiveDateTime, i32)> = steps
             .iter()
@@ -281,7 +301,6 @@ pub async fn draw_paces(
             .collect();
         card.draw_pace(&own);
     }
-    Ok(())
 }
 
 /// Goal cards, open goals first, by type in PRODUCT.md order.
