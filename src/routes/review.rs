@@ -74,8 +74,8 @@ pub struct ClientWeek {
 
 /// Everything the review reads: the week's work (kept in the review cache
 /// while the user's data stays at one version) and what is read each time —
-/// the note, the recorded trend and today's figures (notes, recorded days and
-/// opportunities do not bump the data version).
+/// the note and the recorded trend (notes and recorded days do not bump the
+/// data version).
 struct ReviewData {
     work: Arc<WeekWork>,
     note: Option<WeeklyNote>,

@@ -901,12 +901,13 @@ async fn a_block_names_its_client_with_or_without_a_project(backend: Backend) {
 }
 
 /// The review keeps the week's figures between views while nothing changes;
-/// a block done and a note saved each show at once.
+/// a block done, a note saved and an opportunity opened each show at once.
 async fn the_review_kept_between_views_follows_every_change(backend: Backend) {
     let Some(app) = spawn_app_at(backend, utc(2026, 12, 2, 9, 0)).await else {
         return;
     };
     let browser = app.signed_in_user("ana@example.com").await;
+    let client = app.add_client(&browser, "Harbor Books").await;
     let first = app
         .add_block(&browser, "First", &[("scheduled_date", "2026-12-02")])
         .await;
@@ -935,4 +936,27 @@ async fn the_review_kept_between_views_follows_every_change(backend: Backend) {
     assert_eq!(res.status, 303);
     let page = browser.get("/review").await;
     assert!(page.text_of("#note").contains("Both blocks"));
+    let now = |page: &crate::helpers::Response| {
+        page.text_of(".trend-table tbody")
+            .rsplit("December 2026")
+            .next()
+            .unwrap_or_default()
+            .trim()
+            .to_string()
+    };
+    assert_eq!(now(&page), "€0.00 €0.00");
+    // An opportunity opened (the only change since): the live pipeline follows.
+    let res = browser
+        .submit(
+            &format!("/clients/{client}"),
+            &format!("/clients/{client}/opportunities"),
+            &[
+                ("title", "SEO audit"),
+                ("value", "1,250.50"),
+                ("description", ""),
+            ],
+        )
+        .await;
+    assert_eq!(res.status, 303);
+    assert_eq!(now(&browser.get("/review").await), "€0.00 €1,250.50");
 }

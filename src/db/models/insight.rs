@@ -348,9 +348,9 @@ pub fn forecasts(
 /// What the weekly review reads of a week and its month: blocks' minutes by
 /// day and category, done minutes and payments by client, the clients' terms
 /// and retainer hours, the goals, contacts logged, next week's follow-ups and
-/// what is open on projects. Only tables that bump the user's data version
-/// (or are written with one that does, as payments are with their project)
-/// are read, so it may be kept at that version (`cache::ReviewCache`).
+/// what is open on projects, MRR and the open pipeline. Only tables that bump
+/// the user's data version (or are written with one that does, as payments
+/// are with their project) are read, so it may be kept at that version (`cache::ReviewCache`).
 #[derive(Debug, Clone)]
 pub struct WeekWork {
     pub monday: NaiveDate,
@@ -363,8 +363,10 @@ pub struct WeekWork {
     pub contacts: i64,
     pub followups: Vec<(ClientId, String, NaiveDateTime)>,
     pub open_on_projects: Decimal,
-    /// The active clients' retainers now (monthly recurring revenue).
+    /// The active clients' retainers now (monthly recurring revenue) and
+    /// the open pipeline.
     pub mrr: Decimal,
+    pub pipeline: Decimal,
 }
 
 /// The UTC instant a local day starts at.
@@ -428,6 +430,7 @@ pub fn week_work(
         followups,
         open_on_projects,
         mrr: super::clients::monthly_recurring(conn, user)?,
+        pipeline: super::clients::open_pipeline(conn, user)?,
     })
 }
 

@@ -1,0 +1,1 @@
+DROP TRIGGER opportunities_data_version ON opportunities;

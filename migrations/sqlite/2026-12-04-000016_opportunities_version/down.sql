@@ -1,0 +1,3 @@
+DROP TRIGGER opportunities_version_insert;
+DROP TRIGGER opportunities_version_update;
+DROP TRIGGER opportunities_version_delete;
