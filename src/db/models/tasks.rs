@@ -737,22 +737,6 @@ pub fn schedule(
     }
 }
 
-/// Links a block to a client (a follow-up block without a project).
-pub fn link_client(
-    conn: &mut AnyConnection,
-    user: &UserId,
-    id: &TaskId,
-    client: &ClientId,
-) -> QueryResult<usize> {
-    diesel::update(
-        tasks::table
-            .filter(tasks::user_id.eq(user))
-            .filter(tasks::id.eq(id)),
-    )
-    .set(tasks::client_id.eq(client))
-    .execute(conn)
-}
-
 /// The time the blocks with a start time take on `day`.
 pub fn timed_spans(
     conn: &mut AnyConnection,

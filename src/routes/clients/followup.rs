@@ -97,7 +97,6 @@ pub async fn followup_block(
                 Ok(task) => task,
                 Err(_) => return Err(AppError::NotFound),
             };
-            tasks::link_client(conn, &id, &task, &client.id)?;
             let what = format!(
                 "Planned “{}” for today, 30 min, under “Also on this day” until it gets a time.",
                 fields.title
