@@ -5,7 +5,7 @@ use fantoccini::Locator;
 use serde_json::{Value, json};
 
 use crate::helpers::chrome::Chrome;
-use crate::helpers::{Backend, spawn_app, spawn_app_at};
+use crate::helpers::{Backend, berlin_today_at, spawn_app, spawn_app_at};
 use crate::on_both_backends;
 
 async fn plan_complete_and_see_the_goal_move_without_a_reload(backend: Backend) {
@@ -406,15 +406,7 @@ async fn carry_over_and_move_in_the_week_view(backend: Backend) {
     // The app's clock is pinned at 11:00 of today in Berlin: carry-over fills
     // today from now on, so at the wall clock the journey would depend on the
     // hour the suite runs.
-    let today = chrono::Utc::now()
-        .with_timezone(&chrono_tz::Europe::Berlin)
-        .date_naive();
-    let eleven = today
-        .and_hms_opt(11, 0, 0)
-        .unwrap()
-        .and_local_timezone(chrono_tz::Europe::Berlin)
-        .unwrap()
-        .with_timezone(&chrono::Utc);
+    let (today, eleven) = berlin_today_at(11);
     let Some(app) = spawn_app_at(backend, eleven).await else {
         return;
     };
@@ -737,14 +729,7 @@ async fn a_day_planned_and_worked_from_the_keyboard(backend: Backend) {
     use fantoccini::key::Key;
     // 11:00 today in Berlin on the app's clock: the catalog proposes the next
     // free time from now, and late in the evening today has none left.
-    let eleven = chrono::Utc::now()
-        .with_timezone(&chrono_tz::Europe::Berlin)
-        .date_naive()
-        .and_hms_opt(11, 0, 0)
-        .unwrap()
-        .and_local_timezone(chrono_tz::Europe::Berlin)
-        .unwrap()
-        .with_timezone(&chrono::Utc);
+    let (_, eleven) = berlin_today_at(11);
     let Some(app) = spawn_app_at(backend, eleven).await else {
         return;
     };
@@ -1977,16 +1962,8 @@ on_both_backends!(the_weekly_review_of_the_demo_matches_the_database);
 /// the retainer hours still owed, and accepting puts the block on tomorrow.
 async fn prepare_tomorrow_after_the_work_hours(backend: Backend) {
     // 20:00 today in Berlin, on the app's clock.
-    let today = chrono::Utc::now()
-        .with_timezone(&chrono_tz::Europe::Berlin)
-        .date_naive();
+    let (today, evening) = berlin_today_at(20);
     let tomorrow = today + chrono::Duration::days(1);
-    let evening = today
-        .and_hms_opt(20, 0, 0)
-        .unwrap()
-        .and_local_timezone(chrono_tz::Europe::Berlin)
-        .unwrap()
-        .with_timezone(&chrono::Utc);
     let Some(app) = spawn_app_at(backend, evening).await else {
         return;
     };

@@ -11,6 +11,22 @@ pub use app::*;
 pub use browser::*;
 pub use s3::*;
 
+/// Today in Berlin (the test users' zone) by the wall clock, and the instant
+/// of `hour`:00 on it: browser journeys pin the app's clock there, so what
+/// they do does not depend on the hour the suite runs.
+pub fn berlin_today_at(hour: u32) -> (chrono::NaiveDate, chrono::DateTime<chrono::Utc>) {
+    let today = chrono::Utc::now()
+        .with_timezone(&chrono_tz::Europe::Berlin)
+        .date_naive();
+    let at = today
+        .and_hms_opt(hour, 0, 0)
+        .unwrap()
+        .and_local_timezone(chrono_tz::Europe::Berlin)
+        .unwrap()
+        .with_timezone(&chrono::Utc);
+    (today, at)
+}
+
 /// An instant in UTC, for pinning the app's clock.
 pub fn utc(y: i32, m: u32, d: u32, h: u32, mi: u32) -> chrono::DateTime<chrono::Utc> {
     use chrono::TimeZone;
