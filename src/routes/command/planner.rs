@@ -163,8 +163,13 @@ pub async fn show(
     }
     let id = user.id().clone();
     let end_of_day = day.and_hms_opt(23, 59, 59).unwrap_or(local);
+    // The open projects' forecasts, kept per data version (read again when
+    // the routine blocks were just written).
+    let forecasts = state
+        .forecasts(&user, (!pending).then_some(user.user.data_version))
+        .await?;
     let Waiting { found, taken, late } = state
-        .db(move |conn| Ok(candidates(conn, &id, (day, today), end_of_day)?))
+        .db(move |conn| Ok(candidates(conn, &id, (day, today), end_of_day, &forecasts)?))
         .await?;
     let prefs = &user.user.preferences.0;
     let wants: Vec<Want> = found
@@ -277,6 +282,7 @@ fn candidates(
     user: &UserId,
     (day, today): (NaiveDate, NaiveDate),
     end_of_day: chrono::NaiveDateTime,
+    forecasts: &[insight::ProjectForecast],
 ) -> Result<Waiting, diesel::result::Error> {
     // One read of the day serves both the time taken and the work planned.
     let on_day = tasks::for_day(conn, user, day)?;
@@ -356,8 +362,8 @@ fn candidates(
             source: Source::Retainer(client.id),
         });
     }
-    let slipping = insight::forecasts(conn, user, today, None)?
-        .into_iter()
+    let slipping = forecasts
+        .iter()
         .filter(|p| {
             let f = p.forecast;
             let planned = on_day.iter().any(|t| t.project_id.as_ref() == Some(&p.id));
@@ -386,7 +392,7 @@ fn candidates(
                 f.due.format("%a %b %-d")
             ),
             overdue: overdue(Some(&project.client_id)),
-            source: Source::Project(project.id),
+            source: Source::Project(project.id.clone()),
         });
     }
     let week = week_start(day, chrono::Weekday::Mon);
