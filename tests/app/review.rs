@@ -677,6 +677,10 @@ async fn prepare_tomorrow_proposes_owed_hours_slipping_work_and_intentions(backe
         "{}",
         page.text_of("#flash")
     );
+    // The same submission again (a retried request) makes no block twice.
+    let res = browser.post("/command/plan", &pairs).await;
+    assert_eq!(res.status, 303, "{}", res.text());
+    assert_eq!(on_friday().len(), friday.len(), "{:#?}", on_friday());
 
     // Planned, none of them is proposed again.
     let again = proposals(&browser.get("/command/plan?date=2026-12-04").await);

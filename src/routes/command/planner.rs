@@ -504,6 +504,15 @@ struct NewBlock {
 }
 
 impl NewBlock {
+    /// A block of the same title and links is already on the day.
+    fn is_on(&self, on_day: &[Task]) -> bool {
+        on_day.iter().any(|t| {
+            t.title == self.title
+                && t.project_id == self.project
+                && (self.client.is_none() || t.client_id == self.client)
+        })
+    }
+
     fn create(
         self,
         conn: &mut AnyConnection,
@@ -541,6 +550,15 @@ fn plan_rows(
 ) -> Result<(String, UndoId), AppError> {
     let mut before = Vec::new();
     let mut created = Vec::new();
+    // A retried submission finds its new blocks already there: not made twice.
+    let on_day = tasks::for_day(conn, id, day)?;
+    let mut make = |new: NewBlock, conn: &mut AnyConnection, row: &Accepted| {
+        if new.is_on(&on_day) {
+            return Ok(());
+        }
+        created.push(new.create(conn, id, (day, row), now)?);
+        Ok::<(), AppError>(())
+    };
     for row in rows {
         match &row.source {
             Source::Block(task_id) => {
@@ -576,7 +594,7 @@ fn plan_rows(
                     project: None,
                     client: Some(client.id),
                 };
-                created.push(new.create(conn, id, (day, row), now)?);
+                make(new, conn, row)?;
             }
             Source::Project(project_id) => {
                 let project = projects::find(conn, id, project_id)?.ok_or(AppError::NotFound)?;
@@ -591,7 +609,7 @@ fn plan_rows(
                     project: Some(project.id),
                     client: None,
                 };
-                created.push(new.create(conn, id, (day, row), now)?);
+                make(new, conn, row)?;
             }
             Source::Intention(title) => {
                 let new = NewBlock {
@@ -604,7 +622,7 @@ fn plan_rows(
                     project: None,
                     client: None,
                 };
-                created.push(new.create(conn, id, (day, row), now)?);
+                make(new, conn, row)?;
             }
         }
     }
