@@ -12,6 +12,7 @@ pub mod error;
 pub mod jobs;
 pub mod media;
 pub mod outbound;
+pub mod portable;
 pub mod routes;
 pub mod startup;
 pub mod state;

@@ -38,6 +38,27 @@ enum Command {
         #[command(subcommand)]
         action: StorageAction,
     },
+    /// Write a backup of the whole instance (every table, read in one snapshot while
+    /// the server keeps serving, and every stored file) to FILE, a ZIP with a manifest.
+    Backup {
+        /// The archive to write; it must not exist yet.
+        file: std::path::PathBuf,
+        /// Also put the key file in the archive: then the archive alone can decrypt
+        /// the stored client credentials. Keep such an archive as safe as the keys.
+        #[arg(long)]
+        include_keys: bool,
+    },
+    /// Restore a backup into an empty database and an empty file store.
+    Restore {
+        /// The archive `lauf backup` wrote.
+        file: std::path::PathBuf,
+    },
+    /// Copy the configured database (e.g. the SQLite default) into another, empty
+    /// one (e.g. PostgreSQL), then compare row counts and sums table by table.
+    CopyTo {
+        /// The target: postgres://… or an SQLite path.
+        database_url: String,
+    },
     /// Create demo accounts with a realistic workspace and print how to log in.
     Demo {
         /// How many demo accounts (demo1@…, demo2@… when more than one).
@@ -70,6 +91,9 @@ enum StorageAction {
         #[arg(long)]
         repair: bool,
     },
+    /// Copy the files in the local store (LAUF_DATA_DIR/files) to the S3 storage
+    /// configured by LAUF_STORAGE=s3 and LAUF_S3_*; files already there are kept.
+    CopyToS3,
 }
 
 #[actix_web::main]
@@ -95,6 +119,12 @@ async fn main() -> ExitCode {
         Command::Storage {
             action: StorageAction::Check { repair },
         } => storage_check(&settings, repair).await,
+        Command::Storage {
+            action: StorageAction::CopyToS3,
+        } => storage_copy(&settings).await,
+        Command::Backup { file, include_keys } => backup(&settings, &file, include_keys).await,
+        Command::Restore { file } => restore(&settings, &file).await,
+        Command::CopyTo { database_url } => copy_to(&settings, &database_url),
         Command::Demo {
             users,
             scale,
@@ -211,6 +241,165 @@ async fn storage_check(settings: &Settings, repair: bool) -> anyhow::Result<()> 
     } else {
         anyhow::bail!("rows and files are out of step; run `lauf storage check --repair` to fix")
     }
+}
+
+async fn backup(
+    settings: &Settings,
+    file: &std::path::Path,
+    include_keys: bool,
+) -> anyhow::Result<()> {
+    let pool = db::build_pool(&settings.database, &settings.pool)?;
+    let mut conn = pool.get()?;
+    db::run_migrations(&mut conn)?;
+    let storage = settings.open_storage()?;
+    let key_file = if include_keys {
+        if settings.data_keys.is_some() {
+            anyhow::bail!(
+                "--include-keys: the keys come from LAUF_DATA_KEYS, not a key file; keep them where you keep that setting"
+            );
+        }
+        Some(settings.key_file())
+    } else {
+        None
+    };
+    let started = std::time::Instant::now();
+    let bar = progress("backing up");
+    let report =
+        lauf::portable::backup(&mut conn, &storage, file, key_file.as_deref(), &bar).await?;
+    bar.finish_and_clear();
+    let m = &report.manifest;
+    let rows: u64 = m.tables.iter().map(|t| t.tally.rows).sum();
+    println!(
+        "wrote {} ({:.1} MB) in {:.1}s: {} rows in {} tables, {} files, migration {}",
+        file.display(),
+        report.bytes as f64 / 1e6,
+        started.elapsed().as_secs_f64(),
+        rows,
+        m.tables.len(),
+        m.files.len(),
+        m.migration
+    );
+    for key in &m.missing_files {
+        println!("warning: {key} is named by a row but missing from storage; not in the archive");
+    }
+    if m.keys.is_some() {
+        println!(
+            "the archive holds the key file: it alone can decrypt the stored client credentials; keep it as safe as the keys"
+        );
+    } else {
+        println!(
+            "the key file is not in the archive: keep {} (or LAUF_DATA_KEYS) too, or the stored client credentials cannot be read after a restore",
+            settings.key_file().display()
+        );
+    }
+    Ok(())
+}
+
+async fn restore(settings: &Settings, file: &std::path::Path) -> anyhow::Result<()> {
+    let pool = db::build_pool(&settings.database, &settings.pool)?;
+    let mut conn = pool.get()?;
+    let storage = settings.open_storage()?;
+    let started = std::time::Instant::now();
+    let bar = progress("restoring");
+    let report = lauf::portable::restore(
+        &mut conn,
+        &storage,
+        file,
+        &settings.key_file(),
+        settings.data_keys.is_some(),
+        &bar,
+    )
+    .await?;
+    bar.finish_and_clear();
+    let rows: u64 = report.tables.iter().map(|(_, t)| t.rows).sum();
+    println!(
+        "restored {} rows in {} tables and {} files into {} in {:.1}s; every table's count and sums match the manifest",
+        rows,
+        report.tables.len(),
+        report.files,
+        settings.database.redacted(),
+        started.elapsed().as_secs_f64()
+    );
+    if report.key_file_written {
+        println!(
+            "wrote the archive's key file to {}",
+            settings.key_file().display()
+        );
+    }
+    let ring = settings.key_ring()?;
+    let credentials = lauf::portable::Credentials::check(&mut conn, &ring)?;
+    println!("{}", credentials.describe());
+    Ok(())
+}
+
+fn copy_to(settings: &Settings, database_url: &str) -> anyhow::Result<()> {
+    let target = db::DatabaseTarget::from_url(Some(database_url), &settings.data_dir);
+    if target == settings.database {
+        anyhow::bail!("the target is the configured database itself");
+    }
+    let pool = db::build_pool(&settings.database, &settings.pool)?;
+    let mut source = pool.get()?;
+    let options = db::PoolOptions {
+        max_size: 1,
+        connection_timeout: settings.pool.connection_timeout,
+    };
+    let target_pool = db::build_pool(&target, &options)?;
+    let mut target_conn = target_pool.get()?;
+    let started = std::time::Instant::now();
+    let bar = progress("copying");
+    let compared = lauf::portable::copy_to(&mut source, &mut target_conn, &bar)?;
+    bar.finish_and_clear();
+    println!(
+        "copied {} into {} in {:.1}s:",
+        settings.database.redacted(),
+        target.redacted(),
+        started.elapsed().as_secs_f64()
+    );
+    println!(
+        "{:<18} {:>9} {:>9}  sums (source = copy)",
+        "table", "source", "copy"
+    );
+    for c in &compared {
+        let sums = c
+            .source
+            .sums
+            .iter()
+            .filter(|(_, v)| v.as_str() != "0")
+            .map(|(k, v)| format!("{k} {v}"))
+            .collect::<Vec<_>>()
+            .join(", ");
+        println!(
+            "{:<18} {:>9} {:>9}  {sums}",
+            c.table, c.source.rows, c.target.rows
+        );
+    }
+    println!("every table's rows and sums match");
+    if matches!(settings.storage, lauf::config::StorageTarget::Local) {
+        println!(
+            "files stay in {}: to move them to S3 storage, run `lauf storage copy-to-s3` with LAUF_STORAGE=s3 and LAUF_S3_* set",
+            settings.data_dir.join("files").display()
+        );
+    }
+    Ok(())
+}
+
+async fn storage_copy(settings: &Settings) -> anyhow::Result<()> {
+    let lauf::config::StorageTarget::S3(_) = &settings.storage else {
+        anyhow::bail!("set LAUF_STORAGE=s3 and LAUF_S3_* to the storage to copy to");
+    };
+    let local = lauf::storage::Storage::Local(lauf::storage::LocalStore::open(
+        settings.data_dir.join("files"),
+    )?);
+    let s3 = settings.open_storage()?;
+    let bar = progress("copying files");
+    let (copied, kept) = lauf::portable::copy_files(&local, &s3, &bar).await?;
+    bar.finish_and_clear();
+    println!(
+        "copied {copied} file(s) from {} to {}; {kept} were there already",
+        local.describe(),
+        s3.describe()
+    );
+    Ok(())
 }
 
 /// A progress bar on stderr for long commands; nothing at all when stderr is not a

@@ -4,6 +4,7 @@
 pub mod day;
 mod handle;
 pub mod models;
+pub mod rows;
 pub mod schema;
 pub mod types;
 
@@ -443,6 +444,42 @@ pub fn run_migrations(conn: &mut AnyConnection) -> Result<Vec<String>, DbSetupEr
     }
 }
 
+/// Applies pending migrations up to and including `version` only (a restore loads
+/// an archive into the schema it was taken from, then migrates the rest).
+pub fn migrate_to(conn: &mut AnyConnection, version: &str) -> Result<(), DbSetupError> {
+    let fail =
+        |e: Box<dyn std::error::Error + Send + Sync>| DbSetupError::Migrations(e.to_string());
+    let source = match conn.kind() {
+        DbKind::Sqlite => SQLITE_MIGRATIONS,
+        DbKind::Postgres => POSTGRES_MIGRATIONS,
+    };
+    // Creates the bookkeeping table on a new database.
+    conn.applied_migrations().map_err(fail)?;
+    let mut pending = conn.pending_migrations(source).map_err(fail)?;
+    pending.sort_by_key(|m| m.name().version().to_string());
+    for migration in pending {
+        if migration.name().version().to_string().as_str() > version {
+            break;
+        }
+        conn.run_migration(&*migration).map_err(fail)?;
+    }
+    Ok(())
+}
+
+/// The latest migration this build knows.
+pub fn latest_migration(kind: DbKind) -> String {
+    use diesel::migration::MigrationSource;
+    let versions: Vec<String> = match kind {
+        DbKind::Sqlite => MigrationSource::<diesel::sqlite::Sqlite>::migrations(&SQLITE_MIGRATIONS)
+            .map(|ms| ms.iter().map(|m| m.name().version().to_string()).collect())
+            .unwrap_or_default(),
+        DbKind::Postgres => MigrationSource::<diesel::pg::Pg>::migrations(&POSTGRES_MIGRATIONS)
+            .map(|ms| ms.iter().map(|m| m.name().version().to_string()).collect())
+            .unwrap_or_default(),
+    };
+    versions.into_iter().max().unwrap_or_default()
+}
+
 /// Reverts every migration (for `lauf migrate --revert-all` and the tests).
 pub fn revert_all_migrations(conn: &mut AnyConnection) -> Result<Vec<String>, DbSetupError> {
     let source = match conn.kind() {
@@ -481,6 +518,36 @@ where
         }
     }
     result
+}
+
+/// Runs `work` inside one snapshot of the database, so what it reads across many
+/// tables is as it was at one instant while other connections keep writing: on
+/// PostgreSQL a read-only REPEATABLE READ transaction, on SQLite a deferred
+/// transaction (in WAL mode its first read fixes what it sees).
+pub fn snapshot<T, E, F>(conn: &mut AnyConnection, work: F) -> Result<T, E>
+where
+    F: FnOnce(&mut AnyConnection) -> Result<T, E>,
+    E: From<diesel::result::Error>,
+{
+    use diesel::connection::{AnsiTransactionManager, TransactionManager};
+    let begin = |conn: &mut AnyConnection| match conn {
+        AnyConnection::Postgresql(c) => AnsiTransactionManager::begin_transaction_sql(
+            c,
+            "BEGIN ISOLATION LEVEL REPEATABLE READ READ ONLY",
+        ),
+        AnyConnection::Sqlite(c) => AnsiTransactionManager::begin_transaction_sql(c, "BEGIN"),
+    };
+    begin(conn)?;
+    let result = work(conn);
+    let end = match (conn, result.is_ok()) {
+        (AnyConnection::Postgresql(c), true) => AnsiTransactionManager::commit_transaction(c),
+        (AnyConnection::Sqlite(c), true) => AnsiTransactionManager::commit_transaction(c),
+        (AnyConnection::Postgresql(c), false) => AnsiTransactionManager::rollback_transaction(c),
+        (AnyConnection::Sqlite(c), false) => AnsiTransactionManager::rollback_transaction(c),
+    };
+    let value = result?;
+    end?;
+    Ok(value)
 }
 
 /// Runs `work` on a connection that refuses writes, on SQLite (`PRAGMA

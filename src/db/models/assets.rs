@@ -456,6 +456,18 @@ pub fn restore(conn: &mut AnyConnection, user: &UserId, removed: &Removed) -> Qu
     Ok(true)
 }
 
+/// Every stored object of the user's files (originals and thumbnails).
+pub fn keys_for_user(conn: &mut AnyConnection, user: &UserId) -> QueryResult<Vec<String>> {
+    let rows: Vec<(String, Option<String>)> = assets::table
+        .filter(assets::user_id.eq(user))
+        .select((assets::storage_path, assets::thumbnail_path))
+        .load(conn)?;
+    Ok(rows
+        .into_iter()
+        .flat_map(|(original, thumb)| std::iter::once(original).chain(thumb))
+        .collect())
+}
+
 pub fn queue_deletion(conn: &mut AnyConnection, key: &str, now: NaiveDateTime) -> QueryResult<()> {
     let queued = storage_deletions::table
         .find(key)
