@@ -215,6 +215,10 @@ pub fn configure(cfg: &mut web::ServiceConfig) {
             "/settings/calendar/revoke",
             post().to(settings::calendar::revoke),
         )
+        .route("/settings/data", get().to(settings::data::show))
+        .route("/settings/data/export", get().to(settings::data::export))
+        .route("/settings/data/import", post().to(settings::data::import))
+        .route("/settings/data/delete", post().to(settings::data::delete))
         .route("/calendar.ics", get().to(calendar_ics::ics))
         // The Command Center.
         .route("/", get().to(command::day::show))

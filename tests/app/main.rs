@@ -25,3 +25,4 @@ mod routines;
 mod shell;
 mod supabase;
 mod transfer;
+mod your_data;

@@ -87,6 +87,8 @@ impl SignupPage {
 #[derive(Deserialize)]
 pub struct NextQuery {
     pub next: Option<String>,
+    /// Set after an account deletion, to say it happened.
+    pub deleted: Option<String>,
 }
 
 #[derive(Deserialize)]
@@ -196,7 +198,10 @@ pub async fn login_form(
         return Ok(see_other(&req, &next));
     }
     let (csrf, cookie) = visitor_session(&state, &req, session).await?;
-    let page = LoginPage::new(&state, &csrf, next);
+    let mut page = LoginPage::new(&state, &csrf, next);
+    if query.deleted.is_some() {
+        page.notice = Some("Your account and all its data are deleted.".into());
+    }
     with_cookie(html(StatusCode::OK, &page)?, cookie)
 }
 

@@ -3,6 +3,7 @@
 //! pages live beside it: `/settings/sessions` and `/settings/calendar`.
 
 pub mod calendar;
+pub mod data;
 pub mod sessions;
 
 use actix_web::http::StatusCode;

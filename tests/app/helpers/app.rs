@@ -287,6 +287,16 @@ async fn spawn(
         skip(backend);
         return None;
     };
+    Some(spawn_on(db, target, extra_env, clock).await)
+}
+
+/// The app on a database made elsewhere (a copy's target).
+pub async fn spawn_on(
+    db: TestDb,
+    target: DatabaseTarget,
+    extra_env: &[(&str, &str)],
+    clock: lauf::clock::Clock,
+) -> TestApp {
     let url = match &target {
         DatabaseTarget::Postgres(url) => url.clone(),
         DatabaseTarget::Sqlite(path) => path.display().to_string(),
@@ -316,7 +326,7 @@ async fn spawn(
     let port = app.port();
     let server = app.server_handle();
     actix_web::rt::spawn(app.run_until_stopped());
-    Some(TestApp {
+    TestApp {
         data_keys,
         address: format!("http://127.0.0.1:{port}"),
         pool,
@@ -325,7 +335,7 @@ async fn spawn(
         _data_dir: data_dir,
         settings,
         server,
-    })
+    }
 }
 
 /// A second app process on the same database, settings and keys (another port):

@@ -9,6 +9,8 @@ pub struct Response {
     pub status: u16,
     pub headers: awc::http::header::HeaderMap,
     pub body: String,
+    /// The body as it came (a download).
+    pub bytes: Vec<u8>,
 }
 
 impl Response {
@@ -42,6 +44,15 @@ impl Response {
         let page = self.page();
         let parts: Vec<String> = page.select(&selector).map(|e| visible_text(&e)).collect();
         parts.join(" ")
+    }
+
+    /// The visible text of each element `css` selects, in page order.
+    pub fn texts_of(&self, css: &str) -> Vec<String> {
+        let selector = scraper::Selector::parse(css).unwrap_or_else(|e| panic!("{css}: {e}"));
+        self.page()
+            .select(&selector)
+            .map(|e| visible_text(&e))
+            .collect()
     }
 
     /// What a person reads on the page: the body's visible text (the whole
@@ -232,11 +243,12 @@ impl Browser {
             None => req.send().await,
         }
         .ok()?;
-        let bytes = res.body().limit(8 * 1024 * 1024).await.ok()?;
+        let bytes = res.body().limit(64 * 1024 * 1024).await.ok()?;
         let response = Response {
             status: res.status().as_u16(),
             headers: res.headers().clone(),
             body: String::from_utf8_lossy(&bytes).into_owned(),
+            bytes: bytes.to_vec(),
         };
         self.remember(&response);
         assert_short_title(&response);
@@ -379,6 +391,7 @@ impl Browser {
             status: res.status().as_u16(),
             headers: res.headers().clone(),
             body: String::from_utf8_lossy(&bytes).into_owned(),
+            bytes: bytes.to_vec(),
         };
         self.remember(&response);
         response
@@ -429,6 +442,7 @@ impl Browser {
             status: res.status().as_u16(),
             headers: res.headers().clone(),
             body: String::from_utf8_lossy(&bytes).into_owned(),
+            bytes: bytes.to_vec(),
         }
     }
 
