@@ -281,6 +281,7 @@ async fn every_page_passes_in_the_browser_and_the_image_shows_its_thumbnail(back
         "/settings",
         "/settings/sessions",
         "/settings/calendar",
+        "/settings/data",
     ] {
         chrome.visit(page).await;
     }
@@ -2027,3 +2028,60 @@ async fn prepare_tomorrow_after_the_work_hours(backend: Backend) {
 }
 
 on_both_backends!(prepare_tomorrow_after_the_work_hours);
+
+/// A workspace exported from one account is imported into a new one in the
+/// browser, then that account is deleted from Settings → Your data.
+async fn import_a_workspace_then_delete_the_account(backend: Backend) {
+    let Some(app) = spawn_app(backend).await else {
+        return;
+    };
+    let ana = app.signed_in_user("ana@example.com").await;
+    app.add_client(&ana, "Atlas Studio").await;
+    let export = ana.get("/settings/data/export").await;
+    assert_eq!(export.status, 200);
+    let dir = tempfile::tempdir().unwrap();
+    let file = dir.path().join("lauf-workspace.zip");
+    std::fs::write(&file, &export.bytes).unwrap();
+
+    let Some(mut chrome) = Chrome::start(&app, &format!("your-data-{backend:?}"), true).await
+    else {
+        return;
+    };
+    chrome.sign_up("mara@example.com").await;
+    chrome.visit("/settings/data").await;
+    let input = chrome
+        .client
+        .find(Locator::Css("#import-file"))
+        .await
+        .unwrap();
+    input.send_keys(&file.display().to_string()).await.unwrap();
+    chrome
+        .click("form[action=\"/settings/data/import\"] button[type=submit]")
+        .await;
+    assert_eq!(chrome.path().await, "/");
+    assert!(chrome.text("#flash").await.contains("into your account"));
+    chrome.visit("/clients").await;
+    assert!(chrome.text("main").await.contains("Atlas Studio"));
+
+    chrome.visit("/settings/data").await;
+    chrome
+        .fill_and_press(
+            "form[action=\"/settings/data/delete\"]",
+            &[
+                ("password", crate::helpers::chrome::PASSWORD),
+                ("email", "mara@example.com"),
+            ],
+            "button[type=submit]",
+        )
+        .await;
+    assert_eq!(chrome.path().await, "/login?deleted=1");
+    assert!(
+        chrome
+            .text("#login-notice")
+            .await
+            .contains("Your account and all its data are deleted.")
+    );
+    chrome.client.clone().close().await.unwrap();
+}
+
+on_both_backends!(import_a_workspace_then_delete_the_account);

@@ -912,7 +912,74 @@ on_both_backends!(
     sign_up_waits_for_the_email_or_signs_in_at_once,
     two_processes_serve_the_same_browser,
     a_disabled_account_cannot_sign_in,
+    deleting_the_account_needs_a_fresh_sign_in,
 );
+
+/// Supabase accounts have no password here: deleting asks for a sign-in from the
+/// last 10 minutes (and the typed email), and says where the Supabase user goes.
+async fn deleting_the_account_needs_a_fresh_sign_in(backend: Backend) {
+    let Some((app, _fake, browser)) = signed_in(backend).await else {
+        return;
+    };
+    let page = browser.get("/settings/data").await;
+    assert_eq!(page.status, 200);
+    assert!(
+        page.main_text()
+            .contains("remove the Supabase user in the Supabase dashboard")
+    );
+    assert_eq!(page.count("#delete-password"), 0);
+    assert_eq!(page.count("#delete-email"), 1);
+
+    app.clock.advance(chrono::Duration::minutes(11));
+    let page = browser.get("/settings/data").await;
+    assert!(page.main_text().contains("To delete, sign in again first"));
+    let res = browser
+        .post(
+            "/settings/data/delete",
+            &[
+                ("csrf_token", &page.csrf_token()),
+                ("email", "ana@example.com"),
+            ],
+        )
+        .await;
+    assert_eq!(res.status, 422);
+    assert!(res.text_of("#delete-error").contains("Sign in again first"));
+    assert_eq!(
+        users::table
+            .count()
+            .get_result::<i64>(&mut *app.conn())
+            .unwrap(),
+        1
+    );
+
+    let again = app.browser();
+    assert_eq!(
+        log_in(&again, "ana@example.com", PASSWORD, "/")
+            .await
+            .status,
+        303
+    );
+    let res = again
+        .submit(
+            "/settings/data",
+            "/settings/data/delete",
+            &[("email", "ana@example.com")],
+        )
+        .await;
+    assert_eq!(res.status, 303, "{}", res.text());
+    assert_eq!(
+        users::table
+            .count()
+            .get_result::<i64>(&mut *app.conn())
+            .unwrap(),
+        0
+    );
+    assert_eq!(
+        browser.get("/").await.status,
+        303,
+        "the older session ended too"
+    );
+}
 
 async fn local_mode_has_no_supabase_routes_and_calls_nothing(backend: Backend) {
     let Some(app) = crate::helpers::spawn_app(backend).await else {

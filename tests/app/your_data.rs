@@ -25,6 +25,8 @@ on_both_backends!(
     an_export_imported_into_a_fresh_account_gives_the_same_rows,
     an_import_into_an_account_with_data_or_from_a_changed_file_saves_nothing,
     deleting_an_account_leaves_no_row_or_file_of_it,
+    a_backup_with_its_keys_restores_readable_credentials,
+    local_files_copy_to_s3_storage_once,
 );
 
 /// The instant the page comparisons are made at (pages say "in 3 hours").
@@ -841,4 +843,97 @@ async fn every_table_is_carried_and_both_backends_agree_on_its_columns() {
     for part in PARTS {
         assert!(TABLES.contains(&part.table), "{}", part.table);
     }
+}
+
+async fn a_backup_with_its_keys_restores_readable_credentials(backend: Backend) {
+    let Some(app) = spawn_app(backend).await else {
+        return;
+    };
+    let browser = with_demo(&app).await;
+    add_credential(&browser, &app).await;
+    // The app's keys as a key file, the way a default install keeps them.
+    let dir = tempfile::tempdir().unwrap();
+    let keys = dir.path().join("keys");
+    lauf::crypto::KeyRing::parse(&app.data_keys, "k1")
+        .unwrap()
+        .save(&keys)
+        .unwrap();
+    let file = dir.path().join("with-keys.zip");
+    let report = portable::backup(
+        &mut app.conn(),
+        &app.storage(),
+        &file,
+        Some(&keys),
+        &ProgressBar::hidden(),
+    )
+    .await
+    .unwrap();
+    assert!(report.manifest.keys.is_some());
+
+    let Some(copy) = spawn_app(backend).await else {
+        return;
+    };
+    let copy_keys = copy.settings.data_dir.join("restored-keys");
+    let restored = portable::restore(
+        &mut copy.conn(),
+        &copy.storage(),
+        &file,
+        &copy_keys,
+        false,
+        &ProgressBar::hidden(),
+    )
+    .await
+    .unwrap();
+    assert!(restored.key_file_written);
+    let ring = lauf::crypto::KeyRing::load_or_create_file(&copy_keys).unwrap();
+    let credentials = Credentials::check(&mut copy.conn(), &ring).unwrap();
+    assert_eq!((credentials.readable, credentials.unreadable.len()), (1, 0));
+    assert!(credentials.describe().contains("all readable"));
+}
+
+async fn local_files_copy_to_s3_storage_once(backend: Backend) {
+    let Some(app) = spawn_app(backend).await else {
+        return;
+    };
+    let _browser = with_demo(&app).await;
+    let local = app.storage();
+    let (_, env) = crate::helpers::s3_server().bucket();
+    let data_dir = app.settings.data_dir.display().to_string();
+    let settings = lauf::config::Settings::from_lookup(|k| {
+        env.iter()
+            .find(|(name, _)| name == k)
+            .map(|(_, v)| v.clone())
+            .or_else(|| (k == "LAUF_DATA_DIR").then(|| data_dir.clone()))
+    })
+    .unwrap();
+    let s3 = settings.open_storage().unwrap();
+    let (copied, kept) = portable::copy_files(&local, &s3, &ProgressBar::hidden())
+        .await
+        .unwrap();
+    assert_eq!((copied, kept), (18, 0));
+    let keys = |listed: Vec<lauf::storage::Listed>| {
+        let mut keys: Vec<String> = listed.into_iter().map(|l| l.key).collect();
+        keys.sort();
+        keys
+    };
+    assert_eq!(
+        keys(local.list().await.unwrap()),
+        keys(s3.list().await.unwrap())
+    );
+    let key: String = assets::table
+        .select(assets::storage_path)
+        .first(&mut *app.conn())
+        .unwrap();
+    let key = ObjectKey::parse(&key).unwrap();
+    let mut from_s3 = Vec::new();
+    let mut body = s3.get(&key, None).await.unwrap().body;
+    while let Some(chunk) = futures_util::StreamExt::next(&mut body).await {
+        from_s3.extend_from_slice(&chunk.unwrap());
+    }
+    assert_eq!(from_s3, read(&app, &key).await);
+    // Run again: nothing to copy.
+    let again = portable::copy_files(&local, &s3, &ProgressBar::hidden())
+        .await
+        .unwrap();
+    assert_eq!(again, (0, 18));
 }
