@@ -511,3 +511,50 @@ pub fn save(
     }
     Ok(errors)
 }
+
+/// The shapes of every part's table, read from the catalog.
+pub fn shapes(conn: &mut AnyConnection) -> anyhow::Result<HashMap<&'static str, Shape>> {
+    PARTS
+        .iter()
+        .map(|p| Ok((p.table, rows::shape(conn, p.table)?)))
+        .collect()
+}
+
+/// An uploaded export checked for `user`'s account: the plan and the shapes it was
+/// read against, or every reason it cannot be imported (as the page says them).
+pub type Checked = Result<(Plan, HashMap<&'static str, Shape>), Vec<String>>;
+
+/// Reads and checks the export at `path` for `user`, before anything is stored: the
+/// account is empty, the file is an export of this or an older version, every part
+/// matches the manifest, and every row is valid.
+pub fn check(
+    conn: &mut AnyConnection,
+    path: &std::path::Path,
+    user: &UserId,
+) -> anyhow::Result<Checked> {
+    if let Some(holds) = not_empty(conn, user)? {
+        return Ok(Err(vec![format!(
+            "Import goes into an empty account, and this one holds {holds}. \
+             Sign up for a new account (or delete this one's data) first."
+        )]));
+    }
+    let mut reader = match archive::Reader::open(path) {
+        Ok(reader) => reader,
+        Err(e) => return Ok(Err(vec![format!("This file cannot be imported: {e}.")])),
+    };
+    if reader.manifest.format != FORMAT {
+        return Ok(Err(vec![
+            "This is not a workspace export (a backup is restored with `lauf restore`).".into(),
+        ]));
+    }
+    if reader.manifest.migration > db::latest_migration(conn.kind()) {
+        return Ok(Err(vec![
+            "This export comes from a newer LAUF OS; update this one first.".into(),
+        ]));
+    }
+    if let Err(e) = reader.verify() {
+        return Ok(Err(vec![format!("This file cannot be imported: {e}.")]));
+    }
+    let shapes = shapes(conn)?;
+    Ok(plan(&mut reader, &shapes, user).map(|plan| (plan, shapes)))
+}

@@ -14,7 +14,7 @@ const LAYERS: &[&[&str]] = &[
     &["db"],
     &["storage", "media"],
     &["config"],
-    &["auth", "vault"],
+    &["auth", "vault", "portable"],
     &["cache", "telemetry"],
     &["state", "jobs"],
     &["web"],

@@ -195,3 +195,21 @@ pub fn set_issuer(conn: &mut AnyConnection, id: &UserId, issuer: &str) -> QueryR
         .set(users::auth_issuer.eq(issuer))
         .execute(conn)
 }
+
+/// Deletes the account: its stored files go on the deletion queue, then the user's
+/// row and, by the schema's cascades, every row of theirs (sessions included).
+/// The deletion is recorded without naming the account.
+pub fn delete_account(
+    conn: &mut AnyConnection,
+    id: &UserId,
+    now: NaiveDateTime,
+) -> QueryResult<()> {
+    for key in super::assets::keys_for_user(conn, id)? {
+        super::assets::queue_deletion(conn, &key, now)?;
+    }
+    diesel::delete(users::table.find(id)).execute(conn)?;
+    super::audit::record(
+        conn,
+        super::audit::AuditEvent::new(crate::domain::AuditAction::AccountDeleted, now),
+    )
+}

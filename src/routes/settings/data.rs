@@ -1,9 +1,7 @@
 //! `/settings/data`: your data. Download everything the account owns as one ZIP,
 //! import such a ZIP into an empty account, or delete the account.
 
-use std::collections::HashMap;
 use std::io::{Seek, SeekFrom, Write};
-use std::sync::Arc;
 
 use actix_multipart::Multipart;
 use actix_web::http::StatusCode;
@@ -15,13 +13,13 @@ use futures_util::StreamExt;
 use serde::Deserialize;
 
 use crate::auth::CurrentUser;
-use crate::db::models::assets;
 use crate::db::models::audit::{self, AuditEvent};
-use crate::db::rows::{self, Shape};
-use crate::db::schema::{local_credentials, sessions, users};
-use crate::domain::{AuditAction, Notice, UserId};
+use crate::db::models::users;
+use crate::db::rows;
+use crate::db::schema::{local_credentials, sessions};
+use crate::domain::{AuditAction, Notice};
 use crate::error::AppError;
-use crate::portable::workspace::{self, PARTS, Plan};
+use crate::portable::workspace::{self, Plan};
 use crate::portable::{archive, archive_object};
 use crate::state::AppState;
 use crate::storage::{ObjectKey, ObjectStore};
@@ -150,37 +148,21 @@ pub async fn export(
         )))
 }
 
-/// The shapes of every part's table, read from the catalog.
-fn shapes(conn: &mut crate::db::AnyConnection) -> Result<HashMap<&'static str, Shape>, AppError> {
-    PARTS
-        .iter()
-        .map(|p| {
-            rows::shape(conn, p.table)
-                .map(|s| (p.table, s))
-                .map_err(|e| AppError::Internal(e.into()))
-        })
-        .collect()
-}
-
-/// `POST /settings/data/import`: an export into this (empty) account, all or
-/// nothing; every problem is listed on the page (422).
-pub async fn import(
-    state: web::Data<AppState>,
-    req: HttpRequest,
-    user: CurrentUser,
-    mut payload: Multipart,
-) -> Result<HttpResponse, AppError> {
+/// The multipart body's `file` field spooled to a temporary file in `dir` (413 past
+/// `MAX_IMPORT_BYTES`); `None` when no file came.
+async fn receive_file(
+    payload: &mut Multipart,
+    dir: &std::path::Path,
+) -> Result<Option<tempfile::NamedTempFile>, AppError> {
     let io = |e: std::io::Error| AppError::Internal(e.into());
-    let mut spool = tempfile::NamedTempFile::new_in(state.settings.upload_dir()).map_err(io)?;
+    let unreadable = || AppError::BadRequest("The upload could not be read.".into());
+    let mut spool = tempfile::NamedTempFile::new_in(dir).map_err(io)?;
     let mut size = 0u64;
-    let mut got_file = false;
     while let Some(field) = payload.next().await {
-        let mut field =
-            field.map_err(|_| AppError::BadRequest("The upload could not be read.".into()))?;
+        let mut field = field.map_err(|_| unreadable())?;
         let is_file = field.name() == Some("file");
         while let Some(chunk) = field.next().await {
-            let chunk =
-                chunk.map_err(|_| AppError::BadRequest("The upload could not be read.".into()))?;
+            let chunk = chunk.map_err(|_| unreadable())?;
             if !is_file {
                 continue;
             }
@@ -190,102 +172,59 @@ pub async fn import(
             }
             spool.write_all(&chunk).map_err(io)?;
         }
-        got_file |= is_file && size > 0;
     }
+    spool.flush().map_err(io)?;
+    Ok((size > 0).then_some(spool))
+}
+
+/// `POST /settings/data/import`: an export into this (empty) account, all or
+/// nothing; every problem is listed on the page (422). Longer than a handler
+/// should be: it is the one place the three steps meet (check everything, store
+/// the files, save the rows or take the files away again).
+pub async fn import(
+    state: web::Data<AppState>,
+    req: HttpRequest,
+    user: CurrentUser,
+    mut payload: Multipart,
+) -> Result<HttpResponse, AppError> {
+    let spool = receive_file(&mut payload, &state.settings.upload_dir()).await?;
     let refuse = async |errors: Vec<String>| -> Result<HttpResponse, AppError> {
         html(
             StatusCode::UNPROCESSABLE_ENTITY,
             &page(&state, &user, errors, None).await?,
         )
     };
-    if !got_file {
+    let Some(spool) = spool else {
         return refuse(vec!["Choose the ZIP file an export made.".into()]).await;
-    }
-    let id = user.id().clone();
-    let path = spool.path().to_path_buf();
+    };
+    let (id, path) = (user.id().clone(), spool.path().to_path_buf());
     // Read and check everything before anything is stored.
     let checked = state
-        .db(move |conn| {
-            if let Some(holds) = workspace::not_empty(conn, &id).map_err(AppError::Internal)? {
-                return Ok(Err(vec![format!(
-                    "Import goes into an empty account, and this one holds {holds}. \
-                     Sign up for a new account (or delete this one's data) first."
-                )]));
-            }
-            let mut reader = match archive::Reader::open(&path) {
-                Ok(reader) => reader,
-                Err(e) => return Ok(Err(vec![format!("This file cannot be imported: {e}.")])),
-            };
-            if reader.manifest.format != workspace::FORMAT {
-                return Ok(Err(vec![
-                    "This is not a workspace export (a backup is restored with `lauf restore`)."
-                        .into(),
-                ]));
-            }
-            if reader.manifest.migration > crate::db::latest_migration(conn.kind()) {
-                return Ok(Err(vec![
-                    "This export comes from a newer LAUF OS; update this one first.".into(),
-                ]));
-            }
-            if let Err(e) = reader.verify() {
-                return Ok(Err(vec![format!("This file cannot be imported: {e}.")]));
-            }
-            let shapes = shapes(conn)?;
-            Ok(workspace::plan(&mut reader, &shapes, &id).map(|plan| (plan, shapes)))
-        })
+        .db(move |conn| workspace::check(conn, &path, &id).map_err(AppError::Internal))
         .await?;
     let (plan, shapes) = match checked {
         Ok(checked) => checked,
         Err(errors) => return refuse(errors).await,
     };
     // Files first; they are taken away again if the rows are refused.
-    let mut stored: Vec<ObjectKey> = Vec::new();
-    let mut reader =
-        archive::Reader::open(spool.path()).map_err(|e| AppError::Internal(e.into()))?;
-    for (entry, key) in &plan.files {
-        let mut part = tempfile::NamedTempFile::new_in(state.settings.upload_dir()).map_err(io)?;
-        let copied = reader
-            .copy_entry(entry, &mut part)
-            .map_err(|e| AppError::Internal(e.into()))
-            .and_then(|_| part.flush().map_err(io));
-        let put = match copied {
-            Ok(()) => state
-                .storage
-                .put_file(key, part.path(), "application/octet-stream")
-                .await
-                .map_err(AppError::from),
-            Err(e) => Err(e),
-        };
-        if let Err(e) = put {
-            remove(&state, &stored).await;
-            return Err(e);
-        }
-        stored.push(key.clone());
-    }
-    let plan: Arc<Plan> = Arc::new(plan);
-    let shapes = Arc::new(shapes);
-    let (id, now) = (user.id().clone(), state.clock.stamp());
-    let saved_rows = plan.rows();
-    let saved = {
-        let plan = plan.clone();
-        state
-            .db_write_as(&user, move |conn| {
-                let errors =
-                    workspace::save(conn, &plan, &shapes, &id).map_err(AppError::Internal)?;
-                if !errors.is_empty() {
-                    // Roll the whole import back, keeping the reasons.
-                    return Err(AppError::Unprocessable(errors.join("\n")));
-                }
-                audit::record(
-                    conn,
-                    AuditEvent::new(AuditAction::WorkspaceImported, now)
-                        .user(&id)
-                        .details(serde_json::json!({ "rows": saved_rows })),
-                )?;
-                Ok(())
-            })
-            .await
-    };
+    let stored = store_files(&state, spool.path(), &plan).await?;
+    let (id, now, saved_rows) = (user.id().clone(), state.clock.stamp(), plan.rows());
+    let saved = state
+        .db_write_as(&user, move |conn| {
+            let errors = workspace::save(conn, &plan, &shapes, &id).map_err(AppError::Internal)?;
+            if !errors.is_empty() {
+                // Roll the whole import back, keeping the reasons.
+                return Err(AppError::Unprocessable(errors.join("\n")));
+            }
+            audit::record(
+                conn,
+                AuditEvent::new(AuditAction::WorkspaceImported, now)
+                    .user(&id)
+                    .details(serde_json::json!({ "rows": saved_rows })),
+            )?;
+            Ok(())
+        })
+        .await;
     match saved {
         Ok(()) => {
             let notice = Notice::new(format!(
@@ -308,6 +247,40 @@ pub async fn import(
             Err(e)
         }
     }
+}
+
+/// Stores the plan's files under their new keys; on a failure, removes what it
+/// stored and fails.
+async fn store_files(
+    state: &AppState,
+    archive_path: &std::path::Path,
+    plan: &Plan,
+) -> Result<Vec<ObjectKey>, AppError> {
+    let io = |e: std::io::Error| AppError::Internal(e.into());
+    let mut reader =
+        archive::Reader::open(archive_path).map_err(|e| AppError::Internal(e.into()))?;
+    let mut stored = Vec::new();
+    for (entry, key) in &plan.files {
+        let mut part = tempfile::NamedTempFile::new_in(state.settings.upload_dir()).map_err(io)?;
+        let copied = reader
+            .copy_entry(entry, &mut part)
+            .map_err(|e| AppError::Internal(e.into()))
+            .and_then(|_| part.flush().map_err(io));
+        let put = match copied {
+            Ok(()) => state
+                .storage
+                .put_file(key, part.path(), "application/octet-stream")
+                .await
+                .map_err(AppError::from),
+            Err(e) => Err(e),
+        };
+        if let Err(e) = put {
+            remove(state, &stored).await;
+            return Err(e);
+        }
+        stored.push(key.clone());
+    }
+    Ok(stored)
 }
 
 async fn remove(state: &AppState, keys: &[ObjectKey]) {
@@ -380,7 +353,7 @@ pub async fn delete(
     let owner = id.clone();
     state
         .db_write(move |conn| {
-            delete_account(conn, &owner, now)?;
+            users::delete_account(conn, &owner, now)?;
             Ok(())
         })
         .await?;
@@ -394,19 +367,4 @@ pub async fn delete(
         .add_cookie(&state.sessions.removal_cookie())
         .map_err(|e| AppError::Internal(e.into()))?;
     Ok(response)
-}
-
-/// Removes the user and, by the schema's cascades, every row of theirs (sessions
-/// included); their stored files go on the deletion queue first. Records the
-/// deletion without naming the account.
-pub fn delete_account(
-    conn: &mut crate::db::AnyConnection,
-    user: &UserId,
-    now: chrono::NaiveDateTime,
-) -> QueryResult<()> {
-    for key in assets::keys_for_user(conn, user)? {
-        assets::queue_deletion(conn, &key, now)?;
-    }
-    diesel::delete(users::table.find(user)).execute(conn)?;
-    audit::record(conn, AuditEvent::new(AuditAction::AccountDeleted, now))
 }
