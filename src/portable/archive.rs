@@ -58,6 +58,10 @@ pub struct FilePart {
 
 pub const MANIFEST: &str = "manifest.json";
 
+/// No row of ours comes near this (the longest text column holds 64 KB); a longer
+/// line is refused before it is held in memory.
+pub const MAX_ROW_BYTES: u64 = 4 * 1024 * 1024;
+
 fn hex(digest: impl AsRef<[u8]>) -> String {
     digest.as_ref().iter().map(|b| format!("{b:02x}")).collect()
 }
@@ -202,8 +206,18 @@ impl<R: Read + Seek> Reader<R> {
             let mut line = Vec::new();
             loop {
                 line.clear();
-                if reader.read_until(b'\n', &mut line)? == 0 {
+                if (&mut reader)
+                    .take(MAX_ROW_BYTES + 1)
+                    .read_until(b'\n', &mut line)?
+                    == 0
+                {
                     break;
+                }
+                if line.len() as u64 > MAX_ROW_BYTES {
+                    return Err(tampered(format!(
+                        "{} has a row longer than 4 MB",
+                        part.entry
+                    )));
                 }
                 hash.update(&line);
                 lines += 1;
@@ -333,6 +347,17 @@ mod tests {
         assert_eq!(
             err,
             "the archive does not match its manifest: tables/t.jsonl has been changed"
+        );
+    }
+
+    #[test]
+    fn a_row_longer_than_any_of_ours_is_refused_before_it_is_held() {
+        let long = format!(r#"{{"id":"{}"}}"#, "x".repeat(MAX_ROW_BYTES as usize));
+        let mut reader = Reader::new(io::Cursor::new(archive(&[&long]))).unwrap();
+        let err = reader.verify().unwrap_err().to_string();
+        assert_eq!(
+            err,
+            "the archive does not match its manifest: tables/t.jsonl has a row longer than 4 MB"
         );
     }
 }
