@@ -1,7 +1,7 @@
 //! Whole tables as portable rows, for backups, `lauf copy-to` and workspace exports.
 //!
 //! A row travels as a JSON object keyed by column name, in one canonical form
-//! whatever the backend: timestamps `2026-12-04T09:30:00.5`, dates `2026-12-04`,
+//! whatever the backend: timestamps `2026-12-04T09:30:00.500`, dates `2026-12-04`,
 //! booleans `true`, money as a decimal string `"4000.00"`, JSON documents nested.
 //! Each backend renders its rows to JSON in SQL (`row_to_json` on PostgreSQL,
 //! `json_object` on SQLite) and loads a batch from one JSON parameter
@@ -78,6 +78,21 @@ pub enum Kind {
     Date,
     Numeric,
     Json,
+}
+
+impl Kind {
+    /// What a value of this kind is, for a message.
+    pub fn words(self) -> &'static str {
+        match self {
+            Kind::Text => "text",
+            Kind::Integer | Kind::BigInt => "a whole number",
+            Kind::Bool => "true or false",
+            Kind::Timestamp => "a date and time (2026-12-04T09:30:00)",
+            Kind::Date => "a date (2026-12-04)",
+            Kind::Numeric => "a number",
+            Kind::Json => "a JSON document",
+        }
+    }
 }
 
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
@@ -339,7 +354,7 @@ fn canonical(kind: Kind, value: Value) -> Result<Value, String> {
     if value.is_null() {
         return Ok(Value::Null);
     }
-    let wrong = |value: &Value| format!("{value} is not a {kind:?} value");
+    let wrong = |value: &Value| format!("{value} is not {}", kind.words());
     Ok(match kind {
         Kind::Text => match value {
             Value::String(_) => value,
@@ -569,10 +584,10 @@ mod tests {
         assert_eq!(from_sqlite["amount"], Value::String("4000".into()));
         assert_eq!(
             from_sqlite["at"],
-            Value::String("2026-12-04T09:30:00.5".into())
+            Value::String("2026-12-04T09:30:00.500".into())
         );
         let back = stored(DbKind::Sqlite, &shape(), &from_sqlite);
-        assert_eq!(back["at"], Value::String("2026-12-04 09:30:00.5".into()));
+        assert_eq!(back["at"], Value::String("2026-12-04 09:30:00.500".into()));
         assert_eq!(back["on"], Value::from(1));
         assert_eq!(back["doc"], Value::String("{\"x\":1}".into()));
     }
@@ -583,7 +598,7 @@ mod tests {
         let err = canonical_row(&shape(), bad.as_object().unwrap().clone()).unwrap_err();
         assert_eq!(
             err.to_string(),
-            "t: at: \"yesterday\" is not a Timestamp value"
+            "t: at: \"yesterday\" is not a date and time (2026-12-04T09:30:00)"
         );
         let extra = serde_json::json!({"id": "a", "owner": "b"});
         let err = canonical_row(&shape(), extra.as_object().unwrap().clone()).unwrap_err();

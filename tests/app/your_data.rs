@@ -27,6 +27,8 @@ on_both_backends!(
     deleting_an_account_leaves_no_row_or_file_of_it,
     a_backup_with_its_keys_restores_readable_credentials,
     local_files_copy_to_s3_storage_once,
+    a_backup_killed_part_way_leaves_no_file_under_its_name,
+    an_export_with_bad_rows_names_each_and_saves_nothing,
 );
 
 /// The instant the page comparisons are made at (pages say "in 3 hours").
@@ -936,4 +938,151 @@ async fn local_files_copy_to_s3_storage_once(backend: Backend) {
         .await
         .unwrap();
     assert_eq!(again, (0, 18));
+}
+
+/// `lauf backup` as a process, killed while it copies files: one stored file is a
+/// FIFO nobody writes to, so the backup waits there for ever, after every table.
+async fn a_backup_killed_part_way_leaves_no_file_under_its_name(backend: Backend) {
+    let Some(app) = spawn_app(backend).await else {
+        return;
+    };
+    let _browser = with_demo(&app).await;
+    let key: String = assets::table
+        .select(assets::storage_path)
+        .order(assets::id.desc())
+        .first(&mut *app.conn())
+        .unwrap();
+    let fifo = app.settings.data_dir.join("files").join(&key);
+    std::fs::remove_file(&fifo).unwrap();
+    let c_path = std::ffi::CString::new(fifo.display().to_string()).unwrap();
+    // SAFETY: a valid NUL-terminated path; mkfifo only creates the node.
+    assert_eq!(unsafe { libc::mkfifo(c_path.as_ptr(), 0o600) }, 0);
+
+    let dir = tempfile::tempdir().unwrap();
+    let file = dir.path().join("backup.zip");
+    let url = match &app.settings.database {
+        lauf::db::DatabaseTarget::Postgres(url) => url.clone(),
+        lauf::db::DatabaseTarget::Sqlite(path) => path.display().to_string(),
+    };
+    let mut child = std::process::Command::new(env!("CARGO_BIN_EXE_lauf"))
+        .arg("backup")
+        .arg(&file)
+        .env("DATABASE_URL", url)
+        .env("LAUF_DATA_DIR", &app.settings.data_dir)
+        .env("LAUF_DATA_KEYS", &app.data_keys)
+        .env("LAUF_DATA_KEY_ACTIVE", "k1")
+        .stdout(std::process::Stdio::null())
+        .stderr(std::process::Stdio::null())
+        .spawn()
+        .unwrap();
+    // Wait until the partial archive holds the tables and stops growing.
+    let partial = || {
+        std::fs::read_dir(dir.path())
+            .unwrap()
+            .filter_map(Result::ok)
+            .find(|e| e.file_name().to_string_lossy().ends_with(".partial"))
+            .map(|e| e.metadata().unwrap().len())
+    };
+    let mut last = 0;
+    for _ in 0..300 {
+        actix_web::rt::time::sleep(std::time::Duration::from_millis(100)).await;
+        let size = partial().unwrap_or(0);
+        if size > 0 && size == last {
+            break;
+        }
+        last = size;
+    }
+    assert!(
+        last > 10_000,
+        "the backup was under way: {last} bytes written"
+    );
+    assert!(
+        child.try_wait().unwrap().is_none(),
+        "still waiting on the FIFO"
+    );
+    child.kill().unwrap();
+    child.wait().unwrap();
+    assert!(!file.exists(), "nothing under the final name");
+}
+
+/// `file` with `entry` rewritten by `change` and the manifest's checksum for it
+/// made to match (as a hand-edited export would be).
+fn edited(file: &std::path::Path, entry: &str, change: impl Fn(&str) -> String) -> Vec<u8> {
+    use sha2::Digest;
+    let mut zip = zip::ZipArchive::new(std::fs::File::open(file).unwrap()).unwrap();
+    let mut parts: Vec<(String, Vec<u8>)> = Vec::new();
+    for i in 0..zip.len() {
+        let mut part = zip.by_index(i).unwrap();
+        let name = part.name().unwrap().to_string();
+        let mut bytes = Vec::new();
+        part.read_to_end(&mut bytes).unwrap();
+        parts.push((name, bytes));
+    }
+    let new = change(std::str::from_utf8(&parts.iter().find(|p| p.0 == entry).unwrap().1).unwrap());
+    let sha: String = sha2::Sha256::digest(new.as_bytes())
+        .iter()
+        .map(|b| format!("{b:02x}"))
+        .collect();
+    let mut out = zip::ZipWriter::new(std::io::Cursor::new(Vec::new()));
+    for (name, bytes) in parts {
+        let bytes = if name == entry {
+            new.clone().into_bytes()
+        } else if name == "manifest.json" {
+            let mut manifest: serde_json::Value = serde_json::from_slice(&bytes).unwrap();
+            for table in manifest["tables"].as_array_mut().unwrap() {
+                if table["entry"] == entry {
+                    table["sha256"] = serde_json::Value::String(sha.clone());
+                }
+            }
+            serde_json::to_vec(&manifest).unwrap()
+        } else {
+            bytes
+        };
+        out.start_file(name, zip::write::SimpleFileOptions::default())
+            .unwrap();
+        out.write_all(&bytes).unwrap();
+    }
+    out.finish().unwrap().into_inner()
+}
+
+async fn an_export_with_bad_rows_names_each_and_saves_nothing(backend: Backend) {
+    let Some(app) = spawn_app(backend).await else {
+        return;
+    };
+    let demo = with_demo(&app).await;
+    let dir = tempfile::tempdir().unwrap();
+    let original = dir.path().join("export.zip");
+    std::fs::write(&original, export_of(&demo).await).unwrap();
+    // Line 2: a start date that is no date; line 3: a length that is no number.
+    let bad = edited(&original, "blocks.jsonl", |text| {
+        text.lines()
+            .enumerate()
+            .map(|(i, line)| {
+                let mut row: serde_json::Value = serde_json::from_str(line).unwrap();
+                match i {
+                    1 => row["scheduled_date"] = "next Tuesday".into(),
+                    2 => row["time_block_minutes"] = "ninety".into(),
+                    _ => {}
+                }
+                format!("{row}\n")
+            })
+            .collect()
+    });
+    let bob = app.signed_in_user("bob@example.com").await;
+    let before = tallies(&app);
+    let token = bob.get("/settings/data").await.csrf_token();
+    let res = bob
+        .upload("/settings/data/import", &token, "file", "export.zip", &bad)
+        .await;
+    assert_eq!(res.status, 422);
+    let problems = res.texts_of("[role=alert] li");
+    assert_eq!(
+        problems,
+        vec![
+            "blocks.jsonl line 2: tasks: scheduled_date: \"next Tuesday\" is not a date (2026-12-04)",
+            "blocks.jsonl line 3: tasks: time_block_minutes: \"ninety\" is not a whole number",
+        ]
+    );
+    assert_eq!(tallies(&app), before, "nothing saved");
+    assert!(res.main_text().contains("Nothing was imported."));
 }
