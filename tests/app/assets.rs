@@ -770,9 +770,11 @@ async fn files_linked_to_a_block_show_on_the_day(backend: Backend) {
                 ("priority", "MEDIUM"),
                 ("energy_level", "DEEP_WORK"),
                 ("time_block_minutes", "90"),
+                // Today as the user (Europe/Berlin) sees it, not in UTC: the
+                // two differ for an hour or two every night.
                 (
                     "scheduled_date",
-                    &chrono::Utc::now().date_naive().to_string(),
+                    &crate::helpers::berlin_today_at(9).0.to_string(),
                 ),
                 ("scheduled_time", "09:00"),
             ],
