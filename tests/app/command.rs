@@ -26,6 +26,7 @@ on_both_backends!(
     the_feed_url_believes_forwarded_headers_only_from_a_trusted_proxy,
     the_week_view_moves_blocks_between_days,
     the_tasks_list_filters_searches_and_pages,
+    the_tasks_list_counts_to_a_cap_and_keeps_the_backlog_apart,
     the_catalog_can_be_extended_reordered_and_archived,
     blocks_are_placed_on_the_timeline_and_overlaps_flagged,
     the_day_page_shows_changes_made_anywhere_else,
@@ -1575,4 +1576,89 @@ async fn forms_left_open_on_the_old_goal_urls_still_land(backend: Backend) {
         res.header("location").as_deref(),
         Some("/command/goals/some-id/complete")
     );
+}
+
+/// 1,100 scheduled blocks and 25 in the backlog: the count stops at 1,000 ("1,000+",
+/// pages without a last one), the backlog is a section of the first page, and the
+/// last page still comes (it is not counted, it is read).
+async fn the_tasks_list_counts_to_a_cap_and_keeps_the_backlog_apart(backend: Backend) {
+    let Some(app) = spawn_app(backend).await else {
+        return;
+    };
+    let browser = app.signed_in_user("ana@example.com").await;
+    let user = app.user_id("ana@example.com");
+    let now = app.clock.stamp();
+    let rows: Vec<lauf::db::models::tasks::Task> = (0..1125)
+        .map(|i: i64| lauf::db::models::tasks::Task {
+            id: lauf::domain::TaskId::generate(),
+            user_id: user.clone(),
+            project_id: None,
+            client_id: None,
+            activity_id: None,
+            goal_id: None,
+            title: if i < 1100 {
+                format!("Scheduled {i}")
+            } else {
+                format!("Someday {i}")
+            },
+            description: None,
+            category: lauf::domain::TaskCategory::Admin,
+            priority: lauf::domain::Priority::Low,
+            status: lauf::domain::TaskStatus::Todo,
+            scheduled_date: (i < 1100).then(|| day(2023, 1, 1) + chrono::Duration::days(i)),
+            scheduled_time: None,
+            time_block_minutes: lauf::domain::BlockMinutes::DEFAULT,
+            energy_level: lauf::domain::EnergyLevel::Light,
+            completed_at: None,
+            created_at: now + chrono::Duration::seconds(i),
+            updated_at: now,
+            routine_id: None,
+            routine_date: None,
+        })
+        .collect();
+    lauf::db::models::tasks::insert_batch(&mut app.conn(), &rows).unwrap();
+
+    let first = browser.get("/command/tasks").await;
+    let text = first.main_text();
+    assert!(text.contains("Backlog 25 without a day"), "{text}");
+    assert_eq!(
+        first.count("#task-results table:first-of-type tbody tr"),
+        20
+    );
+    assert!(text.contains("The newest 20 are shown"));
+    assert!(text.contains("Someday 1124") && !text.contains("Someday 1100 "));
+    assert!(text.contains("Showing 1–50 of 1,000+"), "{text}");
+    assert!(
+        text.contains("Page 1 Next"),
+        "no last page is claimed: {text}"
+    );
+    // Newest day first: the last scheduled block leads.
+    assert!(text.find("Scheduled 1099").unwrap() < text.find("Scheduled 1050").unwrap());
+
+    let last = browser.get("/command/tasks?page=22").await.main_text();
+    assert!(last.contains("Showing 1,051–1,100 of 1,000+"), "{last}");
+    assert!(last.contains("Scheduled 0") && !last.contains("Backlog 25"));
+    assert!(
+        !last.contains("Next ›"),
+        "nothing after the last page: {last}"
+    );
+    let past = browser.get("/command/tasks?page=23").await.main_text();
+    assert!(past.contains("No more blocks."), "{past}");
+
+    // A date range leaves the backlog out; its count is exact below the cap.
+    let range = browser
+        .get("/command/tasks?from=2023-01-01&to=2023-01-10")
+        .await
+        .main_text();
+    assert!(
+        range.contains("Showing 1–10 of 10") && !range.contains("Backlog"),
+        "{range}"
+    );
+    // A search finds backlog and scheduled blocks alike.
+    let search = browser
+        .get("/command/tasks?q=someday%2011")
+        .await
+        .main_text();
+    assert!(search.contains("Backlog 25 without a day"), "{search}");
+    assert!(search.contains("No scheduled blocks match."), "{search}");
 }

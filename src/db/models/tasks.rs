@@ -7,7 +7,7 @@
 //! for the first and then finds nothing left to do: a goal never counts a block twice.
 
 use chrono::{NaiveDate, NaiveDateTime};
-use diesel::dsl::{count_star, sum};
+use diesel::dsl::sum;
 use diesel::prelude::*;
 
 use super::goals;
@@ -895,15 +895,56 @@ pub enum TaskSort {
     PriorityDesc,
 }
 
-/// One page of the filtered list and the total count.
+/// Counts on the tasks list stop here: "1,000+" tells a person as much as the exact
+/// figure, and counting no further keeps the page's cost flat however long the
+/// history grows.
+pub const COUNT_CAP: i64 = 1000;
+
+/// How many backlog blocks the list's first page shows.
+pub const BACKLOG_SHOWN: i64 = 20;
+
+/// A count that stopped at `COUNT_CAP`.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+pub struct Capped {
+    pub n: i64,
+    /// There are more than `n`.
+    pub more: bool,
+}
+
+impl std::fmt::Display for Capped {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        let n = self.n.to_string();
+        // Thousands grouped the way the pages write numbers elsewhere ("1,000").
+        let grouped = match n.len() {
+            4..=6 => format!("{},{}", &n[..n.len() - 3], &n[n.len() - 3..]),
+            _ => n,
+        };
+        write!(f, "{grouped}{}", if self.more { "+" } else { "" })
+    }
+}
+
+/// One page of the list: the scheduled blocks of the page, and (on the first page,
+/// when no date range excludes it) the backlog as a section of its own.
+#[derive(Debug, Default)]
+pub struct Listed {
+    pub rows: Vec<TaskRow>,
+    pub total: Capped,
+    pub backlog: Vec<TaskRow>,
+    pub backlog_total: Capped,
+}
+
+/// One page of the filtered list. Scheduled blocks and the backlog are read apart:
+/// each order then follows the index on (user, day, time) instead of sorting all of
+/// the user's history by `scheduled_date IS NULL` first, and each count stops at
+/// `COUNT_CAP`.
 pub fn search(
     conn: &mut AnyConnection,
     user: &UserId,
     filter: &TaskFilter,
     offset: i64,
     limit: i64,
-) -> QueryResult<(Vec<TaskRow>, i64)> {
-    // The filters only read `tasks`, so the count skips the joins the page needs.
+) -> QueryResult<Listed> {
+    // The filters only read `tasks`, so the counts skip the joins the page needs.
     macro_rules! filtered {
         ($source:expr) => {{
             let mut query = $source.filter(tasks::user_id.eq(user)).into_boxed::<crate::db::MultiBackend>();
@@ -935,28 +976,35 @@ pub fn search(
             query
         }};
     }
-    let total: i64 = filtered!(tasks::table).select(count_star()).first(conn)?;
-    let mut query = filtered!(with_names!(tasks::table));
+    let capped = |found: usize| Capped {
+        n: (found as i64).min(COUNT_CAP),
+        more: found as i64 > COUNT_CAP,
+    };
+    let one = || diesel::dsl::sql::<diesel::sql_types::Integer>("1");
+    let scheduled: Vec<i32> = filtered!(tasks::table)
+        .filter(tasks::scheduled_date.is_not_null())
+        .select(one())
+        .limit(COUNT_CAP + 1)
+        .load(conn)?;
+    let mut query =
+        filtered!(with_names!(tasks::table)).filter(tasks::scheduled_date.is_not_null());
     // Priority sorts by urgency, not alphabetically.
     let urgency = "CASE tasks.priority WHEN 'URGENT' THEN 4 WHEN 'HIGH' THEN 3 WHEN 'MEDIUM' THEN 2 ELSE 1 END";
     query = match filter.sort {
         TaskSort::DateDesc => query.order((
-            tasks::scheduled_date.is_null().asc(),
             tasks::scheduled_date.desc(),
             tasks::scheduled_time.desc(),
-            tasks::id.asc(),
+            tasks::id.desc(),
         )),
         TaskSort::DateAsc => query.order((
-            tasks::scheduled_date.is_null().asc(),
             tasks::scheduled_date.asc(),
             tasks::scheduled_time.asc(),
             tasks::id.asc(),
         )),
         TaskSort::PriorityDesc => query.order((
             diesel::dsl::sql::<diesel::sql_types::Integer>(urgency).desc(),
-            tasks::scheduled_date.is_null().asc(),
             tasks::scheduled_date.desc(),
-            tasks::id.asc(),
+            tasks::id.desc(),
         )),
     };
     let rows = query
@@ -964,7 +1012,30 @@ pub fn search(
         .offset(offset)
         .limit(limit)
         .load::<Joined>(conn)?;
-    Ok((rows.into_iter().map(into_row).collect(), total))
+    let mut listed = Listed {
+        rows: rows.into_iter().map(into_row).collect(),
+        total: capped(scheduled.len()),
+        ..Listed::default()
+    };
+    // A date range leaves the backlog out; later pages page the scheduled blocks.
+    if offset == 0 && filter.from.is_none() && filter.to.is_none() {
+        let waiting: Vec<i32> = filtered!(tasks::table)
+            .filter(tasks::scheduled_date.is_null())
+            .select(one())
+            .limit(COUNT_CAP + 1)
+            .load(conn)?;
+        listed.backlog_total = capped(waiting.len());
+        if !waiting.is_empty() {
+            let backlog = filtered!(with_names!(tasks::table))
+                .filter(tasks::scheduled_date.is_null())
+                .order((tasks::created_at.desc(), tasks::id.desc()))
+                .select(names!())
+                .limit(BACKLOG_SHOWN)
+                .load::<Joined>(conn)?;
+            listed.backlog = backlog.into_iter().map(into_row).collect();
+        }
+    }
+    Ok(listed)
 }
 
 /// The owner's most recently touched blocks, for "link to a block" pickers.

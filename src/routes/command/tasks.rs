@@ -9,7 +9,7 @@ use super::view::BlockView;
 use crate::auth::CurrentUser;
 use crate::db::models::goals::{self, Goal};
 use crate::db::models::projects;
-use crate::db::models::tasks::{self, TaskFilter, TaskSort};
+use crate::db::models::tasks::{self, Capped, TaskFilter, TaskSort};
 use crate::domain::*;
 use crate::error::AppError;
 use crate::state::AppState;
@@ -39,9 +39,15 @@ pub struct TasksPage {
     pub ctx: PageContext,
     pub query: ListQuery,
     pub blocks: Vec<BlockView>,
-    pub total: i64,
+    /// The scheduled blocks that match, counted up to `tasks::COUNT_CAP`.
+    pub total: Capped,
+    /// The first page's backlog section (up to `tasks::BACKLOG_SHOWN`).
+    pub backlog: Vec<BlockView>,
+    pub backlog_total: Capped,
     pub page: i64,
-    pub pages: i64,
+    /// `None` when the count stopped at its cap.
+    pub pages: Option<i64>,
+    pub has_next: bool,
     pub projects: Vec<(ProjectId, String, String)>,
     pub goals: Vec<Goal>,
     pub problems: Vec<String>,
@@ -69,16 +75,20 @@ impl TasksPage {
     pub fn return_to(&self) -> String {
         self.page_url(self.page)
     }
-    pub fn first_shown(&self) -> i64 {
-        if self.total == 0 {
-            0
-        } else {
-            (self.page - 1) * PAGE_SIZE + 1
-        }
+    pub fn first_shown(&self) -> String {
+        grouped((self.page - 1) * PAGE_SIZE + 1)
     }
-    pub fn last_shown(&self) -> i64 {
-        (self.page * PAGE_SIZE).min(self.total)
+    pub fn last_shown(&self) -> String {
+        grouped((self.page - 1) * PAGE_SIZE + self.blocks.len() as i64)
     }
+    pub fn more_in_backlog(&self) -> bool {
+        self.backlog_total.more || self.backlog_total.n > self.backlog.len() as i64
+    }
+}
+
+/// 1051 → "1,051", as the counts are written.
+fn grouped(n: i64) -> String {
+    Capped { n, more: false }.to_string()
 }
 
 fn query_pairs(q: &ListQuery) -> Vec<(&'static str, &str)> {
@@ -156,23 +166,33 @@ pub async fn show(
         .filter(|p| (1..=100_000).contains(p))
         .unwrap_or(1);
     let id = user.id().clone();
-    let ((rows, total), projects, goals) = state
+    let (listed, projects, goals) = state
         .db(move |conn| {
             Ok((
-                tasks::search(conn, &id, &filter, (page - 1) * PAGE_SIZE, PAGE_SIZE)?,
+                tasks::search(conn, &id, &filter, (page - 1) * PAGE_SIZE, PAGE_SIZE + 1)?,
                 projects::names_for_user(conn, &id)?,
                 goals::list_for_user(conn, &id)?,
             ))
         })
         .await?;
-    let pages = ((total + PAGE_SIZE - 1) / PAGE_SIZE).max(1);
+    let total = listed.total;
+    let has_next = listed.rows.len() as i64 > PAGE_SIZE;
+    let pages = (!total.more).then(|| ((total.n + PAGE_SIZE - 1) / PAGE_SIZE).max(1));
     let page = TasksPage {
         ctx: PageContext::for_user(&user, "tasks"),
         query,
-        blocks: rows.iter().map(BlockView::from_row).collect(),
+        blocks: listed
+            .rows
+            .iter()
+            .take(PAGE_SIZE as usize)
+            .map(BlockView::from_row)
+            .collect(),
         total,
+        backlog: listed.backlog.iter().map(BlockView::from_row).collect(),
+        backlog_total: listed.backlog_total,
         page,
         pages,
+        has_next,
         projects,
         goals,
         problems,

@@ -26,7 +26,7 @@ pub struct ProjectPage {
     pub project: Project,
     pub client: Client,
     pub blocks: Vec<BlockView>,
-    pub blocks_total: i64,
+    pub blocks_total: tasks::Capped,
     pub late: bool,
     pub files: FilesSection,
     /// Work against the estimate and due date, if both are set and it is open.
@@ -61,7 +61,7 @@ struct ProjectData {
     project: Project,
     client: Client,
     blocks: Vec<TaskRow>,
-    blocks_total: i64,
+    blocks_total: tasks::Capped,
     files: FilesData,
     forecast: Option<Forecast>,
 }
@@ -79,7 +79,14 @@ impl ProjectData {
             project: Some(id.clone()),
             ..Default::default()
         };
-        let (blocks, blocks_total) = tasks::search(conn, user, &filter, 0, 50)?;
+        let listed = tasks::search(conn, user, &filter, 0, 50)?;
+        let blocks_total = tasks::Capped {
+            n: listed.total.n + listed.backlog_total.n,
+            more: listed.total.more || listed.backlog_total.more,
+        };
+        let mut blocks = listed.rows;
+        blocks.extend(listed.backlog);
+        blocks.truncate(50);
         Ok(ProjectData {
             forecast: insight::forecasts(conn, user, today, Some(id))?
                 .pop()
