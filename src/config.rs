@@ -355,6 +355,7 @@ impl Settings {
                     5,
                     1..=120,
                 )?),
+                statements: None,
             },
             public_url,
             session_idle: Duration::from_secs(

@@ -341,7 +341,7 @@ fn copy_to(settings: &Settings, database_url: &str) -> anyhow::Result<()> {
     let mut source = pool.get()?;
     let options = db::PoolOptions {
         max_size: 1,
-        connection_timeout: settings.pool.connection_timeout,
+        ..settings.pool.clone()
     };
     let target_pool = db::build_pool(&target, &options)?;
     let mut target_conn = target_pool.get()?;

@@ -304,9 +304,48 @@ pub const SQLITE_BUSY_TIMEOUT: std::time::Duration = std::time::Duration::from_s
 /// The page cache each SQLite connection keeps, in KiB (SQLite's default is 2,000).
 const SQLITE_CACHE_KIB: u32 = 512;
 
+/// Counts the statements a pool's connections run, through diesel's
+/// instrumentation: the tests hold each page to a ceiling with it. Only a pool
+/// built with one counts (never the server's own).
+#[derive(Debug, Clone, Default)]
+pub struct StatementCounter(std::sync::Arc<std::sync::atomic::AtomicU64>);
+
+impl StatementCounter {
+    pub fn get(&self) -> u64 {
+        self.0.load(std::sync::atomic::Ordering::SeqCst)
+    }
+
+    /// What the background jobs run on their own timers (the WAL checkpoint, the
+    /// file deletion queue) is not a request's, and debug builds' read-only switch
+    /// (`read_only`) is not the release's: neither is counted.
+    fn counts(sql: &str) -> bool {
+        !(sql.contains("wal_checkpoint")
+            || sql.contains("storage_deletions")
+            || sql.contains("query_only"))
+    }
+
+    fn attach(&self, conn: &mut AnyConnection) {
+        use diesel::connection::InstrumentationEvent;
+        let count = self.0.clone();
+        let counter = move |event: InstrumentationEvent<'_>| {
+            if let InstrumentationEvent::StartQuery { query, .. } = event
+                && Self::counts(&query.to_string())
+            {
+                count.fetch_add(1, std::sync::atomic::Ordering::SeqCst);
+            }
+        };
+        match conn {
+            AnyConnection::Sqlite(c) => c.set_instrumentation(counter),
+            AnyConnection::Postgresql(c) => c.set_instrumentation(counter),
+        }
+    }
+}
+
 /// Per-connection settings applied when the pool opens a connection.
 #[derive(Debug)]
-struct ConnectionSetup;
+struct ConnectionSetup {
+    statements: Option<StatementCounter>,
+}
 
 impl CustomizeConnection<DbConn, diesel::r2d2::Error> for ConnectionSetup {
     fn on_acquire(&self, conn: &mut DbConn) -> Result<(), diesel::r2d2::Error> {
@@ -331,7 +370,11 @@ impl CustomizeConnection<DbConn, diesel::r2d2::Error> for ConnectionSetup {
             // A runaway query must not hold a connection (and a request) forever.
             AnyConnection::Postgresql(c) => c.batch_execute("SET statement_timeout = '15s'"),
         };
-        setup.map_err(diesel::r2d2::Error::QueryError)
+        setup.map_err(diesel::r2d2::Error::QueryError)?;
+        if let Some(counter) = &self.statements {
+            counter.attach(&mut conn.inner);
+        }
+        Ok(())
     }
 }
 
@@ -358,6 +401,8 @@ pub enum DbSetupError {
 pub struct PoolOptions {
     pub max_size: u32,
     pub connection_timeout: Duration,
+    /// Tests: count every statement the pool's connections run.
+    pub statements: Option<StatementCounter>,
 }
 
 impl PoolOptions {
@@ -383,6 +428,7 @@ impl Default for PoolOptions {
         PoolOptions {
             max_size: Self::default_size(),
             connection_timeout: Duration::from_secs(5),
+            statements: None,
         }
     }
 }
@@ -411,7 +457,9 @@ pub fn build_pool(target: &DatabaseTarget, options: &PoolOptions) -> Result<DbPo
         // are detected on return (`has_broken`) and replaced instead.
         .test_on_check_out(false)
         .connection_timeout(options.connection_timeout)
-        .connection_customizer(Box::new(ConnectionSetup))
+        .connection_customizer(Box::new(ConnectionSetup {
+            statements: options.statements.clone(),
+        }))
         .build(manager)?;
     Ok(pool)
 }

@@ -23,6 +23,7 @@ mod projects;
 mod review;
 mod routines;
 mod shell;
+mod statements;
 mod supabase;
 mod transfer;
 mod your_data;

@@ -39,7 +39,7 @@ const DEMO: &str = "demo@example.com";
 const DEMO_PASSWORD: &str = "demo passphrase";
 
 /// The demo workspace in `app`, files stored; a browser signed in to it.
-async fn with_demo(app: &TestApp) -> Browser {
+pub(crate) async fn with_demo(app: &TestApp) -> Browser {
     with_demo_at(app, 1).await
 }
 

@@ -1,11 +1,15 @@
 -- wrk script for tests/bench/load.sh. Every request is made as one of the signed-in
 -- demo accounts, in turn, so the load spreads over all of them as real use would.
 --
---   BENCH_SESSIONS  file of "cookie csrf-token id,id,…" lines (one per account; the
---                   ids are blocks planned for today)
+--   BENCH_SESSIONS  file of "cookie csrf-token id,id,… client project" lines (one per
+--                   account; the ids are blocks planned for today, then one client's
+--                   and one project's id; "-" for none)
 --   BENCH_ORIGIN    http://127.0.0.1:PORT (the Origin a form post carries)
 --   BENCH_TARGET    what to send:
 --                     a path ("/", "/clients", …)  GET it
+--                     miss                         `/?date=` a random day of the last two
+--                                                  years: the day cache never has it
+--                     client, project              the account's client or project page
 --                     complete                     an htmx block completion: POST
 --                                                  /tasks/{id}/status, DONE then TODO
 --                     mix                          40% `/`, 15% each of the week, the
@@ -25,13 +29,17 @@ end
 
 function init(args)
   for line in io.lines(os.getenv("BENCH_SESSIONS")) do
-    local cookie, csrf, ids = line:match("^(%S+) (%S+) ?(%S*)$")
+    local cookie, csrf, ids, client, project = line:match("^(%S+) (%S+) (%S+) (%S+) (%S+)$")
     if cookie then
       local list = {}
       for id in ids:gmatch("[^,]+") do
-        list[#list + 1] = id
+        if id ~= "-" then
+          list[#list + 1] = id
+        end
       end
-      sessions[#sessions + 1] = { cookie = cookie, csrf = csrf, ids = list }
+      sessions[#sessions + 1] = {
+        cookie = cookie, csrf = csrf, ids = list, client = client, project = project,
+      }
     end
   end
   -- Threads start at different accounts.
@@ -88,6 +96,17 @@ local function choose(s)
   end
   if what == "complete" then
     return completion(s)
+  end
+  if what == "miss" then
+    -- A day of the last two years, as os.date writes it: never the same twice in a row.
+    local day = os.time() - math.random(0, 730) * 86400
+    return page("/?date=" .. os.date("!%Y-%m-%d", day), s)
+  end
+  if what == "client" then
+    return page("/clients/" .. s.client, s)
+  end
+  if what == "project" then
+    return page("/projects/" .. s.project, s)
   end
   return page(what, s)
 end

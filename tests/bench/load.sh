@@ -10,8 +10,10 @@
 # with ~20,000 blocks, 60 clients, ~150 projects, ~300 opportunities and BENCH_FILES
 # files), starts the release binary, signs every account in, then drives wrk
 # (tests/bench/load.lua spreads the requests over all the accounts) at each of
-# BENCH_CONNECTIONS against `/`, `/command/calendar`, `/clients`, `/projects`, `/review` and an
-# htmx block completion, printing requests/s, p50, p99, the slowest response and the
+# BENCH_CONNECTIONS against `/`, `/` on a cache miss (a random day each request),
+# `/command/calendar`, `/command/tasks` (first page, a search, a filter, page 20),
+# `/clients`, a client page, `/projects`, a project page, `/assets`, `/review` and an
+# htmx block completion (BENCH_PAGES lists fewer), printing requests/s, p50, p99, the slowest response and the
 # responses that were not 2xx/3xx. At 16 connections (the targets') a mix of all five
 # follows for BENCH_SOAK_SECONDS and the server's peak RSS is read, then the other
 # concurrencies run and the peak is read again.
@@ -58,9 +60,11 @@ sign_in_all() {
     page=$(curl -s -H "Cookie: $cookie" "$origin/")
     token=$(grep -o 'name="csrf_token" value="[^"]*"' <<<"$page" | head -n1 | sed 's/.*value="//;s/"//')
     [ -n "$token" ] || { echo "signing in $email failed"; exit 1; }
-    local ids
+    local ids client project
     ids=$(grep -o 'action="/tasks/[^/"]*/status"' <<<"$page" | sed 's#action="/tasks/##;s#/status"##' | sort -u | paste -sd, -)
-    echo "$cookie $token $ids" >> "$out"
+    client=$(curl -s -H "Cookie: $cookie" "$origin/clients" | grep -o 'href="/clients/[0-9a-f-]\{36\}"' | head -n1 | sed 's#href="/clients/##;s#"##')
+    project=$(curl -s -H "Cookie: $cookie" "$origin/projects" | grep -o 'href="/projects/[0-9a-f-]\{36\}"' | head -n1 | sed 's#href="/projects/##;s#"##')
+    echo "$cookie $token ${ids:--} ${client:--} ${project:--}" >> "$out"
   done
 }
 
@@ -82,7 +86,7 @@ measure() {
 # The six figures at $1 connections, each after a 3-second warm-up.
 pages() {
   local target
-  for target in / /command/calendar /clients /projects /review complete; do
+  for target in ${BENCH_PAGES:-/ miss /command/calendar /command/tasks "/command/tasks?q=design" "/command/tasks?category=ADMIN" "/command/tasks?page=20" /clients client /projects project /assets /review complete}; do
     BENCH_TARGET="$target" wrk -t2 -c"$1" -d3s -s "$script" "$origin" >/dev/null
     measure "$target" "$1" "$duration"
   done

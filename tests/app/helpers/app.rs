@@ -235,6 +235,8 @@ pub fn skip(backend: Backend) {
 pub struct TestApp {
     /// `LAUF_DATA_KEYS` of this app (one key, `k1`).
     pub data_keys: String,
+    /// Every statement the app's pool has run (`statements.get()`).
+    pub statements: db::StatementCounter,
     pub address: String,
     pub pool: DbPool,
     pub db: TestDb,
@@ -319,7 +321,9 @@ pub async fn spawn_on(
     for (k, v) in extra_env {
         env.insert(k.to_string(), v.to_string());
     }
-    let settings = Settings::from_lookup(|k| env.get(k).cloned()).unwrap();
+    let mut settings = Settings::from_lookup(|k| env.get(k).cloned()).unwrap();
+    let statements = db::StatementCounter::default();
+    settings.pool.statements = Some(statements.clone());
     let pool = db::build_pool(&settings.database, &settings.pool).unwrap();
     db::run_migrations(&mut pool.get().unwrap()).unwrap();
     let app = Application::build_with_clock(settings.clone(), pool.clone(), clock.clone()).unwrap();
@@ -328,6 +332,7 @@ pub async fn spawn_on(
     actix_web::rt::spawn(app.run_until_stopped());
     TestApp {
         data_keys,
+        statements,
         address: format!("http://127.0.0.1:{port}"),
         pool,
         db,

@@ -1,0 +1,117 @@
+//! How many statements each page runs, held to a ceiling per page and backend:
+//! a page that starts reading in a loop, or reads again what it has, fails here
+//! before it shows in the load benchmark. Counted through diesel's
+//! instrumentation on the test app's pool (`TestApp::statements`), session gate
+//! included; the background jobs' statements are not counted.
+
+use diesel::prelude::*;
+use lauf::db::schema::{clients, projects, tasks, users};
+
+use crate::helpers::{Backend, Browser, TestApp, spawn_app};
+use crate::on_both_backends;
+
+on_both_backends!(every_page_stays_under_its_statement_ceiling);
+
+/// (page, SQLite ceiling, PostgreSQL ceiling): what each runs today, session gate
+/// included. `/` kept is the session lookup alone (the day comes from the cache);
+/// a write locks the user's row first on PostgreSQL, one statement more.
+const CEILINGS: &[(&str, u64, u64)] = &[
+    ("/ (first view of the day)", 19, 19),
+    ("/ (kept)", 1, 1),
+    ("/?date=2026-06-01 (a past day)", 11, 11),
+    ("/command/calendar", 6, 6),
+    ("/command/tasks", 7, 7),
+    ("/command/tasks?q=design", 6, 6),
+    ("/command/tasks?category=ADMIN", 7, 7),
+    ("/command/tasks?page=3", 5, 5),
+    ("/command/goals", 5, 5),
+    ("/clients", 5, 5),
+    ("client page", 12, 12),
+    ("/projects", 3, 3),
+    ("project page", 13, 13),
+    ("/assets", 8, 8),
+    ("/review", 21, 22),
+    ("block completion (htmx)", 29, 30),
+];
+
+async fn counted(app: &TestApp, browser: &Browser, path: &str) -> u64 {
+    let before = app.statements.get();
+    let res = browser.get(path).await;
+    assert_eq!(res.status, 200, "{path}");
+    app.statements.get() - before
+}
+
+async fn every_page_stays_under_its_statement_ceiling(backend: Backend) {
+    let Some(app) = spawn_app(backend).await else {
+        return;
+    };
+    let browser = crate::your_data::with_demo(&app).await;
+    let user: String = users::table
+        .filter(users::email.eq("demo@example.com"))
+        .select(users::id)
+        .first(&mut *app.conn())
+        .unwrap();
+    let client: String = clients::table
+        .filter(clients::user_id.eq(&user))
+        .select(clients::id)
+        .order(clients::name.asc())
+        .first(&mut *app.conn())
+        .unwrap();
+    let project: String = projects::table
+        .filter(projects::client_id.eq(&client))
+        .select(projects::id)
+        .first(&mut *app.conn())
+        .unwrap();
+    let mut measured = Vec::new();
+    for (label, _, _) in CEILINGS {
+        let path = match *label {
+            "/ (first view of the day)" | "/ (kept)" => "/".to_string(),
+            "client page" => format!("/clients/{client}"),
+            "project page" => format!("/projects/{project}"),
+            "block completion (htmx)" => continue,
+            other => other.split(' ').next().unwrap().to_string(),
+        };
+        measured.push((*label, counted(&app, &browser, &path).await));
+    }
+    let block: String = tasks::table
+        .filter(tasks::user_id.eq(&user))
+        .filter(tasks::status.ne("DONE"))
+        .filter(tasks::scheduled_date.is_not_null())
+        .select(tasks::id)
+        .first(&mut *app.conn())
+        .unwrap();
+    let page = browser.get("/").await;
+    let before = app.statements.get();
+    let res = browser
+        .post_with(
+            &format!("/tasks/{block}/status"),
+            &[
+                ("csrf_token", &page.csrf_token()),
+                ("status", "DONE"),
+                ("return_to", "/"),
+            ],
+            &[
+                ("Sec-Fetch-Site", "same-origin"),
+                ("HX-Request", "true"),
+                ("HX-Target", "day-plan"),
+            ],
+        )
+        .await;
+    assert_eq!(res.status, 200, "{}", res.body);
+    measured.push(("block completion (htmx)", app.statements.get() - before));
+
+    let mut report = String::new();
+    let mut over = Vec::new();
+    for ((label, n), (_, sqlite, postgres)) in measured.iter().zip(CEILINGS) {
+        let ceiling = match backend {
+            Backend::Sqlite => *sqlite,
+            Backend::Postgres => *postgres,
+        };
+        report.push_str(&format!("{label:<34} {n:>3} (ceiling {ceiling})\n"));
+        if *n > ceiling {
+            over.push(*label);
+        }
+    }
+    eprintln!("statements per page on {backend:?}:\n{report}");
+    assert!(over.is_empty(), "over the ceiling: {over:?}\n{report}");
+}
