@@ -43,6 +43,26 @@ pub fn spawn_all(database: Database, storage: Arc<Storage>, clock: Clock) {
             let _ = web::block(trim_heap).await;
         }
     });
+    if database.kind() == DbKind::Sqlite {
+        // The planner's statistics follow the data as it grows (a sample per index:
+        // milliseconds); the first refresh ran at start.
+        let pool = database.pool().clone();
+        spawn(async move {
+            let mut every = interval(Duration::from_secs(3600));
+            every.tick().await;
+            loop {
+                every.tick().await;
+                let pool = pool.clone();
+                let done = web::block(move || -> Result<(), AppError> {
+                    Ok(db::refresh_statistics(&mut *pool.get()?)?)
+                })
+                .await;
+                if let Ok(Err(e)) = done {
+                    tracing::warn!(error = %e, "refreshing SQLite statistics failed");
+                }
+            }
+        });
+    }
     let (drain_db, drain_clock) = (database.clone(), clock.clone());
     spawn(async move {
         let mut every = interval(Duration::from_secs(600));

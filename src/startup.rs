@@ -32,6 +32,9 @@ impl Application {
         let mut conn = pool.get().context("getting a connection for migrations")?;
         let db_kind = conn.kind();
         let applied = db::run_migrations(&mut conn)?;
+        // Before the first request: the data may have been loaded by `lauf demo`,
+        // `restore` or `copy-to` since the statistics were last taken.
+        db::refresh_statistics(&mut conn).context("refreshing the planner's statistics")?;
         drop(conn);
         tracing::info!(backend = db_kind.name(), database = %settings.database.redacted(), ?applied, "database ready");
         Self::build_with_pool(settings, pool)

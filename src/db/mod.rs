@@ -298,6 +298,19 @@ pub fn checkpoint(conn: &mut AnyConnection) -> QueryResult<()> {
     }
 }
 
+/// Refreshes SQLite's statistics of the tables (`sqlite_stat1`) from a sample of
+/// each index. Without them the planner guesses, and guessed wrong where it
+/// mattered: a project's blocks were found by walking the user's whole history in
+/// date order (the index that also gives the order) instead of through the
+/// project's own index — the project page did 62 requests/s at scale 4 and the
+/// client page 210. PostgreSQL's autovacuum keeps its own statistics.
+pub fn refresh_statistics(conn: &mut AnyConnection) -> QueryResult<()> {
+    match conn {
+        AnyConnection::Sqlite(c) => c.batch_execute("PRAGMA analysis_limit = 1000; ANALYZE;"),
+        AnyConnection::Postgresql(_) => Ok(()),
+    }
+}
+
 /// How long a SQLite writer waits for the write lock before the request gets a 503.
 pub const SQLITE_BUSY_TIMEOUT: std::time::Duration = std::time::Duration::from_secs(5);
 

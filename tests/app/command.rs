@@ -1622,7 +1622,7 @@ async fn the_tasks_list_counts_to_a_cap_and_keeps_the_backlog_apart(backend: Bac
     let text = first.main_text();
     assert!(text.contains("Backlog 25 without a day"), "{text}");
     assert_eq!(
-        first.count("#task-results table:first-of-type tbody tr"),
+        first.count("#task-results .table-wrap:first-of-type tbody tr"),
         20
     );
     assert!(text.contains("The newest 20 are shown"));

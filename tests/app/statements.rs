@@ -115,3 +115,40 @@ async fn every_page_stays_under_its_statement_ceiling(backend: Backend) {
     eprintln!("statements per page on {backend:?}:\n{report}");
     assert!(over.is_empty(), "over the ceiling: {over:?}\n{report}");
 }
+
+#[derive(diesel::QueryableByName)]
+struct PlanRow {
+    #[diesel(sql_type = diesel::sql_types::Text)]
+    detail: String,
+}
+
+/// With the statistics `db::refresh_statistics` takes (at start and every hour),
+/// SQLite finds a project's blocks through the project's index, not by walking
+/// the user's whole history in date order.
+#[actix_web::test]
+async fn sqlite_reads_a_projects_blocks_through_its_index() {
+    let Some(app) = spawn_app(Backend::Sqlite).await else {
+        return;
+    };
+    let _browser = crate::your_data::with_demo(&app).await;
+    let mut conn = app.conn();
+    lauf::db::refresh_statistics(&mut conn).unwrap();
+    let (user, project): (String, String) = projects::table
+        .inner_join(clients::table)
+        .select((clients::user_id, projects::id))
+        .first(&mut *conn)
+        .unwrap();
+    let plan: Vec<PlanRow> = diesel::sql_query(format!(
+        "EXPLAIN QUERY PLAN SELECT tasks.id FROM tasks WHERE tasks.user_id = '{user}' \
+         AND tasks.project_id = '{project}' AND tasks.scheduled_date IS NOT NULL \
+         ORDER BY tasks.scheduled_date DESC, tasks.scheduled_time DESC, tasks.id DESC LIMIT 51"
+    ))
+    .load(&mut *conn)
+    .unwrap();
+    let plan: Vec<String> = plan.into_iter().map(|p| p.detail).collect();
+    assert!(
+        plan.iter()
+            .any(|p| p.contains("tasks_project_work_idx (project_id=?)")),
+        "{plan:?}"
+    );
+}

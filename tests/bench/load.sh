@@ -62,8 +62,8 @@ sign_in_all() {
     [ -n "$token" ] || { echo "signing in $email failed"; exit 1; }
     local ids client project
     ids=$(grep -o 'action="/tasks/[^/"]*/status"' <<<"$page" | sed 's#action="/tasks/##;s#/status"##' | sort -u | paste -sd, -)
-    client=$(curl -s -H "Cookie: $cookie" "$origin/clients" | grep -o 'href="/clients/[0-9a-f-]\{36\}"' | head -n1 | sed 's#href="/clients/##;s#"##')
-    project=$(curl -s -H "Cookie: $cookie" "$origin/projects" | grep -o 'href="/projects/[0-9a-f-]\{36\}"' | head -n1 | sed 's#href="/projects/##;s#"##')
+    client=$(curl -s -H "Cookie: $cookie" "$origin/clients" | grep -o 'href="/clients/[0-9a-f-]\{36\}"' | sed -n '1s#href="/clients/##;1s#"##p')
+    project=$(curl -s -H "Cookie: $cookie" "$origin/projects" | grep -o 'href="/projects/[0-9a-f-]\{36\}"' | sed -n '1s#href="/projects/##;1s#"##p')
     echo "$cookie $token ${ids:--} ${client:--} ${project:--}" >> "$out"
   done
 }
