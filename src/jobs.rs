@@ -18,23 +18,22 @@ use crate::storage::Storage;
 /// Starts every job on the current actix system; they run until it stops.
 pub fn spawn_all(database: Database, storage: Arc<Storage>, clock: Clock) {
     if database.kind() == DbKind::Sqlite {
-        let pool = database.pool().clone();
-        spawn(async move {
-            let mut every = interval(Duration::from_secs(1));
-            loop {
-                every.tick().await;
-                let pool = pool.clone();
-                // A passive checkpoint takes no write lock and waits for nobody, so it
-                // stays outside the writer queue.
-                let done = web::block(move || -> Result<(), AppError> {
-                    Ok(db::checkpoint(&mut *pool.get()?)?)
-                })
-                .await;
-                if let Ok(Err(e)) = done {
-                    tracing::debug!(error = %e, "WAL checkpoint skipped");
-                }
-            }
-        });
+        // A passive checkpoint takes no write lock and waits for nobody, so it
+        // stays outside the writer queue.
+        sqlite_upkeep(
+            &database,
+            Duration::from_secs(1),
+            "WAL checkpoint",
+            db::checkpoint,
+        );
+        // The planner's statistics follow the data as it grows (a sample per
+        // index: milliseconds); the first refresh ran at start.
+        sqlite_upkeep(
+            &database,
+            Duration::from_secs(3600),
+            "statistics refresh",
+            db::refresh_statistics,
+        );
     }
     spawn(async move {
         let mut every = interval(Duration::from_secs(10));
@@ -43,26 +42,6 @@ pub fn spawn_all(database: Database, storage: Arc<Storage>, clock: Clock) {
             let _ = web::block(trim_heap).await;
         }
     });
-    if database.kind() == DbKind::Sqlite {
-        // The planner's statistics follow the data as it grows (a sample per index:
-        // milliseconds); the first refresh ran at start.
-        let pool = database.pool().clone();
-        spawn(async move {
-            let mut every = interval(Duration::from_secs(3600));
-            every.tick().await;
-            loop {
-                every.tick().await;
-                let pool = pool.clone();
-                let done = web::block(move || -> Result<(), AppError> {
-                    Ok(db::refresh_statistics(&mut *pool.get()?)?)
-                })
-                .await;
-                if let Ok(Err(e)) = done {
-                    tracing::warn!(error = %e, "refreshing SQLite statistics failed");
-                }
-            }
-        });
-    }
     let (drain_db, drain_clock) = (database.clone(), clock.clone());
     spawn(async move {
         let mut every = interval(Duration::from_secs(600));
@@ -86,6 +65,30 @@ pub fn spawn_all(database: Database, storage: Arc<Storage>, clock: Clock) {
                 Ok(n) if n > 0 => tracing::info!(removed = n, "queued file deletions done"),
                 Err(e) => tracing::warn!(error = %e, "file deletion failed; it stays queued"),
                 _ => {}
+            }
+        }
+    });
+}
+
+/// Runs `work` on a pooled connection every `period`, off the request path; the
+/// first run waits one period (the server ran both at start or needs neither yet).
+fn sqlite_upkeep(
+    database: &Database,
+    period: Duration,
+    what: &'static str,
+    work: fn(&mut db::AnyConnection) -> diesel::QueryResult<()>,
+) {
+    let pool = database.pool().clone();
+    spawn(async move {
+        let mut every = interval(period);
+        every.tick().await;
+        loop {
+            every.tick().await;
+            let pool = pool.clone();
+            let done =
+                web::block(move || -> Result<(), AppError> { Ok(work(&mut *pool.get()?)?) }).await;
+            if let Ok(Err(e)) = done {
+                tracing::debug!(error = %e, "{what} skipped");
             }
         }
     });

@@ -1234,39 +1234,24 @@ async fn the_tasks_list_filters_searches_and_pages(backend: Backend) {
     let user = app.user_id("ana@example.com");
     let now = app.clock.stamp();
     let rows: Vec<lauf::db::models::tasks::Task> = (0..60)
-        .map(|i| lauf::db::models::tasks::Task {
-            id: lauf::domain::TaskId::generate(),
-            user_id: user.clone(),
-            project_id: None,
-            client_id: None,
-            activity_id: None,
-            goal_id: None,
-            title: if i % 10 == 0 {
-                format!("Invoice client {i}")
-            } else {
-                format!("Block {i}")
-            },
-            description: None,
-            category: if i % 2 == 0 {
-                lauf::domain::TaskCategory::Admin
-            } else {
-                lauf::domain::TaskCategory::Code
-            },
-            priority: if i == 7 {
-                lauf::domain::Priority::Urgent
-            } else {
-                lauf::domain::Priority::Low
-            },
-            status: lauf::domain::TaskStatus::Todo,
-            scheduled_date: Some(day(2026, 10, 1) + chrono::Duration::days(i)),
-            scheduled_time: None,
-            time_block_minutes: lauf::domain::BlockMinutes::DEFAULT,
-            energy_level: lauf::domain::EnergyLevel::Light,
-            completed_at: None,
-            created_at: now,
-            updated_at: now,
-            routine_id: None,
-            routine_date: None,
+        .map(|i| {
+            let mut row = listed_block(
+                &user,
+                if i % 10 == 0 {
+                    format!("Invoice client {i}")
+                } else {
+                    format!("Block {i}")
+                },
+                Some(day(2026, 10, 1) + chrono::Duration::days(i)),
+                now,
+            );
+            if i % 2 != 0 {
+                row.category = lauf::domain::TaskCategory::Code;
+            }
+            if i == 7 {
+                row.priority = lauf::domain::Priority::Urgent;
+            }
+            row
         })
         .collect();
     lauf::db::models::tasks::insert_batch(&mut app.conn(), &rows).unwrap();
@@ -1589,31 +1574,18 @@ async fn the_tasks_list_counts_to_a_cap_and_keeps_the_backlog_apart(backend: Bac
     let user = app.user_id("ana@example.com");
     let now = app.clock.stamp();
     let rows: Vec<lauf::db::models::tasks::Task> = (0..1125)
-        .map(|i: i64| lauf::db::models::tasks::Task {
-            id: lauf::domain::TaskId::generate(),
-            user_id: user.clone(),
-            project_id: None,
-            client_id: None,
-            activity_id: None,
-            goal_id: None,
-            title: if i < 1100 {
-                format!("Scheduled {i}")
-            } else {
-                format!("Someday {i}")
-            },
-            description: None,
-            category: lauf::domain::TaskCategory::Admin,
-            priority: lauf::domain::Priority::Low,
-            status: lauf::domain::TaskStatus::Todo,
-            scheduled_date: (i < 1100).then(|| day(2023, 1, 1) + chrono::Duration::days(i)),
-            scheduled_time: None,
-            time_block_minutes: lauf::domain::BlockMinutes::DEFAULT,
-            energy_level: lauf::domain::EnergyLevel::Light,
-            completed_at: None,
-            created_at: now + chrono::Duration::seconds(i),
-            updated_at: now,
-            routine_id: None,
-            routine_date: None,
+        .map(|i: i64| {
+            let scheduled = i < 1100;
+            listed_block(
+                &user,
+                if scheduled {
+                    format!("Scheduled {i}")
+                } else {
+                    format!("Someday {i}")
+                },
+                scheduled.then(|| day(2023, 1, 1) + chrono::Duration::days(i)),
+                now + chrono::Duration::seconds(i),
+            )
         })
         .collect();
     lauf::db::models::tasks::insert_batch(&mut app.conn(), &rows).unwrap();
@@ -1661,4 +1633,35 @@ async fn the_tasks_list_counts_to_a_cap_and_keeps_the_backlog_apart(backend: Bac
         .main_text();
     assert!(search.contains("Backlog 25 without a day"), "{search}");
     assert!(search.contains("No scheduled blocks match."), "{search}");
+}
+
+/// A low-priority admin block of `user` for the tasks list tests, made at `made`.
+fn listed_block(
+    user: &lauf::domain::UserId,
+    title: String,
+    date: Option<chrono::NaiveDate>,
+    made: chrono::NaiveDateTime,
+) -> lauf::db::models::tasks::Task {
+    lauf::db::models::tasks::Task {
+        id: lauf::domain::TaskId::generate(),
+        user_id: user.clone(),
+        project_id: None,
+        client_id: None,
+        activity_id: None,
+        goal_id: None,
+        title,
+        description: None,
+        category: lauf::domain::TaskCategory::Admin,
+        priority: lauf::domain::Priority::Low,
+        status: lauf::domain::TaskStatus::Todo,
+        scheduled_date: date,
+        scheduled_time: None,
+        time_block_minutes: lauf::domain::BlockMinutes::DEFAULT,
+        energy_level: lauf::domain::EnergyLevel::Light,
+        completed_at: None,
+        created_at: made,
+        updated_at: made,
+        routine_id: None,
+        routine_date: None,
+    }
 }

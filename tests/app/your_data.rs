@@ -278,13 +278,7 @@ async fn a_backup_that_fails_part_way_leaves_no_file_under_its_name(backend: Bac
     let _browser = with_demo(&app).await;
     // One stored file becomes unreadable (a directory in its place): the backup
     // fails after the tables, while it copies files.
-    let key: String = assets::table
-        .select(assets::storage_path)
-        .order(assets::id.desc())
-        .first(&mut *app.conn())
-        .unwrap();
-    let path = app.settings.data_dir.join("files").join(&key);
-    std::fs::remove_file(&path).unwrap();
+    let path = take_last_file(&app);
     std::fs::create_dir(&path).unwrap();
     let dir = tempfile::tempdir().unwrap();
     let file = dir.path().join("backup.zip");
@@ -315,6 +309,19 @@ async fn a_backup_that_fails_part_way_leaves_no_file_under_its_name(backend: Bac
     .unwrap_err();
     assert!(refused.to_string().contains("exists already"));
     assert_eq!(std::fs::read(&file).unwrap(), b"mine");
+}
+
+/// Removes the stored file a backup copies last (the last asset's original) and
+/// returns its path, for the test to put something else there.
+fn take_last_file(app: &TestApp) -> std::path::PathBuf {
+    let key: String = assets::table
+        .select(assets::storage_path)
+        .order(assets::id.desc())
+        .first(&mut *app.conn())
+        .unwrap();
+    let path = app.settings.data_dir.join("files").join(&key);
+    std::fs::remove_file(&path).unwrap();
+    path
 }
 
 /// A backup of `app`, written into `dir`.
@@ -947,13 +954,7 @@ async fn a_backup_killed_part_way_leaves_no_file_under_its_name(backend: Backend
         return;
     };
     let _browser = with_demo(&app).await;
-    let key: String = assets::table
-        .select(assets::storage_path)
-        .order(assets::id.desc())
-        .first(&mut *app.conn())
-        .unwrap();
-    let fifo = app.settings.data_dir.join("files").join(&key);
-    std::fs::remove_file(&fifo).unwrap();
+    let fifo = take_last_file(&app);
     let c_path = std::ffi::CString::new(fifo.display().to_string()).unwrap();
     // SAFETY: a valid NUL-terminated path; mkfifo only creates the node.
     assert_eq!(unsafe { libc::mkfifo(c_path.as_ptr(), 0o600) }, 0);
