@@ -52,30 +52,37 @@ async fn page(
     import_errors: Vec<String>,
     delete_error: Option<String>,
 ) -> Result<DataPage, AppError> {
-    let (id, hash) = (user.id().clone(), user.session_hash.clone());
-    let (holds, auth_time) = state
-        .db(move |conn| {
-            let holds = workspace::not_empty(conn, &id).map_err(AppError::Internal)?;
-            let auth_time = sessions::table
-                .find(&hash)
-                .select(sessions::auth_time)
-                .first::<Option<chrono::NaiveDateTime>>(conn)
-                .optional()?
-                .flatten();
-            Ok((holds, auth_time))
-        })
+    let id = user.id().clone();
+    let holds = state
+        .db(move |conn| workspace::not_empty(conn, &id).map_err(AppError::Internal))
         .await?;
     let local = user.user.auth_provider == "local";
-    let now = state.clock.stamp();
     Ok(DataPage {
         ctx: PageContext::for_user(user, "settings"),
         email: user.user.email.clone(),
         local,
-        sign_in_stale: !local && auth_time.is_none_or(|at| now - at > FRESH_SIGN_IN),
+        sign_in_stale: !local && !signed_in_lately(state, user).await?,
         holds,
         import_errors,
         delete_error,
     })
+}
+
+/// Whether this session's sign-in is younger than `FRESH_SIGN_IN`.
+async fn signed_in_lately(state: &AppState, user: &CurrentUser) -> Result<bool, AppError> {
+    let hash = user.session_hash.clone();
+    let auth_time = state
+        .db(move |conn| {
+            Ok(sessions::table
+                .find(&hash)
+                .select(sessions::auth_time)
+                .first::<Option<chrono::NaiveDateTime>>(conn)
+                .optional()?
+                .flatten())
+        })
+        .await?;
+    let now = state.clock.stamp();
+    Ok(auth_time.is_some_and(|at| now - at <= FRESH_SIGN_IN))
 }
 
 pub async fn show(state: web::Data<AppState>, user: CurrentUser) -> Result<HttpResponse, AppError> {
@@ -341,8 +348,7 @@ pub async fn delete(
             return refuse("That password is not right. Nothing was deleted.").await;
         }
     } else {
-        let fresh = page(&state, &user, Vec::new(), None).await?;
-        if fresh.sign_in_stale {
+        if !signed_in_lately(&state, &user).await? {
             return refuse(
                 "Sign in again first: deleting needs a sign-in from the last 10 minutes. Nothing was deleted.",
             )
