@@ -326,8 +326,14 @@ async fn restore(settings: &Settings, file: &std::path::Path) -> anyhow::Result<
             settings.key_file().display()
         );
     }
-    let ring = settings.key_ring()?;
-    let credentials = lauf::portable::Credentials::check(&mut conn, &ring)?;
+    // Only read the keys: `key_ring()` would make a new key file where none is, and
+    // a restore must not leave a fresh key where the old one may still be copied in.
+    let ring = if settings.data_keys.is_some() || settings.key_file().exists() {
+        Some(settings.key_ring()?)
+    } else {
+        None
+    };
+    let credentials = lauf::portable::Credentials::check(&mut conn, ring.as_ref())?;
     println!("{}", credentials.describe());
     Ok(())
 }

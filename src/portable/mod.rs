@@ -229,13 +229,14 @@ pub struct Credentials {
 }
 
 impl Credentials {
-    pub fn check(conn: &mut AnyConnection, ring: &KeyRing) -> anyhow::Result<Self> {
+    /// `ring` is `None` when no key is configured at all (every secret is unreadable).
+    pub fn check(conn: &mut AnyConnection, ring: Option<&KeyRing>) -> anyhow::Result<Self> {
         let mut out = Credentials::default();
         for (client, owner, envelope) in clients::all_credentials(conn)? {
             let aad = client_credentials_aad(client.as_str(), owner.as_str());
-            match ring.decrypt(&envelope, &aad) {
-                Ok(_) => out.readable += 1,
-                Err(_) => out
+            match ring.map(|ring| ring.decrypt(&envelope, &aad)) {
+                Some(Ok(_)) => out.readable += 1,
+                _ => out
                     .unreadable
                     .push(KeyRing::kid_of(&envelope).unwrap_or_else(|_| "?".into())),
             }

@@ -190,16 +190,7 @@ async fn a_backup_taken_while_blocks_are_completed_restores_the_same_workspace(b
     let Some(copy) = spawn_app_at(backend, NOW).await else {
         return;
     };
-    let restored = portable::restore(
-        &mut copy.conn(),
-        &copy.storage(),
-        &file,
-        &copy.settings.key_file(),
-        true,
-        &ProgressBar::hidden(),
-    )
-    .await
-    .unwrap();
+    let restored = restore_into(&copy, &file).await.unwrap();
     assert_eq!(restored.files, 18);
     let after = tallies(&copy);
     for part in &manifest.tables {
@@ -233,13 +224,13 @@ async fn a_backup_taken_while_blocks_are_completed_restores_the_same_workspace(b
 
     // The credential is sealed to the first instance's key: unreadable with the
     // copy's own key (and said so), readable with the right one.
-    let with_copy_keys = Credentials::check(&mut copy.conn(), &key_ring(&copy)).unwrap();
+    let with_copy_keys = Credentials::check(&mut copy.conn(), Some(&key_ring(&copy))).unwrap();
     assert_eq!(
         (with_copy_keys.readable, with_copy_keys.unreadable.len()),
         (0, 1)
     );
     assert!(with_copy_keys.describe().contains("CANNOT be read"));
-    let with_right_keys = Credentials::check(&mut copy.conn(), &key_ring(&app)).unwrap();
+    let with_right_keys = Credentials::check(&mut copy.conn(), Some(&key_ring(&app))).unwrap();
     assert_eq!(
         (with_right_keys.readable, with_right_keys.unreadable.len()),
         (1, 0)
@@ -250,6 +241,26 @@ async fn a_backup_taken_while_blocks_are_completed_restores_the_same_workspace(b
         .first(&mut *copy.conn())
         .unwrap();
     assert!(sealed.is_some());
+
+    // `lauf restore` itself, into a new data dir (SQLite, whatever the backup came
+    // from) with no key anywhere: it says the credential cannot be read, and makes
+    // no key file of its own where the old one may still be copied in.
+    let target = tempfile::tempdir().unwrap();
+    let out = std::process::Command::new(env!("CARGO_BIN_EXE_lauf"))
+        .arg("restore")
+        .arg(&file)
+        .env("LAUF_DATA_DIR", target.path())
+        .env_remove("DATABASE_URL")
+        .env_remove("LAUF_DATA_KEYS")
+        .output()
+        .unwrap();
+    let printed = String::from_utf8_lossy(&out.stdout);
+    assert!(out.status.success(), "{printed}");
+    assert!(
+        printed.contains("1 stored client credential(s) CANNOT be read"),
+        "{printed}"
+    );
+    assert!(!target.path().join("keys").exists());
 }
 
 /// What a list page shows, as a sorted list of its rows, cards and figures (two
@@ -324,6 +335,22 @@ fn take_last_file(app: &TestApp) -> std::path::PathBuf {
     path
 }
 
+/// `lauf restore` of `file` into `app` (its keys come from LAUF_DATA_KEYS).
+async fn restore_into(
+    app: &TestApp,
+    file: &std::path::Path,
+) -> anyhow::Result<portable::RestoreReport> {
+    portable::restore(
+        &mut app.conn(),
+        &app.storage(),
+        file,
+        &app.settings.key_file(),
+        true,
+        &ProgressBar::hidden(),
+    )
+    .await
+}
+
 /// A backup of `app`, written into `dir`.
 async fn backup_of(app: &TestApp, dir: &std::path::Path) -> std::path::PathBuf {
     let file = dir.join("backup.zip");
@@ -376,17 +403,7 @@ async fn restore_refuses_a_target_that_is_not_empty_and_a_tampered_archive(backe
     };
     let _ana = used.signed_in_user("ana@example.com").await;
     let before = tallies(&used);
-    let refused = portable::restore(
-        &mut used.conn(),
-        &used.storage(),
-        &file,
-        &used.settings.key_file(),
-        true,
-        &ProgressBar::hidden(),
-    )
-    .await
-    .unwrap_err()
-    .to_string();
+    let refused = restore_into(&used, &file).await.unwrap_err().to_string();
     assert!(
         refused.contains("not empty: its table users holds 1 row(s)"),
         "{refused}"
@@ -398,17 +415,10 @@ async fn restore_refuses_a_target_that_is_not_empty_and_a_tampered_archive(backe
     let Some(empty) = spawn_app(backend).await else {
         return;
     };
-    let refused = portable::restore(
-        &mut empty.conn(),
-        &empty.storage(),
-        &changed,
-        &empty.settings.key_file(),
-        true,
-        &ProgressBar::hidden(),
-    )
-    .await
-    .unwrap_err()
-    .to_string();
+    let refused = restore_into(&empty, &changed)
+        .await
+        .unwrap_err()
+        .to_string();
     assert_eq!(
         refused,
         "the archive does not match its manifest: tables/clients.jsonl has been changed"
@@ -895,7 +905,7 @@ async fn a_backup_with_its_keys_restores_readable_credentials(backend: Backend) 
     .unwrap();
     assert!(restored.key_file_written);
     let ring = lauf::crypto::KeyRing::load_or_create_file(&copy_keys).unwrap();
-    let credentials = Credentials::check(&mut copy.conn(), &ring).unwrap();
+    let credentials = Credentials::check(&mut copy.conn(), Some(&ring)).unwrap();
     assert_eq!((credentials.readable, credentials.unreadable.len()), (1, 0));
     assert!(credentials.describe().contains("all readable"));
 }
