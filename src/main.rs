@@ -459,6 +459,7 @@ async fn demo(settings: &Settings, options: &DemoOptions) -> anyhow::Result<()> 
     let bar = progress("accounts");
     let report = demo::build(&mut conn, options, lauf::clock::Clock::system().now(), &bar)?;
     bar.finish_and_clear();
+    db::settle_after_load(&mut conn)?;
     drop(conn);
     // The asset rows are committed; now their files.
     let storage = settings.open_storage()?;

@@ -311,6 +311,16 @@ pub fn refresh_statistics(conn: &mut AnyConnection) -> QueryResult<()> {
     }
 }
 
+/// After a bulk load (`lauf demo`, `restore`, `copy-to`): planner statistics on
+/// both backends, and on PostgreSQL the visibility map too, without which an
+/// index-only scan still visits every row's page until autovacuum comes by.
+pub fn settle_after_load(conn: &mut AnyConnection) -> QueryResult<()> {
+    match conn {
+        AnyConnection::Sqlite(_) => refresh_statistics(conn),
+        AnyConnection::Postgresql(c) => c.batch_execute("VACUUM (ANALYZE)"),
+    }
+}
+
 /// How long a SQLite writer waits for the write lock before the request gets a 503.
 pub const SQLITE_BUSY_TIMEOUT: std::time::Duration = std::time::Duration::from_secs(5);
 

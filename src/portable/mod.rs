@@ -378,6 +378,7 @@ pub async fn restore(
         db::migrate_to(conn, &reader.manifest.migration)?;
         let loaded = load_tables(conn, &mut reader, progress)?;
         db::run_migrations(conn)?;
+        db::settle_after_load(conn)?;
         Ok(loaded)
     }
     .await;
@@ -442,7 +443,7 @@ pub fn copy_to(
     if source_version != target_version {
         bail!("the databases are at different migrations ({source_version} and {target_version})");
     }
-    db::snapshot(source, |source| -> anyhow::Result<Vec<Compared>> {
+    let compared = db::snapshot(source, |source| -> anyhow::Result<Vec<Compared>> {
         let mut total = 0;
         for table in TABLES {
             total += rows::count(source, table, "")?;
@@ -480,7 +481,9 @@ pub fn copy_to(
             }
             Ok(compared)
         })
-    })
+    })?;
+    db::settle_after_load(target)?;
+    Ok(compared)
 }
 
 /// Copies every object of `from` that `to` does not hold yet (by key and size).
