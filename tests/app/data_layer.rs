@@ -26,7 +26,7 @@ fn table_exists(conn: &mut AnyConnection, table: &str) -> bool {
 }
 
 /// The migrations in `migrations/sqlite` and in `migrations/postgres` (the same steps).
-const MIGRATIONS: usize = 16;
+const MIGRATIONS: usize = 17;
 
 async fn migrations_run_up_and_down_and_up_again(backend: Backend) {
     let Some((_db, target)) = TestDb::empty(backend) else {

@@ -4,7 +4,7 @@
 use actix_web::http::StatusCode;
 use actix_web::{HttpResponse, web};
 use askama::Template;
-use chrono::{Datelike, NaiveDate, NaiveDateTime, NaiveTime};
+use chrono::{Datelike, NaiveDate, NaiveDateTime};
 
 use super::health::suggestion_for;
 use super::timeline::TimelineEntry;
@@ -106,34 +106,43 @@ impl ClientPage {
     }
 }
 
+/// The days the earnings periods start (this month, and the two months before
+/// it too), and the day after `today` that ends them all.
+pub fn periods(today: NaiveDate) -> ([NaiveDate; 2], NaiveDate) {
+    let month = month_start(today);
+    let three = month
+        .checked_sub_months(chrono::Months::new(2))
+        .unwrap_or(month);
+    ([month, three], today + chrono::Duration::days(1))
+}
+
 /// Earnings per hour this month, over this and the two months before, and
 /// since the client's first work, payment or creation (whichever is first);
-/// each period up to today, its retainer share up to today too.
+/// each period up to today, its retainer share up to today too. `work` was
+/// read for `periods(today)`.
 pub fn earnings(
     client: &Client,
-    history: &insight::ClientWork,
+    work: &insight::ClientWork,
     dates: &LocalDates,
     today: NaiveDate,
 ) -> Vec<(&'static str, Earnings)> {
-    let (days, paid) = history;
-    let paid: Vec<(NaiveDate, rust_decimal::Decimal)> = paid
+    let ([month, three], end) = periods(today);
+    let paid: Vec<(NaiveDate, rust_decimal::Decimal)> = work
+        .payments
         .iter()
         .map(|(at, m)| (dates.local(at).date(), *m))
         .collect();
     let first = [
         dates.local(&client.created_at).date(),
-        days.iter().map(|d| d.0).min().unwrap_or(today),
+        work.first_day.unwrap_or(today),
         paid.iter().map(|p| p.0).min().unwrap_or(today),
     ]
     .into_iter()
     .min()
     .unwrap_or(today);
-    let month = month_start(today);
-    let three = month
-        .checked_sub_months(chrono::Months::new(2))
-        .unwrap_or(month);
-    let end = today + chrono::Duration::days(1);
-    let over = |from: NaiveDate| Earnings {
+    // Every day worked is on or after `first`, so "since three months" is
+    // the same sum as "since three months or the first day, if later".
+    let over = |from: NaiveDate, minutes: i64| Earnings {
         retainer: client
             .monthly_retainer
             .map_or(rust_decimal::Decimal::ZERO, |r| {
@@ -144,16 +153,15 @@ pub fn earnings(
             .filter(|p| p.0 >= from && p.0 < end)
             .map(|p| p.1)
             .sum(),
-        minutes: days
-            .iter()
-            .filter(|d| d.0 >= from && d.0 < end)
-            .map(|d| d.1)
-            .sum(),
+        minutes,
     };
     vec![
-        ("This month", over(month)),
-        ("Last 3 months", over(three.max(first))),
-        ("All time", over(first)),
+        ("This month", over(month, work.minutes_since[0])),
+        (
+            "Last 3 months",
+            over(three.max(first), work.minutes_since[1]),
+        ),
+        ("All time", over(first, work.minutes)),
     ]
 }
 
@@ -165,7 +173,7 @@ struct ClientData {
     opportunities: Vec<Opportunity>,
     files: FilesData,
     paid_this_year: rust_decimal::Decimal,
-    /// DONE minutes by day and payments, since ever.
+    /// DONE minutes and payments, for `periods(today)`.
     work: insight::ClientWork,
 }
 
@@ -175,12 +183,15 @@ impl ClientData {
         user: &UserId,
         id: &ClientId,
         year: (NaiveDateTime, NaiveDateTime),
+        today: NaiveDate,
     ) -> Result<Self, AppError> {
-        let ever = NaiveDate::from_ymd_opt(2000, 1, 1).unwrap_or_default();
+        let (since, end) = periods(today);
+        // The client first: someone else's id stops here, with a 404.
+        let client = clients::find(conn, user, id)?.ok_or(AppError::NotFound)?;
         Ok(ClientData {
-            work: insight::client_history(conn, user, id, ever, ever.and_time(NaiveTime::MIN))?,
+            work: insight::client_history(conn, user, id, since, end)?,
             paid_this_year: payments::paid_between(conn, user, id, year.0, year.1)?,
-            client: clients::find(conn, user, id)?.ok_or(AppError::NotFound)?,
+            client,
             projects: projects::for_client(conn, user, id)?,
             history: audit::for_entity(conn, user, "client", id.as_str(), 50)?,
             opportunities: opportunities::for_client(conn, user, id)?,
@@ -206,7 +217,7 @@ pub async fn show(
     };
     let span = (new_year(year), new_year(year + 1));
     let data = state
-        .db(move |conn| ClientData::load(conn, &id, &target, span))
+        .db(move |conn| ClientData::load(conn, &id, &target, span, today))
         .await?;
     let end_of_today = user.user.timezone.end_of_day(today);
     let return_to = format!("/clients/{}", data.client.id);

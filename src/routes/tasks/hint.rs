@@ -8,7 +8,6 @@
 use actix_web::http::StatusCode;
 use actix_web::{HttpResponse, web};
 use askama::Template;
-use chrono::{NaiveDate, NaiveTime};
 use serde::Deserialize;
 
 use crate::auth::CurrentUser;
@@ -16,7 +15,7 @@ use crate::db::models::{clients, insight, projects};
 use crate::domain::insight::Earnings;
 use crate::domain::*;
 use crate::error::AppError;
-use crate::routes::clients::show::earnings;
+use crate::routes::clients::show::{earnings, periods};
 use crate::state::AppState;
 use crate::web::html;
 
@@ -69,14 +68,8 @@ pub async fn hint(
             let Some(client) = clients::find(conn, &id, &client_id)? else {
                 return Ok(None);
             };
-            let ever = NaiveDate::from_ymd_opt(2000, 1, 1).unwrap_or_default();
-            let work = insight::client_history(
-                conn,
-                &id,
-                &client.id,
-                ever,
-                ever.and_time(NaiveTime::MIN),
-            )?;
+            let (since, end) = periods(today);
+            let work = insight::client_history(conn, &id, &client.id, since, end)?;
             let open = (client.payment_status == PaymentStatus::Overdue)
                 .then(|| insight::overdue(conn, &id))
                 .transpose()?

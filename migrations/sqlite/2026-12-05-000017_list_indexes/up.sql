@@ -1,0 +1,10 @@
+-- The tasks list filtered by status or by category walks these in day order
+-- (the user's index alone would visit every other block of the history).
+CREATE INDEX tasks_user_status_idx ON tasks (user_id, status, scheduled_date);
+CREATE INDEX tasks_user_category_idx ON tasks (user_id, category, scheduled_date);
+-- A client's earnings sum its blocks from the index alone: every column the sums
+-- read is in it (the client's own blocks, and its projects' blocks).
+DROP INDEX tasks_client_idx;
+CREATE INDEX tasks_client_work_idx ON tasks (client_id, status, scheduled_date, time_block_minutes, user_id);
+DROP INDEX tasks_project_work_idx;
+CREATE INDEX tasks_project_work_idx ON tasks (project_id, status, scheduled_date, time_block_minutes, client_id);
