@@ -27,6 +27,7 @@ on_both_backends!(
     the_week_view_moves_blocks_between_days,
     the_tasks_list_filters_searches_and_pages,
     the_tasks_list_counts_to_a_cap_and_keeps_the_backlog_apart,
+    the_tasks_list_pages_by_cursor_both_ways_in_every_order,
     the_catalog_can_be_extended_reordered_and_archived,
     blocks_are_placed_on_the_timeline_and_overlaps_flagged,
     the_day_page_shows_changes_made_anywhere_else,
@@ -1633,6 +1634,170 @@ async fn the_tasks_list_counts_to_a_cap_and_keeps_the_backlog_apart(backend: Bac
         .main_text();
     assert!(search.contains("Backlog 25 without a day"), "{search}");
     assert!(search.contains("No scheduled blocks match."), "{search}");
+}
+
+/// Following "Next" walks every scheduled block once, in the chosen order, even
+/// where a page ends inside a day of blocks with and without a time; "Previous"
+/// comes back to the same pages, the first one with its backlog. A filter that
+/// reads rows says "Showing 1–50" without a count it would have to read the
+/// history for, and counts exactly what fits on its first page.
+async fn the_tasks_list_pages_by_cursor_both_ways_in_every_order(backend: Backend) {
+    let Some(app) = spawn_app(backend).await else {
+        return;
+    };
+    let browser = app.signed_in_user("ana@example.com").await;
+    let user = app.user_id("ana@example.com");
+    let now = app.clock.stamp();
+    let priorities = [
+        lauf::domain::Priority::Low,
+        lauf::domain::Priority::Urgent,
+        lauf::domain::Priority::Medium,
+        lauf::domain::Priority::High,
+    ];
+    // 130 scheduled blocks, 13 a day over 10 days, a third of them without a time;
+    // 3 in the backlog.
+    let rows: Vec<lauf::db::models::tasks::Task> = (0..133)
+        .map(|i: i64| {
+            let scheduled = i < 130;
+            let mut block = listed_block(
+                &user,
+                format!("Block {i:03}"),
+                scheduled.then(|| day(2024, 3, 1) + chrono::Duration::days(i / 13)),
+                now + chrono::Duration::seconds(i),
+            );
+            block.scheduled_time = (scheduled && i % 3 != 0)
+                .then(|| lauf::domain::TimeOfDay::parse(&format!("{:02}:00", 8 + i % 10)).unwrap());
+            block.priority = priorities[(i % 4) as usize];
+            if i % 2 == 0 {
+                block.category = lauf::domain::TaskCategory::Design;
+            }
+            block
+        })
+        .collect();
+    lauf::db::models::tasks::insert_batch(&mut app.conn(), &rows).unwrap();
+    let by_title: std::collections::HashMap<String, &lauf::db::models::tasks::Task> =
+        rows.iter().map(|t| (t.title.clone(), t)).collect();
+    let scheduled_titles = |page: &crate::helpers::Response| {
+        page.texts_of("#task-results .table-wrap:last-of-type tbody td:nth-child(2) a")
+    };
+    let link = |page: &crate::helpers::Response, rel: &str| {
+        let html = page.page();
+        let selector = scraper::Selector::parse(&format!("a[rel={rel}]")).unwrap();
+        html.select(&selector)
+            .next()
+            .and_then(|a| a.value().attr("href"))
+            .map(str::to_owned)
+    };
+    // The list's order as the rows hold it: (urgency,) day, time (none first), id.
+    let key = |title: &String, urgent: bool| {
+        let t = by_title[title];
+        let urgency = match t.priority {
+            lauf::domain::Priority::Urgent => 4,
+            lauf::domain::Priority::High => 3,
+            lauf::domain::Priority::Medium => 2,
+            lauf::domain::Priority::Low => 1,
+        };
+        (
+            if urgent { urgency } else { 0 },
+            t.scheduled_date.unwrap(),
+            t.scheduled_time.map(|t| t.to_string()).unwrap_or_default(),
+        )
+    };
+    for (sort, descending, urgent) in [
+        ("", true, false),
+        ("date", false, false),
+        ("priority", true, true),
+    ] {
+        let mut pages = Vec::new();
+        let mut url = format!("/command/tasks?sort={sort}");
+        loop {
+            let page = browser.get(&url).await;
+            assert_eq!(page.status, 200, "{url}");
+            pages.push((url.clone(), scheduled_titles(&page)));
+            match link(&page, "next") {
+                Some(next) => url = next.replace("&amp;", "&"),
+                None => break,
+            }
+        }
+        assert_eq!(pages.len(), 3, "50 + 50 + 30 with sort {sort:?}");
+        let seen: Vec<String> = pages.iter().flat_map(|(_, t)| t.clone()).collect();
+        let unique: std::collections::HashSet<&String> = seen.iter().collect();
+        assert_eq!(
+            (seen.len(), unique.len()),
+            (130, 130),
+            "each block once, sort {sort:?}"
+        );
+        let keys: Vec<_> = seen.iter().map(|t| key(t, urgent)).collect();
+        let mut sorted = keys.clone();
+        sorted.sort();
+        if descending {
+            sorted.reverse();
+        }
+        assert_eq!(keys, sorted, "the pages keep the order of sort {sort:?}");
+        // Back from the last page: the second page again, then the first.
+        let last = browser.get(&pages[2].0).await;
+        assert!(
+            last.main_text().contains("Showing 101–130"),
+            "{}",
+            last.main_text()
+        );
+        let back = browser
+            .get(&link(&last, "prev").unwrap().replace("&amp;", "&"))
+            .await;
+        assert_eq!(
+            scheduled_titles(&back),
+            pages[1].1,
+            "Previous shows page 2 again"
+        );
+        assert!(back.main_text().contains("Showing 51–100 of 130"));
+        let front = browser
+            .get(&link(&back, "prev").unwrap().replace("&amp;", "&"))
+            .await;
+        assert_eq!(scheduled_titles(&front), pages[0].1, "and page 1");
+        let text = front.main_text();
+        assert!(
+            text.contains("Backlog 3 without a day") && text.contains("Page 1 of 3"),
+            "{text}"
+        );
+        assert!(link(&front, "prev").is_none(), "nothing before page 1");
+    }
+
+    // A category reads rows: no count beyond the page, but Next still comes.
+    let creative = browser.get("/command/tasks?category=DESIGN").await;
+    let text = creative.main_text();
+    assert!(
+        text.contains("Showing 1–50") && !text.contains("Showing 1–50 of"),
+        "{text}"
+    );
+    assert!(link(&creative, "prev").is_none());
+    let second = browser
+        .get(&link(&creative, "next").unwrap().replace("&amp;", "&"))
+        .await;
+    assert!(
+        second.main_text().contains("Showing 51–65"),
+        "{}",
+        second.main_text()
+    );
+    // What fits on the first page is counted exactly.
+    let few = browser
+        .get("/command/tasks?category=DESIGN&priority=MEDIUM")
+        .await;
+    assert!(
+        few.main_text().contains("Showing 1–32 of 32"),
+        "{}",
+        few.main_text()
+    );
+    assert!(link(&few, "next").is_none());
+    // A cursor the list did not write is said so, and the first page shown.
+    let forged = browser
+        .get("/command/tasks?after=1_2024-03-01_25:00_x")
+        .await;
+    let text = forged.main_text();
+    assert!(
+        text.contains("Ignored filter: the page link is not one this list wrote"),
+        "{text}"
+    );
+    assert!(text.contains("Showing 1–50 of 130"), "{text}");
 }
 
 /// A low-priority admin block of `user` for the tasks list tests, made at `made`.

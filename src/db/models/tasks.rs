@@ -923,25 +923,122 @@ impl std::fmt::Display for Capped {
     }
 }
 
+/// A row's place in the list's order: the list pages by it ("keyset"), so a
+/// later page costs what the first does instead of skipping every row before it.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Cursor {
+    /// The priority's urgency (only the "most urgent first" order reads it).
+    pub urgency: i32,
+    pub date: NaiveDate,
+    /// The start time, empty for a block without one (it sorts before every time).
+    pub time: String,
+    pub id: TaskId,
+}
+
+/// How urgent a priority is, as the list sorts it (`URGENCY_SQL` in SQL).
+fn urgency(priority: Priority) -> i32 {
+    match priority {
+        Priority::Urgent => 4,
+        Priority::High => 3,
+        Priority::Medium => 2,
+        Priority::Low => 1,
+    }
+}
+
+const URGENCY_SQL: &str =
+    "CASE tasks.priority WHEN 'URGENT' THEN 4 WHEN 'HIGH' THEN 3 WHEN 'MEDIUM' THEN 2 ELSE 1 END";
+/// Both backends sort a missing time the same way only when it is a value.
+const TIME_SQL: &str = "COALESCE(tasks.scheduled_time, '')";
+
+impl Cursor {
+    /// The cursor of a scheduled row (a backlog row has no place in the order).
+    pub fn of(row: &TaskRow) -> Option<Cursor> {
+        let task = &row.task;
+        Some(Cursor {
+            urgency: urgency(task.priority),
+            date: task.scheduled_date?,
+            time: task
+                .scheduled_time
+                .as_ref()
+                .map_or_else(String::new, |t| t.as_str().to_owned()),
+            id: task.id.clone(),
+        })
+    }
+
+    /// `3_2026-12-04_09:30_<id>`: short, and safe in a query string.
+    pub fn encode(&self) -> String {
+        format!("{}_{}_{}_{}", self.urgency, self.date, self.time, self.id)
+    }
+
+    /// A cursor from a link; `None` for anything this app did not write.
+    pub fn parse(text: &str) -> Option<Cursor> {
+        let mut parts = text.splitn(4, '_');
+        let urgency = parts.next()?.parse().ok().filter(|u| (1..=4).contains(u))?;
+        let date = parts.next()?.parse().ok()?;
+        let time = parts.next()?;
+        if !time.is_empty() {
+            TimeOfDay::parse(time).ok()?;
+        }
+        let id = TaskId::parse(parts.next()?).ok()?;
+        Some(Cursor {
+            urgency,
+            date,
+            time: time.to_owned(),
+            id,
+        })
+    }
+}
+
+/// Which page of the list to read.
+#[derive(Debug, Clone)]
+pub enum Window {
+    /// Skipping rows: the first page (0), or an old `?page=N` link.
+    Offset(i64),
+    /// The rows after this one in the list's order ("Next").
+    After(Cursor),
+    /// The rows before this one ("Previous").
+    Before(Cursor),
+}
+
 /// One page of the list: the scheduled blocks of the page, and (on the first page,
 /// when no date range excludes it) the backlog as a section of its own.
 #[derive(Debug, Default)]
 pub struct Listed {
     pub rows: Vec<TaskRow>,
-    pub total: Capped,
+    /// More rows follow the page in the direction it was read.
+    pub beyond: bool,
+    /// This is the list's first page (a "Previous" that found nothing before it
+    /// reads the first page instead).
+    pub first: bool,
+    /// The scheduled blocks that match, counted up to `COUNT_CAP`, where that is
+    /// cheap or the first page holds them all (see `TaskFilter::counts_cheaply`).
+    pub total: Option<Capped>,
     pub backlog: Vec<TaskRow>,
     pub backlog_total: Capped,
 }
 
-/// One page of the filtered list. Scheduled blocks and the backlog are read apart:
-/// each order then follows the index on (user, day, time) instead of sorting all of
-/// the user's history by `scheduled_date IS NULL` first, and each count stops at
-/// `COUNT_CAP`.
+impl TaskFilter {
+    /// Only the day range and the project narrow the list: a count then reads an
+    /// index. Any other filter reads each row, and for a rare match counting would
+    /// walk the whole history; those lists say only whether there is more.
+    pub fn counts_cheaply(&self) -> bool {
+        self.status.is_none()
+            && self.category.is_none()
+            && self.priority.is_none()
+            && self.goal.is_none()
+            && self.search.is_none()
+    }
+}
+
+/// One page of `limit` rows of the filtered list. Scheduled blocks and the backlog
+/// are read apart: each order then follows an index on (user, [status or category,]
+/// day) instead of sorting the history by `scheduled_date IS NULL` first, pages
+/// follow a cursor, and counts stop at `COUNT_CAP`.
 pub fn search(
     conn: &mut AnyConnection,
     user: &UserId,
     filter: &TaskFilter,
-    offset: i64,
+    window: &Window,
     limit: i64,
 ) -> QueryResult<Listed> {
     // The filters only read `tasks`, so the counts skip the joins the page needs.
@@ -976,49 +1073,118 @@ pub fn search(
             query
         }};
     }
+    use diesel::dsl::sql;
+    use diesel::sql_types::{Bool, Date, Integer, Text};
     let capped = |found: usize| Capped {
         n: (found as i64).min(COUNT_CAP),
         more: found as i64 > COUNT_CAP,
     };
-    let one = || diesel::dsl::sql::<diesel::sql_types::Integer>("1");
-    let scheduled: Vec<i32> = filtered!(tasks::table)
-        .filter(tasks::scheduled_date.is_not_null())
-        .select(one())
-        .limit(COUNT_CAP + 1)
-        .load(conn)?;
+    let one = || sql::<Integer>("1");
+    // Read backwards for "Previous": the order flips, and the rows are turned back.
+    let (cursor, backwards) = match window {
+        Window::Offset(_) => (None, false),
+        Window::After(c) => (Some(c), false),
+        Window::Before(c) => (Some(c), true),
+    };
+    let descending = (filter.sort != TaskSort::DateAsc) != backwards;
     let mut query =
         filtered!(with_names!(tasks::table)).filter(tasks::scheduled_date.is_not_null());
-    // Priority sorts by urgency, not alphabetically.
-    let urgency = "CASE tasks.priority WHEN 'URGENT' THEN 4 WHEN 'HIGH' THEN 3 WHEN 'MEDIUM' THEN 2 ELSE 1 END";
-    query = match filter.sort {
-        TaskSort::DateDesc => query.order((
-            tasks::scheduled_date.desc(),
-            tasks::scheduled_time.desc(),
-            tasks::id.desc(),
-        )),
-        TaskSort::DateAsc => query.order((
-            tasks::scheduled_date.asc(),
-            tasks::scheduled_time.asc(),
-            tasks::id.asc(),
-        )),
-        TaskSort::PriorityDesc => query.order((
-            diesel::dsl::sql::<diesel::sql_types::Integer>(urgency).desc(),
-            tasks::scheduled_date.desc(),
-            tasks::id.desc(),
-        )),
+    let direction = if descending { "DESC" } else { "ASC" };
+    if let Some(c) = cursor {
+        let past = if descending { "<" } else { ">" };
+        let key = |urgent: bool| {
+            format!(
+                "({}tasks.scheduled_date, {TIME_SQL}, tasks.id) {past} ({}",
+                if urgent {
+                    format!("{URGENCY_SQL}, ")
+                } else {
+                    String::new()
+                },
+                if urgent {
+                    format!("{}, ", c.urgency)
+                } else {
+                    String::new()
+                },
+            )
+        };
+        let (time, id) = (c.time.clone(), c.id.as_str().to_owned());
+        if filter.sort == TaskSort::PriorityDesc {
+            // (The urgency is a number this code wrote: no need to bind it.)
+            query = query.filter(
+                sql::<Bool>(&key(true))
+                    .bind::<Date, _>(c.date)
+                    .sql(", ")
+                    .bind::<Text, _>(time)
+                    .sql(", ")
+                    .bind::<Text, _>(id)
+                    .sql(")"),
+            );
+        } else {
+            // The bound on the day alone lets the index start at the cursor.
+            let bound = if descending { "<=" } else { ">=" };
+            query = query.filter(
+                sql::<Bool>(&key(false))
+                    .bind::<Date, _>(c.date)
+                    .sql(", ")
+                    .bind::<Text, _>(time)
+                    .sql(", ")
+                    .bind::<Text, _>(id)
+                    .sql(&format!(") AND tasks.scheduled_date {bound} "))
+                    .bind::<Date, _>(c.date),
+            );
+        }
+    }
+    // The time is part of each order: the same row order on both backends.
+    let order = match filter.sort {
+        TaskSort::DateDesc | TaskSort::DateAsc => format!(
+            "tasks.scheduled_date {direction}, {TIME_SQL} {direction}, tasks.id {direction}"
+        ),
+        TaskSort::PriorityDesc => format!(
+            "{URGENCY_SQL} {direction}, tasks.scheduled_date {direction}, {TIME_SQL} {direction}, tasks.id {direction}"
+        ),
     };
-    let rows = query
+    query = query.order(sql::<Integer>(&order));
+    let skip = match window {
+        Window::Offset(n) => *n,
+        _ => 0,
+    };
+    let mut rows: Vec<TaskRow> = query
         .select(names!())
-        .offset(offset)
-        .limit(limit)
-        .load::<Joined>(conn)?;
+        .offset(skip)
+        .limit(limit + 1)
+        .load::<Joined>(conn)?
+        .into_iter()
+        .map(into_row)
+        .collect();
+    let beyond = rows.len() as i64 > limit;
+    rows.truncate(limit as usize);
+    if backwards {
+        if !beyond {
+            // Nothing before these: this is the first page, backlog and all.
+            return search(conn, user, filter, &Window::Offset(0), limit);
+        }
+        rows.reverse();
+    }
+    let first = matches!(window, Window::Offset(0));
+    let total = if filter.counts_cheaply() {
+        let scheduled: Vec<i32> = filtered!(tasks::table)
+            .filter(tasks::scheduled_date.is_not_null())
+            .select(one())
+            .limit(COUNT_CAP + 1)
+            .load(conn)?;
+        Some(capped(scheduled.len()))
+    } else {
+        (first && !beyond).then(|| capped(rows.len()))
+    };
     let mut listed = Listed {
-        rows: rows.into_iter().map(into_row).collect(),
-        total: capped(scheduled.len()),
+        rows,
+        beyond,
+        first,
+        total,
         ..Listed::default()
     };
     // A date range leaves the backlog out; later pages page the scheduled blocks.
-    if offset == 0 && filter.from.is_none() && filter.to.is_none() {
+    if first && filter.from.is_none() && filter.to.is_none() {
         let waiting: Vec<i32> = filtered!(tasks::table)
             .filter(tasks::scheduled_date.is_null())
             .select(one())

@@ -9,7 +9,7 @@ use super::view::BlockView;
 use crate::auth::CurrentUser;
 use crate::db::models::goals::{self, Goal};
 use crate::db::models::projects;
-use crate::db::models::tasks::{self, Capped, TaskFilter, TaskSort};
+use crate::db::models::tasks::{self, Capped, Cursor, TaskFilter, TaskSort, Window};
 use crate::domain::*;
 use crate::error::AppError;
 use crate::state::AppState;
@@ -30,6 +30,10 @@ pub struct ListQuery {
     pub q: String,
     pub sort: String,
     pub page: String,
+    /// The cursor of the row the page follows ("Next").
+    pub after: String,
+    /// The cursor of the row the page precedes ("Previous").
+    pub before: String,
 }
 
 /// The page; its block `results` (`#task-results`) answers a filter change.
@@ -39,8 +43,9 @@ pub struct TasksPage {
     pub ctx: PageContext,
     pub query: ListQuery,
     pub blocks: Vec<BlockView>,
-    /// The scheduled blocks that match, counted up to `tasks::COUNT_CAP`.
-    pub total: Capped,
+    /// The scheduled blocks that match, counted up to `tasks::COUNT_CAP`; `None`
+    /// for a filter that would have to read the history to count.
+    pub total: Option<Capped>,
     /// The first page's backlog section (up to `tasks::BACKLOG_SHOWN`).
     pub backlog: Vec<BlockView>,
     pub backlog_total: Capped,
@@ -48,6 +53,9 @@ pub struct TasksPage {
     /// `None` when the count stopped at its cap.
     pub pages: Option<i64>,
     pub has_next: bool,
+    pub has_prev: bool,
+    /// The cursors of the page's first and last rows.
+    pub ends: (Option<Cursor>, Option<Cursor>),
     pub projects: Vec<(ProjectId, String, String)>,
     pub goals: Vec<Goal>,
     pub problems: Vec<String>,
@@ -63,17 +71,32 @@ impl TasksPage {
     pub fn priorities(&self) -> &'static [Priority] {
         Priority::ALL
     }
-    /// The list's URL for another page, keeping every filter.
-    pub fn page_url(&self, page: i64) -> String {
-        let mut q = self.query.clone();
-        q.page = page.to_string();
-        format!(
-            "/command/tasks?{}",
-            serde_urlencoded::to_string(query_pairs(&q)).unwrap_or_default()
-        )
+    /// The page after this one: the rows after its last, keeping every filter.
+    pub fn next_url(&self) -> String {
+        let after = self.ends.1.as_ref().map(Cursor::encode).unwrap_or_default();
+        self.url_at(self.page + 1, after, String::new())
     }
+    /// The page before this one: the rows before its first.
+    pub fn prev_url(&self) -> String {
+        let before = self.ends.0.as_ref().map(Cursor::encode).unwrap_or_default();
+        self.url_at(self.page - 1, String::new(), before)
+    }
+    fn url_at(&self, page: i64, after: String, before: String) -> String {
+        let mut q = ListQuery {
+            page: page.to_string(),
+            after,
+            before,
+            ..self.query.clone()
+        };
+        if page <= 1 {
+            // The first page needs no cursor (and shows the backlog).
+            (q.page, q.after, q.before) = Default::default();
+        }
+        link(&q)
+    }
+    /// This page's URL, to come back to after an edit.
     pub fn return_to(&self) -> String {
-        self.page_url(self.page)
+        link(&self.query)
     }
     pub fn first_shown(&self) -> String {
         grouped((self.page - 1) * PAGE_SIZE + 1)
@@ -91,6 +114,13 @@ fn grouped(n: i64) -> String {
     Capped { n, more: false }.to_string()
 }
 
+fn link(q: &ListQuery) -> String {
+    format!(
+        "/command/tasks?{}",
+        serde_urlencoded::to_string(query_pairs(q)).unwrap_or_default()
+    )
+}
+
 fn query_pairs(q: &ListQuery) -> Vec<(&'static str, &str)> {
     [
         ("status", q.status.as_str()),
@@ -103,6 +133,8 @@ fn query_pairs(q: &ListQuery) -> Vec<(&'static str, &str)> {
         ("q", &q.q),
         ("sort", &q.sort),
         ("page", &q.page),
+        ("after", &q.after),
+        ("before", &q.before),
     ]
     .into_iter()
     .filter(|(_, v)| !v.is_empty())
@@ -165,34 +197,65 @@ pub async fn show(
         .ok()
         .filter(|p| (1..=100_000).contains(p))
         .unwrap_or(1);
+    // A cursor this app did not write is reported, and the first page shown.
+    let cursor = |raw: &str, problems: &mut Vec<String>| {
+        (!raw.is_empty()).then(|| Cursor::parse(raw)).and_then(|c| {
+            c.or_else(|| {
+                problems.push("the page link is not one this list wrote".into());
+                None
+            })
+        })
+    };
+    let mut problems = problems;
+    let window = match (
+        cursor(&query.after, &mut problems),
+        cursor(&query.before, &mut problems),
+    ) {
+        (Some(after), _) => Window::After(after),
+        (None, Some(before)) => Window::Before(before),
+        // An old `?page=N` link (without a cursor) still finds its page.
+        (None, None) if query.after.is_empty() && query.before.is_empty() => {
+            Window::Offset((page - 1) * PAGE_SIZE)
+        }
+        (None, None) => Window::Offset(0),
+    };
     let id = user.id().clone();
     let (listed, projects, goals) = state
         .db(move |conn| {
             Ok((
-                tasks::search(conn, &id, &filter, (page - 1) * PAGE_SIZE, PAGE_SIZE + 1)?,
+                tasks::search(conn, &id, &filter, &window, PAGE_SIZE)?,
                 projects::names_for_user(conn, &id)?,
                 goals::list_for_user(conn, &id)?,
             ))
         })
         .await?;
+    let reading_back = !query.before.is_empty() && !listed.first;
+    let page = if listed.first { 1 } else { page.max(2) };
     let total = listed.total;
-    let has_next = listed.rows.len() as i64 > PAGE_SIZE;
-    let pages = (!total.more).then(|| ((total.n + PAGE_SIZE - 1) / PAGE_SIZE).max(1));
+    let pages = total
+        .filter(|t| !t.more)
+        .map(|t| ((t.n + PAGE_SIZE - 1) / PAGE_SIZE).max(1));
+    let ends = (
+        listed.rows.first().and_then(Cursor::of),
+        listed.rows.last().and_then(Cursor::of),
+    );
     let page = TasksPage {
         ctx: PageContext::for_user(&user, "tasks"),
         query,
-        blocks: listed
-            .rows
-            .iter()
-            .take(PAGE_SIZE as usize)
-            .map(BlockView::from_row)
-            .collect(),
+        blocks: listed.rows.iter().map(BlockView::from_row).collect(),
         total,
         backlog: listed.backlog.iter().map(BlockView::from_row).collect(),
         backlog_total: listed.backlog_total,
         page,
         pages,
-        has_next,
+        // Read backwards, "beyond" is the rows before the page.
+        has_next: if reading_back { true } else { listed.beyond },
+        has_prev: if reading_back {
+            listed.beyond
+        } else {
+            !listed.first
+        },
+        ends,
         projects,
         goals,
         problems,

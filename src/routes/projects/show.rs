@@ -79,10 +79,12 @@ impl ProjectData {
             project: Some(id.clone()),
             ..Default::default()
         };
-        let listed = tasks::search(conn, user, &filter, 0, 50)?;
+        let listed = tasks::search(conn, user, &filter, &tasks::Window::Offset(0), 50)?;
+        // A project's filter counts through its index (`counts_cheaply`).
+        let scheduled = listed.total.unwrap_or_default();
         let blocks_total = tasks::Capped {
-            n: listed.total.n + listed.backlog_total.n,
-            more: listed.total.more || listed.backlog_total.more,
+            n: scheduled.n + listed.backlog_total.n,
+            more: scheduled.more || listed.backlog_total.more,
         };
         let mut blocks = listed.rows;
         blocks.extend(listed.backlog);
