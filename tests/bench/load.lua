@@ -1,15 +1,17 @@
 -- wrk script for tests/bench/load.sh. Every request is made as one of the signed-in
 -- demo accounts, in turn, so the load spreads over all of them as real use would.
 --
---   BENCH_SESSIONS  file of "cookie csrf-token id,id,… client project" lines (one per
---                   account; the ids are blocks planned for today, then one client's
---                   and one project's id; "-" for none)
+--   BENCH_SESSIONS  file of "cookie csrf-token id,id,… client project page20" lines
+--                   (one per account; the ids are blocks planned for today, then one
+--                   client's and one project's id, "-" for none, then the path of
+--                   the tasks list's page 20 as its "Next" links reach it)
 --   BENCH_ORIGIN    http://127.0.0.1:PORT (the Origin a form post carries)
 --   BENCH_TARGET    what to send:
 --                     a path ("/", "/clients", …)  GET it
 --                     miss                         `/?date=` a random day of the last two
 --                                                  years: the day cache never has it
 --                     client, project              the account's client or project page
+--                     page20                       the account's tasks list, page 20
 --                     complete                     an htmx block completion: POST
 --                                                  /tasks/{id}/status, DONE then TODO
 --                     mix                          40% `/`, 15% each of the week, the
@@ -29,7 +31,8 @@ end
 
 function init(args)
   for line in io.lines(os.getenv("BENCH_SESSIONS")) do
-    local cookie, csrf, ids, client, project = line:match("^(%S+) (%S+) (%S+) (%S+) (%S+)$")
+    local cookie, csrf, ids, client, project, page20 =
+      line:match("^(%S+) (%S+) (%S+) (%S+) (%S+) (%S+)$")
     if cookie then
       local list = {}
       for id in ids:gmatch("[^,]+") do
@@ -39,6 +42,7 @@ function init(args)
       end
       sessions[#sessions + 1] = {
         cookie = cookie, csrf = csrf, ids = list, client = client, project = project,
+        page20 = page20,
       }
     end
   end
@@ -107,6 +111,9 @@ local function choose(s)
   end
   if what == "project" then
     return page("/projects/" .. s.project, s)
+  end
+  if what == "page20" then
+    return page(s.page20, s)
   end
   return page(what, s)
 end

@@ -5,20 +5,23 @@
 #
 #   bash tests/bench/load.sh            # both backends
 #   bash tests/bench/load.sh sqlite     # one backend
+#   BENCH_SCALE="4 40" bash tests/bench/load.sh   # each backend at each scale, one run
 #
 # For each backend it builds the data set with `lauf demo` (BENCH_USERS accounts, each
 # with ~20,000 blocks, 60 clients, ~150 projects, ~300 opportunities and BENCH_FILES
 # files), starts the release binary, signs every account in, then drives wrk
 # (tests/bench/load.lua spreads the requests over all the accounts) at each of
 # BENCH_CONNECTIONS against `/`, `/` on a cache miss (a random day each request),
-# `/command/calendar`, `/command/tasks` (first page, a search, a filter, page 20),
+# `/command/calendar`, `/command/tasks` (first page, a search, a filter, and page 20
+# as its pager reaches it: the cursor link found by following "Next" 19 times),
 # `/clients`, a client page, `/projects`, a project page, `/assets`, `/review` and an
 # htmx block completion (BENCH_PAGES lists fewer), printing requests/s, p50, p99, the slowest response and the
 # responses that were not 2xx/3xx. At 16 connections (the targets') a mix of all five
 # follows for BENCH_SOAK_SECONDS and the server's peak RSS is read, then the other
 # concurrencies run and the peak is read again.
 #
-# Settings (environment): BENCH_USERS (50), BENCH_SCALE (4), BENCH_FILES (2000),
+# Settings (environment): BENCH_USERS (50), BENCH_SCALE (4; a list such as "4 40" runs
+# every backend at each, ~20,000 blocks per account per 4), BENCH_FILES (2000),
 # BENCH_CONNECTIONS ("16 64"), BENCH_SECONDS (20 per figure), BENCH_SOAK_SECONDS (600),
 # BENCH_POOL (unset: the app's default, two connections per core), BENCH_PORT (18480),
 # BENCH_PG_URL (postgres://postgres@127.0.0.1:5432/postgres).
@@ -27,7 +30,7 @@ set -euo pipefail
 cd "$(dirname "$0")/../.."
 which="${1:-both}"
 users="${BENCH_USERS:-50}"
-scale="${BENCH_SCALE:-4}"
+scales="${BENCH_SCALE:-4}"
 files="${BENCH_FILES:-2000}"
 connections="${BENCH_CONNECTIONS:-16 64}"
 duration="${BENCH_SECONDS:-20}"
@@ -64,7 +67,12 @@ sign_in_all() {
     ids=$(grep -o 'action="/tasks/[^/"]*/status"' <<<"$page" | sed 's#action="/tasks/##;s#/status"##' | sort -u | paste -sd, -)
     client=$(curl -s -H "Cookie: $cookie" "$origin/clients" | grep -o 'href="/clients/[0-9a-f-]\{36\}"' | sed -n '1s#href="/clients/##;1s#"##p')
     project=$(curl -s -H "Cookie: $cookie" "$origin/projects" | grep -o 'href="/projects/[0-9a-f-]\{36\}"' | sed -n '1s#href="/projects/##;1s#"##p')
-    echo "$cookie $token ${ids:--} ${client:--} ${project:--}" >> "$out"
+    local next="/command/tasks" n
+    for n in $(seq 2 20); do
+      next=$(curl -s -H "Cookie: $cookie" "$origin$next" | { grep -o 'href="[^"]*" rel="next"' || true; } | sed 's/href="//;s/" rel="next"//;s/&amp;/\&/g;s/&#38;/\&/g')
+      [ -n "$next" ] || { echo "the tasks list of $email has no page $n"; exit 1; }
+    done
+    echo "$cookie $token ${ids:--} ${client:--} ${project:--} $next" >> "$out"
   done
 }
 
@@ -86,7 +94,7 @@ measure() {
 # The six figures at $1 connections, each after a 3-second warm-up.
 pages() {
   local target
-  for target in ${BENCH_PAGES:-/ miss /command/calendar /command/tasks "/command/tasks?q=design" "/command/tasks?category=ADMIN" "/command/tasks?page=20" /clients client /projects project /assets /review complete}; do
+  for target in ${BENCH_PAGES:-/ miss /command/calendar /command/tasks "/command/tasks?q=design" "/command/tasks?category=ADMIN" page20 /clients client /projects project /assets /review complete}; do
     BENCH_TARGET="$target" wrk -t2 -c"$1" -d3s -s "$script" "$origin" >/dev/null
     measure "$target" "$1" "$duration"
   done
@@ -107,10 +115,9 @@ bench() {
   "$bin" demo --users "$users" --scale "$scale" --files "$files" \
     --email bench@example.com --password "$password" | sed -n 1p
   echo "   data built in $(echo "$(date +%s.%N) - $started" | bc) s"
-  # After a bulk load autovacuum analyzes and sets visibility bits in the background for
-  # the first minutes, and the checkpointer writes back what that dirtied; do both now
-  # so that work is not measured as the app's.
-  if [ -n "$url" ]; then psql "$url" -q -c "VACUUM ANALYZE" -c "CHECKPOINT" >/dev/null; fi
+  # `lauf demo` ends with VACUUM (ANALYZE); the checkpointer would write back what that
+  # dirtied during the first figures: do it now so that work is not measured as the app's.
+  if [ -n "$url" ]; then psql "$url" -q -c "CHECKPOINT" >/dev/null; fi
   # The data set leaves over a gigabyte of files and database pages dirty in the
   # kernel, written back 30 s later, during the first figures: with 1.2 GB dirty the
   # p99 of `/` on PostgreSQL went from 13 ms to 42-56 ms. Write it back now.
@@ -142,12 +149,15 @@ bench() {
   kill "$pid"; wait "$pid" 2>/dev/null || true
 }
 
-if [ "$which" = sqlite ] || [ "$which" = both ]; then
-  bench sqlite ""
-fi
-if [ "$which" = postgres ] || [ "$which" = both ]; then
-  db="lauf_bench_$$"
-  psql "$admin_url" -qc "CREATE DATABASE $db" >/dev/null
-  bench postgres "${admin_url%/*}/$db"
-  psql "$admin_url" -qc "DROP DATABASE $db WITH (FORCE)" >/dev/null
-fi
+for scale in $scales; do
+  if [ "$which" = sqlite ] || [ "$which" = both ]; then
+    bench "sqlite-scale-$scale" ""
+    rm -rf "$work/sqlite-scale-$scale"
+  fi
+  if [ "$which" = postgres ] || [ "$which" = both ]; then
+    db="lauf_bench_$$"
+    psql "$admin_url" -qc "CREATE DATABASE $db" >/dev/null
+    bench "postgres-scale-$scale" "${admin_url%/*}/$db"
+    psql "$admin_url" -qc "DROP DATABASE $db WITH (FORCE)" >/dev/null
+  fi
+done
