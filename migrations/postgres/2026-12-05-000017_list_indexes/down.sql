@@ -1,3 +1,4 @@
+DROP STATISTICS tasks_title_words;
 DROP INDEX tasks_project_work_idx;
 CREATE INDEX tasks_project_work_idx ON tasks (project_id, status, scheduled_date, time_block_minutes);
 DROP INDEX tasks_client_work_idx;
