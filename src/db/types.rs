@@ -30,6 +30,12 @@ diesel::define_sql_function! {
     fn lower(text: Text) -> Text;
 }
 
+diesel::define_sql_function! {
+    /// SQL `COALESCE(value, otherwise)` for text: a value where NULL would sort
+    /// differently on the two backends (first on PostgreSQL's DESC, last on SQLite's).
+    fn coalesce(value: diesel::sql_types::Nullable<Text>, otherwise: Text) -> Text;
+}
+
 pub mod sql {
     /// JSON documents: `jsonb` on PostgreSQL (static oid, no type lookup), readable
     /// TEXT on SQLite. diesel's own `Jsonb` would be SQLite's binary JSONB instead.

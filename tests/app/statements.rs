@@ -189,7 +189,9 @@ async fn the_hot_queries_read_through_indexes(backend: Backend) {
     let Some(app) = spawn_app(backend).await else {
         return;
     };
-    let _browser = crate::your_data::with_demo(&app).await;
+    // Big enough (~7,000 blocks) that PostgreSQL's planner weighs an index
+    // against reading the table; on the scale-1 demo a table read is cheaper.
+    let _browser = crate::your_data::with_demo_at(&app, 2).await;
     let mut conn = app.conn();
     lauf::db::settle_after_load(&mut conn).unwrap();
     let (user, client): (String, String) = projects::table
@@ -218,7 +220,9 @@ async fn the_hot_queries_read_through_indexes(backend: Backend) {
         ),
         (
             "tasks, a title search",
-            format!("SELECT tasks.id FROM tasks WHERE tasks.user_id = '{user}' AND tasks.scheduled_date IS NOT NULL AND lower(tasks.title) LIKE '%design%' {order}"),
+            format!(
+                "SELECT tasks.id FROM tasks WHERE tasks.user_id = '{user}' AND tasks.scheduled_date IS NOT NULL AND lower(tasks.title) LIKE '%design%' {order}"
+            ),
             "tasks_",
         ),
         (
@@ -251,13 +255,14 @@ async fn the_hot_queries_read_through_indexes(backend: Backend) {
             text.contains(index),
             "{label} on {backend:?} reads {index}:\n{text}"
         );
-        // A whole-table read of tasks, or a sort of all the rows it found.
+        // A whole-table read of tasks, or (for the title search, which an index
+        // cannot narrow) a sort of every block of the user's it found.
         let scans = plan.iter().any(|line| {
             let step = line.trim_start().trim_start_matches("->").trim_start();
             line.contains("Seq Scan on tasks")
                 || step.starts_with("SCAN tasks")
-                || step.starts_with("Sort ")
                 || line.contains("USE TEMP B-TREE FOR ORDER BY")
+                || (label.contains("search") && step.starts_with("Sort  ("))
         });
         assert!(!scans, "{label} on {backend:?} reads every block:\n{text}");
     }

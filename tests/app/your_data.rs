@@ -44,7 +44,7 @@ pub(crate) async fn with_demo(app: &TestApp) -> Browser {
 }
 
 /// `with_demo` at `scale` (2 adds ~6,650 past blocks: many batches per table).
-async fn with_demo_at(app: &TestApp, scale: u32) -> Browser {
+pub(crate) async fn with_demo_at(app: &TestApp, scale: u32) -> Browser {
     let options = DemoOptions {
         users: 1,
         scale,

@@ -143,6 +143,25 @@ pub fn names_for_user(
         .load(conn)
 }
 
+/// Every project's name with its client's and its stage, launched ones too (the
+/// tasks list names the projects of old blocks from it).
+pub fn every_name(
+    conn: &mut AnyConnection,
+    user: &UserId,
+) -> QueryResult<Vec<(ProjectId, String, String, ProjectStatus)>> {
+    projects::table
+        .inner_join(clients::table)
+        .filter(clients::user_id.eq(user))
+        .order((clients::name.asc(), projects::name.asc()))
+        .select((
+            projects::id,
+            projects::name,
+            clients::name,
+            projects::status,
+        ))
+        .load(conn)
+}
+
 /// The editable fields of a project, validated: the update form (`AsChangeset`,
 /// an empty field clears its column) and the heart of the insert form.
 #[derive(Debug, Clone, PartialEq, Insertable, AsChangeset)]

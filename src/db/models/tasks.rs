@@ -122,7 +122,7 @@ pub enum BadLink {
     Activity,
 }
 
-use crate::db::types::lower;
+use crate::db::types::{coalesce, lower};
 
 /// `status <> 'DONE'` written as a literal, not a bound parameter: only then can
 /// SQLite and PostgreSQL's generic plans prove it matches the partial index
@@ -1030,7 +1030,20 @@ impl TaskFilter {
     }
 }
 
-/// One page of `limit` rows of the filtered list. Scheduled blocks and the backlog
+/// A row without the names: the list's pages already hold every project's and
+/// goal's name for their filters, so the rows skip the joins (on PostgreSQL,
+/// planning the joined statement took longer than running it).
+fn unnamed(task: Task) -> TaskRow {
+    TaskRow {
+        task,
+        project_name: None,
+        client_name: None,
+        goal_title: None,
+    }
+}
+
+/// One page of `limit` rows of the filtered list (rows without their names,
+/// see `unnamed`). Scheduled blocks and the backlog
 /// are read apart: each order then follows an index on (user, [status or category,]
 /// day) instead of sorting the history by `scheduled_date IS NULL` first, pages
 /// follow a cursor, and counts stop at `COUNT_CAP`.
@@ -1079,7 +1092,9 @@ pub fn search(
         n: (found as i64).min(COUNT_CAP),
         more: found as i64 > COUNT_CAP,
     };
-    let one = || sql::<Integer>("1");
+    // The day is in every index the counts read; selecting it (not a literal,
+    // which diesel never keeps prepared) keeps the count in the index.
+    let one = || tasks::scheduled_date;
     // Read backwards for "Previous": the order flips, and the rows are turned back.
     let (cursor, backwards) = match window {
         Window::Offset(_) => (None, false),
@@ -1087,74 +1102,71 @@ pub fn search(
         Window::Before(c) => (Some(c), true),
     };
     let descending = (filter.sort != TaskSort::DateAsc) != backwards;
-    let mut query =
-        filtered!(with_names!(tasks::table)).filter(tasks::scheduled_date.is_not_null());
-    let direction = if descending { "DESC" } else { "ASC" };
+    let mut query = filtered!(tasks::table).filter(tasks::scheduled_date.is_not_null());
+    // The day orders (the common case) are built from diesel's own parts, so
+    // both backends keep the statement prepared; the urgency order is SQL text.
+    let time = || coalesce(tasks::scheduled_time, "");
     if let Some(c) = cursor {
-        let past = if descending { "<" } else { ">" };
-        let key = |urgent: bool| {
-            format!(
-                "({}tasks.scheduled_date, {TIME_SQL}, tasks.id) {past} ({}",
-                if urgent {
-                    format!("{URGENCY_SQL}, ")
-                } else {
-                    String::new()
-                },
-                if urgent {
-                    format!("{}, ", c.urgency)
-                } else {
-                    String::new()
-                },
-            )
-        };
-        let (time, id) = (c.time.clone(), c.id.as_str().to_owned());
+        let (date, at, id) = (c.date, c.time.clone(), c.id.clone());
         if filter.sort == TaskSort::PriorityDesc {
             // (The urgency is a number this code wrote: no need to bind it.)
+            let past = if descending { "<" } else { ">" };
             query = query.filter(
-                sql::<Bool>(&key(true))
-                    .bind::<Date, _>(c.date)
-                    .sql(", ")
-                    .bind::<Text, _>(time)
-                    .sql(", ")
-                    .bind::<Text, _>(id)
-                    .sql(")"),
+                sql::<Bool>(&format!(
+                    "({URGENCY_SQL}, tasks.scheduled_date, {TIME_SQL}, tasks.id) {past} ({}, ",
+                    c.urgency
+                ))
+                .bind::<Date, _>(date)
+                .sql(", ")
+                .bind::<Text, _>(at)
+                .sql(", ")
+                .bind::<Text, _>(id.as_str().to_owned())
+                .sql(")"),
+            );
+        } else if descending {
+            // (day, time, id) < the cursor's; the bound on the day alone lets the
+            // index start at the cursor.
+            query = query.filter(tasks::scheduled_date.le(date)).filter(
+                tasks::scheduled_date.lt(date).or(time()
+                    .lt(at.clone())
+                    .or(time().eq(at).and(tasks::id.lt(id)))
+                    .and(tasks::scheduled_date.eq(date))),
             );
         } else {
-            // The bound on the day alone lets the index start at the cursor.
-            let bound = if descending { "<=" } else { ">=" };
-            query = query.filter(
-                sql::<Bool>(&key(false))
-                    .bind::<Date, _>(c.date)
-                    .sql(", ")
-                    .bind::<Text, _>(time)
-                    .sql(", ")
-                    .bind::<Text, _>(id)
-                    .sql(&format!(") AND tasks.scheduled_date {bound} "))
-                    .bind::<Date, _>(c.date),
+            query = query.filter(tasks::scheduled_date.ge(date)).filter(
+                tasks::scheduled_date.gt(date).or(time()
+                    .gt(at.clone())
+                    .or(time().eq(at).and(tasks::id.gt(id)))
+                    .and(tasks::scheduled_date.eq(date))),
             );
         }
     }
     // The time is part of each order: the same row order on both backends.
-    let order = match filter.sort {
-        TaskSort::DateDesc | TaskSort::DateAsc => format!(
-            "tasks.scheduled_date {direction}, {TIME_SQL} {direction}, tasks.id {direction}"
-        ),
-        TaskSort::PriorityDesc => format!(
-            "{URGENCY_SQL} {direction}, tasks.scheduled_date {direction}, {TIME_SQL} {direction}, tasks.id {direction}"
-        ),
+    query = match (filter.sort, descending) {
+        (TaskSort::PriorityDesc, _) => {
+            let direction = if descending { "DESC" } else { "ASC" };
+            query.order(sql::<Integer>(&format!(
+                "{URGENCY_SQL} {direction}, tasks.scheduled_date {direction}, {TIME_SQL} {direction}, tasks.id {direction}"
+            )))
+        }
+        (_, true) => query.order((
+            tasks::scheduled_date.desc(),
+            time().desc(),
+            tasks::id.desc(),
+        )),
+        (_, false) => query.order((tasks::scheduled_date.asc(), time().asc(), tasks::id.asc())),
     };
-    query = query.order(sql::<Integer>(&order));
     let skip = match window {
         Window::Offset(n) => *n,
         _ => 0,
     };
     let mut rows: Vec<TaskRow> = query
-        .select(names!())
+        .select(Task::as_select())
         .offset(skip)
         .limit(limit + 1)
-        .load::<Joined>(conn)?
+        .load::<Task>(conn)?
         .into_iter()
-        .map(into_row)
+        .map(unnamed)
         .collect();
     let beyond = rows.len() as i64 > limit;
     rows.truncate(limit as usize);
@@ -1167,7 +1179,7 @@ pub fn search(
     }
     let first = matches!(window, Window::Offset(0));
     let total = if filter.counts_cheaply() {
-        let scheduled: Vec<i32> = filtered!(tasks::table)
+        let scheduled: Vec<Option<NaiveDate>> = filtered!(tasks::table)
             .filter(tasks::scheduled_date.is_not_null())
             .select(one())
             .limit(COUNT_CAP + 1)
@@ -1185,20 +1197,20 @@ pub fn search(
     };
     // A date range leaves the backlog out; later pages page the scheduled blocks.
     if first && filter.from.is_none() && filter.to.is_none() {
-        let waiting: Vec<i32> = filtered!(tasks::table)
+        let waiting: Vec<Option<NaiveDate>> = filtered!(tasks::table)
             .filter(tasks::scheduled_date.is_null())
             .select(one())
             .limit(COUNT_CAP + 1)
             .load(conn)?;
         listed.backlog_total = capped(waiting.len());
         if !waiting.is_empty() {
-            let backlog = filtered!(with_names!(tasks::table))
+            let backlog = filtered!(tasks::table)
                 .filter(tasks::scheduled_date.is_null())
                 .order((tasks::created_at.desc(), tasks::id.desc()))
-                .select(names!())
+                .select(Task::as_select())
                 .limit(BACKLOG_SHOWN)
-                .load::<Joined>(conn)?;
-            listed.backlog = backlog.into_iter().map(into_row).collect();
+                .load::<Task>(conn)?;
+            listed.backlog = backlog.into_iter().map(unnamed).collect();
         }
     }
     Ok(listed)

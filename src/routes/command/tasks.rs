@@ -220,11 +220,11 @@ pub async fn show(
         (None, None) => Window::Offset(0),
     };
     let id = user.id().clone();
-    let (listed, projects, goals) = state
+    let (listed, every_project, goals) = state
         .db(move |conn| {
             Ok((
                 tasks::search(conn, &id, &filter, &window, PAGE_SIZE)?,
-                projects::names_for_user(conn, &id)?,
+                projects::every_name(conn, &id)?,
                 goals::list_for_user(conn, &id)?,
             ))
         })
@@ -239,12 +239,44 @@ pub async fn show(
         listed.rows.first().and_then(Cursor::of),
         listed.rows.last().and_then(Cursor::of),
     );
+    // The rows come without names: the filters' lists have them.
+    let project_names: std::collections::HashMap<&ProjectId, &String> = every_project
+        .iter()
+        .map(|(id, name, _, _)| (id, name))
+        .collect();
+    let goal_titles: std::collections::HashMap<&GoalId, &String> =
+        goals.iter().map(|g| (&g.id, &g.title)).collect();
+    let view = |row: &tasks::TaskRow| {
+        let mut block = BlockView::from_row(row);
+        let task = &row.task;
+        block.project_name = task
+            .project_id
+            .as_ref()
+            .and_then(|p| project_names.get(p))
+            .map(|n| n.to_string());
+        block.goal_title = task
+            .goal_id
+            .as_ref()
+            .and_then(|g| goal_titles.get(g))
+            .map(|t| t.to_string());
+        block
+    };
+    let (blocks, backlog): (Vec<BlockView>, Vec<BlockView>) = (
+        listed.rows.iter().map(view).collect(),
+        listed.backlog.iter().map(view).collect(),
+    );
+    // The filter offers the projects still running, as the block form does.
+    let projects = every_project
+        .iter()
+        .filter(|p| p.3 != ProjectStatus::Launched)
+        .map(|(id, name, client, _)| (id.clone(), name.clone(), client.clone()))
+        .collect();
     let page = TasksPage {
         ctx: PageContext::for_user(&user, "tasks"),
         query,
-        blocks: listed.rows.iter().map(BlockView::from_row).collect(),
+        blocks,
         total,
-        backlog: listed.backlog.iter().map(BlockView::from_row).collect(),
+        backlog,
         backlog_total: listed.backlog_total,
         page,
         pages,
