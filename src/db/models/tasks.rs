@@ -122,7 +122,7 @@ pub enum BadLink {
     Activity,
 }
 
-use crate::db::types::{coalesce, lower};
+use crate::db::types::coalesce;
 
 /// `status <> 'DONE'` written as a literal, not a bound parameter: only then can
 /// SQLite and PostgreSQL's generic plans prove it matches the partial index
@@ -1054,10 +1054,14 @@ pub fn search(
     window: &Window,
     limit: i64,
 ) -> QueryResult<Listed> {
+    use diesel::dsl::sql;
+    use diesel::sql_types::{Bool, Date, Integer, Text};
     // The filters only read `tasks`, so the counts skip the joins the page needs.
     macro_rules! filtered {
         ($source:expr) => {{
-            let mut query = $source.filter(tasks::user_id.eq(user)).into_boxed::<crate::db::MultiBackend>();
+            let mut query = $source
+                .filter(tasks::user_id.eq(user))
+                .into_boxed::<crate::db::MultiBackend>();
             if let Some(status) = filter.status {
                 query = query.filter(tasks::status.eq(status));
             }
@@ -1080,14 +1084,20 @@ pub fn search(
                 query = query.filter(tasks::goal_id.eq(goal));
             }
             if let Some(text) = &filter.search {
-                // LIKE is case-sensitive on PostgreSQL and not on SQLite: compare lower case on both.
-                query = query.filter(lower(tasks::title).like(crate::db::contains_pattern(text)).escape('\\'));
+                // LIKE is case-sensitive on PostgreSQL and not on SQLite: compare
+                // lower case on both. Written as SQL text on purpose: diesel then
+                // does not keep the statement prepared, so PostgreSQL plans it for
+                // this pattern. A generic plan guesses every pattern matches a
+                // handful of blocks, and reads and sorts all of the user's.
+                query = query.filter(
+                    sql::<Bool>("lower(tasks.title) LIKE ")
+                        .bind::<Text, _>(crate::db::contains_pattern(text))
+                        .sql(" ESCAPE '\\'"),
+                );
             }
             query
         }};
     }
-    use diesel::dsl::sql;
-    use diesel::sql_types::{Bool, Date, Integer, Text};
     let capped = |found: usize| Capped {
         n: (found as i64).min(COUNT_CAP),
         more: found as i64 > COUNT_CAP,
