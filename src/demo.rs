@@ -31,6 +31,9 @@ use rust_decimal::prelude::ToPrimitive;
 pub struct DemoOptions {
     pub users: u32,
     pub scale: u32,
+    /// The history's own scale (past blocks as `scale` would make them), for
+    /// a long history without more clients and projects; `None` follows `scale`.
+    pub history: Option<u32>,
     /// Files per account; `None` gives 12 per unit of scale.
     pub files: Option<u32>,
     pub email: Option<String>,
@@ -622,7 +625,8 @@ fn fill_workspace(
     // Eight weeks of history for the review's figures and the pace of
     // projects, then about 6,650 past blocks per further step of scale:
     // --scale 4 gives ~20,000 blocks.
-    let history_days = 56 + (6_650 * (options.scale as i64 - 1)) / 7;
+    let history = options.history.unwrap_or(options.scale).max(1);
+    let history_days = 56 + (6_650 * (history as i64 - 1)) / 7;
     for offset in (-3 - history_days)..=3 {
         let day = today + Duration::days(offset);
         let mut minute = 7 * 60 + 30;

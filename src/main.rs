@@ -67,6 +67,10 @@ enum Command {
         /// Multiplies the data per account: 15×M clients; M > 1 adds ~6,650×(M−1) past blocks.
         #[arg(long, default_value_t = 1)]
         scale: u32,
+        /// Past blocks as --scale N would make them, without its clients and
+        /// projects (a long history for the same book of clients; default: --scale).
+        #[arg(long)]
+        history: Option<u32>,
         /// Files per account (default 12 × scale).
         #[arg(long)]
         files: Option<u32>,
@@ -136,6 +140,7 @@ async fn main() -> ExitCode {
         Command::Demo {
             users,
             scale,
+            history,
             files,
             email,
             password,
@@ -145,6 +150,7 @@ async fn main() -> ExitCode {
                 let options = DemoOptions {
                     users,
                     scale,
+                    history,
                     files,
                     email,
                     password,

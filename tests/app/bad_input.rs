@@ -276,6 +276,7 @@ async fn every_form_route_survives_hostile_input(backend: Backend) {
     let options = DemoOptions {
         users: 2,
         scale: 1,
+        history: None,
         files: None,
         email: Some("owner@example.com".into()),
         password: Some("demo passphrase".into()),

@@ -1827,6 +1827,7 @@ async fn the_weekly_review_of_the_demo_matches_the_database(backend: Backend) {
     let options = lauf::demo::DemoOptions {
         users: 1,
         scale: 1,
+        history: None,
         files: Some(0),
         email: None,
         password: Some("demo passphrase".into()),

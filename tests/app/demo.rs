@@ -17,6 +17,7 @@ async fn the_demo_workspace_loads_and_its_figures_add_up(backend: Backend) {
     let options = DemoOptions {
         users: 1,
         scale: 1,
+        history: None,
         files: None,
         email: None,
         password: Some("demo passphrase".into()),

@@ -48,6 +48,7 @@ pub(crate) async fn with_demo_at(app: &TestApp, scale: u32) -> Browser {
     let options = DemoOptions {
         users: 1,
         scale,
+        history: None,
         files: None,
         email: None,
         password: Some(DEMO_PASSWORD.into()),

@@ -5,7 +5,7 @@
 #
 #   bash tests/bench/load.sh            # both backends
 #   bash tests/bench/load.sh sqlite     # one backend
-#   BENCH_SCALE="4 40" bash tests/bench/load.sh   # each backend at each scale, one run
+#   BENCH_HISTORY="4 40" bash tests/bench/load.sh # each backend at each history, one run
 #
 # For each backend it builds the data set with `lauf demo` (BENCH_USERS accounts, each
 # with ~20,000 blocks, 60 clients, ~150 projects, ~300 opportunities and BENCH_FILES
@@ -20,8 +20,10 @@
 # follows for BENCH_SOAK_SECONDS and the server's peak RSS is read, then the other
 # concurrencies run and the peak is read again.
 #
-# Settings (environment): BENCH_USERS (50), BENCH_SCALE (4; a list such as "4 40" runs
-# every backend at each, ~20,000 blocks per account per 4), BENCH_FILES (2000),
+# Settings (environment): BENCH_USERS (50), BENCH_SCALE (4: 60 clients, ~150 projects,
+# ~300 opportunities per account), BENCH_HISTORY (the blocks' scale, default BENCH_SCALE:
+# 4 is ~20,000 blocks per account, 40 ~260,000; a list such as "4 40" runs every backend
+# at each, with the same clients), BENCH_FILES (2000),
 # BENCH_CONNECTIONS ("16 64"), BENCH_SECONDS (20 per figure), BENCH_SOAK_SECONDS (600),
 # BENCH_POOL (unset: the app's default, two connections per core), BENCH_PORT (18480),
 # BENCH_PG_URL (postgres://postgres@127.0.0.1:5432/postgres).
@@ -30,7 +32,8 @@ set -euo pipefail
 cd "$(dirname "$0")/../.."
 which="${1:-both}"
 users="${BENCH_USERS:-50}"
-scales="${BENCH_SCALE:-4}"
+scale="${BENCH_SCALE:-4}"
+histories="${BENCH_HISTORY:-$scale}"
 files="${BENCH_FILES:-2000}"
 connections="${BENCH_CONNECTIONS:-16 64}"
 duration="${BENCH_SECONDS:-20}"
@@ -112,7 +115,7 @@ bench() {
     RUST_LOG=warn BENCH_ORIGIN="$origin" BENCH_SESSIONS="$work/$name.sessions"
   if [ -n "$pool" ]; then export LAUF_DB_POOL_SIZE="$pool"; else unset LAUF_DB_POOL_SIZE; fi
   local started; started=$(date +%s.%N)
-  "$bin" demo --users "$users" --scale "$scale" --files "$files" \
+  "$bin" demo --users "$users" --scale "$scale" --history "$history" --files "$files" \
     --email bench@example.com --password "$password" | sed -n 1p
   echo "   data built in $(echo "$(date +%s.%N) - $started" | bc) s"
   # `lauf demo` ends with VACUUM (ANALYZE); the checkpointer would write back what that
@@ -149,15 +152,15 @@ bench() {
   kill "$pid"; wait "$pid" 2>/dev/null || true
 }
 
-for scale in $scales; do
+for history in $histories; do
   if [ "$which" = sqlite ] || [ "$which" = both ]; then
-    bench "sqlite-scale-$scale" ""
-    rm -rf "$work/sqlite-scale-$scale"
+    bench "sqlite-history-$history" ""
+    rm -rf "$work/sqlite-history-$history"
   fi
   if [ "$which" = postgres ] || [ "$which" = both ]; then
     db="lauf_bench_$$"
     psql "$admin_url" -qc "CREATE DATABASE $db" >/dev/null
-    bench "postgres-scale-$scale" "${admin_url%/*}/$db"
+    bench "postgres-history-$history" "${admin_url%/*}/$db"
     psql "$admin_url" -qc "DROP DATABASE $db WITH (FORCE)" >/dev/null
   fi
 done
