@@ -541,7 +541,7 @@ pub struct ClientWork {
 /// is the user's (the callers found it first). The blocks are summed in the
 /// database, each half of them through an index that holds every column the sums
 /// read: the client's blocks through (client, status, day, minutes, user), the
-/// rest of its projects' through (project, status, day, minutes, client). A long
+/// rest of its projects' through (project, day, status, minutes, client, user). A long
 /// history still costs index entries, not rows.
 pub fn client_history(
     conn: &mut AnyConnection,
