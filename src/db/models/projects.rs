@@ -134,13 +134,19 @@ pub fn names_for_user(
     conn: &mut AnyConnection,
     user: &UserId,
 ) -> QueryResult<Vec<(ProjectId, String, String)>> {
-    projects::table
-        .inner_join(clients::table)
-        .filter(clients::user_id.eq(user))
-        .filter(projects::status.ne(ProjectStatus::Launched))
-        .order((clients::name.asc(), projects::name.asc()))
-        .select((projects::id, projects::name, clients::name))
-        .load(conn)
+    Ok(running(every_name(conn, user)?))
+}
+
+/// The projects of `every_name` that are still running (not launched), as the
+/// project pickers offer them.
+pub fn running(
+    every: Vec<(ProjectId, String, String, ProjectStatus)>,
+) -> Vec<(ProjectId, String, String)> {
+    every
+        .into_iter()
+        .filter(|p| p.3 != ProjectStatus::Launched)
+        .map(|(id, name, client, _)| (id, name, client))
+        .collect()
 }
 
 /// Every project's name with its client's and its stage, launched ones too (the

@@ -1104,7 +1104,7 @@ pub fn search(
     };
     // The day is in every index the counts read; selecting it (not a literal,
     // which diesel never keeps prepared) keeps the count in the index.
-    let one = || tasks::scheduled_date;
+    let day = || tasks::scheduled_date;
     // Read backwards for "Previous": the order flips, and the rows are turned back.
     let (cursor, backwards) = match window {
         Window::Offset(_) => (None, false),
@@ -1191,7 +1191,7 @@ pub fn search(
     let total = if filter.counts_cheaply() {
         let scheduled: Vec<Option<NaiveDate>> = filtered!(tasks::table)
             .filter(tasks::scheduled_date.is_not_null())
-            .select(one())
+            .select(day())
             .limit(COUNT_CAP + 1)
             .load(conn)?;
         Some(capped(scheduled.len()))
@@ -1209,7 +1209,7 @@ pub fn search(
     if first && filter.from.is_none() && filter.to.is_none() {
         let waiting: Vec<Option<NaiveDate>> = filtered!(tasks::table)
             .filter(tasks::scheduled_date.is_null())
-            .select(one())
+            .select(day())
             .limit(COUNT_CAP + 1)
             .load(conn)?;
         listed.backlog_total = capped(waiting.len());

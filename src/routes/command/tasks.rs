@@ -266,11 +266,7 @@ pub async fn show(
         listed.backlog.iter().map(view).collect(),
     );
     // The filter offers the projects still running, as the block form does.
-    let projects = every_project
-        .iter()
-        .filter(|p| p.3 != ProjectStatus::Launched)
-        .map(|(id, name, client, _)| (id.clone(), name.clone(), client.clone()))
-        .collect();
+    let projects = projects::running(every_project);
     let page = TasksPage {
         ctx: PageContext::for_user(&user, "tasks"),
         query,
